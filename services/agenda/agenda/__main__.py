@@ -1,0 +1,7 @@
+from shared.serve import serve
+
+from agenda.app import create_app
+from agenda.settings import Settings
+
+if __name__ == "__main__":
+    serve(Settings(), create_app)  # type: ignore[arg-type]

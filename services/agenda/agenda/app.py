@@ -1,0 +1,16 @@
+from fastapi import FastAPI
+
+from shared.mongo import Indexes
+from shared.platform import ServiceSpec, create_service_app
+
+from agenda.consumers import consumer_specs
+from agenda.events import TOPICS
+from agenda.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    spec = ServiceSpec(
+        title="Tadamon agenda", description="", routers=[], indexes=Indexes(), topics=TOPICS,
+        consumers=consumer_specs(),
+    )
+    return create_service_app(settings, spec)

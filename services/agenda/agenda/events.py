@@ -1,0 +1,3 @@
+"""Messages the agenda service publishes."""
+
+TOPICS: list[str] = []

@@ -1,0 +1,3 @@
+"""Messages the marketplace service publishes."""
+
+TOPICS: list[str] = []

@@ -1,0 +1,3 @@
+"""Messages the recommendations service publishes."""
+
+TOPICS: list[str] = []

@@ -1,0 +1,7 @@
+from shared.serve import serve
+
+from registration.app import create_app
+from registration.settings import Settings
+
+if __name__ == "__main__":
+    serve(Settings(), create_app)  # type: ignore[arg-type]

@@ -1,0 +1,3 @@
+"""Messages the registration service publishes."""
+
+TOPICS: list[str] = []

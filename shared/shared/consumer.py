@@ -1,0 +1,208 @@
+"""Consumer runner: handlers by message type, idempotent effects, retries, DLQ.
+
+For each record: parse the envelope (a record that is not one goes to the DLQ at
+once), find the handler for its type (other types are skipped), then run the
+handler in a MongoDB transaction that also records the message id, so a redelivery
+finds the marker and has no second effect. Offsets are committed only after the
+handler's transaction has committed.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from pydantic import ValidationError
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from shared.envelope import Envelope
+from shared.kafka import ProducerHolder, client_options, dlq_topic
+from shared.mongo import Document, run_in_transaction
+from shared.observability import Metrics, reset_correlation_id, set_correlation_id
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, AsyncClientSession], Awaitable[None]]
+PROCESSED = "processed_messages"
+# A failing handler is tried again after 0.2 s, 1 s and 5 s (settings may change the
+# schedule); after the fourth failure the message goes to the DLQ and the partition
+# moves on.
+RETRY_SCHEDULE_SECONDS = (0.2, 1.0, 5.0)
+
+
+class PoisonMessage(Exception):
+    """Raised by a handler for a message that can never succeed: straight to the DLQ."""
+
+
+class _AlreadyProcessed(Exception):
+    pass
+
+
+@dataclass
+class ConsumerSpec:
+    """What a service consumes: its group, topics and one handler per message type."""
+
+    group: str
+    topics: list[str]
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def on(self, message_type: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.handlers[message_type] = handler
+            return handler
+
+        return register
+
+
+class ConsumerRunner:
+    def __init__(
+        self, *, settings: ServiceSettings, spec: ConsumerSpec, client: AsyncMongoClient[Document],
+        db: AsyncDatabase[Document], producers: ProducerHolder, metrics: Metrics,
+        retry_schedule: tuple[float, ...] = RETRY_SCHEDULE_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self.spec = spec
+        self.group = settings.group(spec.group)
+        self.topics = [settings.topic(t) for t in spec.topics]
+        self.client = client
+        self.processed = db[PROCESSED]
+        self.producers = producers
+        self.metrics = metrics
+        self.retry_schedule = retry_schedule
+        self._task: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            consumer = AIOKafkaConsumer(
+                *self.topics,
+                **client_options(self.settings),
+                group_id=self.group,
+                client_id=f"{self.group}-consumer",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                session_timeout_ms=self.settings.kafka_session_timeout_ms,
+                heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
+                max_poll_records=100,
+            )
+            try:
+                await consumer.start()
+                self._consumer = consumer
+                failures = 0
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reconnect after any outage
+                failures += 1
+                pause = min(10.0, 0.5 * 2 ** min(failures, 5))
+                log.warning("consumer %s: %s; restarting in %.1f s", self.group, exc, pause)
+                await asyncio.sleep(pause)
+            finally:
+                self._consumer = None
+                await consumer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            for partition, records in batches.items():
+                for record in records:
+                    await self.handle_record(record)
+                # Committed only once every record of the batch has had its effect (or
+                # gone to the DLQ): a crash before this line means redelivery, not loss.
+                await consumer.commit({partition: records[-1].offset + 1})
+
+    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            envelope = Envelope.from_bytes(record.value or b"")
+        except (ValidationError, ValueError) as exc:
+            await self._dead_letter(record, exc, attempts=1)
+            return
+        handler = self.spec.handlers.get(envelope.type)
+        if handler is None:
+            self.metrics.messages_consumed.labels(record.topic, "ignored").inc()
+            return
+        token = set_correlation_id(envelope.correlation_id)
+        try:
+            await self._handle_with_retries(record, envelope, handler)
+        finally:
+            reset_correlation_id(token)
+
+    async def _handle_with_retries(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, handler: Handler
+    ) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply_once(envelope, handler)
+                self.metrics.messages_consumed.labels(record.topic, "handled").inc()
+                return
+            except _AlreadyProcessed:
+                self.metrics.messages_consumed.labels(record.topic, "duplicate").inc()
+                return
+            except (ValidationError, PoisonMessage) as exc:
+                await self._dead_letter(record, exc, attempts=attempt)
+                return
+            except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+                if attempt > len(self.retry_schedule):
+                    await self._dead_letter(record, exc, attempts=attempt)
+                    return
+                log.warning("handler for %s failed (attempt %d): %r", envelope.type, attempt, exc)
+                await asyncio.sleep(self.retry_schedule[attempt - 1])
+
+    async def _apply_once(self, envelope: Envelope, handler: Handler) -> None:
+        marker = f"{self.group}:{envelope.id}"
+
+        async def work(session: AsyncClientSession) -> None:
+            if await self.processed.find_one({"_id": marker}, session=session):
+                raise _AlreadyProcessed()
+            await handler(envelope, session)
+            await self.processed.insert_one(
+                {"_id": marker, "type": envelope.type, "at": datetime.now(UTC)}, session=session
+            )
+
+        try:
+            await run_in_transaction(self.client, work)
+        except DuplicateKeyError:
+            # Another member of the group handled it concurrently (a rebalance); that is a
+            # redelivery only if the marker is really there, otherwise a genuine error.
+            if await self.processed.find_one({"_id": marker}):
+                raise _AlreadyProcessed() from None
+            raise
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: BaseException, attempts: int) -> None:
+        producer = await self.producers.get()
+        headers = list(record.headers or ()) + [
+            ("dlq_error", repr(exc)[:1000].encode()),
+            ("dlq_error_type", type(exc).__name__.encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_attempts", str(attempts).encode()),
+            ("dlq_group", self.group.encode()),
+            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await producer.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
+        self.metrics.messages_consumed.labels(record.topic, "dead_lettered").inc()
+        log.error("message at %s[%d]@%d sent to the DLQ: %r", record.topic, record.partition, record.offset, exc)
+
+
+__all__ = ["ConsumerRunner", "ConsumerSpec", "Handler", "PoisonMessage", "TopicPartition"]

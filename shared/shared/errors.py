@@ -1,0 +1,153 @@
+"""Domain errors and their single mapping to RFC 9457 problem JSON.
+
+Every error the API returns, including request validation, goes through here, in
+the caller's language. A client mistake never becomes a 500.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.i18n import has_message, request_language, translate
+
+log = logging.getLogger(__name__)
+PROBLEM_TYPE_BASE = "https://tadamon.ma/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A refusal with a stable ``code``; ``status`` is its HTTP status."""
+
+    status = 400
+
+    def __init__(self, code: str, status: int | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        if status is not None:
+            self.status = status
+        self.params = params
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+def problem_response(
+    request: Request, *, status: int, code: str, params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    lang = request_language(request)
+    params = params or {}
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": translate(code, lang, **params),
+        "status": status,
+        "detail": translate(code, lang, **params),
+        "instance": request.url.path,
+        "code": code,
+        "lang": lang,
+    }
+    public_params = {k: v for k, v in params.items() if isinstance(v, str | int | float | bool | list | None)}
+    if public_params:
+        body["params"] = public_params
+    if extra:
+        body.update(extra)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_MEDIA_TYPE,
+        headers={"Content-Language": lang, **(headers or {})},
+    )
+
+
+_TYPE_CODES = {
+    "missing": "field_required",
+    "string_too_short": "field_too_short",
+    "too_short": "field_too_short",
+    "string_too_long": "field_too_long",
+    "too_long": "field_too_long",
+    "int_parsing": "field_not_a_number",
+    "float_parsing": "field_not_a_number",
+    "decimal_parsing": "field_not_a_number",
+    "greater_than": "field_out_of_range",
+    "greater_than_equal": "field_out_of_range",
+    "less_than": "field_out_of_range",
+    "less_than_equal": "field_out_of_range",
+    "literal_error": "field_not_allowed",
+    "enum": "field_not_allowed",
+    "extra_forbidden": "field_unknown",
+    "date_parsing": "field_bad_date",
+    "date_from_datetime_parsing": "field_bad_date",
+    "datetime_parsing": "field_bad_date",
+    "datetime_from_date_parsing": "field_bad_date",
+    "time_parsing": "field_bad_date",
+    "value_error": "field_invalid",
+    "json_invalid": "malformed_json",
+}
+
+
+def _field_error(error: dict[str, Any], lang: str) -> dict[str, Any]:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    code = _TYPE_CODES.get(kind, "field_bad_type" if kind.endswith("_type") else "field_invalid")
+    raised = ctx.get("error")
+    if raised is not None and has_message(str(raised)):
+        code = str(raised)
+    params = {
+        "min": ctx.get("min_length", ctx.get("ge", ctx.get("gt", ""))),
+        "max": ctx.get("max_length", ctx.get("le", ctx.get("lt", ""))),
+        "expected": ctx.get("expected", ""),
+    }
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    return {
+        "field": ".".join(loc),
+        "location": list(error.get("loc", ())),
+        "code": code,
+        "message": translate(code, lang, **params),
+    }
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(request, status=exc.status, code=exc.code, params=exc.params)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    lang = request_language(request)
+    errors = [_field_error(dict(e), lang) for e in exc.errors()]
+    if any(e["code"] == "malformed_json" for e in errors):
+        return problem_response(request, status=422, code="malformed_json", extra={"errors": errors})
+    return problem_response(request, status=422, code="validation_failed", extra={"errors": errors})
+
+
+_HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = exc.detail if isinstance(exc.detail, str) and has_message(exc.detail) else None
+    code = code or _HTTP_CODES.get(exc.status_code, "field_invalid" if exc.status_code < 500 else "internal_error")
+    return problem_response(request, status=exc.status_code, code=code, headers=dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(request, status=500, code="internal_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

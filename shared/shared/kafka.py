@@ -1,0 +1,126 @@
+"""Kafka clients built from settings, topic creation and a readiness probe."""
+
+import asyncio
+import logging
+import ssl
+import time
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+DLQ_SUFFIX = ".dlq"
+
+
+def dlq_topic(topic: str) -> str:
+    return topic + DLQ_SUFFIX
+
+
+def client_options(settings: ServiceSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = ssl.create_default_context()
+    if settings.kafka_sasl_mechanism:
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = settings.kafka_sasl_password
+    return options
+
+
+def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    # acks=all with idempotence: a send is acknowledged only once every in-sync
+    # replica has it, and the producer's own retries neither duplicate nor reorder.
+    return AIOKafkaProducer(
+        **client_options(settings),
+        client_id=f"{settings.service_name}-producer",
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=200,
+    )
+
+
+async def ensure_topics(settings: ServiceSettings, topics: list[str], partitions: int = 3) -> None:
+    """Create the missing topics (local runs; in Kubernetes the operator owns them)."""
+    admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.service_name}-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in dict.fromkeys(topics) if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass
+            await _wait_for_topics(admin, missing)
+    finally:
+        await admin.close()
+
+
+async def _wait_for_topics(admin: AIOKafkaAdminClient, topics: list[str], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if set(topics) <= set(await admin.list_topics()):
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"topics not visible after creation: {topics}")
+
+
+class KafkaProbe:
+    """Answers whether the brokers are reachable; cached briefly so /readyz stays cheap."""
+
+    def __init__(self, producer_holder: "ProducerHolder") -> None:
+        self._holder = producer_holder
+        self._checked_at = 0.0
+        self._ok = False
+
+    async def ready(self) -> bool:
+        if time.monotonic() - self._checked_at < 1.0:
+            return self._ok
+        self._ok = await self._holder.reachable()
+        self._checked_at = time.monotonic()
+        return self._ok
+
+
+class ProducerHolder:
+    """Owns the service's one producer; starts it lazily so a service boots with Kafka down."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self.producer is None:
+                producer = make_producer(self.settings)
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self.producer = producer
+            return self.producer
+
+    async def reachable(self) -> bool:
+        try:
+            producer = await asyncio.wait_for(self.get(), 5.0)
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
+            return True
+        except (TimeoutError, KafkaError, OSError):
+            return False
+
+    async def stop(self) -> None:
+        if self.producer is not None:
+            await self.producer.stop()
+            self.producer = None

@@ -1,0 +1,119 @@
+"""MongoDB access shared by the services: client, indexes, transactions with retry."""
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Document = dict[str, Any]
+
+# Write conflicts between concurrent transactions surface as TransientTransactionError;
+# the whole transaction is retried from the start after a short jittered pause.
+# 5 ms doubling to 320 ms, for at most 40 attempts (about 10 s in the worst case).
+RETRY_BASE_SECONDS = 0.005
+RETRY_MAX_SECONDS = 0.32
+MAX_TRANSACTION_ATTEMPTS = 40
+
+
+def make_client(url: str, **options: Any) -> AsyncMongoClient[Document]:
+    return AsyncMongoClient(url, tz_aware=True, uuidRepresentation="standard", **options)
+
+
+@dataclass
+class Indexes:
+    """The indexes of one service, created at startup (creation is idempotent)."""
+
+    by_collection: dict[str, list[IndexModel]] = field(default_factory=dict)
+
+    def add(self, collection: str, *models: IndexModel) -> None:
+        self.by_collection.setdefault(collection, []).extend(models)
+
+    async def create(self, db: AsyncDatabase[Document]) -> None:
+        for name, models in self.by_collection.items():
+            if models:
+                await db[name].create_indexes(models)
+
+
+def retry_pause(attempt: int) -> float:
+    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * (2 ** (attempt - 1)))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+async def run_in_transaction(
+    client: AsyncMongoClient[Document],
+    work: Callable[[AsyncClientSession], Awaitable[T]],
+    *,
+    max_attempts: int = MAX_TRANSACTION_ATTEMPTS,
+) -> T:
+    """Run ``work(session)`` in one transaction; retry it whole on transient errors.
+
+    ``work`` may run several times, so it must build everything it writes (ids,
+    envelopes, timestamps) inside itself. Domain errors it raises abort and propagate.
+    """
+    async with client.start_session() as session:
+        for attempt in range(1, max_attempts + 1):
+            await session.start_transaction(
+                read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+            )
+            try:
+                result = await work(session)
+                await _commit(session)
+                return result
+            except PyMongoError as exc:
+                await _abort_quietly(session)
+                if exc.has_error_label("TransientTransactionError") and attempt < max_attempts:
+                    await asyncio.sleep(retry_pause(attempt))
+                    continue
+                raise
+            except BaseException:
+                await _abort_quietly(session)
+                raise
+    raise RuntimeError("unreachable")
+
+
+async def _commit(session: AsyncClientSession) -> None:
+    for attempt in range(1, 6):
+        try:
+            await session.commit_transaction()
+            return
+        except PyMongoError as exc:
+            if exc.has_error_label("UnknownTransactionCommitResult") and attempt < 5:
+                await asyncio.sleep(retry_pause(attempt))
+                continue
+            raise
+
+
+async def _abort_quietly(session: AsyncClientSession) -> None:
+    if session.in_transaction:
+        try:
+            await session.abort_transaction()
+        except PyMongoError:
+            log.debug("abort after a failed transaction failed too", exc_info=True)
+
+
+async def ping(client: AsyncMongoClient[Document], timeout: float = 2.0) -> bool:
+    try:
+        await asyncio.wait_for(client.admin.command("ping"), timeout)
+        return True
+    except (TimeoutError, ConnectionFailure, OperationFailure):
+        return False
+    except PyMongoError:
+        return False
+
+
+def strip_id(doc: Document | None, keep: Iterable[str] = ()) -> Document | None:
+    if doc is None:
+        return None
+    out = {k: v for k, v in doc.items() if k != "_id" or "_id" in keep}
+    return out

@@ -1,0 +1,193 @@
+"""Transactional outbox: messages are stored with the change that causes them and
+published by a relay once the transaction has committed.
+
+Use cases call ``Outbox.add(session, topic, envelope)`` inside their transaction.
+The relay publishes pending entries in the order they were written, with acks=all,
+and marks them sent. With several replicas of a service, only the holder of a lease
+relays, so one writer publishes in order; if it stalls past its lease another takes
+over, and a message it had already sent may be sent again: consumers drop such a
+repeat by its envelope id.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from shared.envelope import Envelope
+from shared.kafka import ProducerHolder
+from shared.mongo import Document, Indexes
+from shared.observability import Metrics
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "outbox"
+LEASES = "outbox_leases"
+BATCH_SIZE = 500
+# Pause after a failed publish: 0.5 s, 1 s, 2 s, 5 s, then every 10 s until Kafka
+# answers again. Entries stay pending meanwhile; nothing is dropped.
+FAILURE_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+_last_sequence = 0
+
+
+def next_sequence() -> int:
+    """A per-process increasing number that also follows wall-clock time across processes."""
+    global _last_sequence
+    candidate = time.time_ns()
+    _last_sequence = max(candidate, _last_sequence + 1)
+    return _last_sequence
+
+
+def outbox_indexes(indexes: Indexes) -> None:
+    indexes.add(OUTBOX, IndexModel([("status", ASCENDING), ("seq", ASCENDING)], name="pending_in_order"))
+    indexes.add(OUTBOX, IndexModel([("subject", ASCENDING), ("seq", ASCENDING)], name="by_subject"))
+
+
+class Outbox:
+    def __init__(self, settings: ServiceSettings, db: AsyncDatabase[Document]) -> None:
+        self.settings = settings
+        self.collection = db[OUTBOX]
+        self._wake = asyncio.Event()
+
+    async def add(self, session: AsyncClientSession, topic: str, envelope: Envelope) -> None:
+        await self.collection.insert_one(
+            {
+                "_id": envelope.id,
+                "topic": self.settings.topic(topic),
+                "subject": envelope.subject,
+                "type": envelope.type,
+                "envelope": envelope.model_dump(mode="json"),
+                "status": "pending",
+                "seq": next_sequence(),
+                "created_at": datetime.now(UTC),
+                "attempts": 0,
+            },
+            session=session,
+        )
+
+    def notify(self) -> None:
+        """Tell the relay new entries committed, so it does not wait for its next poll."""
+        self._wake.set()
+
+    async def wait(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def pending_count(self) -> int:
+        return await self.collection.count_documents({"status": "pending"})
+
+
+class OutboxRelay:
+    def __init__(
+        self, settings: ServiceSettings, db: AsyncDatabase[Document], outbox: Outbox,
+        producers: ProducerHolder, metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.outbox = outbox
+        self.leases = db[LEASES]
+        self.producers = producers
+        self.metrics = metrics
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._failures = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        try:
+            await self.leases.delete_one({"_id": "relay", "owner": self.owner})
+        except PyMongoError:
+            pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if not await self._hold_lease():
+                    await self.outbox.wait(self.settings.outbox_lease_seconds / 3)
+                    continue
+                published = await self.publish_pending()
+                self._failures = 0
+                if published < BATCH_SIZE:
+                    await self.outbox.wait(self.settings.outbox_poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive any outage
+                pause = FAILURE_BACKOFF_SECONDS[min(self._failures, len(FAILURE_BACKOFF_SECONDS) - 1)]
+                self._failures += 1
+                log.warning("outbox relay: %s; next try in %.1f s", exc, pause)
+                await asyncio.sleep(pause)
+
+    async def _hold_lease(self) -> bool:
+        now = datetime.now(UTC)
+        until = now + timedelta(seconds=self.settings.outbox_lease_seconds)
+        try:
+            await self.leases.find_one_and_update(
+                {"_id": "relay", "$or": [{"owner": self.owner}, {"until": {"$lt": now}}]},
+                {"$set": {"owner": self.owner, "until": until}},
+                upsert=True,
+            )
+            return True
+        except DuplicateKeyError:
+            return False
+
+    async def publish_pending(self) -> int:
+        batch = await (
+            self.outbox.collection.find({"status": "pending"}).sort("seq", ASCENDING).limit(BATCH_SIZE)
+        ).to_list()
+        if not batch:
+            return 0
+        producer = await self.producers.get()
+        deliveries: list[asyncio.Future[object]] = []
+        refused: BaseException | None = None
+        for entry in batch:
+            envelope = Envelope.model_validate(entry["envelope"])
+            try:
+                deliveries.append(
+                    await producer.send(
+                        entry["topic"], value=envelope.to_bytes(), key=envelope.subject.encode(),
+                        headers=envelope.headers(),
+                    )
+                )
+            except Exception as exc:  # noqa: BLE001 - keep what was queued, retry the rest
+                refused = exc
+                break
+        results = await asyncio.gather(*deliveries, return_exceptions=True)
+        outcomes = list(zip(batch, results, strict=False))
+        sent = [entry for entry, result in outcomes if not isinstance(result, BaseException)]
+        if sent:
+            await self.outbox.collection.update_many(
+                {"_id": {"$in": [entry["_id"] for entry in sent]}},
+                {"$set": {"status": "sent", "sent_at": datetime.now(UTC)}},
+            )
+            for entry in sent:
+                self.metrics.messages_published.labels(entry["topic"]).inc()
+        self.metrics.outbox_pending.observe(len(batch))
+        errors = [result for _, result in outcomes if isinstance(result, BaseException)]
+        error = errors[0] if errors else refused
+        if error is not None:
+            unsent = [entry["_id"] for entry in batch if entry not in sent]
+            await self.outbox.collection.update_many(
+                {"_id": {"$in": unsent}}, {"$inc": {"attempts": 1}, "$set": {"last_error": repr(error)[:500]}}
+            )
+            raise error
+        return len(batch)

@@ -1,0 +1,28 @@
+"""QR images (PNG and SVG) of signed tokens, for badges and exhibitor passes."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from qrcode.constants import ERROR_CORRECT_M
+
+
+def _code(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]
+    # Medium error correction survives a creased or partly covered printout while
+    # keeping a ~200-character token at a size phone cameras read from arm's length.
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
+    code.add_data(data)
+    code.make(fit=True)
+    return code
+
+
+def qr_png(data: str) -> bytes:
+    buffer = io.BytesIO()
+    _code(data).make_image().save(buffer)
+    return buffer.getvalue()
+
+
+def qr_svg(data: str) -> bytes:
+    buffer = io.BytesIO()
+    _code(data).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,69 @@
+"""Settings common to every service, read from the environment.
+
+Each service subclasses ``ServiceSettings``; instances are built in ``main`` or in
+tests and handed to ``create_app(settings)``, never at import time.
+"""
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service_name: str
+    host: str = "0.0.0.0"
+    port: int = 8000
+    log_level: str = "INFO"
+    public_base_url: str = ""
+
+    mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_db: str = ""
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = ""
+    kafka_create_topics: bool = True
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
+    # Consumers: a new group starts at the beginning so nothing published before
+    # the first deployment is missed.
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 1_000
+
+    jwt_public_key_file: str = ""
+    jwt_public_key: str = ""
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = "tadamon"
+    jwt_audience: str = "tadamon"
+
+    # Pauses before retrying a failing consumer handler; after the last one the
+    # message goes to the DLQ.
+    consumer_retry_seconds: list[float] = [0.2, 1.0, 5.0]
+
+    outbox_poll_seconds: float = 0.5
+    outbox_lease_seconds: float = 10.0
+
+    @property
+    def database_name(self) -> str:
+        return self.mongo_db or f"tadamon_{self.service_name}"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://127.0.0.1:{self.port}"
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"
+
+    def group(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"
+
+    def jwt_verification_keys(self) -> list[str]:
+        keys = []
+        if self.jwt_public_key:
+            keys.append(self.jwt_public_key)
+        if self.jwt_public_key_file:
+            keys.append(Path(self.jwt_public_key_file).read_text())
+        return keys

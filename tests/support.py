@@ -1,0 +1,128 @@
+"""Helpers for tests: settings per test, running an app in-process, Kafka probes."""
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
+
+from shared.auth import generate_keypair, load_private_key, mint_token
+
+S = TypeVar("S")
+T = TypeVar("T")
+
+
+@dataclass
+class Infra:
+    kafka_bootstrap: str
+    mongo_url: str
+    state_dir: Path
+    root: Path
+
+    def env(self, prefix: str, db: str) -> dict[str, str]:
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+            "KAFKA_TOPIC_PREFIX": prefix,
+            "MONGO_URL": self.mongo_url,
+            "MONGO_DB": db,
+        }
+
+
+@dataclass
+class Keys:
+    private_file: Path
+    public_file: Path
+
+    @classmethod
+    def generate(cls, folder: Path) -> "Keys":
+        keys = cls(folder / "jwt_private.pem", folder / "jwt_public.pem")
+        generate_keypair(keys.private_file, keys.public_file)
+        return keys
+
+    def token(self, *roles: str, sub: str = "tester@example.ma", **claims: Any) -> str:
+        return mint_token(load_private_key(str(self.private_file)), sub=sub, roles=list(roles), **claims)
+
+    def headers(self, *roles: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*roles, **claims)}"}
+
+
+def unique(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:10]}"
+
+
+def settings_for(settings_cls: type[S], infra: Infra, keys: Keys, *, prefix: str | None = None,
+                  **overrides: Any) -> S:
+    """Settings for one test: its own database and its own topic prefix."""
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": infra.kafka_bootstrap,
+        "kafka_topic_prefix": prefix if prefix is not None else unique("t") + ".",
+        "mongo_url": infra.mongo_url,
+        "mongo_db": unique("db").replace("-", "_"),
+        "jwt_public_key_file": str(keys.public_file),
+        "kafka_session_timeout_ms": 6000,
+        "kafka_heartbeat_interval_ms": 500,
+        "outbox_poll_seconds": 0.1,
+    }
+    values.update(overrides)
+    return settings_cls(**values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan (Mongo, relay, consumers) and give an HTTP client to it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as client:
+            yield client
+
+
+async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0, interval: float = 0.1) -> T:
+    """Poll ``check`` until it returns a truthy value (messages take a moment to flow)."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
+
+
+async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0) -> list[Any]:
+    """Read ``expect`` records from the beginning of ``topic`` (a fresh, group-less reader)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(records) < expect and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            for items in batch.values():
+                records.extend(items)
+    finally:
+        await consumer.stop()
+    return records
+
+
+def envelope_of(record: Any) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(record.value)
+    return value
+
+
+async def produce_raw(bootstrap: str, topic: str, value: bytes, key: bytes | None = None,
+                      headers: list[tuple[str, bytes]] | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
+    finally:
+        await producer.stop()
