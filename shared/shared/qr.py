@@ -7,7 +7,7 @@ import qrcode.image.svg
 from qrcode.constants import ERROR_CORRECT_M
 
 
-def _code(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]
+def _code(data: str) -> qrcode.QRCode:
     # Medium error correction survives a creased or partly covered printout while
     # keeping a ~200-character token at a size phone cameras read from arm's length.
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)

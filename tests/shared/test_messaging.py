@@ -32,8 +32,9 @@ async def test_message_published_through_outbox_is_handled_by_another_process(in
     env = {**os.environ, **infra.env(prefix, reader_db), "PORT": str(port), "HOST": "127.0.0.1",
            "JWT_PUBLIC_KEY_FILE": str(keys.public_file), "KAFKA_SESSION_TIMEOUT_MS": "6000",
            "KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
+    log = (infra.state_dir / f"{prefix}reader.log").open("wb")
     reader = subprocess.Popen([sys.executable, str(HERE / "sample_service.py")], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=log, stderr=subprocess.STDOUT)
     try:
         stack.wait_http(f"http://127.0.0.1:{port}/readyz", 60)
         settings = settings_for(SampleSettings, infra, keys, prefix=prefix, with_consumer=False)
@@ -41,12 +42,13 @@ async def test_message_published_through_outbox_is_handled_by_another_process(in
             created = await client.post("/notes", json={"text": {"fr": "bonjour"}, "copies": 3},
                                         headers=keys.headers("organizer") | {"X-Correlation-ID": "corr-42"})
             note_id = created.json()["id"]
-        seen = await eventually(lambda: effect(infra.mongo_url, reader_db, note_id), timeout=60)
+            seen = await eventually(lambda: effect(infra.mongo_url, reader_db, note_id), timeout=60)
         assert seen["applied"] == 1 and seen["copies"] == 3
         assert seen["correlation_id"] == "corr-42"
     finally:
         reader.terminate()
         reader.wait(20)
+        log.close()
 
 
 async def test_writes_succeed_with_kafka_down_and_are_delivered_once_after_restart(

@@ -1,0 +1,61 @@
+# Two commands for people: `make run` and `make test` (see README.md).
+# Needs only python3.11, Java 17 and Maven; everything else is installed here.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK := $(PY) infra/stack.py
+SERVICE_NAMES := registration agenda recommendations marketplace
+PACKAGES := $(wildcard shared/pyproject.toml $(foreach s,$(SERVICE_NAMES),services/$(s)/pyproject.toml))
+EDITABLES := $(foreach p,$(PACKAGES),-e $(patsubst %/,%,$(dir $(p))))
+# Reinstall when a requirement or a package's metadata changes; otherwise `make venv` is instant.
+STAMP := $(VENV)/.installed
+MYPY_TARGETS := $(wildcard shared/shared $(foreach s,$(SERVICE_NAMES),services/$(s)/$(s))) infra
+
+.PHONY: venv kafka-libs keys token run status stop test lint
+
+venv: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): requirements-dev.txt $(PACKAGES) | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt $(EDITABLES)
+	touch $@
+
+# Apache Kafka's jars from Maven Central into .local/kafka/libs (once).
+kafka-libs:
+	$(PYTHON) infra/stack.py kafka-libs
+
+keys: venv
+	$(STACK) keys
+
+token: venv
+	$(STACK) token
+
+# Kafka, MongoDB (SecantusDB), the mail sink, the four services and demo data.
+# Whatever already runs is kept, so a second `make run` changes nothing.
+run: venv kafka-libs
+	$(STACK) keys
+	$(STACK) up
+	$(STACK) services-up
+	$(STACK) demo
+	$(STACK) summary
+
+status:
+	$(PYTHON) infra/stack.py status
+
+stop:
+	$(PYTHON) infra/stack.py down
+
+# The tests start their own Kafka and MongoDB on free ports (tests/conftest.py).
+# pytest exits with 5 when it collected nothing: that is a failure too.
+test: venv kafka-libs
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(MYPY_TARGETS)
