@@ -52,6 +52,7 @@ stop:
 # The tests start their own Kafka and MongoDB on free ports (tests/conftest.py).
 # pytest exits with 5 when it collected nothing: that is a failure too.
 test: venv kafka-libs
+	bash infra/install-kustomize.sh
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc

@@ -13,7 +13,7 @@ if [[ -x "$BIN/kustomize" ]] && [[ "$("$BIN/kustomize" version 2>/dev/null)" == 
     exit 0
 fi
 if ! command -v go > /dev/null; then
-    echo "install-kustomize: Go is needed to build kustomize $VERSION (https://go.dev/dl/)" >&2
+    echo "install-kustomize: Go is needed to build kustomize $VERSION" >&2
     exit 1
 fi
 mkdir -p "$BIN"

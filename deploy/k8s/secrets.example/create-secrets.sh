@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Creates, in one namespace, the Secrets that the manifests reference but never
+# contain. Run it once before the first `kubectl apply -k`:
+#
+#   deploy/k8s/secrets.example/create-secrets.sh tadamon-dev path/to/jwt_public.pem
+#
+# The second argument is the PEM public key of the identity provider that signs
+# the bearer tokens. Signing keys and MongoDB passwords are generated here and
+# never leave the cluster. A Secret that already exists is kept, so running the
+# script again rotates nothing. The Secrets made by the operators (the KafkaUser
+# passwords, Strimzi's cluster CA, the MongoDB connection strings) are not here.
+set -euo pipefail
+
+namespace="${1:?usage: create-secrets.sh NAMESPACE JWT_PUBLIC_KEY_PEM}"
+jwt_public_key="${2:?usage: create-secrets.sh NAMESPACE JWT_PUBLIC_KEY_PEM}"
+umask 077
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+create() {
+    local name="$1"
+    shift
+    if kubectl --namespace "$namespace" get secret "$name" > /dev/null 2>&1; then
+        echo "secret/$name exists, kept"
+    else
+        kubectl --namespace "$namespace" create secret generic "$name" "$@"
+    fi
+}
+
+ed25519_key() {
+    openssl genpkey -algorithm ed25519 -out "$work/$1.pem"
+    echo "$work/$1.pem"
+}
+
+password() {
+    # Hex: nothing to escape in the connection string the operator builds.
+    openssl rand -hex 24
+}
+
+# Verifies bearer tokens (JWT_PUBLIC_KEY_FILE of every service).
+create tadamon-jwt-public-key --from-file=public.pem="$jwt_public_key"
+
+# Ed25519 keys that sign badges, passes and manage tokens (SIGNING_KEY_FILE).
+create registration-signing-key --from-file=private.pem="$(ed25519_key registration)"
+create marketplace-signing-key --from-file=private.pem="$(ed25519_key marketplace)"
+
+# Agenda verifies registration's manage tokens offline (REGISTRATION_PUBLIC_KEY_FILE):
+# the public half of the key stored above, whether made now or earlier.
+kubectl --namespace "$namespace" get secret registration-signing-key -o 'jsonpath={.data.private\.pem}' \
+    | base64 --decode | openssl pkey -pubout -out "$work/registration-public.pem"
+create registration-public-key --from-file=public.pem="$work/registration-public.pem"
+
+# Passwords of the MongoDB users (MongoDBCommunity spec.users[].passwordSecretRef).
+create registration-mongodb-password --from-literal=password="$(password)"
+create agenda-mongodb-password --from-literal=password="$(password)"
+create recommendations-mongodb-password --from-literal=password="$(password)"
+create marketplace-mongodb-password --from-literal=password="$(password)"

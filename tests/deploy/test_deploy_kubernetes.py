@@ -1,0 +1,258 @@
+"""The Kustomize overlays render, their core objects are valid Kubernetes, and the
+services' workloads keep the platform's rules (security, probes, scaling, network)."""
+
+import kubernetes_validate
+import pytest
+from deploy_support import (
+    KAFKA_CLUSTER,
+    OVERLAYS,
+    ROOT,
+    architecture_env_names,
+    architecture_services,
+    by_name,
+    configmap_for,
+    env_names_of,
+    is_custom,
+    of_kind,
+    render,
+)
+
+# The first render may build kustomize (infra/install-kustomize.sh), minutes on a
+# cold Go cache; `make test` runs that script first, this is the safety net.
+pytestmark = pytest.mark.timeout(900)
+
+# The cluster version the manifests are validated against (a version
+# kubernetes-validate ships schemas for).
+KUBERNETES_VERSION = "1.33.0"
+# Not a setting of the services: OpenSSL's trust store, set to the system CAs
+# plus Strimzi's cluster CA (see the Deployments' init container).
+PROCESS_ENV = {"SSL_CERT_FILE"}
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
+
+overlays = pytest.mark.parametrize("overlay", sorted(OVERLAYS))
+services = pytest.mark.parametrize("service", sorted(architecture_services()))
+
+
+def deployment(overlay: str, service: str) -> dict:
+    deployments = by_name(render(overlay), "Deployment")
+    assert service in deployments, f"overlay {overlay} has no Deployment {service}"
+    return deployments[service]
+
+
+def pod_labels(manifest: dict) -> dict:
+    return manifest["spec"]["template"]["metadata"]["labels"]
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+@overlays
+def test_every_object_of_the_overlay_is_in_its_namespace(overlay):
+    for manifest in render(overlay):
+        if manifest["kind"] not in CLUSTER_SCOPED:
+            assert manifest["metadata"].get("namespace") == OVERLAYS[overlay], manifest["metadata"]["name"]
+    assert OVERLAYS[overlay] in by_name(render(overlay), "Namespace")
+
+
+@overlays
+def test_core_objects_are_valid_for_kubernetes_in_strict_mode(overlay):
+    core = [m for m in render(overlay) if not is_custom(m)]
+    assert len(core) > 20
+    for manifest in core:
+        try:
+            kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            pytest.fail(f"{manifest['kind']}/{manifest['metadata']['name']}: {error.message} "
+                        f"at {'.'.join(map(str, error.path))}")
+
+
+@overlays
+def test_no_secret_value_is_committed(overlay):
+    assert of_kind(render(overlay), "Secret") == []
+
+
+@overlays
+@services
+def test_pods_run_unprivileged_on_a_read_only_filesystem(overlay, service):
+    pod = deployment(overlay, service)["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    for container in pod["containers"] + pod.get("initContainers", []):
+        security = container["securityContext"]
+        assert security["allowPrivilegeEscalation"] is False, container["name"]
+        assert security["readOnlyRootFilesystem"] is True, container["name"]
+        assert security["capabilities"]["drop"] == ["ALL"], container["name"]
+        for kind in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(container["resources"][kind]), f"{container['name']} {kind}"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    tmp = [m for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == "/tmp"]
+    assert tmp and "emptyDir" in volumes[tmp[0]["name"]], "/tmp must be a writable emptyDir"
+
+
+@overlays
+@services
+def test_probes_use_healthz_and_readyz_on_the_service_port(overlay, service):
+    container = deployment(overlay, service)["spec"]["template"]["spec"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"http": architecture_services()[service].port}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+
+
+@overlays
+@services
+def test_the_autoscaler_owns_the_replica_count(overlay, service):
+    manifests = render(overlay)
+    assert "replicas" not in deployment(overlay, service)["spec"]
+    hpa = by_name(manifests, "HorizontalPodAutoscaler")[service]
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": service}
+    assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    if overlay == "production":
+        assert hpa["spec"]["minReplicas"] >= 2
+
+
+@overlays
+@services
+def test_disruption_budget_and_service_select_the_pods(overlay, service):
+    manifests = render(overlay)
+    labels = pod_labels(deployment(overlay, service))
+    pdb = by_name(manifests, "PodDisruptionBudget")[service]
+    assert pdb["apiVersion"] == "policy/v1"
+    assert selects(pdb["spec"]["selector"]["matchLabels"], labels)
+    svc = by_name(manifests, "Service")[service]
+    assert selects(svc["spec"]["selector"], labels)
+    assert [(p["port"], p["targetPort"]) for p in svc["spec"]["ports"]] == [
+        (architecture_services()[service].port, "http")]
+
+
+@overlays
+@services
+def test_network_policy_admits_only_the_ingress_controller_and_prometheus(overlay, service):
+    policy = by_name(render(overlay), "NetworkPolicy")[service]
+    assert selects(policy["spec"]["podSelector"]["matchLabels"], pod_labels(deployment(overlay, service)))
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    sources = set()
+    for rule in policy["spec"]["ingress"]:
+        assert [p["port"] for p in rule["ports"]] == ["http"]
+        for peer in rule["from"]:
+            sources.add(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
+    assert sources == {"ingress-nginx", "monitoring"}
+
+
+@overlays
+@services
+def test_network_policy_lets_out_only_kafka_mongodb_dns_and_mail(overlay, service):
+    policy = by_name(render(overlay), "NetworkPolicy")[service]
+    ports = {(p["port"], p.get("protocol", "TCP")) for rule in policy["spec"]["egress"] for p in rule["ports"]}
+    expected = {(9092, "TCP"), (9093, "TCP"), (27017, "TCP"), (53, "UDP"), (53, "TCP")}
+    if service == "registration":
+        expected |= {(587, "TCP"), (25, "TCP")}
+    assert ports == expected
+    kafka_rules = [r for r in policy["spec"]["egress"] if {p["port"] for p in r["ports"]} == {9092, 9093}]
+    assert kafka_rules[0]["to"][0]["podSelector"]["matchLabels"]["strimzi.io/cluster"] == KAFKA_CLUSTER
+
+
+@overlays
+def test_ingress_routes_a_host_to_each_service(overlay):
+    (ingress,) = of_kind(render(overlay), "Ingress")
+    routes = {}
+    for rule in ingress["spec"]["rules"]:
+        for path in rule["http"]["paths"]:
+            backend = path["backend"]["service"]
+            routes[backend["name"]] = (rule["host"], path["path"], backend["port"]["name"])
+    assert set(routes) == set(architecture_services())
+    assert len({host for host, _, _ in routes.values()}) == len(routes)
+    assert {(p, port) for _, p, port in routes.values()} == {("/", "http")}
+    if overlay == "production":
+        assert ingress["spec"]["tls"][0]["secretName"] == "tadamon-tls"
+
+
+@overlays
+@services
+def test_configuration_uses_the_names_of_the_architecture(overlay, service):
+    manifests = render(overlay)
+    unknown = env_names_of(manifests, deployment(overlay, service)) - architecture_env_names() - PROCESS_ENV
+    assert not unknown, f"{service}: not in docs/ARCHITECTURE.md: {sorted(unknown)}"
+
+
+@overlays
+@services
+def test_configuration_of_each_service(overlay, service):
+    manifests = render(overlay)
+    row = architecture_services()[service]
+    config = configmap_for(manifests, deployment(overlay, service))
+    assert config["SERVICE_NAME"] == service
+    assert config["PORT"] == str(row.port)
+    assert config["MONGO_DB"] == row.database
+    # Topics are KafkaTopic resources in Kubernetes; the services must not create them.
+    assert config["KAFKA_CREATE_TOPICS"] == "false"
+    assert config["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert config["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert config["KAFKA_SASL_USERNAME"] == service
+    assert config["KAFKA_BOOTSTRAP_SERVERS"] == f"{KAFKA_CLUSTER}-kafka-bootstrap:9093"
+    if overlay == "production":
+        assert config["PUBLIC_BASE_URL"].startswith("https://")
+
+
+@overlays
+@services
+def test_credentials_come_from_the_operators_secrets(overlay, service):
+    manifests = render(overlay)
+    container = deployment(overlay, service)["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    (mongodb,) = of_kind(manifests, "MongoDBCommunity")
+    user = next(u for u in mongodb["spec"]["users"] if u["name"] == service)
+    assert env["MONGO_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": user["connectionStringSecretName"], "key": "connectionString.standard"}
+    assert service in by_name(manifests, "KafkaUser")
+    assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": service, "key": "password"}
+
+
+def referenced_secrets(manifests: list[dict]) -> set[str]:
+    names = set()
+    for dep in of_kind(manifests, "Deployment"):
+        pod = dep["spec"]["template"]["spec"]
+        names |= {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+        for container in pod["containers"] + pod.get("initContainers", []):
+            names |= {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env", [])
+                      if "secretKeyRef" in e.get("valueFrom", {})}
+    for mongodb in of_kind(manifests, "MongoDBCommunity"):
+        names |= {u["passwordSecretRef"]["name"] for u in mongodb["spec"]["users"]}
+    for ingress in of_kind(manifests, "Ingress"):
+        names |= {t["secretName"] for t in ingress["spec"].get("tls", [])}
+    return names
+
+
+def operator_made_secrets(manifests: list[dict]) -> set[str]:
+    made = {f"{kafka['metadata']['name']}-cluster-ca-cert" for kafka in of_kind(manifests, "Kafka")}
+    made |= set(by_name(manifests, "KafkaUser"))
+    for mongodb in of_kind(manifests, "MongoDBCommunity"):
+        made |= {u["connectionStringSecretName"] for u in mongodb["spec"]["users"]}
+    return made
+
+
+@overlays
+def test_every_secret_is_made_by_an_operator_or_by_the_documented_script(overlay):
+    manifests = render(overlay)
+    script = (ROOT / "deploy" / "k8s" / "secrets.example" / "create-secrets.sh").read_text()
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    scripted = {line.split()[1] for line in script.splitlines() if line.startswith("create ")}
+    missing = {name for name in referenced_secrets(manifests) - operator_made_secrets(manifests) - scripted
+               if f"`{name}`" not in readme}
+    assert not missing, f"Secrets nobody creates (add them to create-secrets.sh or deploy/README.md): {missing}"
+
+
+@overlays
+@services
+def test_key_files_of_the_configuration_are_mounted(overlay, service):
+    manifests = render(overlay)
+    dep = deployment(overlay, service)
+    container = dep["spec"]["template"]["spec"]["containers"][0]
+    mounts = [m["mountPath"] for m in container["volumeMounts"]]
+    for name, value in configmap_for(manifests, dep).items():
+        if name.endswith("_FILE"):
+            assert any(value.startswith(f"{path}/") for path in mounts), f"{name}={value} is on no volume"

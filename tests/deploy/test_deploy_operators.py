@@ -1,0 +1,176 @@
+"""Strimzi and MongoDB Community custom resources: their shape (no schema of theirs
+ships with kubernetes-validate), their sizes per overlay, and that topics and
+access rights are exactly those of docs/ARCHITECTURE.md."""
+
+import pytest
+from deploy_support import (
+    KAFKA_CLUSTER,
+    OVERLAYS,
+    architecture_services,
+    architecture_topics,
+    by_name,
+    consumed_by,
+    dlq,
+    of_kind,
+    produced_by,
+    render,
+)
+
+# The first render may build kustomize (infra/install-kustomize.sh), minutes on a
+# cold Go cache; `make test` runs that script first, this is the safety net.
+pytestmark = pytest.mark.timeout(900)
+
+STRIMZI = "kafka.strimzi.io/v1beta2"
+MONGODB = "mongodbcommunity.mongodb.com/v1"
+# (replicas, min.insync.replicas) of every topic and of Kafka's own defaults.
+REPLICATION = {"dev": (1, 1), "production": (3, 2)}
+
+overlays = pytest.mark.parametrize("overlay", sorted(OVERLAYS))
+
+
+def kafka(overlay: str) -> dict:
+    (cluster,) = of_kind(render(overlay), "Kafka")
+    return cluster
+
+
+def expected_acls(service: str) -> set[tuple[str, str, str]]:
+    """(resource type, name, operation) that docs/ARCHITECTURE.md gives a service."""
+    acls = set()
+    for topic in produced_by(service):
+        acls |= {("topic", topic, "Write"), ("topic", topic, "Describe")}
+    for topic in consumed_by(service):
+        acls |= {("topic", topic, "Read"), ("topic", topic, "Describe")}
+        acls |= {("topic", dlq(topic), "Write"), ("topic", dlq(topic), "Describe")}
+    acls |= {("group", group, "Read") for group in architecture_services()[service].groups}
+    return acls
+
+
+@overlays
+def test_kafka_runs_in_kraft_mode_with_node_pools(overlay):
+    cluster = kafka(overlay)
+    assert cluster["apiVersion"] == STRIMZI
+    assert cluster["metadata"]["name"] == KAFKA_CLUSTER
+    assert cluster["metadata"]["annotations"] == {"strimzi.io/kraft": "enabled", "strimzi.io/node-pools": "enabled"}
+    spec = cluster["spec"]
+    assert "zookeeper" not in spec
+    assert {"version", "metadataVersion", "listeners", "config"} <= set(spec["kafka"])
+    listeners = {(lst["port"], lst["tls"]): lst for lst in spec["kafka"]["listeners"]}
+    assert set(listeners) == {(9092, False), (9093, True)}
+    for listener in listeners.values():
+        assert {"name", "type"} <= set(listener)
+        assert listener["authentication"] == {"type": "scram-sha-512"}
+    assert spec["kafka"]["authorization"] == {"type": "simple"}
+    assert spec["kafka"]["config"]["auto.create.topics.enable"] is False
+    assert set(spec["entityOperator"]) == {"topicOperator", "userOperator"}
+
+
+@overlays
+def test_kafka_replication_defaults_match_the_overlay(overlay):
+    replicas, min_insync = REPLICATION[overlay]
+    config = kafka(overlay)["spec"]["kafka"]["config"]
+    assert config["default.replication.factor"] == replicas
+    assert config["offsets.topic.replication.factor"] == replicas
+    assert config["transaction.state.log.replication.factor"] == replicas
+    assert config["min.insync.replicas"] == min_insync
+    assert config["transaction.state.log.min.isr"] == min_insync
+
+
+def node_pools(overlay: str) -> list[dict]:
+    pools = of_kind(render(overlay), "KafkaNodePool")
+    for pool in pools:
+        assert pool["apiVersion"] == STRIMZI
+        assert pool["metadata"]["labels"]["strimzi.io/cluster"] == KAFKA_CLUSTER
+        assert {"replicas", "roles", "storage"} <= set(pool["spec"])
+        assert set(pool["spec"]["roles"]) <= {"broker", "controller"}
+    return pools
+
+
+def test_dev_has_one_combined_kafka_node():
+    (pool,) = node_pools("dev")
+    assert pool["spec"]["replicas"] == 1
+    assert set(pool["spec"]["roles"]) == {"broker", "controller"}
+
+
+def test_production_has_three_brokers_and_three_controllers_apart():
+    pools = node_pools("production")
+    brokers = [p for p in pools if p["spec"]["roles"] == ["broker"]]
+    controllers = [p for p in pools if p["spec"]["roles"] == ["controller"]]
+    assert len(brokers) + len(controllers) == len(pools)
+    assert sum(p["spec"]["replicas"] for p in brokers) == 3
+    assert sum(p["spec"]["replicas"] for p in controllers) == 3
+    for pool in pools:
+        assert all(not v.get("deleteClaim", False) for v in pool["spec"]["storage"]["volumes"])
+
+
+def test_the_architecture_table_lists_topics_with_known_services():
+    topics = architecture_topics()
+    assert len(topics) == 12
+    for row in topics.values():
+        assert {row.producer, *row.consumers} <= set(architecture_services()), row
+
+
+@overlays
+def test_kafka_topics_are_the_topics_of_the_architecture_and_their_dlqs(overlay):
+    names = set(by_name(render(overlay), "KafkaTopic"))
+    expected = set(architecture_topics()) | {dlq(t) for t in architecture_topics()}
+    assert names == expected, f"missing: {sorted(expected - names)}; unknown: {sorted(names - expected)}"
+
+
+@overlays
+def test_kafka_topics_are_sized_for_the_overlay(overlay):
+    replicas, min_insync = REPLICATION[overlay]
+    for name, topic in by_name(render(overlay), "KafkaTopic").items():
+        assert topic["apiVersion"] == STRIMZI
+        assert topic["metadata"]["labels"]["strimzi.io/cluster"] == KAFKA_CLUSTER
+        assert topic["spec"].get("topicName", name) == name
+        if name.endswith(".dlq"):
+            assert 1 <= topic["spec"]["partitions"] <= 3, name
+        else:
+            assert topic["spec"]["partitions"] == 6, name
+        assert topic["spec"]["replicas"] == replicas, name
+        assert int(topic["spec"]["config"]["min.insync.replicas"]) == min_insync, name
+
+
+@overlays
+def test_each_service_has_a_scram_user_limited_to_its_topics_and_groups(overlay):
+    users = by_name(render(overlay), "KafkaUser")
+    assert set(users) == set(architecture_services())
+    for service, user in users.items():
+        assert user["apiVersion"] == STRIMZI
+        assert user["metadata"]["labels"]["strimzi.io/cluster"] == KAFKA_CLUSTER
+        assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
+        assert user["spec"]["authorization"]["type"] == "simple"
+        granted = set()
+        for acl in user["spec"]["authorization"]["acls"]:
+            assert acl["resource"].get("patternType", "literal") == "literal", acl
+            granted |= {(acl["resource"]["type"], acl["resource"]["name"], op) for op in acl["operations"]}
+        expected = expected_acls(service)
+        assert granted == expected, (f"{service}: missing {sorted(expected - granted)}, "
+                                     f"beyond the architecture {sorted(granted - expected)}")
+
+
+def mongodb(overlay: str) -> dict:
+    (replica_set,) = of_kind(render(overlay), "MongoDBCommunity")
+    return replica_set
+
+
+@overlays
+def test_mongodb_is_a_replica_set_with_scram(overlay):
+    replica_set = mongodb(overlay)
+    assert replica_set["apiVersion"] == MONGODB
+    spec = replica_set["spec"]
+    assert {"security", "type", "users", "version", "members"} <= set(spec)
+    assert spec["type"] == "ReplicaSet"
+    assert spec["security"]["authentication"]["modes"] == ["SCRAM"]
+    assert spec["members"] == (3 if overlay == "production" else 1)
+
+
+@overlays
+def test_each_service_has_a_mongodb_user_on_its_own_database_only(overlay):
+    users = {u["name"]: u for u in mongodb(overlay)["spec"]["users"]}
+    assert set(users) == set(architecture_services())
+    for service, user in users.items():
+        assert {"passwordSecretRef", "roles", "scramCredentialsSecretName", "connectionStringSecretName"} <= set(user)
+        assert user["passwordSecretRef"]["name"]
+        assert user["roles"] == [{"name": "readWrite", "db": architecture_services()[service].database}]
+    assert len({u["scramCredentialsSecretName"] for u in users.values()}) == len(users)
