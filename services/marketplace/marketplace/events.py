@@ -1,3 +1,128 @@
-"""Messages the marketplace service publishes."""
+"""Messages the marketplace service publishes.
 
-TOPICS: list[str] = []
+None carries personal data: cooperatives appear by id, region, sector and the
+women-/youth-led flags only.
+"""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from shared.i18n import LocalizedText
+
+TOPICS: list[str] = [
+    "marketplace.markets",
+    "marketplace.applications",
+    "marketplace.stands",
+    "marketplace.checkins",
+    "marketplace.sales",
+]
+
+MARKETS = "marketplace.markets"
+APPLICATIONS = "marketplace.applications"
+STANDS = "marketplace.stands"
+CHECKINS = "marketplace.checkins"
+SALES = "marketplace.sales"
+
+
+class MarketCreated(BaseModel):
+    """``marketplace.market-created.v1`` on ``marketplace.markets``, subject = market id.
+
+    Sent when an organizer creates a market or fair. No consumer yet.
+    """
+
+    market_id: str
+    kind: str
+    name: LocalizedText
+    city: str
+    region: str
+    venue: str
+    days: list[date]
+    circuit: str | None
+    stand_count: int
+    application_opens_at: datetime
+    application_closes_at: datetime
+
+
+class ApplicationChanged(BaseModel):
+    """``marketplace.application-submitted.v1`` / ``-accepted`` / ``-rejected`` on
+    ``marketplace.applications``, subject = application id (one per market applied to;
+    ``submission_id`` groups the markets of one application).
+
+    Submitted when a cooperative applies; accepted when it gets a stand (automatic
+    allocation, manual decision or promotion from the waitlist; ``stand_number`` set);
+    rejected by an organizer. ``status`` is the status after the change. No consumer yet.
+    """
+
+    application_id: str
+    submission_id: str
+    market_id: str
+    cooperative_id: str
+    status: str
+    region: str
+    sector: str
+    women_led: bool
+    youth_led: bool
+    stand_number: int | None = None
+    at: datetime
+
+
+class StandAssigned(BaseModel):
+    """``marketplace.stand-assigned.v1`` on ``marketplace.stands``, subject =
+    ``<market_id>:<stand_number>``.
+
+    Sent each time a stand is given to a cooperative, with the rule that decided it
+    (``reason_code``, e.g. ``alloc_ranked``, ``alloc_reserved_share``, ``alloc_promoted``,
+    ``alloc_manual``). No consumer yet.
+    """
+
+    market_id: str
+    stand_number: int
+    zone: str
+    cooperative_id: str
+    application_id: str
+    pass_id: str
+    reason_code: str
+    manual: bool
+    at: datetime
+
+
+class ExhibitorCheckedIn(BaseModel):
+    """``marketplace.exhibitor-checked-in.v1`` on ``marketplace.checkins``, subject = pass id.
+
+    Sent on the first scan of an exhibitor's pass on an opening day (live or synced
+    from an offline device; ``checked_in_at`` is the scan time, UTC). Read by
+    recommendations for its indicators.
+    """
+
+    market_id: str
+    cooperative_id: str
+    stand: int
+    day: date
+    region: str
+    sector: str
+    women_led: bool
+    youth_led: bool
+    checked_in_at: datetime
+
+
+class SalesDeclared(BaseModel):
+    """``marketplace.sales-declared.v1`` on ``marketplace.sales``, subject =
+    ``<market_id>:<cooperative_id>:<day>`` (= ``declaration_id``).
+
+    Sent when an exhibitor declares a market day's sales, and again with the new
+    total (not a difference) when it corrects them; an unchanged re-declaration sends
+    nothing. Read by recommendations for its indicators.
+    """
+
+    declaration_id: str
+    market_id: str
+    cooperative_id: str
+    day: date
+    amount_mad: float
+    by_category: dict[str, float]
+    region: str
+    sector: str
+    women_led: bool
+    youth_led: bool
+    declared_at: datetime

@@ -1,0 +1,280 @@
+"""Routes of the marketplace: parse, call one use case, shape the answer."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from marketplace import checkin, sales, service, stands
+from marketplace.domain import (
+    AcceptRequest,
+    AllocationResult,
+    ApplicationCreate,
+    ApplicationPublic,
+    Attendance,
+    BatchResult,
+    CheckinPublic,
+    CooperativeCreate,
+    CooperativePublic,
+    CooperativeUpdate,
+    ExhibitorToken,
+    InvitationCreate,
+    InvitationPublic,
+    MarketCreate,
+    MarketPublic,
+    PassPublic,
+    ProductCreate,
+    ProductPublic,
+    RejectRequest,
+    SalesDeclare,
+    SalesPublic,
+    ScanBatch,
+    ScanRequest,
+    StandPublic,
+    WithdrawalResult,
+)
+from marketplace.figures import SalesAggregates
+from marketplace.store import Store
+from shared.auth import Exhibitor, Organizer, Staff
+from shared.i18n import request_language
+from shared.platform import Platform, get_platform
+from shared.qr import qr_png, qr_svg
+
+
+def get_store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
+    store: Store = platform.extras["store"]
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+router = APIRouter()
+
+
+@router.get("/.well-known/jwks.json", tags=["passes"])
+async def jwks(store: StoreDep) -> dict[str, Any]:
+    """Public key that verifies exhibitor passes offline."""
+    return store.signer.jwks()
+
+
+# ---- cooperatives -------------------------------------------------------------------
+
+@router.post("/cooperatives", status_code=201, response_model=CooperativePublic, tags=["cooperatives"])
+async def create_cooperative(body: CooperativeCreate, store: StoreDep, _: Organizer) -> CooperativePublic:
+    """Register a cooperative (exhibitor profile)."""
+    return await service.create_cooperative(store=store, data=body)
+
+
+@router.get("/cooperatives", response_model=list[CooperativePublic], tags=["cooperatives"])
+async def list_cooperatives(store: StoreDep, _: Organizer, region: str | None = None,
+                            sector: str | None = None) -> list[CooperativePublic]:
+    """List cooperatives, by region or sector."""
+    return await service.list_cooperatives(store=store, region=region, sector=sector)
+
+
+@router.get("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"])
+async def read_cooperative(cooperative_id: str, store: StoreDep, who: Exhibitor) -> CooperativePublic:
+    """A cooperative's profile: its own exhibitor or an organizer."""
+    return await service.get_cooperative(store=store, principal=who, cooperative_id=cooperative_id)
+
+
+@router.patch("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"])
+async def update_cooperative(cooperative_id: str, body: CooperativeUpdate, store: StoreDep,
+                             who: Exhibitor) -> CooperativePublic:
+    """Change a cooperative's profile (allocation-relevant fields: organizers only)."""
+    return await service.update_cooperative(store=store, principal=who, cooperative_id=cooperative_id, data=body)
+
+
+@router.post("/cooperatives/{cooperative_id}/products", status_code=201, response_model=ProductPublic,
+             tags=["cooperatives"])
+async def add_product(cooperative_id: str, body: ProductCreate, store: StoreDep, who: Exhibitor) -> ProductPublic:
+    """Add a product to a cooperative's catalogue."""
+    return await service.add_product(store=store, principal=who, cooperative_id=cooperative_id, data=body)
+
+
+@router.delete("/cooperatives/{cooperative_id}/products/{product_id}", status_code=204, tags=["cooperatives"])
+async def remove_product(cooperative_id: str, product_id: str, store: StoreDep, who: Exhibitor) -> Response:
+    """Remove a product from a cooperative's catalogue."""
+    await service.remove_product(store=store, principal=who, cooperative_id=cooperative_id, product_id=product_id)
+    return Response(status_code=204)
+
+
+@router.post("/cooperatives/{cooperative_id}/invitations", status_code=201, response_model=InvitationPublic,
+             tags=["cooperatives"])
+async def invite(cooperative_id: str, store: StoreDep, who: Organizer,
+                 body: InvitationCreate | None = None) -> InvitationPublic:
+    """Create a one-time link through which the cooperative obtains its exhibitor token."""
+    return await service.invite_cooperative(store=store, cooperative_id=cooperative_id, by=who.sub,
+                                            ttl_hours=body.ttl_hours if body else None)
+
+
+@router.post("/invitations/{token}/accept", response_model=ExhibitorToken, tags=["cooperatives"])
+async def accept_invitation(token: str, store: StoreDep) -> ExhibitorToken:
+    """Use an invitation once: returns the cooperative's exhibitor token."""
+    return await service.accept_invitation(store=store, token=token)
+
+
+# ---- markets ------------------------------------------------------------------------
+
+@router.post("/markets", status_code=201, response_model=MarketPublic, tags=["markets"])
+async def create_market(body: MarketCreate, store: StoreDep, _: Organizer) -> MarketPublic:
+    """Create a mobile market or a fair, with its stands and selection rules."""
+    return await service.create_market(store=store, data=body)
+
+
+@router.get("/markets", response_model=list[MarketPublic], tags=["markets"])
+async def list_markets(store: StoreDep, circuit: str | None = None, kind: str | None = None,
+                       region: str | None = None) -> list[MarketPublic]:
+    """Markets and fairs, by circuit, kind or region."""
+    return await service.list_markets(store=store, circuit=circuit, kind=kind, region=region)
+
+
+@router.get("/markets/{market_id}", response_model=MarketPublic, tags=["markets"])
+async def read_market(market_id: str, store: StoreDep) -> MarketPublic:
+    """One market."""
+    return await service.get_market(store=store, market_id=market_id)
+
+
+@router.get("/markets/{market_id}/stands", response_model=list[StandPublic], tags=["stands"])
+async def stand_map(market_id: str, request: Request, store: StoreDep, _: Organizer) -> list[StandPublic]:
+    """Every stand with its holder and the reason it was given."""
+    return await stands.stand_map(store=store, market_id=market_id, lang=request_language(request))
+
+
+@router.post("/markets/{market_id}/allocation", response_model=AllocationResult, tags=["stands"])
+async def allocate(market_id: str, request: Request, store: StoreDep, _: Organizer) -> AllocationResult:
+    """Give stands to submitted and waitlisted applications following the market's rules."""
+    return await stands.allocate_market(store=store, market_id=market_id, lang=request_language(request))
+
+
+# ---- applications -------------------------------------------------------------------
+
+@router.post("/applications", status_code=201, response_model=list[ApplicationPublic], tags=["applications"])
+async def apply(body: ApplicationCreate, store: StoreDep, who: Exhibitor) -> list[ApplicationPublic]:
+    """Apply to one or several markets at once."""
+    return await stands.submit_application(store=store, principal=who, data=body)
+
+
+@router.get("/applications", response_model=list[ApplicationPublic], tags=["applications"])
+async def list_applications(request: Request, store: StoreDep, who: Exhibitor, market_id: str | None = None,
+                            status: str | None = None, cooperative_id: str | None = None) -> list[ApplicationPublic]:
+    """Applications (an exhibitor sees its own only)."""
+    docs = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
+                                          cooperative_id=cooperative_id)
+    return [stands.application_public(d, request_language(request)) for d in docs]
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationPublic, tags=["applications"])
+async def read_application(application_id: str, request: Request, store: StoreDep,
+                           who: Exhibitor) -> ApplicationPublic:
+    """One application, with the explanation of its decision."""
+    doc = await stands.get_application(store=store, principal=who, application_id=application_id)
+    return stands.application_public(doc, request_language(request))
+
+
+@router.post("/applications/{application_id}/accept", response_model=ApplicationPublic, tags=["applications"])
+async def accept(application_id: str, request: Request, store: StoreDep, who: Organizer,
+                 body: AcceptRequest | None = None) -> ApplicationPublic:
+    """Accept: the rules pick the stand, or the stand given overrides them."""
+    body = body or AcceptRequest()
+    doc = await stands.accept_application(store=store, application_id=application_id, by=who.sub,
+                                          stand_number=body.stand_number, note=body.note)
+    return stands.application_public(doc, request_language(request))
+
+
+@router.post("/applications/{application_id}/reject", response_model=ApplicationPublic, tags=["applications"])
+async def reject(application_id: str, body: RejectRequest, request: Request, store: StoreDep,
+                 who: Organizer) -> ApplicationPublic:
+    """Reject, with a reason."""
+    doc = await stands.reject_application(store=store, application_id=application_id, reason=body.reason, by=who.sub)
+    return stands.application_public(doc, request_language(request))
+
+
+@router.post("/applications/{application_id}/waitlist", response_model=ApplicationPublic, tags=["applications"])
+async def waitlist(application_id: str, request: Request, store: StoreDep, who: Organizer) -> ApplicationPublic:
+    """Put a submitted application on the waitlist."""
+    doc = await stands.waitlist_application(store=store, application_id=application_id, by=who.sub)
+    return stands.application_public(doc, request_language(request))
+
+
+@router.post("/applications/{application_id}/withdraw", response_model=WithdrawalResult, tags=["applications"])
+async def withdraw(application_id: str, request: Request, store: StoreDep, who: Exhibitor) -> WithdrawalResult:
+    """Withdraw; a freed stand goes to the next waitlisted applicant."""
+    return await stands.withdraw_application(store=store, principal=who, application_id=application_id,
+                                             lang=request_language(request))
+
+
+# ---- passes and check-in ------------------------------------------------------------
+
+@router.get("/applications/{application_id}/pass", response_model=PassPublic, tags=["passes"])
+async def read_pass(application_id: str, store: StoreDep, who: Exhibitor) -> PassPublic:
+    """The exhibitor pass of an accepted application (signed token)."""
+    return await checkin.get_pass(store=store, principal=who, application_id=application_id)
+
+
+@router.get("/applications/{application_id}/pass.png", tags=["passes"],
+            responses={200: {"content": {"image/png": {}}}})
+async def pass_png(application_id: str, store: StoreDep, who: Exhibitor) -> Response:
+    """The pass as a QR code (PNG)."""
+    found = await checkin.get_pass(store=store, principal=who, application_id=application_id)
+    return Response(qr_png(found.token), media_type="image/png")
+
+
+@router.get("/applications/{application_id}/pass.svg", tags=["passes"],
+            responses={200: {"content": {"image/svg+xml": {}}}})
+async def pass_svg(application_id: str, store: StoreDep, who: Exhibitor) -> Response:
+    """The pass as a QR code (SVG)."""
+    found = await checkin.get_pass(store=store, principal=who, application_id=application_id)
+    return Response(qr_svg(found.token), media_type="image/svg+xml")
+
+
+@router.post("/markets/{market_id}/checkins", status_code=201, response_model=CheckinPublic, tags=["passes"])
+async def scan(market_id: str, body: ScanRequest, store: StoreDep, _: Staff) -> CheckinPublic:
+    """Check an exhibitor in for today by scanning its pass."""
+    return await checkin.check_in(store=store, market_id=market_id, token=body.token, device_id=body.device_id)
+
+
+@router.post("/markets/{market_id}/checkins/batch", response_model=BatchResult, tags=["passes"])
+async def scan_batch(market_id: str, body: ScanBatch, request: Request, store: StoreDep, _: Staff) -> BatchResult:
+    """Sync scans recorded offline; idempotent per (device, nonce)."""
+    return await checkin.sync_offline_scans(store=store, market_id=market_id, batch=body,
+                                            lang=request_language(request))
+
+
+@router.get("/markets/{market_id}/attendance", response_model=Attendance, tags=["passes"])
+async def read_attendance(market_id: str, store: StoreDep, _: Organizer) -> Attendance:
+    """Check-ins per opening day and no-shows."""
+    return await checkin.attendance(store=store, market_id=market_id)
+
+
+# ---- sales --------------------------------------------------------------------------
+
+@router.put("/markets/{market_id}/sales/{day}", response_model=SalesPublic, tags=["sales"])
+async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: StoreDep,
+                        who: Exhibitor) -> SalesPublic:
+    """Declare (or correct) a market day's sales by product category."""
+    return await sales.declare_sales(store=store, principal=who, market_id=market_id, day=day, data=body)
+
+
+@router.get("/markets/{market_id}/sales", response_model=list[SalesPublic], tags=["sales"])
+async def own_sales(market_id: str, store: StoreDep, who: Exhibitor,
+                    cooperative_id: str | None = None) -> list[SalesPublic]:
+    """A cooperative's own declarations at a market."""
+    return await sales.my_sales(store=store, principal=who, market_id=market_id, cooperative_id=cooperative_id)
+
+
+@router.get("/markets/{market_id}/sales/aggregates", response_model=SalesAggregates, tags=["sales"])
+async def market_aggregates(market_id: str, store: StoreDep) -> SalesAggregates:
+    """Anonymous sales figures of a market (small groups suppressed)."""
+    return await sales.public_aggregates(store=store, market_id=market_id)
+
+
+@router.get("/markets/{market_id}/sales/report", response_model=sales.SalesReport, tags=["sales"])
+async def market_report(market_id: str, store: StoreDep, _: Organizer) -> sales.SalesReport:
+    """Exact sales figures and declarations of a market, for organizers."""
+    return await sales.sales_report(store=store, market_id=market_id)
+
+
+@router.get("/sales/aggregates", response_model=SalesAggregates, tags=["sales"])
+async def all_aggregates(store: StoreDep) -> SalesAggregates:
+    """Anonymous sales figures across all markets (small groups suppressed)."""
+    return await sales.public_aggregates(store=store)

@@ -1,0 +1,208 @@
+"""Exhibitor passes and check-in: live scans, offline batches, attendance.
+
+A pass is a compact JWS signed with the service's Ed25519 key (claims ``t=pass``,
+``p`` pass id, ``m`` market, ``c`` cooperative, ``s`` stand): a scanner verifies it
+offline with the public key from ``/.well-known/jwks.json``. Online, the service
+also checks the pass is still the cooperative's current one (a withdrawal or a
+stand change revokes it). One check-in per pass and opening day:
+``checkins._id = "<pass_id>:<day>"``, so two first scans can never both count.
+"""
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from marketplace.domain import (
+    MARKET_TZ,
+    AbsentExhibitor,
+    Attendance,
+    BatchResult,
+    CheckinPublic,
+    DayAttendance,
+    MarketPublic,
+    OfflineScan,
+    PassPublic,
+    ScanBatch,
+    ScanOutcome,
+    market_day,
+    now_utc,
+)
+from marketplace.events import CHECKINS, ExhibitorCheckedIn
+from marketplace.service import get_market
+from marketplace.stands import get_application
+from marketplace.store import Store
+from shared.auth import Principal
+from shared.errors import Conflict, DomainError
+from shared.i18n import LocalizedText, translate
+from shared.signing import InvalidSignedToken
+
+# Two scanners racing on the same pass: the loser's insert fails on the check-in's
+# key and it answers from what the winner recorded.
+SCAN_ATTEMPTS = 3
+
+
+def pass_token(store: Store, app: dict[str, Any]) -> str:
+    return store.signer.sign({"t": "pass", "p": app["pass_id"], "m": app["market_id"], "c": app["cooperative_id"],
+                              "s": app["stand_number"]})
+
+
+async def get_pass(*, store: Store, principal: Principal, application_id: str) -> PassPublic:
+    app = await get_application(store=store, principal=principal, application_id=application_id)
+    if app["status"] != "accepted" or not app.get("pass_id"):
+        raise Conflict("pass_not_available")
+    return PassPublic(pass_id=app["pass_id"], market_id=app["market_id"], cooperative_id=app["cooperative_id"],
+                      stand_number=app["stand_number"], token=pass_token(store, app),
+                      png_url=f"/applications/{application_id}/pass.png",
+                      svg_url=f"/applications/{application_id}/pass.svg")
+
+
+def _claims(store: Store, market_id: str, token: str) -> dict[str, Any]:
+    try:
+        claims = store.signer.verifier().verify(token, kind="pass")
+    except InvalidSignedToken as exc:
+        raise DomainError("invalid_pass", status=422) from exc
+    if claims.get("m") != market_id:
+        raise Conflict("pass_other_market")
+    return claims
+
+
+def _public(doc: dict[str, Any]) -> CheckinPublic:
+    return CheckinPublic.model_validate({**doc, "day": doc["day"]})
+
+
+async def _record(store: Store, session: AsyncClientSession, market: MarketPublic, claims: dict[str, Any],
+                  scanned_at: datetime, device_id: str | None) -> tuple[dict[str, Any], bool]:
+    """The day's check-in for this pass, and whether this scan created it."""
+    day = market_day(scanned_at)
+    if day not in market.days:
+        raise Conflict("not_an_opening_day", day=day.isoformat())
+    held = await store.find("stand_assignments", {"pass_id": claims["p"]}, limit=1, session=session)
+    if not held or held[0]["stand_number"] != claims["s"] or held[0]["cooperative_id"] != claims["c"]:
+        raise Conflict("pass_revoked")
+    existing = await store.get("checkins", f"{claims['p']}:{day.isoformat()}", session)
+    if existing is not None:
+        return existing, False
+    coop = await store.get("cooperatives", claims["c"], session) or {}
+    doc = {"_id": f"{claims['p']}:{day.isoformat()}", "pass_id": claims["p"], "market_id": market.id,
+           "cooperative_id": claims["c"], "stand_number": claims["s"], "day": day.isoformat(),
+           "checked_in_at": scanned_at, "device_id": device_id, "recorded_at": now_utc()}
+    await store.insert("checkins", doc, session)
+    await store.note_exhibited(claims["c"], day.isoformat(), session)
+    await store.publish(session, CHECKINS, type="marketplace.exhibitor-checked-in.v1", subject=claims["p"],
+                        data=ExhibitorCheckedIn(market_id=market.id, cooperative_id=claims["c"], stand=claims["s"],
+                                                day=day, region=coop.get("region", ""), sector=coop.get("sector", ""),
+                                                women_led=coop.get("women_led", False),
+                                                youth_led=coop.get("youth_led", False), checked_in_at=scanned_at))
+    return doc, True
+
+
+def _already(doc: dict[str, Any]) -> Conflict:
+    local = doc["checked_in_at"].astimezone(MARKET_TZ)
+    return Conflict("already_checked_in", day=doc["day"], time=local.strftime("%H:%M"),
+                    checked_in_at=doc["checked_in_at"].isoformat(), device_id=doc.get("device_id"))
+
+
+async def check_in(*, store: Store, market_id: str, token: str, device_id: str | None = None,
+                   now: datetime | None = None) -> CheckinPublic:
+    """A live scan: the first of the day checks in, a repeat is refused with the first time."""
+    market = await get_market(store=store, market_id=market_id)
+    claims = _claims(store, market_id, token)
+    scanned_at = now or now_utc()
+    for _ in range(SCAN_ATTEMPTS):
+        try:
+            doc, created = await store.transaction(
+                lambda session: _record(store, session, market, claims, scanned_at, device_id))
+        except DuplicateKeyError:
+            continue
+        if not created:
+            raise _already(doc)
+        return _public(doc)
+    raise Conflict("conflict")
+
+
+# ---- offline batches ----------------------------------------------------------------
+
+def _outcome(stored: dict[str, Any], lang: str) -> ScanOutcome:
+    outcome = ScanOutcome.model_validate(stored["outcome"])
+    outcome.message = translate(outcome.code, lang, **stored.get("params", {})) if outcome.code else None
+    return outcome
+
+
+async def _scan_once(store: Store, market: MarketPublic, device_id: str, scan: OfflineScan,
+                     key: str, token_hash: str) -> dict[str, Any]:
+    async def work(session: AsyncClientSession) -> dict[str, Any]:
+        stored: dict[str, Any] = {"_id": key, "token_hash": token_hash, "params": {}}
+        try:
+            claims = _claims(store, market.id, scan.token)
+            doc, created = await _record(store, session, market, claims, scan.scanned_at, device_id)
+            stored["outcome"] = {
+                "nonce": scan.nonce, "status": "checked_in" if created else "already_checked_in",
+                "code": None if created else "already_checked_in", "pass_id": doc["pass_id"],
+                "cooperative_id": doc["cooperative_id"], "day": doc["day"], "checked_in_at": doc["checked_in_at"],
+                "first_device_id": None if created else doc.get("device_id")}
+            if not created:
+                stored["params"] = _already(doc).params
+        except DomainError as refusal:
+            stored["outcome"] = {"nonce": scan.nonce, "status": "refused", "code": refusal.code}
+            stored["params"] = {k: v for k, v in refusal.params.items() if isinstance(v, str | int)}
+        await store.insert("offline_scans", stored, session)
+        return stored
+
+    return await store.transaction(work)
+
+
+async def _offline_scan(store: Store, market: MarketPublic, device_id: str, scan: OfflineScan,
+                        lang: str) -> ScanOutcome:
+    key = f"{market.id}:{device_id}:{scan.nonce}"
+    token_hash = hashlib.sha256(scan.token.encode()).hexdigest()
+    for _ in range(SCAN_ATTEMPTS):
+        stored = await store.get("offline_scans", key)
+        if stored is not None:
+            if stored["token_hash"] != token_hash:
+                return ScanOutcome(nonce=scan.nonce, status="refused", code="nonce_reused",
+                                   message=translate("nonce_reused", lang))
+            return _outcome(stored, lang)
+        try:
+            return _outcome(await _scan_once(store, market, device_id, scan, key, token_hash), lang)
+        except DuplicateKeyError:
+            continue
+    raise Conflict("conflict")
+
+
+async def sync_offline_scans(*, store: Store, market_id: str, batch: ScanBatch, lang: str) -> BatchResult:
+    """Scans recorded without a network, each keyed by (device, nonce): sending the
+    same batch again returns the same outcomes and records nothing twice."""
+    market = await get_market(store=store, market_id=market_id)
+    results = [await _offline_scan(store, market, batch.device_id, scan, lang) for scan in batch.scans]
+    return BatchResult(
+        device_id=batch.device_id, results=results,
+        checked_in=sum(r.status == "checked_in" for r in results),
+        conflicts=sum(r.status == "already_checked_in" for r in results),
+        refused=sum(r.status == "refused" for r in results),
+    )
+
+
+async def attendance(*, store: Store, market_id: str, now: datetime | None = None) -> Attendance:
+    """Exhibitors checked in per opening day; no-shows for days that have begun."""
+    market = await get_market(store=store, market_id=market_id)
+    held = await store.active_assignments(market_id)
+    coops = await store.cooperatives_by_id([a["cooperative_id"] for a in held])
+    present: dict[str, set[str]] = defaultdict(set)
+    for doc in await store.find("checkins", {"market_id": market_id}):
+        present[doc["day"]].add(doc["cooperative_id"])
+    today = market_day(now or now_utc())
+    days = []
+    for day in market.days:
+        here = present[day.isoformat()]
+        upcoming = day > today
+        absent = [] if upcoming else [
+            AbsentExhibitor(cooperative_id=a["cooperative_id"], stand_number=a["stand_number"],
+                            name=LocalizedText.model_validate(coops[a["cooperative_id"]]["name"]))
+            for a in sorted(held, key=lambda a: a["stand_number"]) if a["cooperative_id"] not in here]
+        days.append(DayAttendance(day=day, expected=len(held), checked_in=len(here), upcoming=upcoming,
+                                  no_shows=absent))
+    return Attendance(market_id=market_id, days=days)

@@ -1,0 +1,251 @@
+"""Texts of the marketplace's refusals and allocation explanations, in ar/fr/en."""
+
+from shared.i18n import register_messages
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # Validation of incoming data
+    "invalid_register_number": {
+        "ar": "رقم التسجيل في السجل الوطني للتعاونيات غير صالح (مثال: AGA-21457 أو 104587).",
+        "fr": "Numéro d'immatriculation au registre des coopératives non valide (ex. AGA-21457 ou 104587).",
+        "en": "Invalid cooperative register number (e.g. AGA-21457 or 104587).",
+    },
+    "invalid_phone": {
+        "ar": "رقم الهاتف غير صالح (مثال: ‎+212612345678 أو 0612345678).",
+        "fr": "Numéro de téléphone non valide (ex. +212612345678 ou 0612345678).",
+        "en": "Invalid phone number (e.g. +212612345678 or 0612345678).",
+    },
+    "invalid_url": {
+        "ar": "يجب أن يبدأ الرابط بـ http:// أو https://.",
+        "fr": "Le lien doit commencer par http:// ou https://.",
+        "en": "The link must start with http:// or https://.",
+    },
+    "datetime_needs_timezone": {
+        "ar": "يجب أن يتضمن التاريخ والوقت المنطقة الزمنية (مثال: ‎2026-05-01T09:00:00+01:00).",
+        "fr": "La date et l'heure doivent préciser le fuseau horaire (ex. 2026-05-01T09:00:00+01:00).",
+        "en": "The date and time must include a time zone (e.g. 2026-05-01T09:00:00+01:00).",
+    },
+    "window_order": {
+        "ar": "يجب أن يسبق تاريخ فتح باب الترشيح تاريخ إغلاقه.",
+        "fr": "L'ouverture des candidatures doit précéder leur clôture.",
+        "en": "Applications must open before they close.",
+    },
+    "duplicate_days": {
+        "ar": "أيام الافتتاح مكررة.",
+        "fr": "Des jours d'ouverture sont en double.",
+        "en": "Some opening days are repeated.",
+    },
+    "duplicate_stands": {
+        "ar": "أرقام الأروقة مكررة.",
+        "fr": "Des numéros de stand sont en double.",
+        "en": "Some stand numbers are repeated.",
+    },
+    "duplicate_markets": {
+        "ar": "السوق نفسه مذكور أكثر من مرة في الترشيح.",
+        "fr": "Le même marché figure plusieurs fois dans la candidature.",
+        "en": "The same market appears more than once in the application.",
+    },
+    "sales_must_be_positive": {
+        "ar": "يجب أن يكون مجموع المبيعات موجبا أو صفرا، بفئة واحدة على الأقل.",
+        "fr": "Les ventes doivent être positives ou nulles, avec au moins une catégorie.",
+        "en": "Sales must be zero or positive, with at least one category.",
+    },
+    # Cooperatives and invitations
+    "cooperative_not_found": {
+        "ar": "التعاونية غير موجودة.",
+        "fr": "Coopérative introuvable.",
+        "en": "Cooperative not found.",
+    },
+    "register_number_taken": {
+        "ar": "رقم التسجيل {register_number} مستعمل من طرف تعاونية أخرى.",
+        "fr": "Le numéro d'immatriculation {register_number} appartient déjà à une autre coopérative.",
+        "en": "Register number {register_number} already belongs to another cooperative.",
+    },
+    "not_your_cooperative": {
+        "ar": "لا يمكنك الاطلاع على معطيات تعاونية أخرى أو تغييرها.",
+        "fr": "Vous ne pouvez ni consulter ni modifier les données d'une autre coopérative.",
+        "en": "You cannot read or change another cooperative's data.",
+    },
+    "exhibitor_without_cooperative": {
+        "ar": "حساب العارض هذا غير مرتبط بأي تعاونية.",
+        "fr": "Ce compte exposant n'est rattaché à aucune coopérative.",
+        "en": "This exhibitor account is not bound to any cooperative.",
+    },
+    "cooperative_id_required": {
+        "ar": "حدد التعاونية المعنية (cooperative_id).",
+        "fr": "Indiquez la coopérative concernée (cooperative_id).",
+        "en": "State which cooperative this is for (cooperative_id).",
+    },
+    "field_reserved_to_organizers": {
+        "ar": "لا يغير هذا الحقل إلا المنظمون: {field}.",
+        "fr": "Seuls les organisateurs peuvent modifier ce champ : {field}.",
+        "en": "Only organizers can change this field: {field}.",
+    },
+    "product_not_found": {
+        "ar": "المنتوج غير موجود.",
+        "fr": "Produit introuvable.",
+        "en": "Product not found.",
+    },
+    "invitation_invalid": {
+        "ar": "رابط الدعوة غير صالح.",
+        "fr": "Ce lien d'invitation n'est pas valide.",
+        "en": "This invitation link is not valid.",
+    },
+    "invitation_used": {
+        "ar": "سبق استعمال رابط الدعوة هذا. اطلب دعوة جديدة من المنظمين.",
+        "fr": "Ce lien d'invitation a déjà servi. Demandez-en un nouveau aux organisateurs.",
+        "en": "This invitation link has already been used. Ask the organizers for a new one.",
+    },
+    "invitation_expired": {
+        "ar": "انتهت صلاحية رابط الدعوة. اطلب دعوة جديدة من المنظمين.",
+        "fr": "Ce lien d'invitation a expiré. Demandez-en un nouveau aux organisateurs.",
+        "en": "This invitation link has expired. Ask the organizers for a new one.",
+    },
+    "invitations_unavailable": {
+        "ar": "الدعوات غير متاحة حاليا على هذه المنصة.",
+        "fr": "Les invitations ne sont pas disponibles pour le moment sur cette plateforme.",
+        "en": "Invitations are not available on this platform right now.",
+    },
+    # Markets and applications
+    "market_not_found": {
+        "ar": "السوق غير موجود.",
+        "fr": "Marché introuvable.",
+        "en": "Market not found.",
+    },
+    "application_not_found": {
+        "ar": "الترشيح غير موجود.",
+        "fr": "Candidature introuvable.",
+        "en": "Application not found.",
+    },
+    "applications_closed": {
+        "ar": "باب الترشيح للسوق {market_id} غير مفتوح حاليا.",
+        "fr": "Les candidatures au marché {market_id} ne sont pas ouvertes en ce moment.",
+        "en": "Applications to market {market_id} are not open right now.",
+    },
+    "already_applied": {
+        "ar": "سبق لهذه التعاونية الترشح للسوق {market_id}.",
+        "fr": "Cette coopérative a déjà candidaté au marché {market_id}.",
+        "en": "This cooperative has already applied to market {market_id}.",
+    },
+    "application_not_pending": {
+        "ar": "لا يمكن القيام بهذه العملية على ترشيح في وضعية «{status}».",
+        "fr": "Opération impossible sur une candidature au statut « {status} ».",
+        "en": "This cannot be done to an application whose status is \"{status}\".",
+    },
+    "stand_unknown": {
+        "ar": "الرواق رقم {stand} غير موجود في هذا السوق.",
+        "fr": "Le stand n° {stand} n'existe pas dans ce marché.",
+        "en": "Stand {stand} does not exist in this market.",
+    },
+    "stand_taken": {
+        "ar": "الرواق رقم {stand} مسند لتعاونية أخرى.",
+        "fr": "Le stand n° {stand} est déjà attribué à une autre coopérative.",
+        "en": "Stand {stand} is already assigned to another cooperative.",
+    },
+    "stand_rules_refused": {
+        "ar": "قواعد الانتقاء لا تسمح بإسناد رواق لهذا الترشيح الآن. حدد رقم رواق لتجاوزها يدويا.",
+        "fr": "Les règles de sélection ne permettent pas d'attribuer un stand maintenant. "
+              "Indiquez un numéro de stand pour passer outre manuellement.",
+        "en": "The selection rules do not allow a stand for this application now. "
+              "Give a stand number to override them manually.",
+    },
+    # Allocation explanations (stored per decision, rendered in the reader's language)
+    "alloc_reserved_share": {
+        "ar": "الرواق {stand}: من الحصة المخصصة للتعاونيات النسائية أو الشبابية ({reserved} أروقة)، الرتبة {rank}.",
+        "fr": "Stand {stand} : part réservée aux coopératives dirigées par des femmes ou des jeunes "
+              "({reserved} stands), rang {rank}.",
+        "en": "Stand {stand}: from the share reserved for women-led or youth-led cooperatives "
+              "({reserved} stands), rank {rank}.",
+    },
+    "alloc_ranked": {
+        "ar": "الرواق {stand}: الرتبة {rank} حسب الأولوية (الأقل مشاركة مؤخرا أولا، ثم تاريخ الترشيح).",
+        "fr": "Stand {stand} : rang {rank} selon la priorité (participation la moins récente d'abord, "
+              "puis date de candidature).",
+        "en": "Stand {stand}: rank {rank} by priority (least recent participation first, then application date).",
+    },
+    "alloc_region_quota_full": {
+        "ar": "في لائحة الانتظار: بلغت حصة جهة {region} ({quota} أروقة).",
+        "fr": "En liste d'attente : le quota de la région {region} ({quota} stands) est atteint.",
+        "en": "Waitlisted: the quota for region {region} ({quota} stands) is reached.",
+    },
+    "alloc_sector_quota_full": {
+        "ar": "في لائحة الانتظار: بلغت حصة قطاع {sector} ({quota} أروقة).",
+        "fr": "En liste d'attente : le quota du secteur {sector} ({quota} stands) est atteint.",
+        "en": "Waitlisted: the quota for sector {sector} ({quota} stands) is reached.",
+    },
+    "alloc_stands_reserved": {
+        "ar": "في لائحة الانتظار: الأروقة المتبقية مخصصة للتعاونيات النسائية أو الشبابية إلى حين إغلاق باب الترشيح.",
+        "fr": "En liste d'attente : les stands restants sont réservés aux coopératives dirigées par des femmes "
+              "ou des jeunes jusqu'à la clôture des candidatures.",
+        "en": "Waitlisted: the remaining stands are reserved for women-led or youth-led cooperatives "
+              "until applications close.",
+    },
+    "alloc_no_stand_left": {
+        "ar": "في لائحة الانتظار: لم يبق أي رواق شاغر (الرتبة {rank}).",
+        "fr": "En liste d'attente : plus aucun stand libre (rang {rank}).",
+        "en": "Waitlisted: no stand left (rank {rank}).",
+    },
+    "alloc_promoted": {
+        "ar": "الرواق {stand}: أسند من لائحة الانتظار بعد انسحاب عارض (الرتبة {rank}).",
+        "fr": "Stand {stand} : attribué depuis la liste d'attente après un désistement (rang {rank}).",
+        "en": "Stand {stand}: given from the waitlist after a withdrawal (rank {rank}).",
+    },
+    "alloc_manual": {
+        "ar": "الرواق {stand}: إسناد يدوي من طرف المنظم {by}. {note}",
+        "fr": "Stand {stand} : attribution manuelle par l'organisateur {by}. {note}",
+        "en": "Stand {stand}: assigned manually by organizer {by}. {note}",
+    },
+    "alloc_manual_waitlist": {
+        "ar": "وضع في لائحة الانتظار من طرف المنظم {by}.",
+        "fr": "Placée en liste d'attente par l'organisateur {by}.",
+        "en": "Waitlisted by organizer {by}.",
+    },
+    # Passes and check-in
+    "pass_not_available": {
+        "ar": "لا تتوفر شارة العارض إلا لترشيح مقبول له رواق.",
+        "fr": "Le badge exposant n'existe que pour une candidature acceptée avec un stand.",
+        "en": "An exhibitor pass exists only for an accepted application with a stand.",
+    },
+    "invalid_pass": {
+        "ar": "شارة مزورة أو غير مقروءة.",
+        "fr": "Badge falsifié ou illisible.",
+        "en": "Forged or unreadable pass.",
+    },
+    "pass_other_market": {
+        "ar": "هذه الشارة خاصة بسوق آخر.",
+        "fr": "Ce badge est celui d'un autre marché.",
+        "en": "This pass belongs to another market.",
+    },
+    "not_an_opening_day": {
+        "ar": "يوم {day} ليس من أيام افتتاح هذا السوق.",
+        "fr": "Le {day} n'est pas un jour d'ouverture de ce marché.",
+        "en": "{day} is not an opening day of this market.",
+    },
+    "pass_revoked": {
+        "ar": "هذه الشارة ملغاة (انسحاب أو تغيير الرواق).",
+        "fr": "Ce badge est révoqué (désistement ou changement de stand).",
+        "en": "This pass has been revoked (withdrawal or stand change).",
+    },
+    "already_checked_in": {
+        "ar": "سبق تسجيل حضور هذا العارض يوم {day} على الساعة {time}.",
+        "fr": "Exposant déjà enregistré le {day} à {time}.",
+        "en": "Exhibitor already checked in on {day} at {time}.",
+    },
+    "nonce_reused": {
+        "ar": "سبق استعمال هذا المعرف (nonce) لمسح آخر من الجهاز نفسه.",
+        "fr": "Cet identifiant (nonce) a déjà servi pour un autre scan du même appareil.",
+        "en": "This nonce was already used for another scan from the same device.",
+    },
+    # Sales
+    "no_stand_at_market": {
+        "ar": "لا تتوفر هذه التعاونية على رواق في هذا السوق.",
+        "fr": "Cette coopérative n'a pas de stand dans ce marché.",
+        "en": "This cooperative has no stand at this market.",
+    },
+    "sales_day_in_future": {
+        "ar": "لا يمكن التصريح بمبيعات يوم لم يأت بعد ({day}).",
+        "fr": "Impossible de déclarer les ventes d'un jour à venir ({day}).",
+        "en": "Sales cannot be declared for a day still to come ({day}).",
+    },
+}
+
+register_messages(MESSAGES)

@@ -1,0 +1,194 @@
+"""Use cases for cooperatives, invitations and markets (stands, check-in and sales
+have their own modules)."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from marketplace.domain import (
+    ORGANIZER_ONLY_FIELDS,
+    CooperativeCreate,
+    CooperativePublic,
+    CooperativeUpdate,
+    ExhibitorToken,
+    InvitationPublic,
+    MarketCreate,
+    MarketPublic,
+    ProductCreate,
+    ProductPublic,
+    now_utc,
+)
+from marketplace.events import MARKETS, MarketCreated
+from marketplace.store import Store, clean
+from shared.auth import Principal, load_private_key, mint_token
+from shared.errors import Conflict, DomainError, Forbidden, NotFound
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def own_cooperative(principal: Principal, cooperative_id: str | None) -> str:
+    """The cooperative a caller acts for: organizers name it, exhibitors are bound to theirs."""
+    if principal.has("organizer"):
+        if not cooperative_id:
+            raise DomainError("cooperative_id_required", status=422)
+        return cooperative_id
+    if not principal.cooperative_id:
+        raise Forbidden("exhibitor_without_cooperative")
+    if cooperative_id and cooperative_id != principal.cooperative_id:
+        raise Forbidden("not_your_cooperative")
+    return principal.cooperative_id
+
+
+# ---- cooperatives -------------------------------------------------------------------
+
+def _product_doc(product: ProductCreate, product_id: str | None = None) -> dict[str, Any]:
+    return {"product_id": product_id or new_id("prd"), **product.model_dump(mode="json")}
+
+
+async def create_cooperative(*, store: Store, data: CooperativeCreate, cooperative_id: str | None = None,
+                             products_ids: list[str] | None = None) -> CooperativePublic:
+    ids = products_ids or [None] * len(data.products)  # type: ignore[list-item]
+    doc: dict[str, Any] = {
+        "_id": cooperative_id or new_id("coop"),
+        **data.model_dump(mode="json", exclude={"products"}),
+        "products": [_product_doc(p, pid) for p, pid in zip(data.products, ids, strict=True)],
+        "created_at": now_utc(),
+    }
+    try:
+        await store.insert("cooperatives", doc)
+    except DuplicateKeyError as exc:
+        raise Conflict("register_number_taken", register_number=data.register_number) from exc
+    return CooperativePublic.model_validate(clean(doc))
+
+
+async def get_cooperative(*, store: Store, principal: Principal, cooperative_id: str) -> CooperativePublic:
+    own_cooperative(principal, cooperative_id)
+    doc = await store.get("cooperatives", cooperative_id)
+    if doc is None:
+        raise NotFound("cooperative_not_found")
+    return CooperativePublic.model_validate(clean(doc))
+
+
+async def list_cooperatives(*, store: Store, region: str | None = None,
+                            sector: str | None = None) -> list[CooperativePublic]:
+    query = {k: v for k, v in {"region": region, "sector": sector}.items() if v}
+    docs = await store.find("cooperatives", query, sort=[("register_number", 1)])
+    return [CooperativePublic.model_validate(clean(d)) for d in docs]
+
+
+async def update_cooperative(*, store: Store, principal: Principal, cooperative_id: str,
+                             data: CooperativeUpdate) -> CooperativePublic:
+    own_cooperative(principal, cooperative_id)
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if not principal.has("organizer"):
+        for field in ORGANIZER_ONLY_FIELDS:
+            if field in changes:
+                raise Forbidden("field_reserved_to_organizers", field=field)
+    try:
+        found = await store.set_fields("cooperatives", {"_id": cooperative_id}, changes) if changes else True
+    except DuplicateKeyError as exc:
+        raise Conflict("register_number_taken", register_number=changes.get("register_number")) from exc
+    if not found:
+        raise NotFound("cooperative_not_found")
+    return await get_cooperative(store=store, principal=principal, cooperative_id=cooperative_id)
+
+
+async def add_product(*, store: Store, principal: Principal, cooperative_id: str,
+                      data: ProductCreate) -> ProductPublic:
+    own_cooperative(principal, cooperative_id)
+    doc = _product_doc(data)
+    if not await store.push_product(cooperative_id, doc):
+        raise NotFound("cooperative_not_found")
+    return ProductPublic.model_validate(doc)
+
+
+async def remove_product(*, store: Store, principal: Principal, cooperative_id: str, product_id: str) -> None:
+    own_cooperative(principal, cooperative_id)
+    if not await store.pull_product(cooperative_id, product_id):
+        raise NotFound("product_not_found")
+
+
+# ---- invitations --------------------------------------------------------------------
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def invite_cooperative(*, store: Store, cooperative_id: str, by: str,
+                             ttl_hours: float | None = None) -> InvitationPublic:
+    """A one-time link; only its hash is stored, so a database leak reveals no usable link."""
+    if not store.settings.jwt_private_key_file:
+        raise DomainError("invitations_unavailable", status=503)
+    if await store.get("cooperatives", cooperative_id) is None:
+        raise NotFound("cooperative_not_found")
+    token = secrets.token_urlsafe(32)
+    expires_at = now_utc() + timedelta(hours=ttl_hours or store.settings.invitation_ttl_hours)
+    invitation_id = new_id("inv")
+    await store.insert("invitations", {
+        "_id": _hash(token), "invitation_id": invitation_id, "cooperative_id": cooperative_id,
+        "created_by": by, "created_at": now_utc(), "expires_at": expires_at, "used_at": None,
+    })
+    return InvitationPublic(
+        invitation_id=invitation_id, cooperative_id=cooperative_id, token=token, expires_at=expires_at,
+        accept_url=f"{store.settings.base_url}/invitations/{token}/accept",
+    )
+
+
+async def accept_invitation(*, store: Store, token: str, now: datetime | None = None) -> ExhibitorToken:
+    settings = store.settings
+    if not settings.jwt_private_key_file:
+        raise DomainError("invitations_unavailable", status=503)
+    now = now or now_utc()
+    invitation = await store.use_invitation(_hash(token), now)
+    if invitation is None:
+        known = await store.get("invitations", _hash(token))
+        if known is None:
+            raise NotFound("invitation_invalid")
+        raise Conflict("invitation_used") if known["used_at"] else DomainError("invitation_expired", status=410)
+    ttl = int(settings.exhibitor_token_ttl_hours * 3600)
+    access = mint_token(
+        load_private_key(settings.jwt_private_key_file), sub=f"cooperative:{invitation['cooperative_id']}",
+        roles=["exhibitor"], issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl_seconds=ttl,
+        cooperative_id=invitation["cooperative_id"],
+    )
+    return ExhibitorToken(access_token=access, cooperative_id=invitation["cooperative_id"], expires_in=ttl)
+
+
+# ---- markets ------------------------------------------------------------------------
+
+async def create_market(*, store: Store, data: MarketCreate, market_id: str | None = None) -> MarketPublic:
+    doc: dict[str, Any] = {
+        "_id": market_id or new_id("mkt"), **data.model_dump(mode="json"),
+        "application_opens_at": data.application_opens_at, "application_closes_at": data.application_closes_at,
+        "stand_count": len(data.stands), "created_at": now_utc(),
+    }
+
+    async def work(session: AsyncClientSession) -> None:
+        await store.insert("markets", doc, session)
+        await store.publish(session, MARKETS, type="marketplace.market-created.v1", subject=doc["_id"],
+                            data=MarketCreated(market_id=doc["_id"], **data.model_dump(exclude={"stands", "rules"}),
+                                               stand_count=len(data.stands)))
+
+    await store.transaction(work)
+    return MarketPublic.model_validate(clean(doc))
+
+
+async def get_market(*, store: Store, market_id: str, session: AsyncClientSession | None = None) -> MarketPublic:
+    doc = await store.get("markets", market_id, session)
+    if doc is None:
+        raise NotFound("market_not_found")
+    return MarketPublic.model_validate(clean(doc))
+
+
+async def list_markets(*, store: Store, circuit: str | None = None, kind: str | None = None,
+                       region: str | None = None) -> list[MarketPublic]:
+    query = {k: v for k, v in {"circuit": circuit, "kind": kind, "region": region}.items() if v}
+    docs = await store.find("markets", query, sort=[("days", 1), ("_id", 1)])
+    return [MarketPublic.model_validate(clean(d)) for d in docs]

@@ -1,0 +1,160 @@
+"""Exhibitor passes: QR decoding, live scans, refusals, offline batches, attendance."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+from marketplace_factories import decode_qr, marketplace_service, today
+
+from shared.signing import Signer, Verifier
+from support import Infra, Keys, envelope_of, read_topic
+
+
+def _b64(raw: bytes) -> bytes:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+
+async def test_pass_qr_decodes_to_a_token_that_checks_in_once_per_day(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market()
+        coop, application = await svc.exhibitor_at(market["id"], women_led=True, sector="honey")
+        me = svc.exhibitor(coop["id"])
+        png = await svc.client.get(f"/applications/{application['id']}/pass.png", headers=me)
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        token = decode_qr(png.content)
+        svg = await svc.client.get(f"/applications/{application['id']}/pass.svg", headers=me)
+        assert svg.status_code == 200 and b"<svg" in svg.content
+        url = f"/markets/{market['id']}/checkins"
+        first = await svc.client.post(url, json={"token": token, "device_id": "gate-1"}, headers=svc.staff)
+        assert first.status_code == 201, first.text
+        assert first.json()["stand_number"] == application["stand_number"] and first.json()["day"] == str(today())
+        repeat = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
+        assert repeat.status_code == 409 and repeat.json()["code"] == "already_checked_in"
+        assert repeat.json()["params"]["checked_in_at"] == first.json()["checked_in_at"].replace("Z", "+00:00")
+        assert "déjà enregistré" in repeat.json()["detail"]
+        prefix = svc.settings.kafka_topic_prefix
+        [record] = await read_topic(infra.kafka_bootstrap, f"{prefix}marketplace.checkins", expect=1)
+        message = envelope_of(record)
+        assert message["type"] == "marketplace.exhibitor-checked-in.v1"
+        assert message["subject"] == application["pass_id"]
+        assert set(message["data"]) == {"market_id", "cooperative_id", "stand", "day", "region", "sector",
+                                        "women_led", "youth_led", "checked_in_at"}
+        assert message["data"]["women_led"] is True and message["data"]["sector"] == "honey"
+        profile = await svc.client.get(f"/cooperatives/{coop['id']}", headers=me)
+        assert profile.json()["last_exhibited_on"] == str(today())
+
+
+async def test_pass_is_verifiable_offline_with_the_published_key(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market()
+        _, application = await svc.exhibitor_at(market["id"])
+        token = await svc.pass_token(application)
+        jwks = (await svc.client.get("/.well-known/jwks.json")).json()
+        [key] = jwks["keys"]
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        raw = base64.urlsafe_b64decode(key["x"] + "==")
+        claims = Verifier([Ed25519PublicKey.from_public_bytes(raw)]).verify(token, kind="pass")
+        assert claims == {"t": "pass", "p": application["pass_id"], "m": market["id"],
+                          "c": application["cooperative_id"], "s": application["stand_number"]}
+
+
+async def test_pass_for_another_market_another_day_or_forged_is_refused(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market()
+        other = await svc.market()
+        later = await svc.market(days=[(today() + timedelta(days=5)).isoformat()])
+        _, application = await svc.exhibitor_at(market["id"])
+        _, later_application = await svc.exhibitor_at(later["id"])
+        token = await svc.pass_token(application)
+        wrong_market = await svc.client.post(f"/markets/{other['id']}/checkins", json={"token": token},
+                                             headers=svc.staff)
+        assert wrong_market.status_code == 409 and wrong_market.json()["code"] == "pass_other_market"
+        wrong_day = await svc.client.post(f"/markets/{later['id']}/checkins", headers=svc.staff,
+                                          json={"token": await svc.pass_token(later_application)})
+        assert wrong_day.status_code == 409 and wrong_day.json()["code"] == "not_an_opening_day"
+        header, payload, signature = token.split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+        claims["s"] = 99
+        tampered = f"{header}.{_b64(json.dumps(claims).encode()).decode()}.{signature}"
+        impostor = Signer.from_file_or_new("").sign(claims)
+        for forged in (tampered, impostor, "not-a-token"):
+            response = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": forged},
+                                             headers=svc.staff | {"Accept-Language": "ar"})
+            assert response.status_code == 422 and response.json()["code"] == "invalid_pass"
+            assert response.json()["detail"] == "شارة مزورة أو غير مقروءة."
+        exhibitor = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token},
+                                          headers=svc.exhibitor(application["cooperative_id"]))
+        assert exhibitor.status_code == 403
+
+
+async def test_withdrawn_exhibitors_pass_is_revoked(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market()
+        coop, application = await svc.exhibitor_at(market["id"])
+        token = await svc.pass_token(application)
+        await svc.client.post(f"/applications/{application['id']}/withdraw", headers=svc.exhibitor(coop["id"]))
+        response = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token},
+                                         headers=svc.staff)
+        assert response.status_code == 409 and response.json()["code"] == "pass_revoked"
+
+
+async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conflicts(
+    infra: Infra, keys: Keys
+) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        day1, day2 = today() - timedelta(days=1), today()
+        market = await svc.market(days=[day1.isoformat(), day2.isoformat()])
+        _, a = await svc.exhibitor_at(market["id"])
+        _, b = await svc.exhibitor_at(market["id"])
+        token_a, token_b = await svc.pass_token(a), await svc.pass_token(b)
+        on_day1 = datetime(day1.year, day1.month, day1.day, 10, 0, tzinfo=UTC)
+        live = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token_b,
+                                     "device_id": "gate-online"}, headers=svc.staff)
+        assert live.status_code == 201
+        batch = {"device_id": "tablet-7", "scans": [
+            {"nonce": "n1", "token": token_a, "scanned_at": on_day1.isoformat()},
+            {"nonce": "n2", "token": token_a, "scanned_at": (on_day1 + timedelta(hours=2)).isoformat()},
+            {"nonce": "n3", "token": token_b, "scanned_at": datetime.now(UTC).isoformat()},
+            {"nonce": "n4", "token": "forged.token.value", "scanned_at": on_day1.isoformat()},
+            {"nonce": "n5", "token": token_a, "scanned_at": (on_day1 - timedelta(days=3)).isoformat()},
+        ]}
+        url = f"/markets/{market['id']}/checkins/batch"
+        first = await svc.client.post(url, json=batch, headers=svc.staff)
+        assert first.status_code == 200, first.text
+        outcomes = {r["nonce"]: r for r in first.json()["results"]}
+        assert outcomes["n1"]["status"] == "checked_in" and outcomes["n1"]["day"] == str(day1)
+        assert outcomes["n2"]["status"] == "already_checked_in"
+        assert outcomes["n2"]["checked_in_at"] == outcomes["n1"]["checked_in_at"]
+        assert outcomes["n3"]["status"] == "already_checked_in" and outcomes["n3"]["first_device_id"] == "gate-online"
+        assert outcomes["n4"]["code"] == "invalid_pass" and outcomes["n5"]["code"] == "not_an_opening_day"
+        assert (first.json()["checked_in"], first.json()["conflicts"], first.json()["refused"]) == (1, 2, 2)
+        second = await svc.client.post(url, json=batch, headers=svc.staff)
+        assert second.json() == first.json()
+        reused = await svc.client.post(url, headers=svc.staff, json={"device_id": "tablet-7", "scans": [
+            {"nonce": "n1", "token": token_b, "scanned_at": on_day1.isoformat()}]})
+        assert reused.json()["results"][0]["code"] == "nonce_reused"
+        assert await svc.store.db.checkins.count_documents({"market_id": market["id"]}) == 2
+        prefix = svc.settings.kafka_topic_prefix
+        records = await read_topic(infra.kafka_bootstrap, f"{prefix}marketplace.checkins", expect=3, timeout=5)
+        assert len(records) == 2
+
+
+async def test_attendance_lists_check_ins_per_day_and_no_shows(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        days = [today() - timedelta(days=1), today(), today() + timedelta(days=1)]
+        market = await svc.market(days=[d.isoformat() for d in days])
+        present, a = await svc.exhibitor_at(market["id"])
+        absent, b = await svc.exhibitor_at(market["id"])
+        await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": await svc.pass_token(a)},
+                              headers=svc.staff)
+        attendance = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.organizer)
+        assert attendance.status_code == 200
+        yesterday, now, tomorrow = attendance.json()["days"]
+        assert (yesterday["checked_in"], len(yesterday["no_shows"])) == (0, 2)
+        assert now["expected"] == 2 and now["checked_in"] == 1
+        assert [n["cooperative_id"] for n in now["no_shows"]] == [absent["id"]]
+        assert tomorrow["upcoming"] is True and tomorrow["no_shows"] == []
+        assert present["id"] not in [n["cooperative_id"] for n in now["no_shows"]]
+        staff = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.staff)
+        assert staff.status_code == 403

@@ -1,0 +1,103 @@
+"""Cooperative profiles, one-time invitations, and the wall between cooperatives."""
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from marketplace_factories import cooperative_body, marketplace_service
+
+from support import Infra, Keys
+
+
+async def test_register_number_is_validated_and_unique(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        bad = await svc.client.post("/cooperatives", json=cooperative_body(register_number="AGA21457"),
+                                    headers=svc.organizer | {"Accept-Language": "ar"})
+        assert bad.status_code == 422
+        [error] = bad.json()["errors"]
+        assert error["field"] == "register_number" and error["code"] == "invalid_register_number"
+        assert "السجل" in error["message"]
+        await svc.cooperative(register_number="aga-21457")
+        again = await svc.client.post("/cooperatives", json=cooperative_body(register_number="AGA-21457"),
+                                      headers=svc.organizer)
+        assert again.status_code == 409 and again.json()["code"] == "register_number_taken"
+
+
+async def test_invitation_gives_an_exhibitor_token_bound_to_the_cooperative_once(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        coop = await svc.cooperative()
+        invited = await svc.client.post(f"/cooperatives/{coop['id']}/invitations", headers=svc.organizer)
+        assert invited.status_code == 201, invited.text
+        token = invited.json()["token"]
+        assert invited.json()["accept_url"].endswith(f"/invitations/{token}/accept")
+        accepted = await svc.client.post(f"/invitations/{token}/accept")
+        assert accepted.status_code == 200, accepted.text
+        access = accepted.json()["access_token"]
+        claims = jwt.decode(access, options={"verify_signature": False})
+        assert claims["roles"] == ["exhibitor"] and claims["cooperative_id"] == coop["id"]
+        own = await svc.client.get(f"/cooperatives/{coop['id']}", headers={"Authorization": f"Bearer {access}"})
+        assert own.status_code == 200 and own.json()["register_number"] == coop["register_number"]
+        reused = await svc.client.post(f"/invitations/{token}/accept")
+        assert reused.status_code == 409 and reused.json()["code"] == "invitation_used"
+        unknown = await svc.client.post("/invitations/not-a-real-token/accept")
+        assert unknown.status_code == 404 and unknown.json()["code"] == "invitation_invalid"
+
+
+async def test_expired_invitation_is_refused(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        coop = await svc.cooperative()
+        invited = await svc.client.post(f"/cooperatives/{coop['id']}/invitations", json={"ttl_hours": 1},
+                                        headers=svc.organizer)
+        token = invited.json()["token"]
+        # An hour is the shortest link an organizer may create: move its expiry into the past.
+        await svc.store.db.invitations.update_many(
+            {}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(minutes=1)}})
+        expired = await svc.client.post(f"/invitations/{token}/accept", headers={"Accept-Language": "fr"})
+        assert expired.status_code == 410 and expired.json()["code"] == "invitation_expired"
+        assert "expiré" in expired.json()["detail"]
+
+
+async def test_a_cooperative_can_never_read_or_change_anothers_data(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        mine, theirs = await svc.cooperative(), await svc.cooperative()
+        market = await svc.market()
+        [their_application] = await svc.apply(theirs["id"], market["id"])
+        me = svc.exhibitor(mine["id"])
+        read = await svc.client.get(f"/cooperatives/{theirs['id']}", headers=me)
+        assert read.status_code == 403 and read.json()["code"] == "not_your_cooperative"
+        patch = await svc.client.patch(f"/cooperatives/{theirs['id']}", json={"members": 1}, headers=me)
+        assert patch.status_code == 403
+        product = await svc.client.post(f"/cooperatives/{theirs['id']}/products", headers=me, json={
+            "name": {"fr": "Miel"}, "category": "honey", "unit_price_mad": 90})
+        assert product.status_code == 403
+        application = await svc.client.get(f"/applications/{their_application['id']}", headers=me)
+        assert application.status_code == 404
+        withdraw = await svc.client.post(f"/applications/{their_application['id']}/withdraw", headers=me)
+        assert withdraw.status_code == 404
+        listed = await svc.client.get("/applications", headers=me)
+        assert listed.status_code == 200 and listed.json() == []
+        apply_for_them = await svc.client.post("/applications", headers=me,
+                                               json={"market_ids": [market["id"]], "cooperative_id": theirs["id"]})
+        assert apply_for_them.status_code == 403
+        list_all = await svc.client.get("/cooperatives", headers=me)
+        assert list_all.status_code == 403
+
+
+async def test_exhibitor_edits_its_profile_but_not_allocation_fields(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        coop = await svc.cooperative()
+        me = svc.exhibitor(coop["id"])
+        changed = await svc.client.patch(f"/cooperatives/{coop['id']}", headers=me,
+                                         json={"members": 30, "contact": {"phone": "+212 612 345 678"}})
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["members"] == 30 and changed.json()["contact"]["phone"] == "+212612345678"
+        flagged = await svc.client.patch(f"/cooperatives/{coop['id']}", headers=me, json={"women_led": True})
+        assert flagged.status_code == 403 and flagged.json()["params"]["field"] == "women_led"
+        added = await svc.client.post(f"/cooperatives/{coop['id']}/products", headers=me, json={
+            "name": {"ar": "عسل الزعتر", "fr": "Miel de thym"}, "category": "honey", "unit_price_mad": 250,
+            "photo_url": "https://example.ma/miel.jpg"})
+        assert added.status_code == 201, added.text
+        removed = await svc.client.delete(f"/cooperatives/{coop['id']}/products/{added.json()['product_id']}",
+                                          headers=me)
+        assert removed.status_code == 204
+        profile = await svc.client.get(f"/cooperatives/{coop['id']}", headers=me)
+        assert [p["name"]["fr"] for p in profile.json()["products"]] == ["Huile d'argan"]
