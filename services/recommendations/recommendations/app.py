@@ -1,16 +1,31 @@
+from typing import Any
+
 from fastapi import FastAPI
 
-from shared.mongo import Indexes
-from shared.platform import ServiceSpec, create_service_app
-
+from recommendations import store
+from recommendations.api import router
 from recommendations.consumers import consumer_specs
 from recommendations.events import TOPICS
+from recommendations.indicators import ensure_automatic_indicators
 from recommendations.settings import Settings
+from shared.platform import Platform, ServiceSpec, create_service_app
+
+DESCRIPTION = (
+    "Follow-up of the national conference's recommendations: status with evidence and a two-person rule, "
+    "milestones, indicators (some fed by registration and marketplace), an append-only history, "
+    "public dashboard and open data rebuilt for any past date."
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
+    holder: dict[str, Any] = {}
+
+    async def start(platform: Platform) -> None:
+        holder["platform"] = platform
+        await ensure_automatic_indicators(store.Store(platform.db))
+
     spec = ServiceSpec(
-        title="Tadamon recommendations", description="", routers=[], indexes=Indexes(), topics=TOPICS,
-        consumers=consumer_specs(),
+        title="Tadamon recommendations", description=DESCRIPTION, routers=[router], indexes=store.indexes(),
+        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start],
     )
     return create_service_app(settings, spec)

@@ -1,0 +1,199 @@
+"""HTTP routes: public reads (no personal data) and organizers' changes."""
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
+
+from recommendations import indicators as ind
+from recommendations import opendata, service, views
+from recommendations.domain import (
+    Decision,
+    MilestoneCompletion,
+    MilestoneCreate,
+    RecommendationCreate,
+    RecommendationDetail,
+    RecommendationPublic,
+    Status,
+    StatusChange,
+    Theme,
+    parse_as_of,
+)
+from recommendations.store import Store
+from shared.auth import Organizer
+from shared.platform import Platform, get_platform
+
+router = APIRouter()
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+def get_store(platform: PlatformDep) -> Store:
+    return Store(platform.db)
+
+
+def get_as_of(date: Annotated[str | None, Query(
+        description="YYYY-MM-DD (end of that day, UTC) or ISO 8601 date-time: rebuilt from history")] = None,
+) -> datetime | None:
+    return parse_as_of(date)
+
+
+def get_filters(
+    status: Status | None = None, theme: Theme | None = None, body: str | None = None,
+    edition: Annotated[int | None, Query(ge=1)] = None,
+) -> views.Filters:
+    return views.Filters(status=status, theme=theme, body=body, edition=edition)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+AsOf = Annotated[datetime | None, Depends(get_as_of)]
+FiltersDep = Annotated[views.Filters, Depends(get_filters)]
+TAG: list[str | Enum] = ["public"]
+ORG: list[str | Enum] = ["organizers"]
+
+
+@router.get("/recommendations", response_model=list[RecommendationPublic], tags=TAG)
+async def list_recommendations(store: StoreDep, filters: FiltersDep, as_of: AsOf) -> list[RecommendationPublic]:
+    """The register, filtered by status, theme (axis), body (lead or contributing) and edition."""
+    return await views.list_recommendations(store=store, filters=filters, as_of=as_of)
+
+
+@router.get("/recommendations/{recommendation_id}", response_model=RecommendationDetail, tags=TAG)
+async def get_recommendation(recommendation_id: str, store: StoreDep, as_of: AsOf) -> RecommendationDetail:
+    """One recommendation with its timeline of changes."""
+    return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=as_of)
+
+
+@router.get("/recommendations/{recommendation_id}/history", tags=ORG)
+async def private_history(recommendation_id: str, store: StoreDep, who: Organizer) -> list[dict[str, Any]]:
+    """The full history with the organizers' identities (accountability; organizers only)."""
+    records = await store.timeline(recommendation_id)
+    if not records:
+        await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
+    return [{k: v for k, v in r.items() if k != "set"} for r in records]
+
+
+@router.post("/recommendations", response_model=RecommendationDetail, status_code=201, tags=ORG)
+async def register_recommendation(
+    body: RecommendationCreate, platform: PlatformDep, store: StoreDep, who: Organizer
+) -> RecommendationDetail:
+    """Register a recommendation (for instance one adopted outside the agenda)."""
+    state = await service.register_recommendation(platform=platform, data=body, actor=service.Actor.of(who))
+    return await views.get_recommendation(store=store, recommendation_id=state["id"], as_of=None)
+
+
+@router.post("/recommendations/{recommendation_id}/status", response_model=RecommendationDetail, tags=ORG)
+async def change_status(
+    recommendation_id: str, body: StatusChange, platform: PlatformDep, store: StoreDep, who: Organizer
+) -> RecommendationDetail:
+    """Change status and progress with a reason; `complete` is only proposed until a second organizer approves."""
+    await service.change_status(platform=platform, recommendation_id=recommendation_id, data=body,
+                                actor=service.Actor.of(who))
+    return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
+
+
+@router.post("/recommendations/{recommendation_id}/completion/approve", response_model=RecommendationDetail,
+             tags=ORG)
+async def approve_completion(
+    recommendation_id: str, body: Decision, platform: PlatformDep, store: StoreDep, who: Organizer
+) -> RecommendationDetail:
+    """Approve a proposed completion (by an organizer other than the proposer)."""
+    await service.decide_completion(platform=platform, recommendation_id=recommendation_id, data=body,
+                                    actor=service.Actor.of(who), approve=True)
+    return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
+
+
+@router.post("/recommendations/{recommendation_id}/completion/send-back", response_model=RecommendationDetail,
+             tags=ORG)
+async def send_back_completion(
+    recommendation_id: str, body: Decision, platform: PlatformDep, store: StoreDep, who: Organizer
+) -> RecommendationDetail:
+    """Send a proposed completion back (by an organizer other than the proposer)."""
+    await service.decide_completion(platform=platform, recommendation_id=recommendation_id, data=body,
+                                    actor=service.Actor.of(who), approve=False)
+    return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
+
+
+@router.post("/recommendations/{recommendation_id}/milestones", response_model=RecommendationDetail,
+             status_code=201, tags=ORG)
+async def add_milestone(
+    recommendation_id: str, body: MilestoneCreate, platform: PlatformDep, store: StoreDep, who: Organizer
+) -> RecommendationDetail:
+    """Add an action/milestone with its owner and due date."""
+    await service.add_milestone(platform=platform, recommendation_id=recommendation_id, data=body,
+                                actor=service.Actor.of(who))
+    return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
+
+
+@router.post("/recommendations/{recommendation_id}/milestones/{milestone_id}/complete",
+             response_model=RecommendationDetail, tags=ORG)
+async def complete_milestone(
+    recommendation_id: str, milestone_id: str, body: MilestoneCompletion, platform: PlatformDep, store: StoreDep,
+    who: Organizer,
+) -> RecommendationDetail:
+    """Mark a milestone done, with a reason and optional evidence."""
+    await service.complete_milestone(platform=platform, recommendation_id=recommendation_id,
+                                     milestone_id=milestone_id, data=body, actor=service.Actor.of(who))
+    return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
+
+
+@router.get("/indicators", response_model=list[ind.IndicatorPublic], tags=TAG)
+async def list_indicators(store: StoreDep, as_of: AsOf) -> list[ind.IndicatorPublic]:
+    """Indicators with baseline, target and current value."""
+    return await ind.list_indicators(store=store, as_of=as_of)
+
+
+@router.get("/indicators/{indicator_id}", response_model=ind.IndicatorDetail, tags=TAG)
+async def get_indicator(
+    indicator_id: str, store: StoreDep, as_of: AsOf, limit: Annotated[int, Query(ge=1, le=5000)] = 500
+) -> ind.IndicatorDetail:
+    """One indicator with the history of its values (the latest `limit`, oldest first)."""
+    return await ind.get_indicator(store=store, indicator_id=indicator_id, as_of=as_of, limit=limit)
+
+
+@router.post("/indicators", response_model=ind.IndicatorPublic, status_code=201, tags=ORG)
+async def define_indicator(body: ind.IndicatorCreate, platform: PlatformDep, who: Organizer) -> ind.IndicatorPublic:
+    """Define a manual indicator."""
+    return await ind.define_indicator(platform=platform, data=body)
+
+
+@router.post("/indicators/{indicator_id}/values", response_model=ind.IndicatorPublic, status_code=201, tags=ORG)
+async def record_indicator_value(
+    indicator_id: str, body: ind.IndicatorValueCreate, platform: PlatformDep, who: Organizer
+) -> ind.IndicatorPublic:
+    """Record a new value of a manual indicator, with its date and source."""
+    return await ind.record_indicator_value(platform=platform, indicator_id=indicator_id, data=body,
+                                            actor=service.Actor.of(who))
+
+
+@router.get("/dashboard", response_model=views.Dashboard, tags=TAG)
+async def dashboard(store: StoreDep, as_of: AsOf,
+                    edition: Annotated[int | None, Query(ge=1)] = None) -> views.Dashboard:
+    """Counts by status, theme and body; overdue items; indicators against their targets."""
+    return await views.dashboard(store=store, edition=edition, as_of=as_of)
+
+
+@router.get("/open-data/recommendations.csv", tags=TAG, response_class=Response)
+async def open_data_csv(store: StoreDep, filters: FiltersDep, as_of: AsOf) -> Response:
+    """The register as CSV (UTF-8 with BOM), optionally as it stood at a past date."""
+    items = await views.list_recommendations(store=store, filters=filters, as_of=as_of)
+    snapshot_at = as_of or datetime.now(UTC)
+    name = f"recommendations-{snapshot_at.date().isoformat()}.csv"
+    return Response(opendata.to_csv(items, snapshot_at), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/open-data/recommendations.json", tags=TAG)
+async def open_data_json(store: StoreDep, filters: FiltersDep, as_of: AsOf) -> JSONResponse:
+    """The register and indicators as JSON, optionally as they stood at a past date."""
+    items = await views.list_recommendations(store=store, filters=filters, as_of=as_of)
+    indicators = await ind.list_indicators(store=store, as_of=as_of)
+    snapshot_at = as_of or datetime.now(UTC)
+    return JSONResponse(opendata.to_json(items, indicators, snapshot_at, rebuilt=as_of is not None))
+
+
+@router.get("/open-data/dictionary", tags=TAG)
+async def open_data_dictionary() -> dict[str, Any]:
+    """What each column and code of the open data means, in Arabic, French and English."""
+    return opendata.dictionary()

@@ -1,0 +1,134 @@
+"""Automatic indicators, fed by the other services' messages inside the consumer's transaction.
+
+Each feed keeps the latest fact per key (registration, cooperative, sales declaration)
+in a ``feed_*`` collection, so redeliveries, corrections and late older facts change
+the indicator exactly as they should.
+"""
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from recommendations.catalogue import EXHIBITING_COOPERATIVES, MARKET_SALES, PARTICIPANTS_BY_REGION, REGIONS_REPRESENTED
+from recommendations.indicators import push_value
+from recommendations.store import Store
+from shared.outbox import Outbox
+from shared.regions import REGIONS
+
+# A participant counts for territorial equity once confirmed or checked in; a later
+# cancellation or rejection takes them out again.
+COUNTED_STATUSES = frozenset({"confirmed", "checked_in", "checked-in"})
+NOT_ATTENDING = frozenset({"cancelled", "rejected", "waitlisted", "pending"})
+
+
+class ParticipantFacts(BaseModel):
+    """The fields of ``registration.participant-<verb>.v1`` this service reads."""
+
+    registration_id: str
+    conference_id: str
+    status: str
+    region: str | None = None
+    at: datetime
+
+
+class ExhibitorCheckedIn(BaseModel):
+    """The fields of ``marketplace.exhibitor-checked-in.v1`` this service reads."""
+
+    market_id: str
+    cooperative_id: str
+    checked_in_at: datetime
+
+
+class SalesDeclared(BaseModel):
+    """The fields of ``marketplace.sales-declared.v1`` this service reads."""
+
+    declaration_id: str
+    market_id: str
+    cooperative_id: str
+    day: date
+    amount_mad: Decimal = Field(ge=0)
+    declared_at: datetime
+
+
+async def apply_participant_change(
+    *, store: Store, outbox: Outbox, session: AsyncClientSession, data: ParticipantFacts, checked_in: bool
+) -> None:
+    previous = await store.feed_get("registrations", data.registration_id, session)
+    if previous is not None and previous["at"] > data.at:
+        return  # an older fact arriving late changes nothing
+    attended = checked_in or bool(previous and previous.get("checked_in"))
+    counted = data.status in COUNTED_STATUSES or (attended and data.status not in NOT_ATTENDING)
+    region = data.region or "unknown"
+    await store.feed_put("registrations", data.registration_id,
+                         {"conference_id": data.conference_id, "status": data.status, "region": region,
+                          "at": data.at, "checked_in": attended, "counted": counted}, session)
+    was = (previous["counted"], previous["region"]) if previous else (False, region)
+    if was == (counted, region):
+        return
+    indicator = await _automatic(store, PARTICIPANTS_BY_REGION, session)
+    breakdown = dict((indicator.get("current") or {}).get("breakdown") or {})
+    if was[0]:
+        breakdown[was[1]] = breakdown.get(was[1], 0) - 1
+    if counted:
+        breakdown[region] = breakdown.get(region, 0) + 1
+    breakdown = {k: v for k, v in sorted(breakdown.items()) if v > 0}
+    await push_value(store=store, outbox=outbox, session=session, indicator=indicator,
+                     value=sum(breakdown.values()), as_of=data.at, source="registration.participants",
+                     reason=None, by_role="system", breakdown=breakdown)
+    await _update_regions_represented(store, outbox, session, breakdown, data.at)
+
+
+async def _update_regions_represented(
+    store: Store, outbox: Outbox, session: AsyncClientSession, breakdown: dict[str, float], at: datetime
+) -> None:
+    represented = sum(1 for code in REGIONS if breakdown.get(code, 0) > 0)
+    indicator = await store.indicator(REGIONS_REPRESENTED, session)
+    if indicator is None or (indicator.get("current") or {}).get("value") == represented:
+        return
+    await push_value(store=store, outbox=outbox, session=session, indicator=indicator, value=represented,
+                     as_of=at, source="registration.participants", reason=None, by_role="system")
+
+
+async def apply_exhibitor_checkin(
+    *, store: Store, outbox: Outbox, session: AsyncClientSession, data: ExhibitorCheckedIn
+) -> None:
+    if await store.feed_get("cooperatives", data.cooperative_id, session) is not None:
+        return  # counted once, whatever the market or day
+    await store.feed_put("cooperatives", data.cooperative_id,
+                         {"first_market_id": data.market_id, "first_at": data.checked_in_at}, session)
+    indicator = await _automatic(store, EXHIBITING_COOPERATIVES, session)
+    value = (indicator.get("current") or {}).get("value", 0) + 1
+    await push_value(store=store, outbox=outbox, session=session, indicator=indicator, value=value,
+                     as_of=data.checked_in_at, source="marketplace.checkins", reason=None, by_role="system")
+
+
+async def apply_sales_declaration(
+    *, store: Store, outbox: Outbox, session: AsyncClientSession, data: SalesDeclared
+) -> None:
+    """Each declaration carries the day's total: keep the latest per declaration and sum them (in centimes)."""
+    previous = await store.feed_get("sales", data.declaration_id, session)
+    if previous is not None and previous["declared_at"] > data.declared_at:
+        return
+    cents = int((data.amount_mad * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    delta = cents - (previous["cents"] if previous else 0)
+    await store.feed_put("sales", data.declaration_id,
+                         {"cents": cents, "declared_at": data.declared_at, "market_id": data.market_id,
+                          "cooperative_id": data.cooperative_id, "day": data.day.isoformat()}, session)
+    if delta == 0 and previous is not None:
+        return
+    totals = await store.feed_get("totals", MARKET_SALES, session)
+    total = (totals["cents"] if totals else 0) + delta
+    await store.feed_put("totals", MARKET_SALES, {"cents": total}, session)
+    indicator = await _automatic(store, MARKET_SALES, session)
+    await push_value(store=store, outbox=outbox, session=session, indicator=indicator, value=total / 100,
+                     as_of=data.declared_at, source="marketplace.sales", reason=None, by_role="system")
+
+
+async def _automatic(store: Store, indicator_id: str, session: AsyncClientSession) -> dict[str, Any]:
+    indicator = await store.indicator(indicator_id, session)
+    if indicator is None:
+        raise RuntimeError("automatic indicators are not defined yet")
+    return indicator

@@ -1,0 +1,99 @@
+"""Builders for the recommendations tests: the app, organizers, evidence, other services' messages."""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from recommendations.app import create_app
+from recommendations.settings import Settings
+from shared.envelope import Envelope, make_envelope
+from shared.platform import Platform
+from support import Infra, Keys, produce_raw, running, settings_for
+
+AMINA = "amina.organizer@tadamon.ma"
+YOUSSEF = "youssef.organizer@tadamon.ma"
+
+
+@dataclass
+class Service:
+    client: httpx.AsyncClient
+    settings: Settings
+    platform: Platform
+    infra: Infra
+    keys: Keys
+
+    def organizer(self, sub: str = AMINA) -> dict[str, str]:
+        return self.keys.headers("organizer", sub=sub)
+
+    async def publish(self, topic: str, envelope: Envelope) -> None:
+        await produce_raw(self.infra.kafka_bootstrap, self.settings.topic(topic), envelope.to_bytes(),
+                          envelope.subject.encode())
+
+
+@asynccontextmanager
+async def service(infra: Infra, keys: Keys, **overrides: Any) -> AsyncIterator[Service]:
+    settings = settings_for(Settings, infra, keys, **overrides)
+    app = create_app(settings)
+    async with running(app) as client:
+        yield Service(client=client, settings=settings, platform=app.state.platform, infra=infra, keys=keys)
+
+
+def evidence(**overrides: Any) -> dict[str, Any]:
+    return {"url": "https://www.mtaess.gov.ma/decision-2026-17.pdf", "description": "Arrêté publié au BO",
+            "date": "2026-10-01", **overrides}
+
+
+def new_recommendation(**overrides: Any) -> dict[str, Any]:
+    return {"id": f"test-{uuid.uuid4().hex[:10]}", "edition": 5, "number": 99,
+            "text": {"ar": "توصية تجريبية", "fr": "Recommandation d'essai", "en": "Test recommendation"},
+            "themes": ["market_access"], "sdgs": [8], "lead_body": "ministry_ess",
+            "contributing_bodies": ["regions"], "target_date": "2027-12-31", **overrides}
+
+
+def outcomes(session_id: str, conference_id: str, items: list[tuple[str, str]]) -> Envelope:
+    return make_envelope(type="agenda.session-outcomes-recorded.v1", source="agenda", subject=session_id, data={
+        "session_id": session_id, "conference_id": conference_id,
+        "session_title": {"ar": "ورشة التسويق", "fr": "Atelier commercialisation", "en": "Marketing workshop"},
+        "conclusions": {"fr": "Conclusions"}, "recorded_at": datetime.now(UTC).isoformat(),
+        "recommendations": [{"key": key, "text": {"ar": text, "fr": f"fr: {key}"}} for key, text in items]})
+
+
+def conference(conference_id: str, edition: int | None) -> Envelope:
+    return make_envelope(type="registration.conference-created.v1", source="registration", subject=conference_id,
+                         data={"conference_id": conference_id, "kind": "national_conference", "edition": edition,
+                               "title": {"fr": "Conférence"}, "slogan": None, "city": "Ben Guerir",
+                               "region": "marrakech-safi", "venue": "UM6P", "starts_on": "2027-06-17",
+                               "ends_on": "2027-06-18", "timezone": "Africa/Casablanca", "capacity": 500,
+                               "registration_opens_at": None, "registration_closes_at": None,
+                               "requires_approval": False})
+
+
+def participant(verb: str, registration_id: str, status: str, region: str, at: datetime | None = None) -> Envelope:
+    data = {"registration_id": registration_id, "conference_id": "conf-5", "status": status, "category": "cooperative",
+            "region": region, "gender": None, "age_band": None, "language": "ar",
+            "at": (at or datetime.now(UTC)).isoformat()}
+    if verb == "checked-in":
+        data |= {"checked_in_at": data["at"], "device_id": "scanner-1"}
+    return make_envelope(type=f"registration.participant-{verb}.v1", source="registration", subject=registration_id,
+                         data=data)
+
+
+def checkin(market_id: str, cooperative_id: str, day: str = "2026-11-20") -> Envelope:
+    return make_envelope(type="marketplace.exhibitor-checked-in.v1", source="marketplace",
+                         subject=f"pass-{uuid.uuid4().hex[:6]}", data={
+                             "market_id": market_id, "cooperative_id": cooperative_id, "stand": "A1", "day": day,
+                             "region": "souss-massa", "sector": "argan", "women_led": True, "youth_led": False,
+                             "checked_in_at": datetime.now(UTC).isoformat()})
+
+
+def sales(market_id: str, cooperative_id: str, day: str, amount: str, declared_at: datetime | None = None) -> Envelope:
+    declaration_id = f"{market_id}:{cooperative_id}:{day}"
+    return make_envelope(type="marketplace.sales-declared.v1", source="marketplace", subject=declaration_id, data={
+        "declaration_id": declaration_id, "market_id": market_id, "cooperative_id": cooperative_id, "day": day,
+        "amount_mad": amount, "by_category": {"food": amount}, "region": "souss-massa", "sector": "argan",
+        "women_led": True, "youth_led": False, "declared_at": (declared_at or datetime.now(UTC)).isoformat()})
