@@ -1,7 +1,6 @@
-from shared.serve import serve
-
 from agenda.app import create_app
 from agenda.settings import Settings
+from shared.serve import serve
 
 if __name__ == "__main__":
     serve(Settings(), create_app)  # type: ignore[arg-type]

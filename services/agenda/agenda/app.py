@@ -1,16 +1,43 @@
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from shared.mongo import Indexes
-from shared.platform import ServiceSpec, create_service_app
-
+from agenda import store
+from agenda.api import router
 from agenda.consumers import consumer_specs
+from agenda.domain import ScheduleConflict
 from agenda.events import TOPICS
 from agenda.settings import Settings
+from shared.errors import problem_response
+from shared.i18n import LocalizedText, request_language
+from shared.platform import Platform, ServiceSpec, create_service_app
+from shared.signing import Verifier
+
+DESCRIPTION = (
+    "Programme of the ESS conferences: rooms, speakers, sessions, numbered releases with a public "
+    "changelog, sign-ups with waiting lists, personal agendas, and JSON / iCalendar / frab exports."
+)
+
+
+async def _localized_conflict(request: Request, exc: Exception) -> JSONResponse:
+    """A clash names the other session: its title is given in the caller's language."""
+    assert isinstance(exc, ScheduleConflict)
+    lang = request_language(request)
+    params = {k: v.pick(lang) if isinstance(v, LocalizedText) else v for k, v in exc.params.items()}
+    return problem_response(request, status=exc.status, code=exc.code, params=params)
 
 
 def create_app(settings: Settings) -> FastAPI:
+    holder: dict[str, Platform] = {}
+
+    async def remember(platform: Platform) -> None:
+        holder["platform"] = platform
+        if settings.registration_public_key_file:
+            platform.extras["manage_verifier"] = Verifier.from_pem_file(settings.registration_public_key_file)
+
     spec = ServiceSpec(
-        title="Tadamon agenda", description="", routers=[], indexes=Indexes(), topics=TOPICS,
-        consumers=consumer_specs(),
+        title="Tadamon agenda", description=DESCRIPTION, routers=[router], indexes=store.indexes(), topics=TOPICS,
+        consumers=consumer_specs(holder), on_startup=[remember],
     )
-    return create_service_app(settings, spec)
+    app = create_service_app(settings, spec)
+    app.add_exception_handler(ScheduleConflict, _localized_conflict)
+    return app

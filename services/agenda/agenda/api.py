@@ -1,0 +1,286 @@
+"""HTTP routes: organizers edit and release the programme; the public reads it; participants sign up and star."""
+
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import BaseModel
+
+from agenda import exports, participation, service
+from agenda.domain import (
+    DEFAULT_TIMEZONE,
+    Conference,
+    OutcomesRecord,
+    ReleasePublic,
+    RoomCreate,
+    RoomPublic,
+    SessionCreate,
+    SessionKind,
+    SessionPublic,
+    SessionUpdate,
+    SignupPublic,
+    SpeakerCreate,
+    SpeakerPublic,
+)
+from shared.auth import Organizer
+from shared.errors import DomainError
+from shared.i18n import Language, request_language
+from shared.platform import Platform, get_platform
+from shared.signing import InvalidSignedToken, Verifier
+
+router = APIRouter()
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+ICAL = "text/calendar; charset=utf-8"
+
+
+class ParticipantRef(BaseModel):
+    registration_id: str
+    conference_id: str
+
+
+def participant(
+    platform: PlatformDep, x_manage_token: Annotated[str | None, Header()] = None,
+    token: Annotated[str | None, Query(description="for calendar apps that cannot send headers")] = None,
+) -> ParticipantRef:
+    """The registration a manage token was issued for, checked offline with registration's key."""
+    raw = x_manage_token or token
+    if not raw:
+        raise DomainError("manage_token_missing", status=401)
+    verifier: Verifier | None = platform.extras.get("manage_verifier")
+    if verifier is None:
+        raise DomainError("manage_tokens_unavailable", status=503)
+    try:
+        claims = verifier.verify(raw, kind="manage")
+    except InvalidSignedToken:
+        raise DomainError("manage_token_invalid", status=401) from None
+    if not isinstance(claims.get("r"), str) or not isinstance(claims.get("c"), str):
+        raise DomainError("manage_token_invalid", status=401)
+    return ParticipantRef(registration_id=claims["r"], conference_id=claims["c"])
+
+
+Participant = Annotated[ParticipantRef, Depends(participant)]
+
+
+@router.get("/conferences/{conference_id}", response_model=Conference, tags=["public"])
+async def get_conference(conference_id: str, platform: PlatformDep) -> Conference:
+    """What the agenda knows of a conference (from registration's messages)."""
+    return await service.conference(platform=platform, conference_id=conference_id)
+
+
+@router.post("/conferences/{conference_id}/rooms", status_code=201, response_model=RoomPublic, tags=["programme"])
+async def create_room(conference_id: str, body: RoomCreate, platform: PlatformDep, _: Organizer) -> RoomPublic:
+    """Add a room to a conference."""
+    return await service.create_room(platform=platform, conference_id=conference_id, data=body)
+
+
+@router.get("/conferences/{conference_id}/rooms", response_model=list[RoomPublic], tags=["programme"])
+async def list_rooms(conference_id: str, platform: PlatformDep, _: Organizer) -> list[dict[str, Any]]:
+    """The conference's rooms."""
+    return await service.list_of(platform=platform, collection="rooms", conference_id=conference_id)
+
+
+@router.post("/conferences/{conference_id}/speakers", status_code=201, response_model=SpeakerPublic,
+             tags=["programme"])
+async def create_speaker(conference_id: str, body: SpeakerCreate, platform: PlatformDep,
+                         _: Organizer) -> SpeakerPublic:
+    """Add a speaker or moderator to a conference."""
+    return await service.create_speaker(platform=platform, conference_id=conference_id, data=body)
+
+
+@router.get("/conferences/{conference_id}/speakers", response_model=list[SpeakerPublic], tags=["programme"])
+async def list_speakers(conference_id: str, platform: PlatformDep, _: Organizer) -> list[dict[str, Any]]:
+    """The conference's speakers and moderators."""
+    return await service.list_of(platform=platform, collection="speakers", conference_id=conference_id)
+
+
+@router.post("/conferences/{conference_id}/sessions", status_code=201, response_model=SessionPublic,
+             tags=["programme"])
+async def create_session(conference_id: str, body: SessionCreate, platform: PlatformDep,
+                         _: Organizer) -> SessionPublic:
+    """Schedule a session in the draft programme (refused if it clashes)."""
+    return await service.create_session(platform=platform, conference_id=conference_id, data=body)
+
+
+@router.get("/conferences/{conference_id}/sessions", response_model=list[SessionPublic], tags=["programme"])
+async def list_sessions(conference_id: str, platform: PlatformDep, _: Organizer) -> list[SessionPublic]:
+    """The draft programme, cancelled sessions included."""
+    return await service.list_sessions(platform=platform, conference_id=conference_id)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"])
+async def get_session(session_id: str, platform: PlatformDep, _: Organizer) -> SessionPublic:
+    """One session of the draft programme."""
+    return await service.get_session(platform=platform, session_id=session_id)
+
+
+@router.patch("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"])
+async def update_session(session_id: str, body: SessionUpdate, platform: PlatformDep,
+                         _: Organizer) -> SessionPublic:
+    """Change a session (refused if it would clash)."""
+    return await service.update_session(platform=platform, session_id=session_id, data=body)
+
+
+@router.post("/sessions/{session_id}/cancel", response_model=SessionPublic, tags=["programme"])
+async def cancel_session(session_id: str, platform: PlatformDep, _: Organizer) -> SessionPublic:
+    """Cancel a session; its sign-ups are cancelled."""
+    return await service.cancel_session(platform=platform, session_id=session_id)
+
+
+@router.post("/sessions/{session_id}/outcomes", response_model=SessionPublic, tags=["programme"])
+async def record_outcomes(session_id: str, body: OutcomesRecord, platform: PlatformDep,
+                          _: Organizer) -> SessionPublic:
+    """Record a session's conclusions and adopted recommendations."""
+    return await service.record_outcomes(platform=platform, session_id=session_id, data=body)
+
+
+@router.get("/sessions/{session_id}/signups", response_model=list[SignupPublic], tags=["programme"])
+async def list_signups(session_id: str, platform: PlatformDep, _: Organizer) -> list[SignupPublic]:
+    """Confirmed and waiting sign-ups of a session, in order."""
+    return await participation.session_signups(platform=platform, session_id=session_id)
+
+
+@router.post("/conferences/{conference_id}/releases", status_code=201, response_model=ReleasePublic,
+             tags=["programme"])
+async def release_schedule(conference_id: str, platform: PlatformDep, who: Organizer) -> ReleasePublic:
+    """Publish the draft programme as the next numbered version."""
+    return await service.release_schedule(platform=platform, conference_id=conference_id, by=who.sub)
+
+
+@router.get("/conferences/{conference_id}/changelog", response_model=list[ReleasePublic], tags=["public"])
+async def changelog(conference_id: str, platform: PlatformDep) -> list[ReleasePublic]:
+    """Every released version with what changed since the one before, newest first."""
+    return await service.changelog(platform=platform, conference_id=conference_id)
+
+
+@router.get("/conferences/{conference_id}/schedule", tags=["public"])
+async def schedule(
+    conference_id: str, request: Request, response: Response, platform: PlatformDep,
+    day: date | None = None, track: str | None = None, room: str | None = None,
+    language: Language | None = None, kind: SessionKind | None = None,
+) -> dict[str, Any]:
+    """The latest released programme, filtered; texts follow Accept-Language (or ?lang=)."""
+    lang = request_language(request)
+    conference = await service.conference(platform=platform, conference_id=conference_id)
+    release = await service.latest_release(platform=platform, conference_id=conference_id)
+    zone = conference.zone
+    sessions = [exports.localize(e, lang, zone) for e in release["snapshot"]
+                if exports.matches(e, zone, day=day, track=track, room=room, language=language, kind=kind)]
+    response.headers["Content-Language"] = lang
+    return {"conference_id": conference_id, "version": release["version"], "released_at": release["released_at"],
+            "timezone": conference.timezone, "lang": lang, "sessions": sessions}
+
+
+@router.get("/conferences/{conference_id}/schedule.ics", tags=["public"])
+async def schedule_ical(conference_id: str, request: Request, platform: PlatformDep) -> Response:
+    """The latest released programme as an iCalendar file."""
+    lang = request_language(request)
+    conference = await service.conference(platform=platform, conference_id=conference_id)
+    release = await service.latest_release(platform=platform, conference_id=conference_id)
+    name = exports.pick(conference.title.model_dump() if conference.title else None, lang) or conference_id
+    body = exports.ical(release["snapshot"], name=name, lang=lang, stamp=release["released_at"],
+                        sequence=release["version"], conference=conference)
+    return Response(body, media_type=ICAL, headers={"Content-Language": lang})
+
+
+@router.get("/conferences/{conference_id}/schedule.xml", tags=["public"])
+async def schedule_frab(conference_id: str, request: Request, platform: PlatformDep) -> Response:
+    """The latest released programme as frab schedule XML (Giggity, ConfClerk)."""
+    lang = request_language(request)
+    conference = await service.conference(platform=platform, conference_id=conference_id)
+    release = await service.latest_release(platform=platform, conference_id=conference_id)
+    body = exports.frab(release["snapshot"], conference=conference, version=release["version"], lang=lang)
+    return Response(body, media_type="application/xml", headers={"Content-Language": lang})
+
+
+@router.post("/sessions/{session_id}/signup", response_model=SignupPublic, tags=["participants"])
+async def sign_up(session_id: str, platform: PlatformDep, who: Participant) -> SignupPublic:
+    """Take a seat in a session, or a place on its waiting list."""
+    return await participation.sign_up(platform=platform, registration_id=who.registration_id,
+                                       conference_id=who.conference_id, session_id=session_id)
+
+
+@router.delete("/sessions/{session_id}/signup", response_model=SignupPublic, tags=["participants"])
+async def cancel_signup(session_id: str, platform: PlatformDep, who: Participant) -> SignupPublic:
+    """Give up a seat (the first person waiting gets it) or leave the waiting list."""
+    return await participation.cancel_signup(platform=platform, registration_id=who.registration_id,
+                                             session_id=session_id)
+
+
+class AgendaCreated(BaseModel):
+    agenda_id: str
+
+
+async def _agenda(platform: Platform, request: Request, owner: str, registration_id: str | None) -> dict[str, Any]:
+    lang = request_language(request)
+    entries = await participation.personal_agenda(platform=platform, owner=owner, registration_id=registration_id)
+    zone = ZoneInfo(DEFAULT_TIMEZONE)
+    return {"lang": lang, "sessions": [exports.localize(e, lang, zone) for e in entries]}
+
+
+async def _agenda_ical(platform: Platform, request: Request, owner: str, registration_id: str | None) -> Response:
+    lang = request_language(request)
+    entries = await participation.personal_agenda(platform=platform, owner=owner, registration_id=registration_id)
+    body = exports.ical(entries, name="Tadamon", lang=lang, stamp=service.now(), sequence=0)
+    return Response(body, media_type=ICAL, headers={"Content-Language": lang})
+
+
+@router.put("/me/stars/{session_id}", status_code=204, tags=["participants"])
+async def star_mine(session_id: str, platform: PlatformDep, who: Participant) -> None:
+    """Star a session into the participant's personal agenda."""
+    await participation.star(platform=platform, owner=f"r:{who.registration_id}", session_id=session_id, starred=True)
+
+
+@router.delete("/me/stars/{session_id}", status_code=204, tags=["participants"])
+async def unstar_mine(session_id: str, platform: PlatformDep, who: Participant) -> None:
+    """Remove a star."""
+    await participation.star(platform=platform, owner=f"r:{who.registration_id}", session_id=session_id,
+                             starred=False)
+
+
+@router.get("/me/agenda", tags=["participants"])
+async def my_agenda(request: Request, platform: PlatformDep, who: Participant) -> dict[str, Any]:
+    """The participant's starred and signed-up sessions, from the released programme."""
+    agenda = await _agenda(platform, request, f"r:{who.registration_id}", who.registration_id)
+    status = await participation.registration_status(platform=platform, registration_id=who.registration_id)
+    return {"registration_id": who.registration_id, "registration_status": status, **agenda}
+
+
+@router.get("/me/calendar.ics", tags=["participants"])
+async def my_calendar(request: Request, platform: PlatformDep, who: Participant) -> Response:
+    """The participant's personal agenda as iCalendar (token in the header or ?token=)."""
+    return await _agenda_ical(platform, request, f"r:{who.registration_id}", who.registration_id)
+
+
+@router.post("/agendas", status_code=201, response_model=AgendaCreated, tags=["visitors"])
+async def create_agenda(platform: PlatformDep) -> AgendaCreated:
+    """Open a personal agenda for a visitor; keep its id, it is the only key to it."""
+    return AgendaCreated(agenda_id=await participation.create_agenda(platform=platform))
+
+
+@router.put("/agendas/{agenda_id}/stars/{session_id}", status_code=204, tags=["visitors"])
+async def star_visitor(agenda_id: str, session_id: str, platform: PlatformDep) -> None:
+    """Star a session into a visitor's agenda."""
+    owner = await participation.owner_of_agenda(platform=platform, agenda_id=agenda_id)
+    await participation.star(platform=platform, owner=owner, session_id=session_id, starred=True)
+
+
+@router.delete("/agendas/{agenda_id}/stars/{session_id}", status_code=204, tags=["visitors"])
+async def unstar_visitor(agenda_id: str, session_id: str, platform: PlatformDep) -> None:
+    """Remove a star from a visitor's agenda."""
+    owner = await participation.owner_of_agenda(platform=platform, agenda_id=agenda_id)
+    await participation.star(platform=platform, owner=owner, session_id=session_id, starred=False)
+
+
+@router.get("/agendas/{agenda_id}", tags=["visitors"])
+async def visitor_agenda(agenda_id: str, request: Request, platform: PlatformDep) -> dict[str, Any]:
+    """A visitor's starred sessions, from the released programme."""
+    owner = await participation.owner_of_agenda(platform=platform, agenda_id=agenda_id)
+    return await _agenda(platform, request, owner, None)
+
+
+@router.get("/agendas/{agenda_id}/calendar.ics", tags=["visitors"])
+async def visitor_calendar(agenda_id: str, request: Request, platform: PlatformDep) -> Response:
+    """A visitor's agenda as iCalendar."""
+    owner = await participation.owner_of_agenda(platform=platform, agenda_id=agenda_id)
+    return await _agenda_ical(platform, request, owner, None)

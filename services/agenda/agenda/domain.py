@@ -1,0 +1,271 @@
+"""Models of the programme and the pure rules of scheduling and sign-up."""
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from agenda import texts  # noqa: F401 - registers the refusal messages
+from shared.errors import Conflict
+from shared.i18n import Language, LocalizedText
+
+DEFAULT_TIMEZONE = "Africa/Casablanca"
+SessionKind = Literal["plenary", "panel", "workshop", "round_table", "side_event"]
+ChangeKind = Literal["added", "moved", "cancelled", "room_changed", "retitled"]
+SignupStatus = Literal["confirmed", "waitlisted", "cancelled"]
+# Registration statuses that may sign up for sessions; "checked-in" appears in both
+# spellings because the status mirrors the message verb.
+ELIGIBLE_STATUSES = frozenset({"confirmed", "approved", "promoted", "checked_in", "checked-in"})
+# Statuses after which a participant's sign-ups are released to others.
+GONE_STATUSES = frozenset({"cancelled", "rejected", "erased"})
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _key(value: str) -> str:
+    if not _KEY.match(value):
+        raise ValueError("invalid_key")
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("invalid_timezone") from None
+    return value
+
+
+Key = Annotated[str, AfterValidator(_key)]
+TimeZoneName = Annotated[str, AfterValidator(_zone)]
+
+
+class Conference(BaseModel):
+    """What the agenda knows of a conference, from registration's messages."""
+
+    conference_id: str
+    title: LocalizedText | None = None
+    starts_on: date
+    ends_on: date
+    timezone: TimeZoneName = DEFAULT_TIMEZONE
+    city: str | None = None
+    venue: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class RoomCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Key | None = None
+    name: str = Field(min_length=1, max_length=120)
+    capacity: int = Field(ge=1, le=100_000)
+    interpretation_languages: list[Language] = []
+
+
+class RoomPublic(BaseModel):
+    id: str
+    conference_id: str
+    name: str
+    capacity: int
+    interpretation_languages: list[Language]
+
+
+class SpeakerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Key | None = None
+    name: str = Field(min_length=1, max_length=160)
+    organization: str | None = Field(default=None, max_length=200)
+    bio: LocalizedText | None = None
+
+
+class SpeakerPublic(BaseModel):
+    id: str
+    conference_id: str
+    name: str
+    organization: str | None
+    bio: LocalizedText | None
+
+
+class SessionFields(BaseModel):
+    """Fields an organizer may set; naive times are read in the conference's time zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: LocalizedText | None = None
+    abstract: LocalizedText | None = None
+    kind: SessionKind | None = None
+    track: Key | None = None
+    room_id: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    languages: list[Language] | None = Field(default=None, min_length=1)
+    speaker_ids: list[str] | None = None
+    moderator_ids: list[str] | None = None
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class SessionCreate(SessionFields):
+    id: Key | None = None
+    title: LocalizedText
+    kind: SessionKind
+    room_id: str
+    starts_at: datetime
+    ends_at: datetime
+    languages: list[Language] = Field(default=["ar", "fr"], min_length=1)
+    speaker_ids: list[str] = []
+    moderator_ids: list[str] = []
+
+
+class SessionUpdate(SessionFields):
+    """Only the fields sent are changed; ``capacity: null`` turns sign-up off."""
+
+
+class Outcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: Key
+    text: LocalizedText
+
+
+class OutcomesRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conclusions: LocalizedText
+    recommendations: list[Outcome] = Field(default=[], max_length=200)
+
+    @model_validator(mode="after")
+    def _keys_unique(self) -> "OutcomesRecord":
+        seen: set[str] = set()
+        for item in self.recommendations:
+            if item.key in seen:
+                raise ValueError("duplicate_recommendation_key")
+            seen.add(item.key)
+        return self
+
+
+class SessionPublic(BaseModel):
+    """A session as organizers see it (the draft, not the released version)."""
+
+    id: str
+    number: int
+    conference_id: str
+    status: Literal["scheduled", "cancelled"]
+    title: LocalizedText
+    abstract: LocalizedText | None
+    kind: SessionKind
+    track: str | None
+    room_id: str
+    starts_at: datetime
+    ends_at: datetime
+    languages: list[Language]
+    speaker_ids: list[str]
+    moderator_ids: list[str]
+    capacity: int | None
+    seats_taken: int
+    released: bool
+    outcomes: OutcomesRecord | None = None
+
+
+class ScheduleConflict(Conflict):
+    """A refusal naming another session; its multilingual params are picked per caller."""
+
+
+class SignupPublic(BaseModel):
+    session_id: str
+    registration_id: str
+    status: SignupStatus
+    position: int | None = None
+
+
+class ReleasePublic(BaseModel):
+    conference_id: str
+    version: int
+    released_at: datetime
+    session_count: int
+    changes: list[dict[str, Any]]
+
+
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def as_utc(moment: datetime, zone: ZoneInfo) -> datetime:
+    """An aware instant in UTC; a naive one is a wall-clock time at the conference."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    return aware.astimezone(ZoneInfo("UTC"))
+
+
+def time_label(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """``2027-06-16 10:00-11:30`` in the conference's local time, for messages."""
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    return f"{local_start:%Y-%m-%d %H:%M}-{local_end:%H:%M}"
+
+
+def check_times(start: datetime, end: datetime, conference: Conference) -> None:
+    if end <= start:
+        raise Conflict("session_ends_before_start", status=422)
+    zone = conference.zone
+    first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
+    if first < conference.starts_on or last > conference.ends_on:
+        raise Conflict("outside_conference_dates", status=422, starts_on=conference.starts_on.isoformat(),
+                       ends_on=conference.ends_on.isoformat())
+
+
+def find_conflict(
+    candidate: dict[str, Any], others: list[dict[str, Any]], *, room_name: str,
+    speaker_names: dict[str, str], zone: ZoneInfo,
+) -> ScheduleConflict | None:
+    """The first clash of ``candidate`` with another scheduled session, if any."""
+    people = set(candidate["speaker_ids"]) | set(candidate["moderator_ids"])
+    for other in sorted(others, key=lambda s: s["starts_at"]):
+        if other["_id"] == candidate["_id"] or other["status"] != "scheduled":
+            continue
+        if not overlaps(candidate["starts_at"], candidate["ends_at"], other["starts_at"], other["ends_at"]):
+            continue
+        when = time_label(other["starts_at"], other["ends_at"], zone)
+        title = LocalizedText.model_validate(other["title"])
+        if other["room_id"] == candidate["room_id"]:
+            return ScheduleConflict("room_double_booked", room=room_name, other_title=title,
+                                    other_session_id=other["_id"], other_time=when)
+        shared = people & (set(other["speaker_ids"]) | set(other["moderator_ids"]))
+        if shared:
+            who = sorted(shared)[0]
+            return ScheduleConflict("speaker_double_booked", speaker=speaker_names.get(who, who),
+                                    speaker_id=who, other_title=title, other_session_id=other["_id"],
+                                    other_time=when)
+    return None
+
+
+def diff_snapshots(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What changed between two released programmes, session by session."""
+    before = {s["id"]: s for s in previous}
+    after = {s["id"]: s for s in current}
+    changes: list[dict[str, Any]] = []
+    for sid, new in after.items():
+        old = before.get(sid)
+        if old is None:
+            changes.append(_change("added", new, None, _slot(new)))
+            continue
+        if (old["starts_at"], old["ends_at"]) != (new["starts_at"], new["ends_at"]):
+            changes.append(_change("moved", new, _slot(old), _slot(new)))
+        if old["room"]["id"] != new["room"]["id"]:
+            changes.append(_change("room_changed", new, {"room": old["room"]}, {"room": new["room"]}))
+        if old["title"] != new["title"]:
+            changes.append(_change("retitled", new, {"title": old["title"]}, {"title": new["title"]}))
+    for sid, old in before.items():
+        if sid not in after:
+            changes.append(_change("cancelled", old, _slot(old), None))
+    return changes
+
+
+def _slot(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"starts_at": entry["starts_at"], "ends_at": entry["ends_at"], "room": entry["room"]}
+
+
+def _change(kind: ChangeKind, entry: dict[str, Any], before: Any, after: Any) -> dict[str, Any]:
+    return {"change": kind, "session_id": entry["id"], "title": entry["title"], "before": before, "after": after}
