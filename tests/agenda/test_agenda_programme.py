@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from factories import DAY1, Agenda, agenda_service, conference_message
+from agenda_factories import DAY1, Agenda, agenda_service, conference_message
 
 from support import Infra, Keys, envelope_of, eventually, read_topic, unique
 

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from factories import AMINA, YOUSSEF, new_recommendation, service
+from recommendations_factories import AMINA, YOUSSEF, new_recommendation, service
 
 from recommendations.domain import replay
 from recommendations.store import Store

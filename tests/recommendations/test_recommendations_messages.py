@@ -5,7 +5,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from factories import checkin, conference, new_recommendation, outcomes, participant, sales, service
+from recommendations_factories import checkin, conference, new_recommendation, outcomes, participant, sales, service
 
 from recommendations.intake import outcome_recommendation_id
 from shared.envelope import make_envelope

@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from factories import AMINA, YOUSSEF, evidence, new_recommendation, service
+from recommendations_factories import AMINA, YOUSSEF, evidence, new_recommendation, service
 
 from recommendations.demo import load_demo
 from recommendations.domain import replay

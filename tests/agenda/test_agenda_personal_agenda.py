@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from factories import DAY1, DAY2, Agenda, agenda_service
+from agenda_factories import DAY1, DAY2, Agenda, agenda_service
 from icalendar import Calendar
 
 from support import Infra, Keys, eventually

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
-from factories import DAY1, DAY2, Agenda, agenda_service
+from agenda_factories import DAY1, DAY2, Agenda, agenda_service
 from icalendar import Calendar
 from lxml import etree
 

@@ -6,7 +6,7 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-from factories import YOUSSEF, evidence, service
+from recommendations_factories import YOUSSEF, evidence, service
 
 from recommendations.demo import load_demo
 from support import Infra, Keys

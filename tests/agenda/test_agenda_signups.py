@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from factories import DAY1, Agenda, agenda_service
+from agenda_factories import DAY1, Agenda, agenda_service
 
 from agenda.app import create_app
 from shared.signing import Signer
