@@ -51,8 +51,10 @@ stop:
 
 # The tests start their own Kafka and MongoDB on free ports (tests/conftest.py).
 # pytest exits with 5 when it collected nothing: that is a failure too.
+# A subset: make test PYTEST_ARGS='tests/registration -x'
 test: venv kafka-libs
 	bash infra/install-kustomize.sh
+	bash infra/install-browser.sh
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc

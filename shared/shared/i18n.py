@@ -84,6 +84,11 @@ def register_messages(messages: dict[str, dict[str, str]]) -> None:
         missing = set(LANGUAGES) - set(texts)
         if missing:
             raise ValueError(f"message {code!r} lacks {sorted(missing)}")
+        known = _CATALOGUE.get(code)
+        if known is not None and known != texts:
+            # The catalogue is shared by every service loaded in one process (tests,
+            # tools): two meanings for one code would make one service's errors lie.
+            raise ValueError(f"message {code!r} is already registered with other texts")
         _CATALOGUE[code] = texts
 
 

@@ -29,7 +29,7 @@ async def test_pass_qr_decodes_to_a_token_that_checks_in_once_per_day(infra: Inf
         assert first.status_code == 201, first.text
         assert first.json()["stand_number"] == application["stand_number"] and first.json()["day"] == str(today())
         repeat = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
-        assert repeat.status_code == 409 and repeat.json()["code"] == "already_checked_in"
+        assert repeat.status_code == 409 and repeat.json()["code"] == "exhibitor_already_checked_in"
         assert repeat.json()["params"]["checked_in_at"] == first.json()["checked_in_at"].replace("Z", "+00:00")
         assert "déjà enregistré" in repeat.json()["detail"]
         prefix = svc.settings.kafka_topic_prefix

@@ -1,7 +1,7 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from agenda import store
+from agenda import pages, store
 from agenda.api import router
 from agenda.consumers import consumer_specs
 from agenda.domain import ScheduleConflict
@@ -35,8 +35,8 @@ def create_app(settings: Settings) -> FastAPI:
             platform.extras["manage_verifier"] = Verifier.from_pem_file(settings.registration_public_key_file)
 
     spec = ServiceSpec(
-        title="Tadamon agenda", description=DESCRIPTION, routers=[router], indexes=store.indexes(), topics=TOPICS,
-        consumers=consumer_specs(holder), on_startup=[remember],
+        title="Tadamon agenda", description=DESCRIPTION, routers=[router, pages.router], indexes=store.indexes(),
+        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[remember],
     )
     app = create_service_app(settings, spec)
     app.add_exception_handler(ScheduleConflict, _localized_conflict)

@@ -102,7 +102,7 @@ async def _record(store: Store, session: AsyncClientSession, market: MarketPubli
 
 def _already(doc: dict[str, Any]) -> Conflict:
     local = doc["checked_in_at"].astimezone(MARKET_TZ)
-    return Conflict("already_checked_in", day=doc["day"], time=local.strftime("%H:%M"),
+    return Conflict("exhibitor_already_checked_in", day=doc["day"], time=local.strftime("%H:%M"),
                     checked_in_at=doc["checked_in_at"].isoformat(), device_id=doc.get("device_id"))
 
 
@@ -141,7 +141,7 @@ async def _scan_once(store: Store, market: MarketPublic, device_id: str, scan: O
             doc, created = await _record(store, session, market, claims, scan.scanned_at, device_id)
             stored["outcome"] = {
                 "nonce": scan.nonce, "status": "checked_in" if created else "already_checked_in",
-                "code": None if created else "already_checked_in", "pass_id": doc["pass_id"],
+                "code": None if created else "exhibitor_already_checked_in", "pass_id": doc["pass_id"],
                 "cooperative_id": doc["cooperative_id"], "day": doc["day"], "checked_in_at": doc["checked_in_at"],
                 "first_device_id": None if created else doc.get("device_id")}
             if not created:

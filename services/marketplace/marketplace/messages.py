@@ -225,7 +225,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Ce badge est révoqué (désistement ou changement de stand).",
         "en": "This pass has been revoked (withdrawal or stand change).",
     },
-    "already_checked_in": {
+    "exhibitor_already_checked_in": {
         "ar": "سبق تسجيل حضور هذا العارض يوم {day} على الساعة {time}.",
         "fr": "Exposant déjà enregistré le {day} à {time}.",
         "en": "Exhibitor already checked in on {day} at {time}.",

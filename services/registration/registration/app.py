@@ -1,16 +1,38 @@
+from typing import Any
+
 from fastapi import FastAPI
 
-from shared.mongo import Indexes
-from shared.platform import ServiceSpec, create_service_app
-
+from registration import admin_api, api, pages, store
 from registration.consumers import consumer_specs
 from registration.events import TOPICS
+from registration.notifications import Mailer
 from registration.settings import Settings
+from shared.platform import Platform, ServiceSpec, create_service_app
+from shared.signing import Signer
+
+DESCRIPTION = (
+    "Conferences of the social and solidarity economy, online registration with waiting lists, "
+    "signed QR badges (EdDSA compact JWS, public key at /.well-known/jwks.json), check-in and "
+    "notification mails."
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
+    holder: dict[str, Any] = {}
+
+    async def start(platform: Platform) -> None:
+        holder["platform"] = platform
+        platform.extras["signer"] = Signer.from_file_or_new(settings.signing_key_file)
+        mailer = Mailer(platform)
+        platform.extras["mailer"] = mailer
+        mailer.start()
+
+    async def stop(platform: Platform) -> None:
+        await platform.extras["mailer"].stop()
+
     spec = ServiceSpec(
-        title="Tadamon registration", description="", routers=[], indexes=Indexes(), topics=TOPICS,
-        consumers=consumer_specs(),
+        title="Tadamon registration", description=DESCRIPTION,
+        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router], indexes=store.indexes(),
+        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start], on_shutdown=[stop],
     )
     return create_service_app(settings, spec)

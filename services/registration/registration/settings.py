@@ -4,3 +4,14 @@ from shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     service_name: str = "registration"
     port: int = 8001
+    # Ed25519 private key (PEM) signing badges and manage tokens; empty: a key made in
+    # memory, so tokens die with the process (fine for tests, not for production).
+    signing_key_file: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    mail_from: str = "tadamon@localhost"
+    # Mail queue: how often the mailer looks for due mails, and how long a claimed
+    # mail stays with one sender before another process may take it over.
+    mail_poll_seconds: float = 1.0
+    mail_lease_seconds: float = 60.0
+    smtp_timeout_seconds: float = 15.0

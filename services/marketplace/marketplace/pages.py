@@ -1,0 +1,229 @@
+"""Exhibitor space: a cooperative's applications, stands and passes, and its sales of the day.
+
+The exhibitor signs in once with the access token its invitation gave; the token is
+kept in an HttpOnly, SameSite=Strict cookie (scripts cannot read it, other sites
+cannot post with it) and checked on every request like a bearer token.
+"""
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from marketplace import checkin, sales, service, stands
+from marketplace.domain import SalesDeclare
+from marketplace.store import Store
+from shared.auth import Principal, TokenVerifier
+from shared.errors import DomainError
+from shared.i18n import translate
+from shared.pdf import Line, card_pdf
+from shared.platform import Platform, get_platform
+from shared.qr import qr_png
+from shared.web import Pages, form_errors, page_language, register_texts
+
+HERE = Path(__file__).parent
+pages = Pages(HERE / "templates", service="marketplace")
+router = APIRouter(include_in_schema=False)
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+COOKIE = "tadamon_exhibitor"
+SECTORS = ("agrifood", "argan_oils", "cosmetics", "textiles_carpets", "crafts", "honey", "dates",
+           "couscous_cereals", "other")
+
+
+def _store(platform: Platform) -> Store:
+    store: Store = platform.extras["store"]
+    return store
+
+
+async def _exhibitor(request: Request) -> Principal | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        principal = await verifier.verify(token)
+    except Exception:  # noqa: BLE001 - an expired or forged cookie just means "sign in again"
+        return None
+    return principal if principal.has("exhibitor") and principal.cooperative_id else None
+
+
+def _error(request: Request, exc: DomainError) -> HTMLResponse:
+    return pages.render(request, "marketplace_error.html",
+                        {"message": translate(exc.code, page_language(request), **exc.params)},
+                        status_code=exc.status)
+
+
+async def _space(request: Request, platform: Platform, who: Principal, *, errors: dict[str, str] | None = None,
+                 saved: bool = False, status_code: int = 200) -> HTMLResponse:
+    lang = page_language(request)
+    store = _store(platform)
+    docs = await stands.list_applications(store=store, principal=who)
+    cards: list[dict[str, Any]] = []
+    for doc in docs:
+        application = stands.application_public(doc, lang)
+        market = await service.get_market(store=store, market_id=application.market_id)
+        declared = await sales.my_sales(store=store, principal=who, market_id=application.market_id) \
+            if application.status == "accepted" else []
+        cards.append({"a": application, "market": market, "sales": declared})
+    cooperative = await service.get_cooperative(store=store, principal=who, cooperative_id=str(who.cooperative_id))
+    return pages.render(request, "marketplace_space.html", {
+        "cards": cards, "cooperative": cooperative, "errors": errors or {}, "saved": saved,
+        "sectors": [(s, translate(f"ui_sector_{s}", lang)) for s in SECTORS], "today": date.today().isoformat(),
+    }, status_code=status_code)
+
+
+@router.get("/exhibitor", response_class=HTMLResponse)
+async def space(request: Request, platform: PlatformDep) -> HTMLResponse:
+    who = await _exhibitor(request)
+    if who is None:
+        return pages.render(request, "marketplace_signin.html", {"error": ""})
+    try:
+        return await _space(request, platform, who, saved=request.query_params.get("saved") == "1")
+    except DomainError as exc:
+        return _error(request, exc)
+
+
+@router.post("/exhibitor/signin", response_class=HTMLResponse)
+async def sign_in(request: Request) -> Response:
+    form = await request.form()
+    token = str(form.get("token") or "").strip()
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        principal = await verifier.verify(token)
+        ok = principal.has("exhibitor") and bool(principal.cooperative_id)
+    except Exception:  # noqa: BLE001 - any unreadable token is refused the same way
+        ok = False
+    if not ok:
+        return pages.render(request, "marketplace_signin.html",
+                            {"error": translate("ui_exhibitor_bad_token", page_language(request))}, status_code=401)
+    response = RedirectResponse(f"/exhibitor?lang={page_language(request)}", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=30 * 24 * 3600,
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/exhibitor/signout")
+async def sign_out(request: Request) -> Response:
+    response = RedirectResponse(f"/exhibitor?lang={page_language(request)}", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.post("/exhibitor/sales/{market_id}", response_class=HTMLResponse)
+async def declare(market_id: str, request: Request, platform: PlatformDep) -> Response:
+    """The day's sales by product category (a second declaration for the day corrects the first)."""
+    who = await _exhibitor(request)
+    if who is None:
+        return RedirectResponse("/exhibitor", status_code=303)
+    form = await request.form()
+    lang = page_language(request)
+    amounts = {s: str(form.get(f"amount_{s}") or "").strip().replace(",", ".") for s in SECTORS}
+    try:
+        day = date.fromisoformat(str(form.get("day") or ""))
+        data = SalesDeclare.model_validate({"by_category": {k: v for k, v in amounts.items() if v}})
+        await sales.declare_sales(store=_store(platform), principal=who, market_id=market_id, day=day, data=data)
+    except ValidationError as exc:
+        errors = {f"{market_id}:{k}": v for k, v in form_errors(exc, lang).items()}
+        return await _space(request, platform, who, errors=errors, status_code=422)
+    except ValueError:
+        return await _space(request, platform, who, errors={f"{market_id}:day": translate("field_bad_date", lang)},
+                            status_code=422)
+    except DomainError as exc:
+        return await _space(request, platform, who,
+                            errors={f"{market_id}:by_category": translate(exc.code, lang, **exc.params)},
+                            status_code=exc.status)
+    return RedirectResponse(f"/exhibitor?saved=1&lang={lang}", status_code=303)
+
+
+async def _pass(request: Request, platform: Platform, application_id: str) -> tuple[Principal, Any] | None:
+    who = await _exhibitor(request)
+    if who is None:
+        return None
+    found = await checkin.get_pass(store=_store(platform), principal=who, application_id=application_id)
+    return who, found
+
+
+@router.get("/exhibitor/passes/{application_id}.png")
+async def pass_png(application_id: str, request: Request, platform: PlatformDep) -> Response:
+    try:
+        found = await _pass(request, platform, application_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    if found is None:
+        return Response(status_code=401)
+    return Response(qr_png(found[1].token), media_type="image/png")
+
+
+@router.get("/exhibitor/passes/{application_id}.pdf")
+async def pass_pdf(application_id: str, request: Request, platform: PlatformDep) -> Response:
+    """The printable pass: market, stand, day(s) and the QR, in the page's language."""
+    lang = page_language(request)
+    try:
+        found = await _pass(request, platform, application_id)
+        if found is None:
+            return Response(status_code=401)
+        market = await service.get_market(store=_store(platform), market_id=found[1].market_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    body = card_pdf(
+        heading=market.name.pick(lang),
+        lines=[Line(translate("ui_exhibitor_pass", lang), 16),
+               Line(translate("ui_exhibitor_stand", lang, n=found[1].stand_number), 14),
+               Line(f"{market.venue} · {market.city}", 10),
+               Line(" · ".join(d.isoformat() for d in market.days[:6]), 9)],
+        qr_png=qr_png(found[1].token), footer=found[1].pass_id, rtl=lang == "ar")
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="pass-{application_id}.pdf"'})
+
+
+router.include_router(pages.static_router())
+
+
+def _three(ar: str, fr: str, en: str) -> dict[str, str]:
+    return {"ar": ar, "fr": fr, "en": en}
+
+
+register_texts({
+    "ui_exhibitor_space": _three("فضاء العارضين", "Espace exposant", "Exhibitor space"),
+    "ui_exhibitor_signin": _three("الدخول", "Se connecter", "Sign in"),
+    "ui_exhibitor_signout": _three("الخروج", "Se déconnecter", "Sign out"),
+    "ui_exhibitor_token": _three("رمز الدخول (من رسالة الدعوة)", "Jeton d'accès (reçu avec l'invitation)",
+                                 "Access token (from your invitation)"),
+    "ui_exhibitor_bad_token": _three("رمز الدخول غير صالح أو منتهي الصلاحية.", "Jeton d'accès non valide ou expiré.",
+                                     "The access token is not valid or has expired."),
+    "ui_exhibitor_no_applications": _three("لا توجد طلبات مشاركة بعد.", "Aucune candidature pour l'instant.",
+                                           "No applications yet."),
+    "ui_exhibitor_application": _three("طلب المشاركة", "Candidature", "Application"),
+    "ui_exhibitor_pass": _three("بطاقة العارض", "Badge exposant", "Exhibitor pass"),
+    "ui_exhibitor_pass_alt": _three("رمز QR لبطاقة العارض، يقدم عند المدخل", "QR code du badge exposant, à montrer "
+                                    "à l'entrée", "QR code of the exhibitor pass, to show at the entrance"),
+    "ui_exhibitor_pass_pdf": _three("البطاقة للطباعة (PDF)", "Badge à imprimer (PDF)", "Printable pass (PDF)"),
+    "ui_exhibitor_stand": _three("الرواق رقم {n}", "Stand n° {n}", "Stand no. {n}"),
+    "ui_exhibitor_sales": _three("مبيعات اليوم", "Ventes du jour", "Sales of the day"),
+    "ui_exhibitor_sales_hint": _three("المبالغ بالدرهم حسب صنف المنتوج؛ تصريح ثان لنفس اليوم يصحح الأول.",
+                                      "Montants en dirhams par catégorie de produits ; une nouvelle déclaration "
+                                      "pour le même jour corrige la précédente.",
+                                      "Amounts in dirhams per product category; declaring the same day again "
+                                      "corrects it."),
+    "ui_exhibitor_declare": _three("تصريح بالمبيعات", "Déclarer les ventes", "Declare sales"),
+    "ui_exhibitor_declared": _three("المبيعات المصرح بها", "Ventes déclarées", "Declared sales"),
+    "ui_exhibitor_saved": _three("تم تسجيل التصريح.", "Déclaration enregistrée.", "Declaration saved."),
+    "ui_exhibitor_day": _three("اليوم", "Jour", "Day"),
+    **{f"ui_app_status_{k}": _three(*v) for k, v in {
+        "submitted": ("مقدم", "Déposée", "Submitted"), "accepted": ("مقبول", "Acceptée", "Accepted"),
+        "rejected": ("مرفوض", "Refusée", "Rejected"), "waitlisted": ("في لائحة الانتظار", "Liste d'attente",
+                                                                    "Waitlisted"),
+        "withdrawn": ("مسحوب", "Retirée", "Withdrawn")}.items()},
+    **{f"ui_sector_{k}": _three(*v) for k, v in {
+        "agrifood": ("منتجات غذائية", "Agroalimentaire", "Agrifood"),
+        "argan_oils": ("زيت الأركان والزيوت", "Argan et huiles", "Argan and oils"),
+        "cosmetics": ("مواد التجميل", "Cosmétiques", "Cosmetics"),
+        "textiles_carpets": ("النسيج والزرابي", "Textiles et tapis", "Textiles and carpets"),
+        "crafts": ("الصناعة التقليدية", "Artisanat", "Crafts"), "honey": ("العسل", "Miel", "Honey"),
+        "dates": ("التمور", "Dattes", "Dates"), "couscous_cereals": ("الكسكس والحبوب", "Couscous et céréales",
+                                                                   "Couscous and cereals"),
+        "other": ("أخرى", "Autres", "Other")}.items()},
+})

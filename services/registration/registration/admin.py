@@ -1,0 +1,161 @@
+"""Organizer use cases: decisions on registrations, search, CSV export, statistics, erasure."""
+
+import csv
+import io
+import re
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from registration import store
+from registration.domain import SEAT_HOLDING, has_seat
+from registration.service import emit_participant, free_seat_and_promote, promote, serialized, utcnow
+from shared.errors import Conflict, NotFound
+from shared.platform import Platform
+
+Document = dict[str, Any]
+
+
+async def _registration(platform: Platform, registration_id: str, session: AsyncClientSession | None = None
+                        ) -> Document:
+    doc = await store.get_registration(platform.db, registration_id, session)
+    if doc is None:
+        raise NotFound("registration_not_found")
+    return doc
+
+
+async def get_registration(*, platform: Platform, registration_id: str) -> Document:
+    return await _registration(platform, registration_id)
+
+
+async def approve_registration(*, platform: Platform, registration_id: str) -> Document:
+    return await _decide(platform, registration_id, approve=True)
+
+
+async def reject_registration(*, platform: Platform, registration_id: str) -> Document:
+    return await _decide(platform, registration_id, approve=False)
+
+
+async def _decide(platform: Platform, registration_id: str, *, approve: bool) -> Document:
+    first = await _registration(platform, registration_id)
+    now = utcnow()
+
+    async def work(session: AsyncClientSession) -> Document:
+        doc = await _registration(platform, registration_id, session)
+        if doc["status"] != "pending":
+            raise Conflict("not_pending")
+        status = "confirmed" if approve else "rejected"
+        updated = await store.update_registration(
+            platform.db, registration_id, {"status": status, "status_changed_at": now}, session)
+        assert updated is not None
+        await emit_participant(platform, session, "approved" if approve else "rejected", updated, now)
+        if not approve:
+            await free_seat_and_promote(platform, session, doc["conference_id"], doc["category"], now)
+        return updated
+
+    return await serialized(platform, first["conference_id"], work)
+
+
+async def promote_registration(*, platform: Platform, registration_id: str) -> Document:
+    """Move one person off the waiting list, if a seat (and a place in their category's quota) is free."""
+    first = await _registration(platform, registration_id)
+    now = utcnow()
+
+    async def work(session: AsyncClientSession) -> Document:
+        doc = await _registration(platform, registration_id, session)
+        if doc["status"] != "waitlisted":
+            raise Conflict("not_waitlisted")
+        conference = await store.get_conference(platform.db, doc["conference_id"], session)
+        assert conference is not None
+        if not has_seat(conference, doc["category"]):
+            raise Conflict("capacity_reached")
+        return await promote(platform, session, conference, doc, now)
+
+    return await serialized(platform, first["conference_id"], work)
+
+
+PERSONAL_FIELDS = ("full_name", "email", "phone", "organization_name", "accessibility_needs")
+
+
+async def erase_personal_data(*, platform: Platform, registration_id: str) -> Document:
+    """Law 09-08 erasure: personal fields go, the anonymous ones (status, category, region...) stay
+    for the counts; the manage token is revoked with its nonce."""
+    await _registration(platform, registration_id)
+    now = utcnow()
+
+    async def work(session: AsyncClientSession) -> Document:
+        fields: Document = {name: None for name in PERSONAL_FIELDS}
+        fields |= {"email_normalized": f"erased:{registration_id}", "manage_nonce": None, "erased_at": now}
+        updated = await store.update_registration(platform.db, registration_id, fields, session)
+        assert updated is not None
+        await emit_participant(platform, session, "erased", updated, now)
+        return updated
+
+    return await platform.transaction(work)
+
+
+def search_query(conference_id: str, *, status: str | None, category: str | None, region: str | None,
+                 checked_in: bool | None, q: str | None) -> Document:
+    query: Document = {"conference_id": conference_id}
+    for name, value in (("status", status), ("category", category), ("region", region)):
+        if value:
+            query[name] = value
+    if checked_in is not None:
+        query["checked_in_at"] = {"$ne": None} if checked_in else None
+    if q and q.strip():
+        pattern = re.escape(q.strip())
+        query["$or"] = [{"full_name": {"$regex": pattern, "$options": "i"}},
+                        {"email_normalized": {"$regex": re.escape(q.strip().casefold())}}]
+    return query
+
+
+async def search_registrations(*, platform: Platform, conference_id: str, page: int, page_size: int,
+                               **filters: Any) -> tuple[list[Document], int]:
+    query = search_query(conference_id, **filters)
+    return await store.search_registrations(platform.db, query, skip=(page - 1) * page_size, limit=page_size)
+
+
+CSV_COLUMNS = ("number", "status", "full_name", "email", "phone", "organization_name", "category", "region",
+               "gender", "age_band", "language", "accessibility_needs", "registered_at", "checked_in_at")
+
+
+async def export_csv(*, platform: Platform, conference_id: str) -> bytes:
+    """UTF-8 with a BOM: without it Excel reads the file as a legacy code page and mangles Arabic."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    async for doc in store.each_registration(platform.db, conference_id):
+        writer.writerow([_cell(doc.get(column)) for column in CSV_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+async def conference_stats(*, platform: Platform, conference_id: str) -> Document:
+    counters: dict[str, Counter[str]] = {name: Counter() for name in
+                                         ("by_status", "by_category", "by_region", "by_gender", "by_age_band")}
+    hours: Counter[str] = Counter()
+    projection = {"status": 1, "category": 1, "region": 1, "gender": 1, "age_band": 1, "checked_in_at": 1}
+    total = 0
+    async for doc in store.each_registration(platform.db, conference_id, projection):
+        total += 1
+        counters["by_status"][doc["status"]] += 1
+        if doc["status"] in SEAT_HOLDING:
+            counters["by_category"][doc["category"]] += 1
+            counters["by_region"][doc["region"]] += 1
+            counters["by_gender"][doc.get("gender") or "unspecified"] += 1
+            counters["by_age_band"][doc.get("age_band") or "unspecified"] += 1
+        if doc.get("checked_in_at"):
+            hours[doc["checked_in_at"].strftime("%Y-%m-%dT%H:00:00Z")] += 1
+    return {
+        "conference_id": conference_id, "total": total, **{k: dict(v) for k, v in counters.items()},
+        "checked_in": sum(hours.values()), "checked_in_by_hour": dict(sorted(hours.items())),
+    }

@@ -1,0 +1,99 @@
+"""Organizer routes (role ``organizer``): conferences, registrations, decisions, exports, statistics."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from registration import admin, service
+from registration.domain import (
+    Category,
+    ConferenceCreate,
+    ConferencePublic,
+    ConferenceUpdate,
+    Region,
+    RegistrationPage,
+    RegistrationPublic,
+    Status,
+    registration_public,
+)
+from shared.auth import Organizer
+from shared.platform import Platform, get_platform
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+router = APIRouter(prefix="/admin", tags=["organizers"])
+
+
+@router.post("/conferences", status_code=201, response_model=ConferencePublic)
+async def create_conference(body: ConferenceCreate, platform: PlatformDep, who: Organizer) -> ConferencePublic:
+    """Create a conference."""
+    return service.conference_public(await service.create_conference(platform=platform, data=body))
+
+
+@router.patch("/conferences/{conference_id}", response_model=ConferencePublic)
+async def update_conference(conference_id: str, body: ConferenceUpdate, platform: PlatformDep, who: Organizer
+                            ) -> ConferencePublic:
+    """Edit a conference (capacity and quotas never below the seats taken)."""
+    doc = await service.update_conference(platform=platform, conference_id=conference_id, data=body)
+    return service.conference_public(doc)
+
+
+@router.get("/conferences/{conference_id}/registrations", response_model=RegistrationPage)
+async def list_registrations(
+    conference_id: str, platform: PlatformDep, who: Organizer,
+    status: Status | None = None, category: Category | None = None, region: Region | None = None,
+    checked_in: bool | None = None, q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> RegistrationPage:
+    """Search registrations (status, category, region, checked in, name or e-mail), in arrival order."""
+    await service.get_conference(platform=platform, conference_id=conference_id)
+    items, total = await admin.search_registrations(
+        platform=platform, conference_id=conference_id, page=page, page_size=page_size, status=status,
+        category=category, region=region, checked_in=checked_in, q=q)
+    return RegistrationPage(items=[registration_public(d) for d in items], total=total, page=page,
+                            page_size=page_size)
+
+
+@router.get("/conferences/{conference_id}/registrations.csv", response_class=Response)
+async def export_registrations(conference_id: str, platform: PlatformDep, who: Organizer) -> Response:
+    """All registrations as CSV (UTF-8 with BOM, opens in Excel with Arabic intact)."""
+    await service.get_conference(platform=platform, conference_id=conference_id)
+    content = await admin.export_csv(platform=platform, conference_id=conference_id)
+    return Response(content, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{conference_id}-registrations.csv"'})
+
+
+@router.get("/conferences/{conference_id}/stats")
+async def stats(conference_id: str, platform: PlatformDep, who: Organizer) -> dict[str, Any]:
+    """Counts by status; seat holders by category, region, gender, age band; check-ins per hour."""
+    await service.get_conference(platform=platform, conference_id=conference_id)
+    return await admin.conference_stats(platform=platform, conference_id=conference_id)
+
+
+@router.get("/registrations/{registration_id}", response_model=RegistrationPublic)
+async def read_registration(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+    """One registration."""
+    return registration_public(await admin.get_registration(platform=platform, registration_id=registration_id))
+
+
+@router.post("/registrations/{registration_id}/approve", response_model=RegistrationPublic)
+async def approve(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+    """Approve a pending registration."""
+    return registration_public(await admin.approve_registration(platform=platform, registration_id=registration_id))
+
+
+@router.post("/registrations/{registration_id}/reject", response_model=RegistrationPublic)
+async def reject(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+    """Reject a pending registration; its seat goes to the waiting list."""
+    return registration_public(await admin.reject_registration(platform=platform, registration_id=registration_id))
+
+
+@router.post("/registrations/{registration_id}/promote", response_model=RegistrationPublic)
+async def promote(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+    """Move someone off the waiting list (needs a free seat)."""
+    return registration_public(await admin.promote_registration(platform=platform, registration_id=registration_id))
+
+
+@router.post("/registrations/{registration_id}/erase", response_model=RegistrationPublic)
+async def erase(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+    """Erase a participant's personal data on request (law 09-08); anonymous counts stay."""
+    return registration_public(await admin.erase_personal_data(platform=platform, registration_id=registration_id))

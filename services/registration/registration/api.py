@@ -1,0 +1,140 @@
+"""Public, participant and check-in routes.
+
+The participant reaches their registration with the manage token given at
+registration (and in every mail link) as the ``token`` query parameter:
+``/registrations/{id}?token=...``. A query parameter lets a plain link in a mail
+open the registration or the badge image.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from registration import service, store
+from registration.checkin import Scan, ScanResult, check_in
+from registration.domain import (
+    ConferencePublic,
+    ParticipantDetails,
+    RegistrationCreate,
+    RegistrationCreated,
+    RegistrationPublic,
+    registration_public,
+)
+from shared.auth import Staff
+from shared.errors import Conflict, NotFound
+from shared.i18n import request_language, translate
+from shared.platform import Platform, get_platform
+from shared.qr import qr_png, qr_svg
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+Token = Annotated[str, Query(min_length=1, max_length=2000, description="the manage token")]
+
+public = APIRouter(tags=["public"])
+participant = APIRouter(prefix="/registrations", tags=["participant"])
+checkin = APIRouter(prefix="/checkin", tags=["check-in"])
+
+
+@public.get("/.well-known/jwks.json")
+async def jwks(platform: PlatformDep) -> dict[str, Any]:
+    """Public key that verifies badges and manage tokens offline (EdDSA, Ed25519)."""
+    return service.signer_of(platform).jwks()
+
+
+@public.get("/conferences", response_model=list[ConferencePublic])
+async def list_conferences(platform: PlatformDep) -> list[ConferencePublic]:
+    """Conferences, newest first."""
+    now = service.utcnow()
+    return [service.conference_public(doc, now) for doc in await store.list_conferences(platform.db)]
+
+
+@public.get("/conferences/{conference_id}", response_model=ConferencePublic)
+async def read_conference(conference_id: str, platform: PlatformDep) -> ConferencePublic:
+    """One conference, with the seats left."""
+    return service.conference_public(await service.get_conference(platform=platform, conference_id=conference_id))
+
+
+@public.post("/conferences/{conference_id}/registrations", status_code=201, response_model=RegistrationCreated)
+async def register(conference_id: str, body: RegistrationCreate, platform: PlatformDep) -> RegistrationCreated:
+    """Register for a conference (no account); keep the manage token of the answer."""
+    doc, token = await service.register_participant(platform=platform, conference_id=conference_id, data=body)
+    return RegistrationCreated(registration=registration_public(doc), manage_token=token)
+
+
+@participant.get("/{registration_id}", response_model=RegistrationPublic)
+async def read_own(registration_id: str, token: Token, platform: PlatformDep) -> RegistrationPublic:
+    """Your registration."""
+    doc = await service.own_registration(platform=platform, registration_id=registration_id, token=token)
+    return registration_public(doc)
+
+
+@participant.patch("/{registration_id}", response_model=RegistrationPublic)
+async def change_own(registration_id: str, token: Token, body: ParticipantDetails, platform: PlatformDep
+                     ) -> RegistrationPublic:
+    """Change your details (not your e-mail nor your organization type)."""
+    doc = await service.change_details(platform=platform, registration_id=registration_id, token=token, data=body)
+    return registration_public(doc)
+
+
+@participant.post("/{registration_id}/cancel", response_model=RegistrationPublic)
+async def cancel_own(registration_id: str, token: Token, platform: PlatformDep) -> RegistrationPublic:
+    """Cancel your registration; your seat goes to the waiting list."""
+    doc = await service.cancel_registration(platform=platform, registration_id=registration_id, token=token)
+    return registration_public(doc)
+
+
+@participant.get("/{registration_id}/badge.{fmt}", response_class=Response)
+async def badge(registration_id: str, fmt: str, token: Token, platform: PlatformDep) -> Response:
+    """Your badge's QR code (png or svg), for confirmed registrations."""
+    doc = await service.own_registration(platform=platform, registration_id=registration_id, token=token)
+    if fmt not in ("png", "svg"):
+        raise NotFound("not_found")
+    if doc["status"] != "confirmed":
+        raise Conflict("badge_not_available")
+    content = service.badge_token(platform, doc)
+    if fmt == "png":
+        return Response(qr_png(content), media_type="image/png")
+    return Response(qr_svg(content), media_type="image/svg+xml")
+
+
+class ScanAnswer(ScanResult):
+    message: str
+    nonce: str | None = None
+
+
+class SingleScan(Scan):
+    device_id: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class ScanBatch(BaseModel):
+    device_id: str = Field(min_length=1, max_length=100)
+    scans: list[Scan] = Field(min_length=1, max_length=1000)
+
+
+def _answer(request: Request, result: ScanResult, nonce: str | None = None) -> ScanAnswer:
+    at = result.checked_in_at.strftime("%Y-%m-%d %H:%M UTC") if result.checked_in_at else ""
+    return ScanAnswer(**result.model_dump(), nonce=nonce,
+                      message=translate(result.code, request_language(request), at=at))
+
+
+@checkin.post("/conferences/{conference_id}/scans", response_model=ScanAnswer)
+async def scan(conference_id: str, body: SingleScan, request: Request, platform: PlatformDep, who: Staff
+               ) -> ScanAnswer:
+    """Scan a badge: 200 checked in (or already, with the time); 400 forged/foreign; 409 refused."""
+    result = await check_in(platform=platform, conference_id=conference_id, scan=body, device_id=body.device_id)
+    if result.outcome == "invalid":
+        raise Conflict(result.code, status=400)
+    if result.outcome == "refused":
+        raise Conflict(result.code, registration_id=result.registration_id, status_now=result.status)
+    return _answer(request, result, body.nonce)
+
+
+@checkin.post("/conferences/{conference_id}/scans/batch", response_model=list[ScanAnswer])
+async def scan_batch(conference_id: str, body: ScanBatch, request: Request, platform: PlatformDep, who: Staff
+                     ) -> list[ScanAnswer]:
+    """Sync scans collected offline; idempotent per (device id, nonce), one answer per scan."""
+    answers = []
+    for item in body.scans:
+        result = await check_in(platform=platform, conference_id=conference_id, scan=item, device_id=body.device_id)
+        answers.append(_answer(request, result, item.nonce))
+    return answers

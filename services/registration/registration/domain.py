@@ -1,0 +1,269 @@
+"""Conferences and registrations: models and the pure rules that decide a seat."""
+
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+import registration.texts  # noqa: F401  (registers the service's messages)
+from shared.i18n import Language, LocalizedText
+from shared.regions import RegionCode
+
+ConferenceKind = Literal["national_conference", "regional_consultation", "advocacy_meeting"]
+# The organization type is the participant's category: quotas are set per category.
+Category = Literal[
+    "cooperative", "association", "mutual", "public_body", "elected_council", "professional_chamber",
+    "university_research", "private_company", "international_partner", "media", "other",
+]
+CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+Region = Literal[RegionCode, "abroad"]
+Gender = Literal["female", "male"]
+AgeBand = Literal["under_25", "25_34", "35_44", "45_54", "55_64", "65_plus"]
+Status = Literal["pending", "confirmed", "waitlisted", "cancelled", "rejected"]
+# Statuses that hold a seat: a pending registration keeps its seat while organizers decide,
+# so approving it can never exceed the capacity.
+SEAT_HOLDING = ("pending", "confirmed")
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+def normalize_phone(raw: str) -> str:
+    """E.164 form of a Moroccan (06..., 05..., 07...) or international (+...) number."""
+    try:
+        number = phonenumbers.parse(raw.strip(), "MA")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("field_bad_phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("field_bad_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _check_email(value: str) -> str:
+    value = value.strip()
+    if not EMAIL.match(value) or len(value) > 254:
+        raise ValueError("field_bad_email")
+    return value
+
+
+# Conferences
+
+
+class ConferenceFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ConferenceKind
+    edition: int | None = Field(default=None, ge=1)
+    title: LocalizedText
+    slogan: LocalizedText | None = None
+    venue: str = Field(min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: RegionCode
+    starts_on: date
+    ends_on: date
+    timezone: str = "Africa/Casablanca"
+    capacity: int = Field(ge=1, le=1_000_000)
+    quotas: dict[Category, int] = Field(default_factory=dict)
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    requires_approval: bool = False
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "ConferenceFields":
+        if self.ends_on < self.starts_on:
+            raise ValueError("dates_out_of_order")
+        opens, closes = self.registration_opens_at, self.registration_closes_at
+        if opens and closes and closes < opens:
+            raise ValueError("dates_out_of_order")
+        if any(q < 0 for q in self.quotas.values()):
+            raise ValueError("field_out_of_range")
+        return self
+
+
+class ConferenceCreate(ConferenceFields):
+    id: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None and not SLUG.match(value):
+            raise ValueError("field_bad_slug")
+        return value
+
+
+class ConferenceUpdate(BaseModel):
+    """Fields to change; the ones left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ConferenceKind | None = None
+    edition: int | None = Field(default=None, ge=1)
+    title: LocalizedText | None = None
+    slogan: LocalizedText | None = None
+    venue: str | None = Field(default=None, min_length=1, max_length=200)
+    city: str | None = Field(default=None, min_length=1, max_length=100)
+    region: RegionCode | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    timezone: str | None = None
+    capacity: int | None = Field(default=None, ge=1, le=1_000_000)
+    quotas: dict[Category, int] | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    requires_approval: bool | None = None
+
+
+class ConferencePublic(ConferenceFields):
+    id: str
+    seats_left: int
+    registration_open: bool
+
+
+# Registrations
+
+
+class ParticipantDetails(BaseModel):
+    """What a participant may change after registering (category and e-mail stay fixed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, min_length=2, max_length=150)
+    phone: str | None = None
+    organization_name: str | None = Field(default=None, min_length=1, max_length=200)
+    region: Region | None = None
+    gender: Gender | None = None
+    age_band: AgeBand | None = None
+    language: Language | None = None
+    accessibility_needs: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_phone(value)
+
+
+class RegistrationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=2, max_length=150)
+    email: str = Field(max_length=254)
+    phone: str
+    organization_name: str = Field(min_length=1, max_length=200)
+    organization_type: Category
+    region: Region
+    gender: Gender | None = None
+    age_band: AgeBand | None = None
+    language: Language = "fr"
+    accessibility_needs: str | None = Field(default=None, max_length=1000)
+    consent: bool
+
+    _email = field_validator("email")(_check_email)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalize_phone(value)
+
+    @field_validator("full_name", "organization_name")
+    @classmethod
+    def _trim(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    @field_validator("consent")
+    @classmethod
+    def _consent_given(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError("consent_required")
+        return value
+
+
+class RegistrationPublic(BaseModel):
+    """A registration as its participant (with the token) and organizers see it."""
+
+    id: str
+    conference_id: str
+    number: int
+    status: Status
+    full_name: str | None
+    email: str | None
+    phone: str | None
+    organization_name: str | None
+    organization_type: Category
+    region: Region
+    gender: Gender | None
+    age_band: AgeBand | None
+    language: Language
+    accessibility_needs: str | None
+    consent_at: datetime | None
+    registered_at: datetime
+    checked_in_at: datetime | None
+    erased: bool
+
+
+class RegistrationCreated(BaseModel):
+    registration: RegistrationPublic
+    manage_token: str
+
+
+class RegistrationPage(BaseModel):
+    items: list[RegistrationPublic]
+    total: int
+    page: int
+    page_size: int
+
+
+def registration_public(doc: dict[str, Any]) -> RegistrationPublic:
+    return RegistrationPublic(
+        id=doc["_id"], conference_id=doc["conference_id"], number=doc["number"], status=doc["status"],
+        full_name=doc.get("full_name"), email=doc.get("email"), phone=doc.get("phone"),
+        organization_name=doc.get("organization_name"), organization_type=doc["category"],
+        region=doc["region"], gender=doc.get("gender"), age_band=doc.get("age_band"), language=doc["language"],
+        accessibility_needs=doc.get("accessibility_needs"), consent_at=doc.get("consent_at"),
+        registered_at=doc["registered_at"], checked_in_at=doc.get("checked_in_at"),
+        erased=bool(doc.get("erased_at")),
+    )
+
+
+# Pure rules
+
+
+def has_seat(conference: dict[str, Any], category: str) -> bool:
+    """Is there a seat left overall and in ``category``'s quota (if it has one)?"""
+    if conference.get("taken", 0) >= conference["capacity"]:
+        return False
+    quota = conference.get("quotas", {}).get(category)
+    return quota is None or conference.get("taken_by_category", {}).get(category, 0) < quota
+
+
+def seats_left(conference: dict[str, Any]) -> int:
+    return max(0, int(conference["capacity"]) - int(conference.get("taken", 0)))
+
+
+def registration_window(conference: dict[str, Any], now: datetime) -> str | None:
+    """The refusal code if registering is not possible at ``now``, else None."""
+    opens, closes = conference.get("registration_opens_at"), conference.get("registration_closes_at")
+    if opens is not None and now < opens:
+        return "registration_not_open"
+    if closes is not None and now > closes:
+        return "registration_closed"
+    return None
+
+
+def status_on_arrival(conference: dict[str, Any], category: str) -> Status:
+    if not has_seat(conference, category):
+        return "waitlisted"
+    return "pending" if conference.get("requires_approval") else "confirmed"
+
+
+CHECKIN_REFUSALS = {
+    "cancelled": "checkin_refused_cancelled",
+    "waitlisted": "checkin_refused_waitlisted",
+    "pending": "checkin_refused_pending",
+    "rejected": "checkin_refused_rejected",
+}

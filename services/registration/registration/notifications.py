@@ -1,0 +1,152 @@
+"""Mails to participants, in their language, from the service's own participant messages.
+
+The consumer only queues a mail (keyed by the message id, in the same transaction as
+its idempotency marker); a mailer task sends queued mails through SMTP. So a slow or
+down mail server never slows a registration nor blocks the consumer, and a mail
+waits in the queue, retried, until the server takes it.
+
+Delivery is at least once: a mail is marked ``sending`` with a lease before the SMTP
+exchange and ``sent`` after it. If the process dies after the server accepted the
+mail but before the mark, the lease runs out and the mail is sent again; a
+redelivered message or a retried transaction never is.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, cast
+
+import aiosmtplib
+
+from registration import store
+from registration.service import badge_token, manage_token, utcnow
+from registration.settings import Settings
+from shared.i18n import LocalizedText, translate
+from shared.platform import Platform
+from shared.qr import qr_png
+
+log = logging.getLogger(__name__)
+
+# Which mail each participant message causes; "registered" mails only a pending request
+# (the other statuses get their own confirmed/waitlisted message).
+MAIL_KINDS = {
+    "registration.participant-confirmed.v1": "confirmed",
+    "registration.participant-waitlisted.v1": "waitlisted",
+    "registration.participant-promoted.v1": "promoted",
+    "registration.participant-approved.v1": "approved",
+    "registration.participant-rejected.v1": "rejected",
+    "registration.participant-cancelled.v1": "cancelled",
+    "registration.participant-registered.v1": "pending",
+}
+# A refused or failed send is tried again after 5 s, 30 s, 2 min, 10 min, then every 30 min.
+RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 1800.0)
+
+
+async def queue_mail(platform: Platform, session: Any, *, message_id: str, message_type: str,
+                     registration_id: str, status: str) -> None:
+    kind = MAIL_KINDS.get(message_type)
+    if kind is None or (kind == "pending" and status != "pending"):
+        return
+    now = utcnow()
+    await store.enqueue_mail(platform.db, {"_id": message_id, "registration_id": registration_id, "kind": kind,
+                                           "state": "pending", "due_at": now, "attempts": 0,
+                                           "created_at": now}, session)
+
+
+def compose(platform: Platform, mail: dict[str, Any], registration: dict[str, Any], conference: dict[str, Any]
+            ) -> EmailMessage:
+    settings = cast(Settings, platform.settings)
+    lang = registration["language"]
+    params = {
+        "name": registration["full_name"], "number": registration["number"],
+        "conference": LocalizedText.model_validate(conference["title"]).pick(lang),
+        "dates": conference["starts_on"] if conference["starts_on"] == conference["ends_on"]
+        else f"{conference['starts_on']} – {conference['ends_on']}",
+        "venue": f"{conference['venue']}, {conference['city']}",
+        "link": f"{settings.base_url}/registrations/{registration['_id']}?token={manage_token(platform, registration)}",
+    }
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = registration["email"]
+    message["Subject"] = translate(f"mail_{mail['kind']}_subject", lang, **params)
+    message["Content-Language"] = lang
+    message["X-Tadamon-Message-Id"] = mail["_id"]
+    message.set_content(translate(f"mail_{mail['kind']}_body", lang, **params))
+    if mail["kind"] in ("confirmed", "approved", "promoted") and registration["status"] == "confirmed":
+        message.add_attachment(qr_png(badge_token(platform, registration)), maintype="image", subtype="png",
+                               filename=f"badge-{registration['number']}.png")
+    return message
+
+
+class Mailer:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.settings = cast(Settings, platform.settings)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        self._stopping = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="mailer")
+
+    async def stop(self) -> None:
+        # A flag as well as the cancellation: a cancellation landing inside a driver call
+        # can be absorbed there, and the loop must still end.
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _pause(self) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), self.settings.mail_poll_seconds)
+        except TimeoutError:
+            pass
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                if not await self.send_one():
+                    await self._pause()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the mailer must outlive a database outage
+                log.warning("mailer: %r", exc)
+                await self._pause()
+
+    async def send_one(self) -> bool:
+        """Send the next due mail, if any; True if there was one."""
+        now = utcnow()
+        mail = await store.claim_due_mail(self.platform.db, self.owner, now,
+                                          timedelta(seconds=self.settings.mail_lease_seconds))
+        if mail is None:
+            return False
+        registration = await store.get_registration(self.platform.db, mail["registration_id"])
+        conference = registration and await store.get_conference(self.platform.db, registration["conference_id"])
+        if not registration or not conference or not registration.get("email"):
+            # Erased (law 09-08) or gone: nobody to write to any more.
+            await store.finish_mail(self.platform.db, mail["_id"], self.owner, "skipped", utcnow())
+            return True
+        try:
+            await aiosmtplib.send(compose(self.platform, mail, registration, conference),
+                                  hostname=self.settings.smtp_host, port=self.settings.smtp_port,
+                                  timeout=self.settings.smtp_timeout_seconds, start_tls=False)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            pause = RETRY_SECONDS[min(mail["attempts"], len(RETRY_SECONDS)) - 1]
+            log.warning("mail %s not sent (%r); next try in %.0f s", mail["_id"], exc, pause)
+            await store.retry_mail(self.platform.db, mail["_id"], self.owner, _later(pause), repr(exc))
+            return True
+        await store.finish_mail(self.platform.db, mail["_id"], self.owner, "sent", utcnow())
+        return True
+
+
+def _later(seconds: float) -> datetime:
+    return utcnow() + timedelta(seconds=seconds)

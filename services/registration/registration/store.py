@@ -1,0 +1,173 @@
+"""The only code that talks to MongoDB: conferences, registrations, scans, the mail queue."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.mongo import Document, Indexes
+
+Db = AsyncDatabase[Document]
+Session = AsyncClientSession | None
+
+CONFERENCES = "conferences"
+REGISTRATIONS = "registrations"
+SCANS = "scans"
+MAILS = "mails"
+
+
+def indexes() -> Indexes:
+    found = Indexes()
+    found.add(REGISTRATIONS,
+              IndexModel([("conference_id", ASCENDING), ("email_normalized", ASCENDING)], unique=True,
+                         name="one_registration_per_email"),
+              IndexModel([("conference_id", ASCENDING), ("number", ASCENDING)], name="by_number"),
+              IndexModel([("conference_id", ASCENDING), ("status", ASCENDING), ("category", ASCENDING),
+                          ("number", ASCENDING)], name="waiting_list_order"),
+              IndexModel([("conference_id", ASCENDING), ("category", ASCENDING), ("number", ASCENDING)],
+                         name="by_category"),
+              IndexModel([("conference_id", ASCENDING), ("region", ASCENDING), ("number", ASCENDING)],
+                         name="by_region"),
+              IndexModel([("conference_id", ASCENDING), ("checked_in_at", ASCENDING)], name="by_checkin"))
+    found.add(CONFERENCES, IndexModel([("starts_on", DESCENDING)], name="by_start"))
+    found.add(MAILS, IndexModel([("state", ASCENDING), ("due_at", ASCENDING)], name="due_mails"))
+    return found
+
+
+# Conferences
+
+
+async def get_conference(db: Db, conference_id: str, session: Session = None) -> Document | None:
+    return await db[CONFERENCES].find_one({"_id": conference_id}, session=session)
+
+
+async def insert_conference(db: Db, doc: Document, session: Session) -> None:
+    await db[CONFERENCES].insert_one(doc, session=session)
+
+
+async def update_conference(db: Db, conference_id: str, fields: Document, session: Session) -> Document | None:
+    return await db[CONFERENCES].find_one_and_update(
+        {"_id": conference_id}, {"$set": fields}, return_document=ReturnDocument.AFTER, session=session
+    )
+
+
+async def list_conferences(db: Db) -> list[Document]:
+    return await db[CONFERENCES].find({}).sort("starts_on", DESCENDING).to_list(500)
+
+
+async def take_number(db: Db, conference: Document, *, seat: str | None, session: Session) -> bool:
+    """Give the next registration number and, if ``seat`` (a category), take a seat in it.
+
+    The filter repeats what the caller read, so a concurrent change since then makes
+    this a no-op (False) rather than a lost update; inside the snapshot transaction it
+    also raises a write conflict that retries the whole transaction.
+    """
+    inc: dict[str, int] = {"next_number": 1}
+    if seat is not None:
+        inc |= {"taken": 1, f"taken_by_category.{seat}": 1}
+    result = await db[CONFERENCES].update_one(
+        {"_id": conference["_id"], "next_number": conference.get("next_number", 0)}, {"$inc": inc},
+        session=session,
+    )
+    return result.modified_count == 1
+
+
+async def move_seat(db: Db, conference_id: str, category: str, delta: int, session: Session) -> None:
+    await db[CONFERENCES].update_one(
+        {"_id": conference_id}, {"$inc": {"taken": delta, f"taken_by_category.{category}": delta}},
+        session=session,
+    )
+
+
+# Registrations
+
+
+async def insert_registration(db: Db, doc: Document, session: Session) -> None:
+    await db[REGISTRATIONS].insert_one(doc, session=session)
+
+
+async def find_by_email(db: Db, conference_id: str, email_normalized: str, session: Session) -> Document | None:
+    return await db[REGISTRATIONS].find_one(
+        {"conference_id": conference_id, "email_normalized": email_normalized}, {"_id": 1}, session=session
+    )
+
+
+async def get_registration(db: Db, registration_id: str, session: Session = None) -> Document | None:
+    return await db[REGISTRATIONS].find_one({"_id": registration_id}, session=session)
+
+
+async def update_registration(
+    db: Db, registration_id: str, fields: Document, session: Session, *, unset: list[str] | None = None
+) -> Document | None:
+    change: dict[str, Any] = {"$set": fields}
+    if unset:
+        change["$unset"] = {name: "" for name in unset}
+    return await db[REGISTRATIONS].find_one_and_update(
+        {"_id": registration_id}, change, return_document=ReturnDocument.AFTER, session=session
+    )
+
+
+async def waitlisted(db: Db, conference_id: str, session: Session, *, category: str | None = None,
+                     limit: int = 1) -> list[Document]:
+    """The waiting list in arrival order (registration number), optionally of one category."""
+    query: Document = {"conference_id": conference_id, "status": "waitlisted"}
+    if category is not None:
+        query["category"] = category
+    cursor = db[REGISTRATIONS].find(query, session=session).sort("number", ASCENDING).limit(limit)
+    return await cursor.to_list(limit)
+
+
+async def search_registrations(db: Db, query: Document, *, skip: int, limit: int) -> tuple[list[Document], int]:
+    items = await db[REGISTRATIONS].find(query).sort("number", ASCENDING).skip(skip).limit(limit).to_list(limit)
+    return items, await db[REGISTRATIONS].count_documents(query)
+
+
+async def each_registration(db: Db, conference_id: str, projection: Document | None = None
+                            ) -> AsyncIterator[Document]:
+    cursor = db[REGISTRATIONS].find({"conference_id": conference_id}, projection).sort("number", ASCENDING)
+    async for doc in cursor:
+        yield doc
+
+
+# Offline scans: one record per (device id, nonce) holds the answer given the first time.
+
+
+async def get_scan(db: Db, scan_id: str, session: Session) -> Document | None:
+    return await db[SCANS].find_one({"_id": scan_id}, session=session)
+
+
+async def insert_scan(db: Db, doc: Document, session: Session) -> None:
+    await db[SCANS].insert_one(doc, session=session)
+
+
+# Mail queue: one entry per participant message, keyed by the message id.
+
+
+async def enqueue_mail(db: Db, doc: Document, session: Session) -> None:
+    await db[MAILS].update_one({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True, session=session)
+
+
+async def claim_due_mail(db: Db, owner: str, now: datetime, lease: timedelta) -> Document | None:
+    """Take one due mail: pending, or 'sending' by a sender whose lease ran out (it crashed)."""
+    return await db[MAILS].find_one_and_update(
+        {"state": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}},
+        {"$set": {"state": "sending", "owner": owner, "due_at": now + lease}, "$inc": {"attempts": 1}},
+        sort=[("due_at", ASCENDING)], return_document=ReturnDocument.AFTER,
+    )
+
+
+async def finish_mail(db: Db, mail_id: str, owner: str, state: str, now: datetime) -> None:
+    await db[MAILS].update_one({"_id": mail_id, "owner": owner},
+                               {"$set": {"state": state, "finished_at": now}})
+
+
+async def retry_mail(db: Db, mail_id: str, owner: str, due_at: datetime, error: str) -> None:
+    await db[MAILS].update_one({"_id": mail_id, "owner": owner},
+                               {"$set": {"state": "pending", "due_at": due_at, "last_error": error[:500]}})
+
+
+async def get_mail(db: Db, mail_id: str) -> Document | None:
+    return await db[MAILS].find_one({"_id": mail_id})

@@ -1,0 +1,142 @@
+"""What every service's web pages share: the base layout, the page language, UI texts, static files.
+
+Pages are rendered on the server with Jinja2: they work on any phone browser, need no
+build step, and show the same localized texts as the API (one catalogue,
+``shared.i18n``). A service's pages module builds a ``Pages`` object with its own
+template folder; its templates extend ``base.html`` from here.
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+
+from shared.errors import _field_error
+from shared.i18n import LANGUAGES, RTL_LANGUAGES, Language, negotiate_language, register_messages, translate
+
+WEB_DIR = Path(__file__).parent
+STATIC_DIR = WEB_DIR / "static"
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+
+
+def page_language(request: Request) -> Language:
+    """``?lang=`` (the switch), then the cookie it leaves, then Accept-Language."""
+    explicit = request.query_params.get("lang")
+    if explicit in LANGUAGES:
+        return explicit
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
+    return negotiate_language(request.headers.get("accept-language"))
+
+
+def register_texts(texts: Mapping[str, Mapping[str, str]]) -> None:
+    """UI texts of the pages, in the same catalogue as the error messages."""
+    register_messages({code: dict(value) for code, value in texts.items()})
+
+
+def form_errors(exc: ValidationError, lang: str) -> dict[str, str]:
+    """Field name -> localized message, the way the API's problems word them."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        described = _field_error(dict(error), lang)
+        field = described["field"] or "__all__"
+        errors.setdefault(field.split(".")[0], described["message"])
+    return errors
+
+
+def switch_url(request: Request, lang: str) -> str:
+    url = request.url.include_query_params(lang=lang)
+    return f"{url.path}?{url.query}"
+
+
+class Pages:
+    """Templates of one service (its folder first, then the shared layout)."""
+
+    def __init__(self, templates_dir: Path, *, service: str, static_dir: Path | None = None) -> None:
+        env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(str(templates_dir)), FileSystemLoader(str(WEB_DIR / "templates"))]),
+            autoescape=select_autoescape(["html", "xml"]),
+        )
+        self.templates = Jinja2Templates(env=env)
+        self.service = service
+        self.static_dir = static_dir
+
+    def render(self, request: Request, name: str, context: dict[str, Any] | None = None, *,
+               status_code: int = 200) -> HTMLResponse:
+        lang = page_language(request)
+
+        def t(code: str, **params: object) -> str:
+            return translate(code, lang, **params)
+
+        def pick(text: Any) -> str:
+            if text is None:
+                return ""
+            if isinstance(text, Mapping):
+                for candidate in (lang, "fr", "ar", "en"):
+                    if text.get(candidate):
+                        return str(text[candidate])
+                return ""
+            if hasattr(text, "pick"):
+                return str(text.pick(lang))
+            return str(text)
+
+        values = {
+            "request": request, "lang": lang, "dir": "rtl" if lang in RTL_LANGUAGES else "ltr", "t": t,
+            "pick": pick, "languages": [(code, LANGUAGE_NAMES[code], switch_url(request, code)) for code in LANGUAGES],
+            "service": self.service, **(context or {}),
+        }
+        response = self.templates.TemplateResponse(request, name, values, status_code=status_code)
+        response.headers["Content-Language"] = lang
+        if request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+        return response
+
+    def static_router(self) -> APIRouter:
+        """``/static/web/...`` (layout, font, QR decoder) and ``/static/<service>/...``."""
+        router = APIRouter(include_in_schema=False)
+        roots = {"web": STATIC_DIR}
+        if self.static_dir is not None:
+            roots[self.service] = self.static_dir
+
+        @router.get("/static/{root}/{path:path}")
+        async def static_file(root: str, path: str) -> Response:
+            base = roots.get(root)
+            if base is None:
+                return Response(status_code=404)
+            target = (base / path).resolve()
+            # Refuse anything that escapes the folder (``..``, symlinks out).
+            if not target.is_file() or base.resolve() not in target.parents:
+                return Response(status_code=404)
+            return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})
+
+        return router
+
+
+register_texts({
+    "ui_site_name": {"ar": "تضامن", "fr": "Tadamon", "en": "Tadamon"},
+    "ui_tagline": {
+        "ar": "منصة تظاهرات الاقتصاد الاجتماعي والتضامني",
+        "fr": "La plateforme des événements de l'économie sociale et solidaire",
+        "en": "The events platform of the social and solidarity economy",
+    },
+    "ui_language": {"ar": "اللغة", "fr": "Langue", "en": "Language"},
+    "ui_skip": {"ar": "انتقل إلى المحتوى", "fr": "Aller au contenu", "en": "Skip to content"},
+    "ui_back": {"ar": "رجوع", "fr": "Retour", "en": "Back"},
+    "ui_save": {"ar": "حفظ", "fr": "Enregistrer", "en": "Save"},
+    "ui_error_title": {"ar": "تعذر إتمام الطلب", "fr": "La demande n'a pas abouti", "en": "The request failed"},
+    "ui_fix_errors": {
+        "ar": "يرجى تصحيح الحقول المشار إليها.",
+        "fr": "Veuillez corriger les champs signalés.",
+        "en": "Please correct the fields marked below.",
+    },
+})
+
+
+__all__ = ["LANGUAGE_NAMES", "Pages", "STATIC_DIR", "WEB_DIR", "form_errors", "page_language", "register_texts"]

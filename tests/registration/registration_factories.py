@@ -1,0 +1,112 @@
+"""Builders for the registration tests: request bodies, a running service, a mail catcher."""
+
+import asyncio
+import io
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+import zxingcpp
+from aiosmtpd.controller import Controller
+from PIL import Image
+
+from infra import stack
+from registration.app import create_app
+from registration.settings import Settings
+from support import Infra, Keys, running, settings_for
+
+_counter = itertools.count(1)
+
+
+def conference_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "national_conference", "edition": 6,
+        "title": {"ar": "المناظرة الوطنية للاقتصاد الاجتماعي والتضامني", "fr": "Assises nationales de l'ESS",
+                  "en": "National ESS conference"},
+        "slogan": {"fr": "Ensemble"}, "venue": "Palais des congrès", "city": "Skhirat",
+        "region": "rabat-sale-kenitra", "starts_on": "2027-06-16", "ends_on": "2027-06-17", "capacity": 100,
+    }
+    body.update(overrides)
+    return body
+
+
+def participant_body(**overrides: Any) -> dict[str, Any]:
+    n = next(_counter)
+    body: dict[str, Any] = {
+        "full_name": f"Participant {n}", "email": f"participant{n}@example.ma", "phone": "0612345678",
+        "organization_name": "Coopérative Argane", "organization_type": "cooperative", "region": "souss-massa",
+        "gender": "female", "age_band": "25_34", "language": "fr", "consent": True,
+    }
+    body.update(overrides)
+    return body
+
+
+@dataclass
+class MailCatcher:
+    """An in-process SMTP server keeping every mail it receives."""
+
+    port: int
+    mails: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.mails if m["To"] == address]
+
+
+@asynccontextmanager
+async def mail_catcher() -> AsyncIterator[MailCatcher]:
+    catcher = MailCatcher(port=stack.free_port())
+    controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
+    await asyncio.to_thread(controller.start)
+    try:
+        yield catcher
+    finally:
+        await asyncio.to_thread(controller.stop)
+
+
+@dataclass
+class Running:
+    client: httpx.AsyncClient
+    settings: Settings
+    mails: MailCatcher
+    organizer: dict[str, str]
+    staff: dict[str, str]
+
+    @property
+    def platform(self) -> Any:
+        return self.client._transport.app.state.platform  # type: ignore[attr-defined]
+
+    async def conference(self, **overrides: Any) -> dict[str, Any]:
+        response = await self.client.post("/admin/conferences", json=conference_body(**overrides),
+                                          headers=self.organizer)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def register(self, conference_id: str, **overrides: Any) -> dict[str, Any]:
+        response = await self.client.post(f"/conferences/{conference_id}/registrations",
+                                          json=participant_body(**overrides))
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+
+@asynccontextmanager
+async def registration_service(infra: Infra, keys: Keys, **overrides: Any) -> AsyncIterator[Running]:
+    async with mail_catcher() as mails:
+        settings = settings_for(Settings, infra, keys, smtp_port=mails.port, mail_poll_seconds=0.1, **overrides)
+        async with running(create_app(settings)) as client:
+            yield Running(client=client, settings=settings, mails=mails, organizer=keys.headers("organizer"),
+                          staff=keys.headers("staff"))
+
+
+def decode_qr(png: bytes) -> str:
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert len(results) == 1
+    return str(results[0].text)

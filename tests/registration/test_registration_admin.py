@@ -1,0 +1,105 @@
+"""Organizer views: search with pagination, CSV export, statistics; the demo loader."""
+
+import csv
+import io
+
+from registration_factories import registration_service
+
+from registration import demo
+from support import Infra, Keys
+
+
+async def test_csv_export_opens_with_arabic_names_intact(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        await svc.register(conference["id"], full_name="محمد الأمين بن عبد الله", organization_name="تعاونية الأركان")
+        await svc.register(conference["id"], full_name="Hélène Dupré")
+        response = await svc.client.get(f"/admin/conferences/{conference['id']}/registrations.csv",
+                                         headers=svc.organizer)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/csv")
+        assert response.content.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert [r["full_name"] for r in rows] == ["محمد الأمين بن عبد الله", "Hélène Dupré"]
+        assert rows[0]["organization_name"] == "تعاونية الأركان"
+
+
+async def test_search_filters_and_paginates_registrations(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference(capacity=3)
+        cid = conference["id"]
+        await svc.register(cid, full_name="Nadia Berrada", region="oriental")
+        for _ in range(4):
+            await svc.register(cid, region="souss-massa", organization_type="association")
+        url = f"/admin/conferences/{cid}/registrations"
+        page = (await svc.client.get(url, params={"page_size": 2, "page": 2}, headers=svc.organizer)).json()
+        assert page["total"] == 5 and [i["number"] for i in page["items"]] == [3, 4]
+        waiting = (await svc.client.get(url, params={"status": "waitlisted"}, headers=svc.organizer)).json()
+        assert waiting["total"] == 2
+        named = (await svc.client.get(url, params={"q": "berrada"}, headers=svc.organizer)).json()
+        assert [i["full_name"] for i in named["items"]] == ["Nadia Berrada"]
+        by_region = (await svc.client.get(url, params={"region": "oriental"}, headers=svc.organizer)).json()
+        assert by_region["total"] == 1
+        by_category = (await svc.client.get(url, params={"category": "association"}, headers=svc.organizer)).json()
+        assert by_category["total"] == 4
+        not_in = (await svc.client.get(url, params={"checked_in": "false"}, headers=svc.organizer)).json()
+        assert not_in["total"] == 5
+        bad = await svc.client.get(url, params={"status": "lost"}, headers=svc.organizer)
+        assert bad.status_code == 422
+
+
+async def test_statistics_count_by_status_category_region_gender_age_and_checkin_hour(
+    infra: Infra, keys: Keys
+) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference(capacity=2)
+        cid = conference["id"]
+        first = await svc.register(cid, gender="male", age_band="under_25", region="oriental")
+        await svc.register(cid, gender=None, age_band=None, organization_type="media")
+        await svc.register(cid)
+        badge = svc.platform.extras["signer"].sign({"t": "badge", "r": first["registration"]["id"], "c": cid})
+        await svc.client.post(f"/checkin/conferences/{cid}/scans",
+                              json={"token": badge, "scanned_at": "2026-03-01T09:15:00Z"}, headers=svc.staff)
+        stats = (await svc.client.get(f"/admin/conferences/{cid}/stats", headers=svc.organizer)).json()
+        assert stats["by_status"] == {"confirmed": 2, "waitlisted": 1}
+        assert stats["by_category"] == {"cooperative": 1, "media": 1}
+        assert stats["by_region"] == {"oriental": 1, "souss-massa": 1}
+        assert stats["by_gender"] == {"male": 1, "unspecified": 1}
+        assert stats["by_age_band"] == {"under_25": 1, "unspecified": 1}
+        assert stats["checked_in_by_hour"] == {"2026-03-01T09:00:00Z": 1}
+
+
+async def test_conference_create_validates_and_rejects_a_duplicate_id(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        await svc.conference(id="ess-test-edition")
+        again = await svc.client.post("/admin/conferences", json={**(await svc.client.get(
+            "/conferences/ess-test-edition")).json(), "id": "ess-test-edition"}, headers=svc.organizer)
+        assert again.status_code == 422  # seats_left / registration_open are not accepted as input
+        from registration_factories import conference_body
+
+        duplicate = await svc.client.post("/admin/conferences", json=conference_body(id="ess-test-edition"),
+                                          headers=svc.organizer)
+        assert duplicate.status_code == 409 and duplicate.json()["code"] == "conference_exists"
+        backwards = await svc.client.post("/admin/conferences",
+                                          json=conference_body(starts_on="2027-06-17", ends_on="2027-06-16"),
+                                          headers=svc.organizer | {"Accept-Language": "en"})
+        assert backwards.status_code == 422
+        assert backwards.json()["errors"][0]["message"] == "The end date must come after the start date."
+
+
+async def test_demo_loads_the_editions_once_and_the_sixth_is_open(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        created = await demo.load_demo(platform=svc.platform)
+        assert len(created) == 7
+        assert await demo.load_demo(platform=svc.platform) == []
+        listing = (await svc.client.get("/conferences")).json()
+        assert len(listing) == 7
+        fifth = (await svc.client.get("/conferences/ess-national-5")).json()
+        assert fifth["slogan"]["ar"].startswith("الاقتصاد الاجتماعي والتضامني والتنمية المجالية")
+        assert fifth["city"] == "Ben Guerir" and fifth["registration_open"] is False
+        sixth = (await svc.client.get("/conferences/ess-national-6")).json()
+        assert sixth["registration_open"] is True and sixth["capacity"] == 2000
+        created_reg = await svc.register("ess-national-6")
+        assert created_reg["registration"]["status"] == "confirmed"
+        souss = (await svc.client.get("/conferences/ess-souss-massa-2018")).json()
+        assert souss["kind"] == "regional_consultation" and souss["region"] == "souss-massa"

@@ -1,0 +1,41 @@
+"""Pure rules: seats, quotas, the registration window, normalization."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from registration.domain import has_seat, normalize_email, normalize_phone, registration_window, status_on_arrival
+
+
+def test_a_seat_is_left_only_below_capacity_and_category_quota() -> None:
+    conference = {"capacity": 3, "taken": 2, "quotas": {"media": 1}, "taken_by_category": {"media": 1}}
+    assert has_seat(conference, "cooperative")
+    assert not has_seat(conference, "media")
+    assert not has_seat({**conference, "taken": 3}, "cooperative")
+
+
+def test_arrival_status_is_pending_when_approval_is_required_and_a_seat_is_left() -> None:
+    conference = {"capacity": 1, "taken": 0, "requires_approval": True}
+    assert status_on_arrival(conference, "other") == "pending"
+    assert status_on_arrival({**conference, "taken": 1}, "other") == "waitlisted"
+    assert status_on_arrival({**conference, "requires_approval": False}, "other") == "confirmed"
+
+
+def test_registration_window_bounds() -> None:
+    conference = {"registration_opens_at": datetime(2026, 1, 1, tzinfo=UTC),
+                  "registration_closes_at": datetime(2026, 2, 1, tzinfo=UTC)}
+    assert registration_window(conference, datetime(2025, 12, 31, tzinfo=UTC)) == "registration_not_open"
+    assert registration_window(conference, datetime(2026, 1, 15, tzinfo=UTC)) is None
+    assert registration_window(conference, datetime(2026, 2, 2, tzinfo=UTC)) == "registration_closed"
+
+
+def test_email_normalization_ignores_case_and_surrounding_spaces() -> None:
+    assert normalize_email("  Amina.ALAOUI@Example.MA ") == "amina.alaoui@example.ma"
+
+
+def test_phone_normalization_accepts_moroccan_and_international_forms() -> None:
+    assert normalize_phone("06-12-34-56-78") == "+212612345678"
+    assert normalize_phone("+212 7 12 34 56 78") == "+212712345678"
+    assert normalize_phone("+1 202 555 0143") == "+12025550143"
+    with pytest.raises(ValueError, match="field_bad_phone"):
+        normalize_phone("0000")

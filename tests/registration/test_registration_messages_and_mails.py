@@ -1,0 +1,129 @@
+"""Published messages (documented fields, no personal data) and the notification mails."""
+
+from registration_factories import registration_service
+
+from shared.envelope import Envelope
+from support import Infra, Keys, envelope_of, eventually, produce_raw, read_topic
+
+CONFERENCE_FIELDS = {"conference_id", "kind", "edition", "title", "slogan", "city", "region", "venue", "starts_on",
+                     "ends_on", "timezone", "capacity", "registration_opens_at", "registration_closes_at",
+                     "requires_approval"}
+PARTICIPANT_FIELDS = {"registration_id", "conference_id", "status", "category", "region", "gender", "age_band",
+                      "language", "at"}
+
+
+async def test_each_message_type_is_published_with_the_documented_fields(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference(capacity=1, requires_approval=True)
+        cid = conference["id"]
+        await svc.client.patch(f"/admin/conferences/{cid}", json={"capacity": 2}, headers=svc.organizer)
+        a = await svc.register(cid, email="a@example.ma", phone="0611111111")
+        b = await svc.register(cid)
+        c = await svc.register(cid)
+        open_conf = await svc.conference()
+        d = await svc.register(open_conf["id"])
+        await svc.client.post(f"/admin/registrations/{a['registration']['id']}/approve", headers=svc.organizer)
+        await svc.client.post(f"/admin/registrations/{b['registration']['id']}/reject", headers=svc.organizer)
+        await svc.client.post(f"/registrations/{d['registration']['id']}/cancel", params={"token": d["manage_token"]})
+        await svc.client.post(f"/admin/registrations/{c['registration']['id']}/approve", headers=svc.organizer)
+        png = await svc.client.get(f"/registrations/{a['registration']['id']}/badge.png",
+                                   params={"token": a["manage_token"]})
+        assert png.status_code == 200
+        signer = svc.platform.extras["signer"]
+        badge = signer.sign({"t": "badge", "r": a["registration"]["id"], "c": cid})
+        await svc.client.post(f"/checkin/conferences/{cid}/scans", json={"token": badge, "device_id": "gate-1"},
+                              headers=svc.staff)
+        await svc.client.post(f"/admin/registrations/{a['registration']['id']}/erase", headers=svc.organizer)
+
+        conferences = await read_topic(infra.kafka_bootstrap, svc.settings.topic("registration.conferences"),
+                                       expect=3)
+        seen = [envelope_of(r) for r in conferences]
+        # Order is guaranteed per subject (one partition per key), not across conferences.
+        per_subject: dict[str, list[str]] = {}
+        for envelope in seen:
+            per_subject.setdefault(envelope["subject"], []).append(envelope["type"])
+        assert per_subject == {cid: ["registration.conference-created.v1", "registration.conference-updated.v1"],
+                               open_conf["id"]: ["registration.conference-created.v1"]}
+        assert all(set(e["data"]) == CONFERENCE_FIELDS for e in seen)
+        updated = next(e for e in seen if e["type"] == "registration.conference-updated.v1")
+        assert updated["data"]["capacity"] == 2
+
+        expected = 13
+        records = await read_topic(infra.kafka_bootstrap, svc.settings.topic("registration.participants"),
+                                   expect=expected)
+        envelopes = [envelope_of(r) for r in records]
+        types = {e["type"].removeprefix("registration.participant-").removesuffix(".v1") for e in envelopes}
+        assert types == {"registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled",
+                         "checked-in", "erased"}
+        for envelope in envelopes:
+            extra = {"checked_in_at", "device_id"} if envelope["type"].endswith("checked-in.v1") else set()
+            assert set(envelope["data"]) == PARTICIPANT_FIELDS | extra, envelope["type"]
+            assert envelope["subject"] == envelope["data"]["registration_id"]
+        by_type = {(e["type"], e["subject"]): e["data"] for e in envelopes}
+        assert by_type[("registration.participant-promoted.v1", c["registration"]["id"])]["status"] == "pending"
+        assert by_type[("registration.participant-checked-in.v1", a["registration"]["id"])]["device_id"] == "gate-1"
+        raw = b"".join(r.value for r in records)
+        assert b"a@example.ma" not in raw and b"611111111" not in raw and b"Participant" not in raw
+
+
+async def test_mails_go_out_in_the_participants_language_with_the_badge_attached(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference(capacity=1)
+        seated = await svc.register(conference["id"], email="amal@example.ma", language="ar",
+                                    full_name="أمل الفاسي")
+        await svc.register(conference["id"], email="jean@example.ma", language="fr")
+        await eventually(lambda: _count(svc, 2))
+        confirmation = svc.mails.to("amal@example.ma")[0]
+        assert confirmation["Subject"].startswith("تأكيد تسجيلكم")
+        body = confirmation.get_body(("plain",)).get_content()
+        assert "أمل الفاسي" in body and seated["registration"]["id"] in body
+        attachments = list(confirmation.iter_attachments())
+        assert [a.get_content_type() for a in attachments] == ["image/png"]
+        waitlisted = svc.mails.to("jean@example.ma")[0]
+        assert waitlisted["Subject"].startswith("Vous êtes sur liste d'attente")
+        assert not list(waitlisted.iter_attachments())
+
+        await svc.client.post(f"/registrations/{seated['registration']['id']}/cancel",
+                              params={"token": seated["manage_token"]})
+        await eventually(lambda: _count(svc, 4))
+        assert svc.mails.to("amal@example.ma")[1]["Subject"].startswith("تم إلغاء تسجيلكم")
+        promoted = svc.mails.to("jean@example.ma")[1]
+        assert promoted["Subject"].startswith("Une place s'est libérée")
+        assert len(list(promoted.iter_attachments())) == 1
+
+
+async def test_a_redelivered_message_is_not_mailed_twice(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        await svc.register(conference["id"], email="once@example.ma")
+        await eventually(lambda: _count(svc, 1))
+        topic = svc.settings.topic("registration.participants")
+        records = await read_topic(infra.kafka_bootstrap, topic, expect=2)
+        confirmed = next(r for r in records if envelope_of(r)["type"].endswith("confirmed.v1"))
+        await produce_raw(infra.kafka_bootstrap, topic, confirmed.value, key=confirmed.key)
+        mail_id = Envelope.from_bytes(confirmed.value).id
+        # A message produced after the replay has been mailed proves the replay was consumed and skipped.
+        other = await svc.register(conference["id"], email="after@example.ma")
+        await eventually(lambda: _count(svc, 2))
+        assert len(svc.mails.to("once@example.ma")) == 1
+        assert other["registration"]["status"] == "confirmed"
+        stored = await svc.platform.db.mails.find_one({"_id": mail_id})
+        assert stored["state"] == "sent" and stored["attempts"] == 1
+
+
+async def test_registration_succeeds_while_the_mail_server_is_down_and_mail_follows(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        svc.settings.smtp_port = 1  # nothing listens there
+        conference = await svc.conference()
+        created = await svc.register(conference["id"], email="patient@example.ma")
+        assert created["registration"]["status"] == "confirmed"
+        failed = await eventually(lambda: svc.platform.db.mails.find_one({"last_error": {"$exists": True}}))
+        assert failed["state"] == "pending"
+        svc.settings.smtp_port = svc.mails.port
+        await svc.platform.db.mails.update_one({"_id": failed["_id"]}, {"$set": {"due_at": failed["created_at"]}})
+        await eventually(lambda: _count(svc, 1))
+        assert svc.mails.to("patient@example.ma")
+
+
+async def _count(svc, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return len(svc.mails.mails) >= n
