@@ -38,6 +38,7 @@ KEY_PAIRS = [
     ("jwt_private.pem", "jwt_public.pem"),
     ("registration_signing.pem", "registration_public.pem"),
     ("marketplace_signing.pem", "marketplace_public.pem"),
+    ("marketplace_exhibitor_jwt.pem", "marketplace_exhibitor_jwt_public.pem"),
 ]
 KAFKA_HEAP = "512m"
 AIOSMTPD = "aiosmtpd==1.4.6"
@@ -585,6 +586,8 @@ def service_env(root: Path, name: str) -> dict[str, str]:
     }
     if name in ("registration", "marketplace"):
         env["SIGNING_KEY_FILE"] = str(keys / f"{name}_signing.pem")
+    if name == "marketplace":
+        env["JWT_PRIVATE_KEY_FILE"] = str(keys / "marketplace_exhibitor_jwt.pem")
     if name == "agenda":
         env["REGISTRATION_PUBLIC_KEY_FILE"] = str(keys / "registration_public.pem")
     return {**os.environ, **env}

@@ -127,7 +127,7 @@ class Marketplace:
 
 @asynccontextmanager
 async def marketplace_service(infra: Infra, keys: Keys, **overrides: Any) -> AsyncIterator[Marketplace]:
-    settings = settings_for(Settings, infra, keys, jwt_private_key_file=str(keys.private_file), **overrides)
+    settings = settings_for(Settings, infra, keys, **{"jwt_private_key_file": str(keys.private_file), **overrides})
     app = create_app(settings)
     async with running(app) as client:
         yield Marketplace(client=client, settings=settings, keys=keys, app=app)

@@ -1,8 +1,10 @@
 """Cooperative profiles, one-time invitations, and the wall between cooperatives."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
+import pytest
 from marketplace_factories import cooperative_body, marketplace_service
 
 from support import Infra, Keys
@@ -40,6 +42,24 @@ async def test_invitation_gives_an_exhibitor_token_bound_to_the_cooperative_once
         assert reused.status_code == 409 and reused.json()["code"] == "invitation_used"
         unknown = await svc.client.post("/invitations/not-a-real-token/accept")
         assert unknown.status_code == 404 and unknown.json()["code"] == "invitation_invalid"
+
+
+async def test_exhibitor_tokens_are_minted_with_the_marketplaces_own_key(infra: Infra, keys: Keys,
+                                                                         tmp_path: Path) -> None:
+    # As deployed: the identity provider's private key never reaches the marketplace.
+    own = Keys.generate(tmp_path)
+    async with marketplace_service(infra, keys, jwt_private_key_file=str(own.private_file)) as svc:
+        coop = await svc.cooperative()
+        invited = await svc.client.post(f"/cooperatives/{coop['id']}/invitations", headers=svc.organizer)
+        accepted = await svc.client.post(f"/invitations/{invited.json()['token']}/accept")
+        access = accepted.json()["access_token"]
+        with pytest.raises(jwt.InvalidSignatureError):
+            jwt.decode(access, keys.public_file.read_text(), algorithms=["EdDSA"], audience="tadamon")
+        mine = await svc.client.get(f"/cooperatives/{coop['id']}", headers={"Authorization": f"Bearer {access}"})
+        assert mine.status_code == 200
+        # Organizer tokens of the identity provider still work next to it.
+        listed = await svc.client.get("/cooperatives", headers=svc.organizer)
+        assert listed.status_code == 200
 
 
 async def test_expired_invitation_is_refused(infra: Infra, keys: Keys) -> None:

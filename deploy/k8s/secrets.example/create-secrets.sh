@@ -43,6 +43,9 @@ create tadamon-jwt-public-key --from-file=public.pem="$jwt_public_key"
 # Ed25519 keys that sign badges, passes and manage tokens (SIGNING_KEY_FILE).
 create registration-signing-key --from-file=private.pem="$(ed25519_key registration)"
 create marketplace-signing-key --from-file=private.pem="$(ed25519_key marketplace)"
+# The marketplace mints exhibitor tokens (accepted invitations) with its own key,
+# trusted by the marketplace alone (JWT_PRIVATE_KEY_FILE).
+create marketplace-exhibitor-jwt-key --from-file=private.pem="$(ed25519_key marketplace-exhibitor-jwt)"
 
 # Agenda verifies registration's manage tokens offline (REGISTRATION_PUBLIC_KEY_FILE):
 # the public half of the key stored above, whether made now or earlier.
