@@ -28,6 +28,7 @@ async def test_pass_qr_decodes_to_a_token_that_checks_in_once_per_day(infra: Inf
         first = await svc.client.post(url, json={"token": token, "device_id": "gate-1"}, headers=svc.staff)
         assert first.status_code == 201, first.text
         assert first.json()["stand_number"] == application["stand_number"] and first.json()["day"] == str(today())
+        assert first.json()["cooperative_name"]["fr"] == coop["name"]["fr"]
         repeat = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
         assert repeat.status_code == 409 and repeat.json()["code"] == "exhibitor_already_checked_in"
         assert repeat.json()["params"]["checked_in_at"] == first.json()["checked_in_at"].replace("Z", "+00:00")
@@ -105,7 +106,7 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
     async with marketplace_service(infra, keys) as svc:
         day1, day2 = today() - timedelta(days=1), today()
         market = await svc.market(days=[day1.isoformat(), day2.isoformat()])
-        _, a = await svc.exhibitor_at(market["id"])
+        coop_a, a = await svc.exhibitor_at(market["id"])
         _, b = await svc.exhibitor_at(market["id"])
         token_a, token_b = await svc.pass_token(a), await svc.pass_token(b)
         on_day1 = datetime(day1.year, day1.month, day1.day, 10, 0, tzinfo=UTC)
@@ -125,6 +126,7 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
         outcomes = {r["nonce"]: r for r in first.json()["results"]}
         assert outcomes["n1"]["status"] == "checked_in" and outcomes["n1"]["day"] == str(day1)
         assert outcomes["n2"]["status"] == "already_checked_in"
+        assert outcomes["n1"]["cooperative_name"] == outcomes["n2"]["cooperative_name"] == coop_a["name"]
         assert outcomes["n2"]["checked_in_at"] == outcomes["n1"]["checked_in_at"]
         assert outcomes["n3"]["status"] == "already_checked_in" and outcomes["n3"]["first_device_id"] == "gate-online"
         assert outcomes["n4"]["code"] == "invalid_pass" and outcomes["n5"]["code"] == "not_an_opening_day"

@@ -70,8 +70,9 @@ def _claims(store: Store, market_id: str, token: str) -> dict[str, Any]:
     return claims
 
 
-def _public(doc: dict[str, Any]) -> CheckinPublic:
-    return CheckinPublic.model_validate({**doc, "day": doc["day"]})
+def _public(doc: dict[str, Any], cooperative: dict[str, Any] | None) -> CheckinPublic:
+    return CheckinPublic.model_validate({**doc, "day": doc["day"],
+                                         "cooperative_name": (cooperative or {}).get("name")})
 
 
 async def _record(store: Store, session: AsyncClientSession, market: MarketPublic, claims: dict[str, Any],
@@ -120,7 +121,7 @@ async def check_in(*, store: Store, market_id: str, token: str, device_id: str |
             continue
         if not created:
             raise _already(doc)
-        return _public(doc)
+        return _public(doc, await store.get("cooperatives", doc["cooperative_id"]))
     raise Conflict("conflict")
 
 
@@ -178,6 +179,10 @@ async def sync_offline_scans(*, store: Store, market_id: str, batch: ScanBatch, 
     same batch again returns the same outcomes and records nothing twice."""
     market = await get_market(store=store, market_id=market_id)
     results = [await _offline_scan(store, market, batch.device_id, scan, lang) for scan in batch.scans]
+    coops = await store.cooperatives_by_id(list({r.cooperative_id for r in results if r.cooperative_id}))
+    for r in results:
+        if r.cooperative_id in coops:
+            r.cooperative_name = LocalizedText.model_validate(coops[r.cooperative_id]["name"])
     return BatchResult(
         device_id=batch.device_id, results=results,
         checked_in=sum(r.status == "checked_in" for r in results),

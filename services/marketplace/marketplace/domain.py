@@ -356,6 +356,8 @@ class CheckinPublic(BaseModel):
     day: date
     checked_in_at: datetime
     device_id: str | None = None
+    # For the person at the gate: the scanner shows whom it let in.
+    cooperative_name: LocalizedText | None = None
 
 
 class ScanOutcome(BaseModel):
@@ -371,6 +373,7 @@ class ScanOutcome(BaseModel):
     day: date | None = None
     checked_in_at: datetime | None = None
     first_device_id: str | None = None
+    cooperative_name: LocalizedText | None = None
 
 
 class BatchResult(BaseModel):

@@ -1,8 +1,9 @@
-"""Exhibitor space: a cooperative's applications, stands and passes, and its sales of the day.
+"""Exhibitor space (a cooperative's applications, stands, passes and sales of the day) and the pass scanner.
 
 The exhibitor signs in once with the access token its invitation gave; the token is
 kept in an HttpOnly, SameSite=Strict cookie (scripts cannot read it, other sites
-cannot post with it) and checked on every request like a bearer token.
+cannot post with it) and checked on every request like a bearer token. The scanner
+page itself is public: the staff token typed on it goes with every scan it sends.
 """
 
 from datetime import date
@@ -179,6 +180,21 @@ async def pass_pdf(application_id: str, request: Request, platform: PlatformDep)
                     headers={"Content-Disposition": f'inline; filename="pass-{application_id}.pdf"'})
 
 
+@router.get("/scanner/markets/{market_id}", response_class=HTMLResponse)
+async def pass_scanner(market_id: str, request: Request, platform: PlatformDep) -> HTMLResponse:
+    """The staff scanner of exhibitor passes; the staff token is typed once and kept on the device."""
+    try:
+        market = await service.get_market(store=_store(platform), market_id=market_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    lang = page_language(request)
+    texts = {k: translate(f"ui_pass_scan_{k}", lang) for k in (
+        "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed")}
+    return pages.render(request, "marketplace_scanner.html", {
+        "market": market, "texts": texts,
+        "scan_url": f"/markets/{market_id}/checkins", "batch_url": f"/markets/{market_id}/checkins/batch"})
+
+
 router.include_router(pages.static_router())
 
 
@@ -212,6 +228,32 @@ register_texts({
     "ui_exhibitor_declared": _three("المبيعات المصرح بها", "Ventes déclarées", "Declared sales"),
     "ui_exhibitor_saved": _three("تم تسجيل التصريح.", "Déclaration enregistrée.", "Declaration saved."),
     "ui_exhibitor_day": _three("اليوم", "Jour", "Day"),
+    "ui_pass_scanner": _three("ماسح بطاقات العارضين", "Scanner des badges exposants", "Exhibitor pass scanner"),
+    "ui_pass_scan_staff_token": _three("رمز دخول الطاقم", "Jeton d'accès de l'équipe", "Staff access token"),
+    "ui_pass_scan_staff_token_hint": _three("يحفظ على هذا الجهاز فقط.", "Conservé sur cet appareil uniquement.",
+                                            "Kept on this device only."),
+    "ui_pass_scan_start_camera": _three("تشغيل الكاميرا", "Activer la caméra", "Start the camera"),
+    "ui_pass_scan_photo": _three("أو اختر صورة للرمز", "Ou choisissez une photo du code",
+                                 "Or pick a photo of the code"),
+    "ui_pass_scan_pending": _three("عمليات مسح في انتظار المزامنة: {n}", "Scans en attente de synchronisation : {n}",
+                                   "Scans waiting to sync: {n}"),
+    "ui_pass_scan_sync_now": _three("مزامنة الآن", "Synchroniser", "Sync now"),
+    "ui_pass_scan_offline": _three("غير متصل: يتم حفظ عمليات المسح على الجهاز.", "Hors ligne : les scans sont gardés "
+                                   "sur l'appareil.", "Offline: scans are kept on the device."),
+    "ui_pass_scan_ok": _three("دخول مسموح", "Entrée autorisée", "Entry allowed"),
+    "ui_pass_scan_already": _three("سبق تسجيل الحضور", "Déjà enregistré", "Already checked in"),
+    "ui_pass_scan_refused": _three("دخول مرفوض", "Entrée refusée", "Entry refused"),
+    "ui_pass_scan_invalid": _three("بطاقة غير صالحة", "Badge non valide", "Invalid pass"),
+    "ui_pass_scan_queued": _three("تم الحفظ على الجهاز، ستتم المزامنة عند عودة الشبكة",
+                                  "Gardé sur l'appareil, synchronisé au retour du réseau",
+                                  "Kept on the device, synced when the network returns"),
+    "ui_pass_scan_synced": _three("تمت مزامنة عمليات المسح", "Scans synchronisés", "Scans synced"),
+    "ui_pass_scan_no_camera": _three("الكاميرا غير متاحة؛ استعمل صورة.", "Caméra indisponible ; utilisez une photo.",
+                                     "Camera unavailable; use a photo."),
+    "ui_pass_scan_need_token": _three("أدخل رمز دخول الطاقم أولا.", "Saisissez d'abord le jeton de l'équipe.",
+                                      "Enter the staff token first."),
+    "ui_pass_scan_sync_failed": _three("تعذرت المزامنة؛ ستتم إعادة المحاولة.", "Synchronisation impossible ; nouvel "
+                                       "essai bientôt.", "Sync failed; will retry."),
     **{f"ui_app_status_{k}": _three(*v) for k, v in {
         "submitted": ("مقدم", "Déposée", "Submitted"), "accepted": ("مقبول", "Acceptée", "Accepted"),
         "rejected": ("مرفوض", "Refusée", "Rejected"), "waitlisted": ("في لائحة الانتظار", "Liste d'attente",

@@ -24,7 +24,7 @@ from shared.regions import REGIONS, region_name
 from shared.web import Pages, form_errors, page_language, register_texts
 
 HERE = Path(__file__).parent
-pages = Pages(HERE / "templates", service="registration", static_dir=HERE / "static")
+pages = Pages(HERE / "templates", service="registration")
 router = APIRouter(include_in_schema=False)
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 Token = Annotated[str, Query(min_length=1, max_length=2000)]

@@ -1,9 +1,26 @@
-// Badge scanner: camera (or photo) -> jsQR -> check-in API; offline scans wait in
-// localStorage (survives reloads, small records) and go to the batch endpoint later.
+// Staff scanner shared by the badge and exhibitor-pass pages: camera (or photo) -> jsQR ->
+// check-in API; offline scans wait in localStorage (survives reloads, small records) and go
+// to the batch endpoint later. What differs per page comes from the JSON block
+// #scanner-config written by the template:
+//   storage_key      localStorage key of this page's queue (one per conference / market)
+//   scan_url         live scan; batch_url: offline scans, body {device_id, scans: [...]}
+//   scan_fields      fields of a scan the live endpoint takes (device_id is always added)
+//   answers_field    where the batch reply keeps its answers (absent: the reply is the list)
+//   outcome_field    answer field with checked_in / already_checked_in / refused / invalid
+//                    (an answer without it is a check-in: some endpoints answer with the record)
+//   summary          parts shown after the verdict when the answer has no message, e.g.
+//                    ["{cooperative_name}", "Stand {stand_number}"]; a part with an empty
+//                    field is left out, a {"ar": .., "fr": ..} value is read in the page's language
+//   already_codes    problem codes meaning "already checked in" (an error status on some APIs)
+//   invalid_statuses, invalid_codes: problems meaning the code itself is not valid
+//   texts, pending_template: the page's words
 (function () {
   "use strict";
-  var cfg = JSON.parse(document.getElementById("scanner-config").textContent);
-  var QUEUE_KEY = "tadamon.scans." + cfg.conference;
+  var cfg = Object.assign({
+    scan_fields: ["token", "nonce", "scanned_at"], answers_field: null, outcome_field: "outcome", summary: [],
+    already_codes: [], invalid_statuses: [400], invalid_codes: []
+  }, JSON.parse(document.getElementById("scanner-config").textContent));
+  var QUEUE_KEY = cfg.storage_key;
   var result = document.getElementById("scan-result");
   var pending = document.getElementById("pending");
   var offlineNote = document.getElementById("offline-note");
@@ -36,9 +53,10 @@
     pending.textContent = cfg.pending_template.replace("{n}", String(n));
     offlineNote.hidden = navigator.onLine;
   }
-  function show(kind, text) {
+  function show(kind, text, status) {
     result.className = "scan-result " + kind;
     result.dataset.outcome = kind;
+    result.dataset.status = status || kind;
     result.textContent = text;
     if (navigator.vibrate) { navigator.vibrate(kind === "ok" ? 80 : [80, 60, 80]); }
   }
@@ -46,11 +64,37 @@
     return { "Content-Type": "application/json", "Accept-Language": cfg.lang,
              "Authorization": "Bearer " + (localStorage.getItem("tadamon.staffToken") || tokenInput.value.trim()) };
   }
+
+  function textOf(value) {
+    if (value === null || value === undefined) { return ""; }
+    if (typeof value === "object") { return value[cfg.lang] || value.fr || value.ar || value.en || ""; }
+    return String(value);
+  }
+  function summary(answer) {
+    return cfg.summary.map(function (part) {
+      var missing = false;
+      var text = part.replace(/\{(\w+)\}/g, function (_, field) {
+        var value = textOf(answer[field]);
+        if (!value) { missing = true; }
+        return value;
+      });
+      return missing ? "" : text;
+    }).filter(Boolean).join(" · ");
+  }
+  function verdict(status, message) {
+    var ok = status === "checked_in" || status === "already_checked_in";
+    var label = { checked_in: cfg.texts.ok, already_checked_in: cfg.texts.already,
+                  invalid: cfg.texts.invalid }[status] || cfg.texts.refused;
+    show(ok ? "ok" : "bad", message ? label + " — " + message : label, status);
+  }
   function showAnswer(answer) {
-    if (answer.outcome === "checked_in") { show("ok", cfg.texts.ok + " — " + answer.message); }
-    else if (answer.outcome === "already_checked_in") { show("ok", cfg.texts.already + " — " + answer.message); }
-    else if (answer.outcome === "invalid") { show("bad", cfg.texts.invalid + " — " + answer.message); }
-    else { show("bad", cfg.texts.refused + " — " + answer.message); }
+    verdict(answer[cfg.outcome_field] || "checked_in", answer.message || summary(answer));
+  }
+  function showProblem(httpStatus, problem) {
+    var reason = problem.detail || problem.title || String(httpStatus);
+    if (cfg.already_codes.indexOf(problem.code) >= 0) { verdict("already_checked_in", reason); return; }
+    var invalid = cfg.invalid_statuses.indexOf(httpStatus) >= 0 || cfg.invalid_codes.indexOf(problem.code) >= 0;
+    verdict(invalid ? "invalid" : "refused", reason);
   }
   function enqueue(scan) {
     var items = queue();
@@ -61,21 +105,21 @@
 
   function handle(token, deliberate) {
     var now = Date.now();
-    // A camera sees the same badge many times a second: it counts once per 15 s, so the
+    // A camera sees the same code many times a second: it counts once per 15 s, so the
     // result on screen stays the one of the person in front of the gate.
     if (!deliberate && seen[token] && now - seen[token] < REPEAT_MS) { return; }
     seen[token] = now;
     if (!tokenInput.value.trim()) { show("bad", cfg.texts.need_token); return; }
     var scan = { token: token, nonce: randomId(), scanned_at: new Date().toISOString() };
     if (!navigator.onLine) { enqueue(scan); return; }
-    fetch(cfg.scan_url, { method: "POST", headers: headers(),
-                          body: JSON.stringify(Object.assign({ device_id: deviceId }, scan)) })
+    var body = { device_id: deviceId };
+    cfg.scan_fields.forEach(function (field) { body[field] = scan[field]; });
+    fetch(cfg.scan_url, { method: "POST", headers: headers(), body: JSON.stringify(body) })
       .then(function (response) {
-        return response.json().then(function (body) {
-          if (response.ok) { showAnswer(body); return; }
+        return response.json().then(function (answer) {
+          if (response.ok) { showAnswer(answer); return; }
           if (response.status >= 500) { enqueue(scan); return; }
-          var kind = response.status === 400 ? cfg.texts.invalid : cfg.texts.refused;
-          show("bad", kind + " — " + (body.detail || body.title || response.status));
+          showProblem(response.status, answer);
         });
       })
       .catch(function () { enqueue(scan); });
@@ -93,7 +137,8 @@
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       })
-      .then(function (answers) {
+      .then(function (reply) {
+        var answers = cfg.answers_field ? reply[cfg.answers_field] : reply;
         var done = {};
         answers.forEach(function (a) { if (a.nonce) { done[a.nonce] = true; } });
         saveQueue(queue().filter(function (s) { return !done[s.nonce]; }));
@@ -135,6 +180,8 @@
       var data = decode(img, img.naturalWidth, img.naturalHeight);
       URL.revokeObjectURL(img.src);
       if (data) { handle(data, true); } else { show("bad", cfg.texts.invalid); }
+      // The same file picked again must fire "change" again.
+      event.target.value = "";
     };
     img.src = URL.createObjectURL(file);
   });
