@@ -4,7 +4,9 @@ For each record: parse the envelope (a record that is not one goes to the DLQ at
 once), find the handler for its type (other types are skipped), then run the
 handler in a MongoDB transaction that also records the message id, so a redelivery
 finds the marker and has no second effect. Offsets are committed only after the
-handler's transaction has committed.
+handler's transaction has committed. A handler that fails is retried on a bounded
+schedule, then its message goes to the DLQ; a database that is unavailable is waited
+for instead, since the message is not at fault.
 """
 
 import asyncio
@@ -22,9 +24,10 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder, client_options, dlq_topic
-from shared.mongo import Document, run_in_transaction
+from shared.mongo import Document, database_unavailable, run_in_transaction
 from shared.observability import Metrics, reset_correlation_id, set_correlation_id
 from shared.settings import ServiceSettings
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,9 @@ PROCESSED = "processed_messages"
 # schedule); after the fourth failure the message goes to the DLQ and the partition
 # moves on.
 RETRY_SCHEDULE_SECONDS = (0.2, 1.0, 5.0)
+# MongoDB unreachable or a write lock that outlives the transaction's own retries is
+# no fault of the message: it is tried again after this pause, without limit.
+DATABASE_WAIT_SECONDS = 1.0
 
 
 class PoisonMessage(Exception):
@@ -82,12 +88,7 @@ class ConsumerRunner:
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         failures = 0
@@ -148,9 +149,8 @@ class ConsumerRunner:
     async def _handle_with_retries(
         self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, handler: Handler
     ) -> None:
-        attempt = 0
+        failures = 0
         while True:
-            attempt += 1
             try:
                 await self._apply_once(envelope, handler)
                 self.metrics.messages_consumed.labels(record.topic, "handled").inc()
@@ -159,14 +159,22 @@ class ConsumerRunner:
                 self.metrics.messages_consumed.labels(record.topic, "duplicate").inc()
                 return
             except (ValidationError, PoisonMessage) as exc:
-                await self._dead_letter(record, exc, attempts=attempt)
+                await self._dead_letter(record, exc, attempts=failures + 1)
                 return
             except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
-                if attempt > len(self.retry_schedule):
-                    await self._dead_letter(record, exc, attempts=attempt)
+                if database_unavailable(exc):
+                    # Not the message's fault: dead-lettering would drop a valid message, so wait for
+                    # the database however long it takes (the offset stays uncommitted meanwhile).
+                    log.warning("database unavailable for %s: %r; trying again in %.1f s", envelope.type, exc,
+                                DATABASE_WAIT_SECONDS)
+                    await asyncio.sleep(DATABASE_WAIT_SECONDS)
+                    continue
+                failures += 1
+                if failures > len(self.retry_schedule):
+                    await self._dead_letter(record, exc, attempts=failures)
                     return
-                log.warning("handler for %s failed (attempt %d): %r", envelope.type, attempt, exc)
-                await asyncio.sleep(self.retry_schedule[attempt - 1])
+                log.warning("handler for %s failed (attempt %d): %r", envelope.type, failures, exc)
+                await asyncio.sleep(self.retry_schedule[failures - 1])
 
     async def _apply_once(self, envelope: Envelope, handler: Handler) -> None:
         marker = f"{self.group}:{envelope.id}"

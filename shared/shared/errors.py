@@ -5,18 +5,87 @@ the caller's language. A client mistake never becomes a 500.
 """
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.i18n import has_message, request_language, translate
+from shared.mongo import database_unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE_BASE = "https://tadamon.ma/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    """One refused part of a request (``location`` as FastAPI gives it, e.g. ``["body", "email"]``)."""
+
+    field: str
+    location: list[str | int]
+    code: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error answer (RFC 9457); ``title`` and ``detail`` are in the caller's language."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+    lang: str
+    params: dict[str, Any] | None = None
+    errors: list[FieldProblem] | None = None
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route: the error statuses it may answer, each with a problem document."""
+    content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {status: {"content": content} for status in statuses}
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document tell what the handlers below answer.
+
+    FastAPI documents a request validation error with its own ``HTTPValidationError``
+    body; ours is a problem document. An operation taking a body answers 400 to one
+    that cannot be decoded; one behind a bearer token may answer 401 (no or bad
+    token) and 403 (missing role) through ``shared.auth``. Any operation may answer 503
+    while MongoDB is unreachable.
+    """
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs"), Problem=schema)
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            statuses = [422] if "422" in responses else []
+            if "requestBody" in operation:
+                statuses.append(400)
+            if operation.get("security"):
+                statuses += [401, 403]
+            statuses.append(503)
+            for status, response in problems(*statuses).items():
+                described = responses.get(str(status), {}).get("description") if status != 422 else None
+                responses[str(status)] = {"description": described or HTTPStatus(int(status)).phrase, **response}
+    return openapi
+
+
+def refuse_null(value: Any) -> Any:
+    """Validator of a field a change may leave out but not empty: ``field_validator(...)(refuse_null)``."""
+    if value is None:
+        raise ValueError("field_not_nullable")
+    return value
 
 
 class DomainError(Exception):
@@ -131,7 +200,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=422, code="validation_failed", extra={"errors": errors})
 
 
-_HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+# FastAPI's own 400 is a request body it could not decode (not UTF-8, say).
+_HTTP_CODES = {400: "malformed_json", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed"}
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -139,6 +210,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = exc.detail if isinstance(exc.detail, str) and has_message(exc.detail) else None
     code = code or _HTTP_CODES.get(exc.status_code, "field_invalid" if exc.status_code < 500 else "internal_error")
     return problem_response(request, status=exc.status_code, code=code, headers=dict(exc.headers or {}))
+
+
+# Seconds a client should wait before sending again a request refused with 503.
+RETRY_AFTER_SECONDS = 2
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """MongoDB unreachable, or a transaction that kept conflicting until its retries ran out (as behind a
+    transaction a crashed process left open, until the server expires it): the same request may well
+    succeed a moment later, so 503 with Retry-After rather than a 500. Any other driver error is a bug."""
+    if not database_unavailable(exc):
+        return await _unexpected_error(request, exc)
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(request, status=503, code="temporarily_unavailable",
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -150,4 +236,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PyMongoError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -149,6 +149,11 @@ register_messages(
             "fr": "Une erreur interne est survenue. Réessayez plus tard.",
             "en": "An internal error occurred. Please try again later.",
         },
+        "temporarily_unavailable": {
+            "ar": "الخدمة غير متاحة مؤقتا. أعد المحاولة بعد لحظات.",
+            "fr": "Le service est momentanément indisponible. Réessayez dans quelques instants.",
+            "en": "The service is temporarily unavailable. Please try again in a few moments.",
+        },
         "conflict": {
             "ar": "تعارض مع الحالة الحالية للمورد. أعد المحاولة.",
             "fr": "Conflit avec l'état actuel de la ressource. Réessayez.",
@@ -163,6 +168,11 @@ register_messages(
             "ar": "هذا الحقل إلزامي.",
             "fr": "Ce champ est obligatoire.",
             "en": "This field is required.",
+        },
+        "field_not_nullable": {
+            "ar": "لا يمكن إفراغ هذا الحقل (null): احذفه من الطلب للإبقاء على قيمته.",
+            "fr": "Ce champ ne peut pas être vidé (null) : omettez-le pour garder sa valeur.",
+            "en": "This field cannot be emptied (null): leave it out to keep its value.",
         },
         "field_invalid": {
             "ar": "قيمة غير صالحة.",

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,6 +25,10 @@ Document = dict[str, Any]
 RETRY_BASE_SECONDS = 0.005
 RETRY_MAX_SECONDS = 0.32
 MAX_TRANSACTION_ATTEMPTS = 40
+# No new attempt starts after this many seconds: an unreachable server makes each attempt
+# wait for server selection, and 40 of those would hold a request for many minutes instead
+# of answering 503 (the consumers wait for the database on their own).
+MAX_TRANSACTION_SECONDS = 15.0
 
 
 def make_client(url: str, **options: Any) -> AsyncMongoClient[Document]:
@@ -55,12 +60,14 @@ async def run_in_transaction(
     work: Callable[[AsyncClientSession], Awaitable[T]],
     *,
     max_attempts: int = MAX_TRANSACTION_ATTEMPTS,
+    max_seconds: float = MAX_TRANSACTION_SECONDS,
 ) -> T:
     """Run ``work(session)`` in one transaction; retry it whole on transient errors.
 
     ``work`` may run several times, so it must build everything it writes (ids,
     envelopes, timestamps) inside itself. Domain errors it raises abort and propagate.
     """
+    deadline = time.monotonic() + max_seconds
     async with client.start_session() as session:
         for attempt in range(1, max_attempts + 1):
             await session.start_transaction(
@@ -72,7 +79,8 @@ async def run_in_transaction(
                 return result
             except PyMongoError as exc:
                 await _abort_quietly(session)
-                if exc.has_error_label("TransientTransactionError") and attempt < max_attempts:
+                again = attempt < max_attempts and time.monotonic() < deadline
+                if exc.has_error_label("TransientTransactionError") and again:
                     await asyncio.sleep(retry_pause(attempt))
                     continue
                 raise
@@ -100,6 +108,14 @@ async def _abort_quietly(session: AsyncClientSession) -> None:
             await session.abort_transaction()
         except PyMongoError:
             log.debug("abort after a failed transaction failed too", exc_info=True)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """MongoDB unreachable, or a transaction still conflicting once its retries ran out (as behind the locks
+    of a transaction a killed process left open, until the server expires it after 60 s): the same work may
+    well succeed a moment later."""
+    return isinstance(exc, ConnectionFailure) or (
+        isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError"))
 
 
 async def ping(client: AsyncMongoClient[Document], timeout: float = 2.0) -> bool:

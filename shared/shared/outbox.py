@@ -27,6 +27,7 @@ from shared.kafka import ProducerHolder
 from shared.mongo import Document, Indexes
 from shared.observability import Metrics
 from shared.settings import ServiceSettings
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +109,7 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         try:
             await self.leases.delete_one({"_id": "relay", "owner": self.owner})
         except PyMongoError:

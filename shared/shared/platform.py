@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.auth import TokenVerifier
 from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec
-from shared.errors import install_error_handlers
+from shared.errors import document_problems, install_error_handlers
 from shared.kafka import KafkaProbe, ProducerHolder, dlq_topic, ensure_topics
 from shared.mongo import Document, Indexes, make_client, ping, run_in_transaction
 from shared.observability import Metrics, install_observability
@@ -98,6 +98,15 @@ class Platform:
         await self.client.close()
 
 
+class ServiceApp(FastAPI):
+    """A FastAPI app whose OpenAPI document names the problem documents it answers with."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = document_problems(super().openapi())
+        return self.openapi_schema
+
+
 def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     metrics = Metrics(settings.service_name)
 
@@ -111,7 +120,7 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         finally:
             await platform.stop()
 
-    app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
+    app = ServiceApp(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)

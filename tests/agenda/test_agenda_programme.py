@@ -137,6 +137,17 @@ async def test_bad_session_input_gets_a_localized_problem(agenda: Agenda) -> Non
     assert fields["track"] == "invalid_key" and fields["title"] == "at_least_one_language"
 
 
+async def test_a_session_change_may_clear_the_capacity_but_not_empty_the_title(agenda: Agenda) -> None:
+    assert (await agenda.session("a", capacity=20)).status_code == 201
+    emptied = await agenda.client.patch("/sessions/a", headers=agenda.org, json={"title": None, "speaker_ids": None})
+    assert emptied.status_code == 422
+    assert {e["field"] for e in emptied.json()["errors"]} == {"title", "speaker_ids"}
+    assert {e["code"] for e in emptied.json()["errors"]} == {"field_not_nullable"}
+    cleared = await agenda.client.patch("/sessions/a", headers=agenda.org, json={"capacity": None})
+    assert cleared.status_code == 200 and cleared.json()["capacity"] is None
+    assert cleared.json()["title"]["fr"] == "Séance a"
+
+
 async def test_conference_message_without_dates_goes_to_the_dead_letter_topic(agenda: Agenda) -> None:
     broken = conference_message(unique("broken"))
     broken.data.pop("starts_on")

@@ -171,3 +171,13 @@ async def test_reject_records_the_reason_and_review_steps_are_published(infra: I
         assert envelope_of(stand)["subject"] == f"{market['id']}:{accepted.json()['stand_number']}"
         [created] = await read_topic(infra.kafka_bootstrap, f"{prefix}marketplace.markets", expect=1)
         assert envelope_of(created)["data"]["stand_count"] == 2
+
+
+async def test_deciding_an_application_twice_is_refused_naming_its_status(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market(stands=2)
+        _, application = await svc.exhibitor_at(market["id"])
+        again = await svc.client.post(f"/applications/{application['id']}/waitlist",
+                                      headers=svc.organizer | {"Accept-Language": "en"})
+        assert again.status_code == 409 and again.json()["code"] == "application_not_pending"
+        assert again.json()["params"] == {"state": "accepted"} and '"accepted"' in again.json()["detail"]

@@ -121,3 +121,15 @@ async def test_exhibitor_edits_its_profile_but_not_allocation_fields(infra: Infr
         assert removed.status_code == 204
         profile = await svc.client.get(f"/cooperatives/{coop['id']}", headers=me)
         assert [p["name"]["fr"] for p in profile.json()["products"]] == ["Huile d'argan"]
+
+
+async def test_a_profile_field_may_be_left_out_but_not_emptied(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        coop = await svc.cooperative()
+        emptied = await svc.client.patch(f"/cooperatives/{coop['id']}", headers=svc.organizer,
+                                         json={"name": None, "contact": None})
+        assert emptied.status_code == 422
+        assert [(e["field"], e["code"]) for e in emptied.json()["errors"]] == [("name", "field_not_nullable")]
+        cleared = await svc.client.patch(f"/cooperatives/{coop['id']}", headers=svc.organizer, json={"contact": None})
+        assert cleared.status_code == 200 and cleared.json()["contact"] is None
+        assert cleared.json()["name"] == coop["name"]

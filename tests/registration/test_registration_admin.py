@@ -103,3 +103,36 @@ async def test_demo_loads_the_editions_once_and_the_sixth_is_open(infra: Infra, 
         assert created_reg["registration"]["status"] == "confirmed"
         souss = (await svc.client.get("/conferences/ess-souss-massa-2018")).json()
         assert souss["kind"] == "regional_consultation" and souss["region"] == "souss-massa"
+
+
+async def test_conference_update_cannot_empty_a_field_nor_put_the_dates_out_of_order(infra: Infra, keys: Keys
+                                                                                     ) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        url = f"/admin/conferences/{conference['id']}"
+        emptied = await svc.client.patch(url, json={"venue": None, "starts_on": None}, headers=svc.organizer)
+        assert emptied.status_code == 422
+        assert {e["field"]: e["code"] for e in emptied.json()["errors"]} == {
+            "venue": "field_not_nullable", "starts_on": "field_not_nullable"}
+        backwards = await svc.client.patch(url, headers=svc.organizer, json={
+            "registration_opens_at": "2027-05-01T00:00:00Z", "registration_closes_at": "2027-04-01T00:00:00Z"})
+        assert backwards.status_code == 422 and backwards.json()["code"] == "dates_out_of_order"
+        cleared = await svc.client.patch(url, json={"slogan": None}, headers=svc.organizer)
+        assert cleared.status_code == 200 and cleared.json()["slogan"] is None
+        assert (await svc.client.get(f"/conferences/{conference['id']}")).json()["venue"] == conference["venue"]
+
+
+async def test_conference_time_zone_must_be_a_known_one(infra: Infra, keys: Keys) -> None:
+    """Agenda turns local times into instants with it: an unknown zone is refused where it enters."""
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        url = f"/admin/conferences/{conference['id']}"
+        unknown = await svc.client.patch(url, json={"timezone": "Africa/Atlantis"},
+                                         headers={**svc.organizer, "Accept-Language": "ar"})
+        assert unknown.status_code == 422
+        assert {e["field"]: e["code"] for e in unknown.json()["errors"]} == {"timezone": "invalid_timezone"}
+        assert unknown.json()["errors"][0]["message"] == "المنطقة الزمنية غير معروفة."
+        known = await svc.client.patch(url, json={"timezone": "Europe/Paris"}, headers=svc.organizer)
+        assert known.status_code == 200 and known.json()["timezone"] == "Europe/Paris"
+        stored = (await svc.client.get(f"/conferences/{conference['id']}")).json()
+        assert stored["timezone"] == "Europe/Paris"

@@ -24,7 +24,7 @@ from agenda.domain import (
     SpeakerPublic,
 )
 from shared.auth import Organizer
-from shared.errors import DomainError
+from shared.errors import DomainError, problems
 from shared.i18n import Language, request_language
 from shared.platform import Platform, get_platform
 from shared.signing import InvalidSignedToken, Verifier
@@ -32,6 +32,9 @@ from shared.signing import InvalidSignedToken, Verifier
 router = APIRouter()
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 ICAL = "text/calendar; charset=utf-8"
+CALENDAR: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}}}
+# What a route behind the manage token may answer besides its own refusals (see ``participant``).
+TOKEN_PROBLEMS = (401, 503)
 
 
 class ParticipantRef(BaseModel):
@@ -62,13 +65,14 @@ def participant(
 Participant = Annotated[ParticipantRef, Depends(participant)]
 
 
-@router.get("/conferences/{conference_id}", response_model=Conference, tags=["public"])
+@router.get("/conferences/{conference_id}", response_model=Conference, tags=["public"], responses=problems(404))
 async def get_conference(conference_id: str, platform: PlatformDep) -> Conference:
     """What the agenda knows of a conference (from registration's messages)."""
     return await service.conference(platform=platform, conference_id=conference_id)
 
 
-@router.post("/conferences/{conference_id}/rooms", status_code=201, response_model=RoomPublic, tags=["programme"])
+@router.post("/conferences/{conference_id}/rooms", status_code=201, response_model=RoomPublic, tags=["programme"],
+             responses=problems(404, 409))
 async def create_room(conference_id: str, body: RoomCreate, platform: PlatformDep, _: Organizer) -> RoomPublic:
     """Add a room to a conference."""
     return await service.create_room(platform=platform, conference_id=conference_id, data=body)
@@ -81,7 +85,7 @@ async def list_rooms(conference_id: str, platform: PlatformDep, _: Organizer) ->
 
 
 @router.post("/conferences/{conference_id}/speakers", status_code=201, response_model=SpeakerPublic,
-             tags=["programme"])
+             tags=["programme"], responses=problems(404, 409))
 async def create_speaker(conference_id: str, body: SpeakerCreate, platform: PlatformDep,
                          _: Organizer) -> SpeakerPublic:
     """Add a speaker or moderator to a conference."""
@@ -95,7 +99,7 @@ async def list_speakers(conference_id: str, platform: PlatformDep, _: Organizer)
 
 
 @router.post("/conferences/{conference_id}/sessions", status_code=201, response_model=SessionPublic,
-             tags=["programme"])
+             tags=["programme"], responses=problems(404, 409))
 async def create_session(conference_id: str, body: SessionCreate, platform: PlatformDep,
                          _: Organizer) -> SessionPublic:
     """Schedule a session in the draft programme (refused if it clashes)."""
@@ -108,26 +112,29 @@ async def list_sessions(conference_id: str, platform: PlatformDep, _: Organizer)
     return await service.list_sessions(platform=platform, conference_id=conference_id)
 
 
-@router.get("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"])
+@router.get("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"], responses=problems(404))
 async def get_session(session_id: str, platform: PlatformDep, _: Organizer) -> SessionPublic:
     """One session of the draft programme."""
     return await service.get_session(platform=platform, session_id=session_id)
 
 
-@router.patch("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"])
+@router.patch("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"],
+              responses=problems(404, 409))
 async def update_session(session_id: str, body: SessionUpdate, platform: PlatformDep,
                          _: Organizer) -> SessionPublic:
     """Change a session (refused if it would clash)."""
     return await service.update_session(platform=platform, session_id=session_id, data=body)
 
 
-@router.post("/sessions/{session_id}/cancel", response_model=SessionPublic, tags=["programme"])
+@router.post("/sessions/{session_id}/cancel", response_model=SessionPublic, tags=["programme"],
+             responses=problems(404))
 async def cancel_session(session_id: str, platform: PlatformDep, _: Organizer) -> SessionPublic:
     """Cancel a session; its sign-ups are cancelled."""
     return await service.cancel_session(platform=platform, session_id=session_id)
 
 
-@router.post("/sessions/{session_id}/outcomes", response_model=SessionPublic, tags=["programme"])
+@router.post("/sessions/{session_id}/outcomes", response_model=SessionPublic, tags=["programme"],
+             responses=problems(404, 409))
 async def record_outcomes(session_id: str, body: OutcomesRecord, platform: PlatformDep,
                           _: Organizer) -> SessionPublic:
     """Record a session's conclusions and adopted recommendations."""
@@ -141,19 +148,20 @@ async def list_signups(session_id: str, platform: PlatformDep, _: Organizer) -> 
 
 
 @router.post("/conferences/{conference_id}/releases", status_code=201, response_model=ReleasePublic,
-             tags=["programme"])
+             tags=["programme"], responses=problems(404, 409))
 async def release_schedule(conference_id: str, platform: PlatformDep, who: Organizer) -> ReleasePublic:
     """Publish the draft programme as the next numbered version."""
     return await service.release_schedule(platform=platform, conference_id=conference_id, by=who.sub)
 
 
-@router.get("/conferences/{conference_id}/changelog", response_model=list[ReleasePublic], tags=["public"])
+@router.get("/conferences/{conference_id}/changelog", response_model=list[ReleasePublic], tags=["public"],
+            responses=problems(404))
 async def changelog(conference_id: str, platform: PlatformDep) -> list[ReleasePublic]:
     """Every released version with what changed since the one before, newest first."""
     return await service.changelog(platform=platform, conference_id=conference_id)
 
 
-@router.get("/conferences/{conference_id}/schedule", tags=["public"])
+@router.get("/conferences/{conference_id}/schedule", tags=["public"], responses=problems(404))
 async def schedule(
     conference_id: str, request: Request, response: Response, platform: PlatformDep,
     day: date | None = None, track: str | None = None, room: str | None = None,
@@ -171,7 +179,8 @@ async def schedule(
             "timezone": conference.timezone, "lang": lang, "sessions": sessions}
 
 
-@router.get("/conferences/{conference_id}/schedule.ics", tags=["public"])
+@router.get("/conferences/{conference_id}/schedule.ics", tags=["public"], response_class=Response,
+            responses={**CALENDAR, **problems(404)})
 async def schedule_ical(conference_id: str, request: Request, platform: PlatformDep) -> Response:
     """The latest released programme as an iCalendar file."""
     lang = request_language(request)
@@ -183,7 +192,8 @@ async def schedule_ical(conference_id: str, request: Request, platform: Platform
     return Response(body, media_type=ICAL, headers={"Content-Language": lang})
 
 
-@router.get("/conferences/{conference_id}/schedule.xml", tags=["public"])
+@router.get("/conferences/{conference_id}/schedule.xml", tags=["public"], response_class=Response,
+            responses={200: {"content": {"application/xml": {}}}, **problems(404)})
 async def schedule_frab(conference_id: str, request: Request, platform: PlatformDep) -> Response:
     """The latest released programme as frab schedule XML (Giggity, ConfClerk)."""
     lang = request_language(request)
@@ -193,14 +203,16 @@ async def schedule_frab(conference_id: str, request: Request, platform: Platform
     return Response(body, media_type="application/xml", headers={"Content-Language": lang})
 
 
-@router.post("/sessions/{session_id}/signup", response_model=SignupPublic, tags=["participants"])
+@router.post("/sessions/{session_id}/signup", response_model=SignupPublic, tags=["participants"],
+             responses=problems(*TOKEN_PROBLEMS, 403, 404, 409))
 async def sign_up(session_id: str, platform: PlatformDep, who: Participant) -> SignupPublic:
     """Take a seat in a session, or a place on its waiting list."""
     return await participation.sign_up(platform=platform, registration_id=who.registration_id,
                                        conference_id=who.conference_id, session_id=session_id)
 
 
-@router.delete("/sessions/{session_id}/signup", response_model=SignupPublic, tags=["participants"])
+@router.delete("/sessions/{session_id}/signup", response_model=SignupPublic, tags=["participants"],
+               responses=problems(*TOKEN_PROBLEMS, 404))
 async def cancel_signup(session_id: str, platform: PlatformDep, who: Participant) -> SignupPublic:
     """Give up a seat (the first person waiting gets it) or leave the waiting list."""
     return await participation.cancel_signup(platform=platform, registration_id=who.registration_id,
@@ -225,20 +237,20 @@ async def _agenda_ical(platform: Platform, request: Request, owner: str, registr
     return Response(body, media_type=ICAL, headers={"Content-Language": lang})
 
 
-@router.put("/me/stars/{session_id}", status_code=204, tags=["participants"])
+@router.put("/me/stars/{session_id}", status_code=204, tags=["participants"], responses=problems(*TOKEN_PROBLEMS, 404))
 async def star_mine(session_id: str, platform: PlatformDep, who: Participant) -> None:
     """Star a session into the participant's personal agenda."""
     await participation.star(platform=platform, owner=f"r:{who.registration_id}", session_id=session_id, starred=True)
 
 
-@router.delete("/me/stars/{session_id}", status_code=204, tags=["participants"])
+@router.delete("/me/stars/{session_id}", status_code=204, tags=["participants"], responses=problems(*TOKEN_PROBLEMS))
 async def unstar_mine(session_id: str, platform: PlatformDep, who: Participant) -> None:
     """Remove a star."""
     await participation.star(platform=platform, owner=f"r:{who.registration_id}", session_id=session_id,
                              starred=False)
 
 
-@router.get("/me/agenda", tags=["participants"])
+@router.get("/me/agenda", tags=["participants"], responses=problems(*TOKEN_PROBLEMS))
 async def my_agenda(request: Request, platform: PlatformDep, who: Participant) -> dict[str, Any]:
     """The participant's starred and signed-up sessions, from the released programme."""
     agenda = await _agenda(platform, request, f"r:{who.registration_id}", who.registration_id)
@@ -246,7 +258,8 @@ async def my_agenda(request: Request, platform: PlatformDep, who: Participant) -
     return {"registration_id": who.registration_id, "registration_status": status, **agenda}
 
 
-@router.get("/me/calendar.ics", tags=["participants"])
+@router.get("/me/calendar.ics", tags=["participants"], response_class=Response,
+            responses={**CALENDAR, **problems(*TOKEN_PROBLEMS)})
 async def my_calendar(request: Request, platform: PlatformDep, who: Participant) -> Response:
     """The participant's personal agenda as iCalendar (token in the header or ?token=)."""
     return await _agenda_ical(platform, request, f"r:{who.registration_id}", who.registration_id)
@@ -258,28 +271,30 @@ async def create_agenda(platform: PlatformDep) -> AgendaCreated:
     return AgendaCreated(agenda_id=await participation.create_agenda(platform=platform))
 
 
-@router.put("/agendas/{agenda_id}/stars/{session_id}", status_code=204, tags=["visitors"])
+@router.put("/agendas/{agenda_id}/stars/{session_id}", status_code=204, tags=["visitors"], responses=problems(404))
 async def star_visitor(agenda_id: str, session_id: str, platform: PlatformDep) -> None:
     """Star a session into a visitor's agenda."""
     owner = await participation.owner_of_agenda(platform=platform, agenda_id=agenda_id)
     await participation.star(platform=platform, owner=owner, session_id=session_id, starred=True)
 
 
-@router.delete("/agendas/{agenda_id}/stars/{session_id}", status_code=204, tags=["visitors"])
+@router.delete("/agendas/{agenda_id}/stars/{session_id}", status_code=204, tags=["visitors"],
+               responses=problems(404))
 async def unstar_visitor(agenda_id: str, session_id: str, platform: PlatformDep) -> None:
     """Remove a star from a visitor's agenda."""
     owner = await participation.owner_of_agenda(platform=platform, agenda_id=agenda_id)
     await participation.star(platform=platform, owner=owner, session_id=session_id, starred=False)
 
 
-@router.get("/agendas/{agenda_id}", tags=["visitors"])
+@router.get("/agendas/{agenda_id}", tags=["visitors"], responses=problems(404))
 async def visitor_agenda(agenda_id: str, request: Request, platform: PlatformDep) -> dict[str, Any]:
     """A visitor's starred sessions, from the released programme."""
     owner = await participation.owner_of_agenda(platform=platform, agenda_id=agenda_id)
     return await _agenda(platform, request, owner, None)
 
 
-@router.get("/agendas/{agenda_id}/calendar.ics", tags=["visitors"])
+@router.get("/agendas/{agenda_id}/calendar.ics", tags=["visitors"], response_class=Response,
+            responses={**CALENDAR, **problems(404)})
 async def visitor_calendar(agenda_id: str, request: Request, platform: PlatformDep) -> Response:
     """A visitor's agenda as iCalendar."""
     owner = await participation.owner_of_agenda(platform=platform, agenda_id=agenda_id)

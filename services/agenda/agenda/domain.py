@@ -3,13 +3,14 @@
 import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agenda import texts  # noqa: F401 - registers the refusal messages
-from shared.errors import Conflict
+from shared.errors import Conflict, refuse_null
 from shared.i18n import Language, LocalizedText
+from shared.timezones import TimeZoneName
 
 DEFAULT_TIMEZONE = "Africa/Casablanca"
 SessionKind = Literal["plenary", "panel", "workshop", "round_table", "side_event"]
@@ -29,16 +30,7 @@ def _key(value: str) -> str:
     return value
 
 
-def _zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("invalid_timezone") from None
-    return value
-
-
 Key = Annotated[str, AfterValidator(_key)]
-TimeZoneName = Annotated[str, AfterValidator(_zone)]
 
 
 class Conference(BaseModel):
@@ -123,6 +115,10 @@ class SessionCreate(SessionFields):
 
 class SessionUpdate(SessionFields):
     """Only the fields sent are changed; ``capacity: null`` turns sign-up off."""
+
+    # Null may only clear what a session may lack (abstract, track, capacity).
+    _not_null = field_validator("title", "kind", "room_id", "starts_at", "ends_at", "languages", "speaker_ids",
+                                "moderator_ids")(refuse_null)
 
 
 class Outcome(BaseModel):

@@ -131,10 +131,5 @@ register_messages(
             "fr": "L'identifiant ne doit contenir que des minuscules latines, des chiffres et des tirets.",
             "en": "The identifier may only contain lowercase Latin letters, digits and hyphens.",
         },
-        "invalid_timezone": {
-            "ar": "المنطقة الزمنية غير معروفة.",
-            "fr": "Fuseau horaire inconnu.",
-            "en": "Unknown time zone.",
-        },
     }
 )

@@ -36,6 +36,7 @@ from marketplace.domain import (
 from marketplace.figures import SalesAggregates
 from marketplace.store import Store
 from shared.auth import Exhibitor, Organizer, Staff
+from shared.errors import problems
 from shared.i18n import request_language
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
@@ -58,7 +59,8 @@ async def jwks(store: StoreDep) -> dict[str, Any]:
 
 # ---- cooperatives -------------------------------------------------------------------
 
-@router.post("/cooperatives", status_code=201, response_model=CooperativePublic, tags=["cooperatives"])
+@router.post("/cooperatives", status_code=201, response_model=CooperativePublic, tags=["cooperatives"],
+             responses=problems(409))
 async def create_cooperative(body: CooperativeCreate, store: StoreDep, _: Organizer) -> CooperativePublic:
     """Register a cooperative (exhibitor profile)."""
     return await service.create_cooperative(store=store, data=body)
@@ -71,13 +73,15 @@ async def list_cooperatives(store: StoreDep, _: Organizer, region: str | None = 
     return await service.list_cooperatives(store=store, region=region, sector=sector)
 
 
-@router.get("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"])
+@router.get("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
+            responses=problems(404))
 async def read_cooperative(cooperative_id: str, store: StoreDep, who: Exhibitor) -> CooperativePublic:
     """A cooperative's profile: its own exhibitor or an organizer."""
     return await service.get_cooperative(store=store, principal=who, cooperative_id=cooperative_id)
 
 
-@router.patch("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"])
+@router.patch("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
+              responses=problems(404, 409))
 async def update_cooperative(cooperative_id: str, body: CooperativeUpdate, store: StoreDep,
                              who: Exhibitor) -> CooperativePublic:
     """Change a cooperative's profile (allocation-relevant fields: organizers only)."""
@@ -85,13 +89,14 @@ async def update_cooperative(cooperative_id: str, body: CooperativeUpdate, store
 
 
 @router.post("/cooperatives/{cooperative_id}/products", status_code=201, response_model=ProductPublic,
-             tags=["cooperatives"])
+             tags=["cooperatives"], responses=problems(404))
 async def add_product(cooperative_id: str, body: ProductCreate, store: StoreDep, who: Exhibitor) -> ProductPublic:
     """Add a product to a cooperative's catalogue."""
     return await service.add_product(store=store, principal=who, cooperative_id=cooperative_id, data=body)
 
 
-@router.delete("/cooperatives/{cooperative_id}/products/{product_id}", status_code=204, tags=["cooperatives"])
+@router.delete("/cooperatives/{cooperative_id}/products/{product_id}", status_code=204, tags=["cooperatives"],
+               responses=problems(404))
 async def remove_product(cooperative_id: str, product_id: str, store: StoreDep, who: Exhibitor) -> Response:
     """Remove a product from a cooperative's catalogue."""
     await service.remove_product(store=store, principal=who, cooperative_id=cooperative_id, product_id=product_id)
@@ -99,7 +104,7 @@ async def remove_product(cooperative_id: str, product_id: str, store: StoreDep, 
 
 
 @router.post("/cooperatives/{cooperative_id}/invitations", status_code=201, response_model=InvitationPublic,
-             tags=["cooperatives"])
+             tags=["cooperatives"], responses=problems(404, 503))
 async def invite(cooperative_id: str, store: StoreDep, who: Organizer,
                  body: InvitationCreate | None = None) -> InvitationPublic:
     """Create a one-time link through which the cooperative obtains its exhibitor token."""
@@ -107,7 +112,8 @@ async def invite(cooperative_id: str, store: StoreDep, who: Organizer,
                                             ttl_hours=body.ttl_hours if body else None)
 
 
-@router.post("/invitations/{token}/accept", response_model=ExhibitorToken, tags=["cooperatives"])
+@router.post("/invitations/{token}/accept", response_model=ExhibitorToken, tags=["cooperatives"],
+             responses=problems(404, 409, 410, 503))
 async def accept_invitation(token: str, store: StoreDep) -> ExhibitorToken:
     """Use an invitation once: returns the cooperative's exhibitor token."""
     return await service.accept_invitation(store=store, token=token)
@@ -128,19 +134,20 @@ async def list_markets(store: StoreDep, circuit: str | None = None, kind: str | 
     return await service.list_markets(store=store, circuit=circuit, kind=kind, region=region)
 
 
-@router.get("/markets/{market_id}", response_model=MarketPublic, tags=["markets"])
+@router.get("/markets/{market_id}", response_model=MarketPublic, tags=["markets"], responses=problems(404))
 async def read_market(market_id: str, store: StoreDep) -> MarketPublic:
     """One market."""
     return await service.get_market(store=store, market_id=market_id)
 
 
-@router.get("/markets/{market_id}/stands", response_model=list[StandPublic], tags=["stands"])
+@router.get("/markets/{market_id}/stands", response_model=list[StandPublic], tags=["stands"], responses=problems(404))
 async def stand_map(market_id: str, request: Request, store: StoreDep, _: Organizer) -> list[StandPublic]:
     """Every stand with its holder and the reason it was given."""
     return await stands.stand_map(store=store, market_id=market_id, lang=request_language(request))
 
 
-@router.post("/markets/{market_id}/allocation", response_model=AllocationResult, tags=["stands"])
+@router.post("/markets/{market_id}/allocation", response_model=AllocationResult, tags=["stands"],
+             responses=problems(404))
 async def allocate(market_id: str, request: Request, store: StoreDep, _: Organizer) -> AllocationResult:
     """Give stands to submitted and waitlisted applications following the market's rules."""
     return await stands.allocate_market(store=store, market_id=market_id, lang=request_language(request))
@@ -148,7 +155,8 @@ async def allocate(market_id: str, request: Request, store: StoreDep, _: Organiz
 
 # ---- applications -------------------------------------------------------------------
 
-@router.post("/applications", status_code=201, response_model=list[ApplicationPublic], tags=["applications"])
+@router.post("/applications", status_code=201, response_model=list[ApplicationPublic], tags=["applications"],
+             responses=problems(404, 409))
 async def apply(body: ApplicationCreate, store: StoreDep, who: Exhibitor) -> list[ApplicationPublic]:
     """Apply to one or several markets at once."""
     return await stands.submit_application(store=store, principal=who, data=body)
@@ -163,7 +171,8 @@ async def list_applications(request: Request, store: StoreDep, who: Exhibitor, m
     return [stands.application_public(d, request_language(request)) for d in docs]
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationPublic, tags=["applications"])
+@router.get("/applications/{application_id}", response_model=ApplicationPublic, tags=["applications"],
+            responses=problems(404))
 async def read_application(application_id: str, request: Request, store: StoreDep,
                            who: Exhibitor) -> ApplicationPublic:
     """One application, with the explanation of its decision."""
@@ -171,7 +180,8 @@ async def read_application(application_id: str, request: Request, store: StoreDe
     return stands.application_public(doc, request_language(request))
 
 
-@router.post("/applications/{application_id}/accept", response_model=ApplicationPublic, tags=["applications"])
+@router.post("/applications/{application_id}/accept", response_model=ApplicationPublic, tags=["applications"],
+             responses=problems(404, 409))
 async def accept(application_id: str, request: Request, store: StoreDep, who: Organizer,
                  body: AcceptRequest | None = None) -> ApplicationPublic:
     """Accept: the rules pick the stand, or the stand given overrides them."""
@@ -181,7 +191,8 @@ async def accept(application_id: str, request: Request, store: StoreDep, who: Or
     return stands.application_public(doc, request_language(request))
 
 
-@router.post("/applications/{application_id}/reject", response_model=ApplicationPublic, tags=["applications"])
+@router.post("/applications/{application_id}/reject", response_model=ApplicationPublic, tags=["applications"],
+             responses=problems(404, 409))
 async def reject(application_id: str, body: RejectRequest, request: Request, store: StoreDep,
                  who: Organizer) -> ApplicationPublic:
     """Reject, with a reason."""
@@ -189,14 +200,16 @@ async def reject(application_id: str, body: RejectRequest, request: Request, sto
     return stands.application_public(doc, request_language(request))
 
 
-@router.post("/applications/{application_id}/waitlist", response_model=ApplicationPublic, tags=["applications"])
+@router.post("/applications/{application_id}/waitlist", response_model=ApplicationPublic, tags=["applications"],
+             responses=problems(404, 409))
 async def waitlist(application_id: str, request: Request, store: StoreDep, who: Organizer) -> ApplicationPublic:
     """Put a submitted application on the waitlist."""
     doc = await stands.waitlist_application(store=store, application_id=application_id, by=who.sub)
     return stands.application_public(doc, request_language(request))
 
 
-@router.post("/applications/{application_id}/withdraw", response_model=WithdrawalResult, tags=["applications"])
+@router.post("/applications/{application_id}/withdraw", response_model=WithdrawalResult, tags=["applications"],
+             responses=problems(404, 409))
 async def withdraw(application_id: str, request: Request, store: StoreDep, who: Exhibitor) -> WithdrawalResult:
     """Withdraw; a freed stand goes to the next waitlisted applicant."""
     return await stands.withdraw_application(store=store, principal=who, application_id=application_id,
@@ -205,14 +218,15 @@ async def withdraw(application_id: str, request: Request, store: StoreDep, who: 
 
 # ---- passes and check-in ------------------------------------------------------------
 
-@router.get("/applications/{application_id}/pass", response_model=PassPublic, tags=["passes"])
+@router.get("/applications/{application_id}/pass", response_model=PassPublic, tags=["passes"],
+            responses=problems(404, 409))
 async def read_pass(application_id: str, store: StoreDep, who: Exhibitor) -> PassPublic:
     """The exhibitor pass of an accepted application (signed token)."""
     return await checkin.get_pass(store=store, principal=who, application_id=application_id)
 
 
 @router.get("/applications/{application_id}/pass.png", tags=["passes"],
-            responses={200: {"content": {"image/png": {}}}})
+            responses={200: {"content": {"image/png": {}}}, **problems(404, 409)})
 async def pass_png(application_id: str, store: StoreDep, who: Exhibitor) -> Response:
     """The pass as a QR code (PNG)."""
     found = await checkin.get_pass(store=store, principal=who, application_id=application_id)
@@ -220,27 +234,29 @@ async def pass_png(application_id: str, store: StoreDep, who: Exhibitor) -> Resp
 
 
 @router.get("/applications/{application_id}/pass.svg", tags=["passes"],
-            responses={200: {"content": {"image/svg+xml": {}}}})
+            responses={200: {"content": {"image/svg+xml": {}}}, **problems(404, 409)})
 async def pass_svg(application_id: str, store: StoreDep, who: Exhibitor) -> Response:
     """The pass as a QR code (SVG)."""
     found = await checkin.get_pass(store=store, principal=who, application_id=application_id)
     return Response(qr_svg(found.token), media_type="image/svg+xml")
 
 
-@router.post("/markets/{market_id}/checkins", status_code=201, response_model=CheckinPublic, tags=["passes"])
+@router.post("/markets/{market_id}/checkins", status_code=201, response_model=CheckinPublic, tags=["passes"],
+             responses=problems(404, 409))
 async def scan(market_id: str, body: ScanRequest, store: StoreDep, _: Staff) -> CheckinPublic:
     """Check an exhibitor in for today by scanning its pass."""
     return await checkin.check_in(store=store, market_id=market_id, token=body.token, device_id=body.device_id)
 
 
-@router.post("/markets/{market_id}/checkins/batch", response_model=BatchResult, tags=["passes"])
+@router.post("/markets/{market_id}/checkins/batch", response_model=BatchResult, tags=["passes"],
+             responses=problems(404, 409))
 async def scan_batch(market_id: str, body: ScanBatch, request: Request, store: StoreDep, _: Staff) -> BatchResult:
     """Sync scans recorded offline; idempotent per (device, nonce)."""
     return await checkin.sync_offline_scans(store=store, market_id=market_id, batch=body,
                                             lang=request_language(request))
 
 
-@router.get("/markets/{market_id}/attendance", response_model=Attendance, tags=["passes"])
+@router.get("/markets/{market_id}/attendance", response_model=Attendance, tags=["passes"], responses=problems(404))
 async def read_attendance(market_id: str, store: StoreDep, _: Organizer) -> Attendance:
     """Check-ins per opening day and no-shows."""
     return await checkin.attendance(store=store, market_id=market_id)
@@ -248,7 +264,8 @@ async def read_attendance(market_id: str, store: StoreDep, _: Organizer) -> Atte
 
 # ---- sales --------------------------------------------------------------------------
 
-@router.put("/markets/{market_id}/sales/{day}", response_model=SalesPublic, tags=["sales"])
+@router.put("/markets/{market_id}/sales/{day}", response_model=SalesPublic, tags=["sales"],
+            responses=problems(404, 409))
 async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: StoreDep,
                         who: Exhibitor) -> SalesPublic:
     """Declare (or correct) a market day's sales by product category."""
@@ -262,13 +279,15 @@ async def own_sales(market_id: str, store: StoreDep, who: Exhibitor,
     return await sales.my_sales(store=store, principal=who, market_id=market_id, cooperative_id=cooperative_id)
 
 
-@router.get("/markets/{market_id}/sales/aggregates", response_model=SalesAggregates, tags=["sales"])
+@router.get("/markets/{market_id}/sales/aggregates", response_model=SalesAggregates, tags=["sales"],
+            responses=problems(404))
 async def market_aggregates(market_id: str, store: StoreDep) -> SalesAggregates:
     """Anonymous sales figures of a market (small groups suppressed)."""
     return await sales.public_aggregates(store=store, market_id=market_id)
 
 
-@router.get("/markets/{market_id}/sales/report", response_model=sales.SalesReport, tags=["sales"])
+@router.get("/markets/{market_id}/sales/report", response_model=sales.SalesReport, tags=["sales"],
+            responses=problems(404))
 async def market_report(market_id: str, store: StoreDep, _: Organizer) -> sales.SalesReport:
     """Exact sales figures and declarations of a market, for organizers."""
     return await sales.sales_report(store=store, market_id=market_id)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import marketplace.messages  # noqa: F401 - registers the service's texts
+from shared.errors import refuse_null
 from shared.i18n import LocalizedText
 from shared.regions import RegionCode
 
@@ -142,6 +143,10 @@ class CooperativeUpdate(BaseModel):
     women_led: bool | None = None
     youth_led: bool | None = None
     last_exhibited_on: date | None = None
+
+    # Left out keeps the value; null may only clear the contact or the last market date.
+    _not_null = field_validator("name", "province", "members", "register_number", "region", "sector", "women_led",
+                                "youth_led")(refuse_null)
 
 
 class CooperativePublic(BaseModel):

@@ -127,9 +127,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This cooperative has already applied to market {market_id}.",
     },
     "application_not_pending": {
-        "ar": "لا يمكن القيام بهذه العملية على ترشيح في وضعية «{status}».",
-        "fr": "Opération impossible sur une candidature au statut « {status} ».",
-        "en": "This cannot be done to an application whose status is \"{status}\".",
+        "ar": "لا يمكن القيام بهذه العملية على ترشيح في وضعية «{state}».",
+        "fr": "Opération impossible sur une candidature au statut « {state} ».",
+        "en": "This cannot be done to an application whose status is \"{state}\".",
     },
     "stand_unknown": {
         "ar": "الرواق رقم {stand} غير موجود في هذا السوق.",

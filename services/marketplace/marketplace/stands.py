@@ -140,7 +140,7 @@ async def _assign(store: Store, session: AsyncClientSession, market: MarketPubli
               "decided_at": now}
     if not await store.set_fields("applications", {"_id": app["_id"], "status": {"$in": list(OPEN)}}, fields,
                                   session):
-        raise Conflict("application_not_pending", status=app["status"])
+        raise Conflict("application_not_pending", state=app["status"])
     accepted = {**app, **fields}
     await _message(store, session, accepted, coop, "accepted", now)
     await store.publish(session, STANDS, type="marketplace.stand-assigned.v1", subject=f"{market.id}:{stand}",
@@ -227,7 +227,7 @@ async def accept_application(*, store: Store, application_id: str, by: str, stan
         fresh = await store.get("applications", application_id, session)
         assert fresh is not None
         if fresh["status"] not in OPEN:
-            raise Conflict("application_not_pending", status=fresh["status"])
+            raise Conflict("application_not_pending", state=fresh["status"])
         if stand_number is None:
             return await _accept_by_rules(store, session, market, fresh, now)
         if await store.get("stand_assignments", f"{market.id}:{stand_number}", session):
@@ -264,7 +264,7 @@ async def reject_application(*, store: Store, application_id: str, reason: Local
         if app is None:
             raise NotFound("application_not_found")
         if app["status"] not in OPEN:
-            raise Conflict("application_not_pending", status=app["status"])
+            raise Conflict("application_not_pending", state=app["status"])
         fields = {"status": "rejected", "rejection_reason": reason.model_dump(), "decided_at": now,
                   "decision": {"code": "rejected", "params": {"by": by}, "manual": True}}
         await store.set_fields("applications", {"_id": application_id}, fields, session)
@@ -285,7 +285,7 @@ async def waitlist_application(*, store: Store, application_id: str, by: str,
         if app is None:
             raise NotFound("application_not_found")
         if app["status"] != "submitted":
-            raise Conflict("application_not_pending", status=app["status"])
+            raise Conflict("application_not_pending", state=app["status"])
         decision = {"code": "alloc_manual_waitlist", "params": {"by": by}, "manual": True}
         return await _waitlist(store, session, app, decision, now)
 
@@ -303,7 +303,7 @@ async def withdraw_application(*, store: Store, principal: Principal, applicatio
         fresh = await store.get("applications", application_id, session)
         assert fresh is not None
         if fresh["status"] not in (*OPEN, "accepted"):
-            raise Conflict("application_not_pending", status=fresh["status"])
+            raise Conflict("application_not_pending", state=fresh["status"])
         fields = {"status": "withdrawn", "decided_at": now}
         await store.set_fields("applications", {"_id": application_id}, fields, session)
         if fresh["status"] != "accepted":

@@ -23,6 +23,7 @@ from recommendations.domain import (
 )
 from recommendations.store import Store
 from shared.auth import Organizer
+from shared.errors import problems
 from shared.platform import Platform, get_platform
 
 router = APIRouter()
@@ -59,13 +60,14 @@ async def list_recommendations(store: StoreDep, filters: FiltersDep, as_of: AsOf
     return await views.list_recommendations(store=store, filters=filters, as_of=as_of)
 
 
-@router.get("/recommendations/{recommendation_id}", response_model=RecommendationDetail, tags=TAG)
+@router.get("/recommendations/{recommendation_id}", response_model=RecommendationDetail, tags=TAG,
+            responses=problems(404))
 async def get_recommendation(recommendation_id: str, store: StoreDep, as_of: AsOf) -> RecommendationDetail:
     """One recommendation with its timeline of changes."""
     return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=as_of)
 
 
-@router.get("/recommendations/{recommendation_id}/history", tags=ORG)
+@router.get("/recommendations/{recommendation_id}/history", tags=ORG, responses=problems(404))
 async def private_history(recommendation_id: str, store: StoreDep, who: Organizer) -> list[dict[str, Any]]:
     """The full history with the organizers' identities (accountability; organizers only)."""
     records = await store.timeline(recommendation_id)
@@ -74,7 +76,8 @@ async def private_history(recommendation_id: str, store: StoreDep, who: Organize
     return [{k: v for k, v in r.items() if k != "set"} for r in records]
 
 
-@router.post("/recommendations", response_model=RecommendationDetail, status_code=201, tags=ORG)
+@router.post("/recommendations", response_model=RecommendationDetail, status_code=201, tags=ORG,
+             responses=problems(409))
 async def register_recommendation(
     body: RecommendationCreate, platform: PlatformDep, store: StoreDep, who: Organizer
 ) -> RecommendationDetail:
@@ -83,7 +86,8 @@ async def register_recommendation(
     return await views.get_recommendation(store=store, recommendation_id=state["id"], as_of=None)
 
 
-@router.post("/recommendations/{recommendation_id}/status", response_model=RecommendationDetail, tags=ORG)
+@router.post("/recommendations/{recommendation_id}/status", response_model=RecommendationDetail, tags=ORG,
+             responses=problems(404, 409))
 async def change_status(
     recommendation_id: str, body: StatusChange, platform: PlatformDep, store: StoreDep, who: Organizer
 ) -> RecommendationDetail:
@@ -94,7 +98,7 @@ async def change_status(
 
 
 @router.post("/recommendations/{recommendation_id}/completion/approve", response_model=RecommendationDetail,
-             tags=ORG)
+             tags=ORG, responses=problems(404, 409))
 async def approve_completion(
     recommendation_id: str, body: Decision, platform: PlatformDep, store: StoreDep, who: Organizer
 ) -> RecommendationDetail:
@@ -105,7 +109,7 @@ async def approve_completion(
 
 
 @router.post("/recommendations/{recommendation_id}/completion/send-back", response_model=RecommendationDetail,
-             tags=ORG)
+             tags=ORG, responses=problems(404, 409))
 async def send_back_completion(
     recommendation_id: str, body: Decision, platform: PlatformDep, store: StoreDep, who: Organizer
 ) -> RecommendationDetail:
@@ -116,7 +120,7 @@ async def send_back_completion(
 
 
 @router.post("/recommendations/{recommendation_id}/milestones", response_model=RecommendationDetail,
-             status_code=201, tags=ORG)
+             status_code=201, tags=ORG, responses=problems(404, 409))
 async def add_milestone(
     recommendation_id: str, body: MilestoneCreate, platform: PlatformDep, store: StoreDep, who: Organizer
 ) -> RecommendationDetail:
@@ -127,7 +131,7 @@ async def add_milestone(
 
 
 @router.post("/recommendations/{recommendation_id}/milestones/{milestone_id}/complete",
-             response_model=RecommendationDetail, tags=ORG)
+             response_model=RecommendationDetail, tags=ORG, responses=problems(404, 409))
 async def complete_milestone(
     recommendation_id: str, milestone_id: str, body: MilestoneCompletion, platform: PlatformDep, store: StoreDep,
     who: Organizer,
@@ -144,7 +148,7 @@ async def list_indicators(store: StoreDep, as_of: AsOf) -> list[ind.IndicatorPub
     return await ind.list_indicators(store=store, as_of=as_of)
 
 
-@router.get("/indicators/{indicator_id}", response_model=ind.IndicatorDetail, tags=TAG)
+@router.get("/indicators/{indicator_id}", response_model=ind.IndicatorDetail, tags=TAG, responses=problems(404))
 async def get_indicator(
     indicator_id: str, store: StoreDep, as_of: AsOf, limit: Annotated[int, Query(ge=1, le=5000)] = 500
 ) -> ind.IndicatorDetail:
@@ -152,13 +156,15 @@ async def get_indicator(
     return await ind.get_indicator(store=store, indicator_id=indicator_id, as_of=as_of, limit=limit)
 
 
-@router.post("/indicators", response_model=ind.IndicatorPublic, status_code=201, tags=ORG)
+@router.post("/indicators", response_model=ind.IndicatorPublic, status_code=201, tags=ORG,
+             responses=problems(404, 409))
 async def define_indicator(body: ind.IndicatorCreate, platform: PlatformDep, who: Organizer) -> ind.IndicatorPublic:
     """Define a manual indicator."""
     return await ind.define_indicator(platform=platform, data=body)
 
 
-@router.post("/indicators/{indicator_id}/values", response_model=ind.IndicatorPublic, status_code=201, tags=ORG)
+@router.post("/indicators/{indicator_id}/values", response_model=ind.IndicatorPublic, status_code=201, tags=ORG,
+             responses=problems(404, 409))
 async def record_indicator_value(
     indicator_id: str, body: ind.IndicatorValueCreate, platform: PlatformDep, who: Organizer
 ) -> ind.IndicatorPublic:
@@ -174,7 +180,8 @@ async def dashboard(store: StoreDep, as_of: AsOf,
     return await views.dashboard(store=store, edition=edition, as_of=as_of)
 
 
-@router.get("/open-data/recommendations.csv", tags=TAG, response_class=Response)
+@router.get("/open-data/recommendations.csv", tags=TAG, response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
 async def open_data_csv(store: StoreDep, filters: FiltersDep, as_of: AsOf) -> Response:
     """The register as CSV (UTF-8 with BOM), optionally as it stood at a past date."""
     items = await views.list_recommendations(store=store, filters=filters, as_of=as_of)

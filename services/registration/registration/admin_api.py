@@ -17,19 +17,20 @@ from registration.domain import (
     registration_public,
 )
 from shared.auth import Organizer
+from shared.errors import problems
 from shared.platform import Platform, get_platform
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 router = APIRouter(prefix="/admin", tags=["organizers"])
 
 
-@router.post("/conferences", status_code=201, response_model=ConferencePublic)
+@router.post("/conferences", status_code=201, response_model=ConferencePublic, responses=problems(409))
 async def create_conference(body: ConferenceCreate, platform: PlatformDep, who: Organizer) -> ConferencePublic:
     """Create a conference."""
     return service.conference_public(await service.create_conference(platform=platform, data=body))
 
 
-@router.patch("/conferences/{conference_id}", response_model=ConferencePublic)
+@router.patch("/conferences/{conference_id}", response_model=ConferencePublic, responses=problems(404, 409))
 async def update_conference(conference_id: str, body: ConferenceUpdate, platform: PlatformDep, who: Organizer
                             ) -> ConferencePublic:
     """Edit a conference (capacity and quotas never below the seats taken)."""
@@ -37,7 +38,7 @@ async def update_conference(conference_id: str, body: ConferenceUpdate, platform
     return service.conference_public(doc)
 
 
-@router.get("/conferences/{conference_id}/registrations", response_model=RegistrationPage)
+@router.get("/conferences/{conference_id}/registrations", response_model=RegistrationPage, responses=problems(404))
 async def list_registrations(
     conference_id: str, platform: PlatformDep, who: Organizer,
     status: Status | None = None, category: Category | None = None, region: Region | None = None,
@@ -53,7 +54,8 @@ async def list_registrations(
                             page_size=page_size)
 
 
-@router.get("/conferences/{conference_id}/registrations.csv", response_class=Response)
+@router.get("/conferences/{conference_id}/registrations.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}, **problems(404)})
 async def export_registrations(conference_id: str, platform: PlatformDep, who: Organizer) -> Response:
     """All registrations as CSV (UTF-8 with BOM, opens in Excel with Arabic intact)."""
     await service.get_conference(platform=platform, conference_id=conference_id)
@@ -62,38 +64,41 @@ async def export_registrations(conference_id: str, platform: PlatformDep, who: O
                     headers={"Content-Disposition": f'attachment; filename="{conference_id}-registrations.csv"'})
 
 
-@router.get("/conferences/{conference_id}/stats")
+@router.get("/conferences/{conference_id}/stats", responses=problems(404))
 async def stats(conference_id: str, platform: PlatformDep, who: Organizer) -> dict[str, Any]:
     """Counts by status; seat holders by category, region, gender, age band; check-ins per hour."""
     await service.get_conference(platform=platform, conference_id=conference_id)
     return await admin.conference_stats(platform=platform, conference_id=conference_id)
 
 
-@router.get("/registrations/{registration_id}", response_model=RegistrationPublic)
+@router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))
 async def read_registration(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
     """One registration."""
     return registration_public(await admin.get_registration(platform=platform, registration_id=registration_id))
 
 
-@router.post("/registrations/{registration_id}/approve", response_model=RegistrationPublic)
+@router.post("/registrations/{registration_id}/approve", response_model=RegistrationPublic,
+             responses=problems(404, 409))
 async def approve(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
     """Approve a pending registration."""
     return registration_public(await admin.approve_registration(platform=platform, registration_id=registration_id))
 
 
-@router.post("/registrations/{registration_id}/reject", response_model=RegistrationPublic)
+@router.post("/registrations/{registration_id}/reject", response_model=RegistrationPublic,
+             responses=problems(404, 409))
 async def reject(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
     """Reject a pending registration; its seat goes to the waiting list."""
     return registration_public(await admin.reject_registration(platform=platform, registration_id=registration_id))
 
 
-@router.post("/registrations/{registration_id}/promote", response_model=RegistrationPublic)
+@router.post("/registrations/{registration_id}/promote", response_model=RegistrationPublic,
+             responses=problems(404, 409))
 async def promote(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
     """Move someone off the waiting list (needs a free seat)."""
     return registration_public(await admin.promote_registration(platform=platform, registration_id=registration_id))
 
 
-@router.post("/registrations/{registration_id}/erase", response_model=RegistrationPublic)
+@router.post("/registrations/{registration_id}/erase", response_model=RegistrationPublic, responses=problems(404))
 async def erase(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
     """Erase a participant's personal data on request (law 09-08); anonymous counts stay."""
     return registration_public(await admin.erase_personal_data(platform=platform, registration_id=registration_id))

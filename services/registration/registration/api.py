@@ -22,7 +22,7 @@ from registration.domain import (
     registration_public,
 )
 from shared.auth import Staff
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, problems
 from shared.i18n import request_language, translate
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
@@ -48,27 +48,28 @@ async def list_conferences(platform: PlatformDep) -> list[ConferencePublic]:
     return [service.conference_public(doc, now) for doc in await store.list_conferences(platform.db)]
 
 
-@public.get("/conferences/{conference_id}", response_model=ConferencePublic)
+@public.get("/conferences/{conference_id}", response_model=ConferencePublic, responses=problems(404))
 async def read_conference(conference_id: str, platform: PlatformDep) -> ConferencePublic:
     """One conference, with the seats left."""
     return service.conference_public(await service.get_conference(platform=platform, conference_id=conference_id))
 
 
-@public.post("/conferences/{conference_id}/registrations", status_code=201, response_model=RegistrationCreated)
+@public.post("/conferences/{conference_id}/registrations", status_code=201, response_model=RegistrationCreated,
+             responses=problems(404, 409))
 async def register(conference_id: str, body: RegistrationCreate, platform: PlatformDep) -> RegistrationCreated:
     """Register for a conference (no account); keep the manage token of the answer."""
     doc, token = await service.register_participant(platform=platform, conference_id=conference_id, data=body)
     return RegistrationCreated(registration=registration_public(doc), manage_token=token)
 
 
-@participant.get("/{registration_id}", response_model=RegistrationPublic)
+@participant.get("/{registration_id}", response_model=RegistrationPublic, responses=problems(403))
 async def read_own(registration_id: str, token: Token, platform: PlatformDep) -> RegistrationPublic:
     """Your registration."""
     doc = await service.own_registration(platform=platform, registration_id=registration_id, token=token)
     return registration_public(doc)
 
 
-@participant.patch("/{registration_id}", response_model=RegistrationPublic)
+@participant.patch("/{registration_id}", response_model=RegistrationPublic, responses=problems(403))
 async def change_own(registration_id: str, token: Token, body: ParticipantDetails, platform: PlatformDep
                      ) -> RegistrationPublic:
     """Change your details (not your e-mail nor your organization type)."""
@@ -76,14 +77,15 @@ async def change_own(registration_id: str, token: Token, body: ParticipantDetail
     return registration_public(doc)
 
 
-@participant.post("/{registration_id}/cancel", response_model=RegistrationPublic)
+@participant.post("/{registration_id}/cancel", response_model=RegistrationPublic, responses=problems(403, 409))
 async def cancel_own(registration_id: str, token: Token, platform: PlatformDep) -> RegistrationPublic:
     """Cancel your registration; your seat goes to the waiting list."""
     doc = await service.cancel_registration(platform=platform, registration_id=registration_id, token=token)
     return registration_public(doc)
 
 
-@participant.get("/{registration_id}/badge.{fmt}", response_class=Response)
+@participant.get("/{registration_id}/badge.{fmt}", response_class=Response, responses={
+    200: {"content": {"image/png": {}, "image/svg+xml": {}}}, **problems(403, 404, 409)})
 async def badge(registration_id: str, fmt: str, token: Token, platform: PlatformDep) -> Response:
     """Your badge's QR code (png or svg), for confirmed registrations."""
     doc = await service.own_registration(platform=platform, registration_id=registration_id, token=token)
@@ -117,7 +119,7 @@ def _answer(request: Request, result: ScanResult, nonce: str | None = None) -> S
                       message=translate(result.code, request_language(request), at=at))
 
 
-@checkin.post("/conferences/{conference_id}/scans", response_model=ScanAnswer)
+@checkin.post("/conferences/{conference_id}/scans", response_model=ScanAnswer, responses=problems(400, 409))
 async def scan(conference_id: str, body: SingleScan, request: Request, platform: PlatformDep, who: Staff
                ) -> ScanAnswer:
     """Scan a badge: 200 checked in (or already, with the time); 400 forged/foreign; 409 refused."""

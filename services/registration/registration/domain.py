@@ -8,8 +8,10 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import registration.texts  # noqa: F401  (registers the service's messages)
+from shared.errors import refuse_null
 from shared.i18n import Language, LocalizedText
 from shared.regions import RegionCode
+from shared.timezones import TimeZoneName
 
 ConferenceKind = Literal["national_conference", "regional_consultation", "advocacy_meeting"]
 # The organization type is the participant's category: quotas are set per category.
@@ -67,7 +69,7 @@ class ConferenceFields(BaseModel):
     region: RegionCode
     starts_on: date
     ends_on: date
-    timezone: str = "Africa/Casablanca"
+    timezone: TimeZoneName = "Africa/Casablanca"
     capacity: int = Field(ge=1, le=1_000_000)
     quotas: dict[Category, int] = Field(default_factory=dict)
     registration_opens_at: datetime | None = None
@@ -111,12 +113,16 @@ class ConferenceUpdate(BaseModel):
     region: RegionCode | None = None
     starts_on: date | None = None
     ends_on: date | None = None
-    timezone: str | None = None
+    timezone: TimeZoneName | None = None
     capacity: int | None = Field(default=None, ge=1, le=1_000_000)
     quotas: dict[Category, int] | None = None
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     requires_approval: bool | None = None
+
+    # Left out keeps the value; null would erase what every conference has.
+    _not_null = field_validator("kind", "title", "venue", "city", "region", "starts_on", "ends_on", "timezone",
+                                "capacity", "quotas", "requires_approval")(refuse_null)
 
 
 class ConferencePublic(ConferenceFields):
@@ -141,6 +147,9 @@ class ParticipantDetails(BaseModel):
     age_band: AgeBand | None = None
     language: Language | None = None
     accessibility_needs: str | None = Field(default=None, max_length=1000)
+
+    # Left out keeps the value; null may only clear what registering left optional.
+    _not_null = field_validator("full_name", "phone", "organization_name", "region", "language")(refuse_null)
 
     @field_validator("phone")
     @classmethod

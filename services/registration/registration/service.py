@@ -125,9 +125,11 @@ async def update_conference(*, platform: Platform, conference_id: str, data: Con
         if current is None:
             raise NotFound("conference_not_found")
         _check_room_for_taken(current, fields)
-        if "ends_on" in fields or "starts_on" in fields:
-            if {**current, **fields}["ends_on"] < {**current, **fields}["starts_on"]:
-                raise DomainError("dates_out_of_order", status=422)
+        # The same order as at creation, or every later read of the conference would fail.
+        merged = {**current, **fields}
+        opens, closes = merged.get("registration_opens_at"), merged.get("registration_closes_at")
+        if merged["ends_on"] < merged["starts_on"] or (opens and closes and closes < opens):
+            raise DomainError("dates_out_of_order", status=422)
         doc = await store.update_conference(platform.db, conference_id, fields | {"updated_at": utcnow()}, session)
         assert doc is not None
         await _emit_conference(platform, session, "updated", doc)
