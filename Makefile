@@ -11,8 +11,10 @@ EDITABLES := $(foreach p,$(PACKAGES),-e $(patsubst %/,%,$(dir $(p))))
 # Reinstall when a requirement or a package's metadata changes; otherwise `make venv` is instant.
 STAMP := $(VENV)/.installed
 MYPY_TARGETS := $(wildcard shared/shared $(foreach s,$(SERVICE_NAMES),services/$(s)/$(s))) infra
+# bench/ is listed file by file: pyproject's mypy exclude skips it when given as a folder.
+MYPY_TARGETS += $(wildcard bench/*.py bench/scenarios/*.py)
 
-.PHONY: venv kafka-libs keys token run status stop test lint
+.PHONY: venv kafka-libs keys token run status stop test test-faults lint bench
 
 venv: $(STAMP)
 
@@ -59,6 +61,15 @@ test: venv kafka-libs
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
+# Only the fault tests (also part of `make test`), printing what each tried and what was lost.
+test-faults: venv kafka-libs
+	$(PY) -m pytest -m faults -s $(PYTEST_ARGS)
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(MYPY_TARGETS)
+
+# Benchmarks against the running stack (started as `make run` does; what already runs is kept);
+# not part of `make test`. Options: make bench BENCH_ARGS='--quick' (see bench/README.md).
+bench: run
+	$(PY) -m bench $(BENCH_ARGS)

@@ -33,6 +33,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KAFKA_PORT, KAFKA_CONTROLLER_PORT, MONGO_PORT, SMTP_PORT = 9092, 9093, 27017, 8025
+# The local server is a single node; retryable writes (the driver's default) cost it about
+# 50 ms of CPU each against under 1 ms without (it re-sorts its table of recent ones on every
+# write), and the relays' lease renewals and the mailer's claims are such writes. Every one of
+# them is repeated by its own loop when it fails, so locally they go without. Deployments on
+# MongoDB replica sets keep the default (deploy/).
+LOCAL_MONGO_OPTIONS = "directConnection=true&retryWrites=false"
+
+
+def local_mongo_url(port: int) -> str:
+    return f"mongodb://127.0.0.1:{port}/?{LOCAL_MONGO_OPTIONS}"
 SERVICES = {"registration": 8001, "agenda": 8002, "recommendations": 8003, "marketplace": 8004}
 KEY_PAIRS = [
     ("jwt_private.pem", "jwt_public.pem"),
@@ -576,7 +586,7 @@ def service_env(root: Path, name: str) -> dict[str, str]:
         "SERVICE_NAME": name,
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "MONGO_URL": f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true",
+        "MONGO_URL": local_mongo_url(MONGO_PORT),
         "MONGO_DB": f"tadamon_{name}",
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{KAFKA_PORT}",
         "JWT_PUBLIC_KEY_FILE": str(keys / "jwt_public.pem"),

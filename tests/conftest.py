@@ -35,7 +35,7 @@ def infra() -> Iterator[Infra]:
         port = stack.free_port()
         stack.start_mongo(state / "mongo", port)
         started.append(state / "mongo" / "mongo.pid")
-        mongo = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        mongo = stack.local_mongo_url(port)
     try:
         yield Infra(kafka_bootstrap=kafka, mongo_url=mongo, state_dir=state, root=ROOT)
     finally:

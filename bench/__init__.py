@@ -1,0 +1,1 @@
+"""Benchmarks of the running local stack (``make bench``); see bench/README.md."""

@@ -1,0 +1,1 @@
+"""The four scenarios; each is ``async def run(ctx: Context) -> ScenarioResult``."""
