@@ -1,5 +1,6 @@
-"""Time zone names (IANA, as ``Africa/Casablanca``) checked where they enter the platform."""
+"""Time zone names (IANA, as ``Africa/Casablanca``) and moments, checked where they enter the platform."""
 
+from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +25,49 @@ register_messages(
             "ar": "المنطقة الزمنية غير معروفة.",
             "fr": "Fuseau horaire inconnu.",
             "en": "Unknown time zone.",
+        },
+    }
+)
+
+
+# Moments the platform schedules lie well within these years; outside them a local-time
+# conversion can leave the calendar (year 1 at UTC+1 is before year 1).
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
+
+
+def _plausible(value: datetime) -> datetime:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError("moment_out_of_range")
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_plausible)]
+"""A date and time a person may schedule: years 1970 to 2200, anything else is refused."""
+
+# Calendar days reach further back (a baseline of 1995, a cooperative's last market in 1980).
+EARLIEST_DAY_YEAR = 1900
+
+
+def _plausible_day(value: date) -> date:
+    if not EARLIEST_DAY_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError("day_out_of_range")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_plausible_day)]
+"""A calendar day: years 1900 to 2200, so that a day after it or its local midnight always exists."""
+
+register_messages(
+    {
+        "moment_out_of_range": {
+            "ar": "التاريخ خارج المجال المقبول (من 1970 إلى 2200).",
+            "fr": "Date hors de la plage acceptée (de 1970 à 2200).",
+            "en": "Date outside the accepted range (1970 to 2200).",
+        },
+        "day_out_of_range": {
+            "ar": "اليوم خارج المجال المقبول (من 1900 إلى 2200).",
+            "fr": "Jour hors de la plage acceptée (de 1900 à 2200).",
+            "en": "Day outside the accepted range (1900 to 2200).",
         },
     }
 )

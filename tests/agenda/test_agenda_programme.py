@@ -148,6 +148,17 @@ async def test_a_session_change_may_clear_the_capacity_but_not_empty_the_title(a
     assert cleared.json()["title"]["fr"] == "Séance a"
 
 
+async def test_a_session_in_year_one_is_refused_not_a_server_error(agenda: Agenda) -> None:
+    """Year 1 at UTC is before the calendar begins in Casablanca's time: refused before any conversion."""
+    response = await agenda.session("y1", starts_at="0001-01-01T00:20:53Z")
+    assert response.status_code == 422
+    assert {e["field"]: e["code"] for e in response.json()["errors"]} == {"starts_at": "moment_out_of_range"}
+    assert (await agenda.session("y2")).status_code == 201
+    moved = await agenda.client.patch("/sessions/y2", headers=agenda.org, json={"ends_at": "9999-12-31T23:59:59Z"})
+    assert moved.status_code == 422
+    assert {e["field"]: e["code"] for e in moved.json()["errors"]} == {"ends_at": "moment_out_of_range"}
+
+
 async def test_conference_message_without_dates_goes_to_the_dead_letter_topic(agenda: Agenda) -> None:
     broken = conference_message(unique("broken"))
     broken.data.pop("starts_on")

@@ -142,6 +142,19 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
         assert len(records) == 2
 
 
+async def test_a_scan_time_past_the_calendar_is_refused_and_records_nothing(infra: Infra, keys: Keys) -> None:
+    """The last instant of year 9999 has no Moroccan market day: refused as input, never a server error."""
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market(days=[today().isoformat()])
+        _, application = await svc.exhibitor_at(market["id"])
+        token = await svc.pass_token(application)
+        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff, json={
+            "device_id": "tablet-9", "scans": [{"nonce": "late", "token": token, "scanned_at": "9999-12-31T23:59:59Z"}]})
+        assert response.status_code == 422
+        assert [e["code"] for e in response.json()["errors"]] == ["moment_out_of_range"]
+        assert await svc.store.db.checkins.count_documents({"market_id": market["id"]}) == 0
+
+
 async def test_attendance_lists_check_ins_per_day_and_no_shows(infra: Infra, keys: Keys) -> None:
     async with marketplace_service(infra, keys) as svc:
         days = [today() - timedelta(days=1), today(), today() + timedelta(days=1)]

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from agenda import texts  # noqa: F401 - registers the refusal messages
 from shared.errors import Conflict, refuse_null
 from shared.i18n import Language, LocalizedText
-from shared.timezones import TimeZoneName
+from shared.timezones import Moment, TimeZoneName
 
 DEFAULT_TIMEZONE = "Africa/Casablanca"
 SessionKind = Literal["plenary", "panel", "workshop", "round_table", "side_event"]
@@ -93,8 +93,8 @@ class SessionFields(BaseModel):
     kind: SessionKind | None = None
     track: Key | None = None
     room_id: str | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     languages: list[Language] | None = Field(default=None, min_length=1)
     speaker_ids: list[str] | None = None
     moderator_ids: list[str] | None = None
@@ -106,8 +106,8 @@ class SessionCreate(SessionFields):
     title: LocalizedText
     kind: SessionKind
     room_id: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     languages: list[Language] = Field(default=["ar", "fr"], min_length=1)
     speaker_ids: list[str] = []
     moderator_ids: list[str] = []

@@ -11,6 +11,7 @@ import marketplace.messages  # noqa: F401 - registers the service's texts
 from shared.errors import refuse_null
 from shared.i18n import LocalizedText
 from shared.regions import RegionCode
+from shared.timezones import Day, Moment
 
 # Opening days are calendar days in Morocco: a scan at 23:30 UTC in summer is already
 # the next day in Casablanca.
@@ -67,7 +68,7 @@ def _aware(value: datetime) -> datetime:
 RegisterNumber = Annotated[str, AfterValidator(normalize_register_number)]
 Phone = Annotated[str, AfterValidator(_phone)]
 Url = Annotated[str, Field(max_length=500), AfterValidator(_url)]
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[Moment, AfterValidator(_aware)]
 Name = Annotated[str, Field(min_length=2, max_length=120)]
 Money = Annotated[float, Field(ge=0, le=100_000_000)]
 
@@ -123,7 +124,7 @@ class CooperativeCreate(BaseModel):
     contact: Contact | None = None
     products: Annotated[list[ProductCreate], Field(max_length=100)] = []
     # Participation before the platform existed, so recency priority is fair from day one.
-    last_exhibited_on: date | None = None
+    last_exhibited_on: Day | None = None
 
 
 # Fields that weigh in stand allocation or identify the cooperative: organizers only.
@@ -142,7 +143,7 @@ class CooperativeUpdate(BaseModel):
     sector: Sector | None = None
     women_led: bool | None = None
     youth_led: bool | None = None
-    last_exhibited_on: date | None = None
+    last_exhibited_on: Day | None = None
 
     # Left out keeps the value; null may only clear the contact or the last market date.
     _not_null = field_validator("name", "province", "members", "register_number", "region", "sector", "women_led",
@@ -215,7 +216,7 @@ class MarketCreate(BaseModel):
     city: Name
     region: RegionCode
     venue: Annotated[str, Field(min_length=2, max_length=200)]
-    days: Annotated[list[date], Field(min_length=1, max_length=60)]
+    days: Annotated[list[Day], Field(min_length=1, max_length=60)]
     application_opens_at: AwareDatetime
     application_closes_at: AwareDatetime
     circuit: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")] | None = None

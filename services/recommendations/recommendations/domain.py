@@ -17,6 +17,7 @@ import recommendations.texts  # noqa: F401  (registers the service's messages)
 from recommendations.catalogue import AXES, BODIES
 from shared.errors import DomainError
 from shared.i18n import LocalizedText
+from shared.timezones import Day
 
 Status = Literal["not_started", "limited", "substantial", "complete", "withdrawn"]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
@@ -62,7 +63,7 @@ class Evidence(BaseModel):
     url: str | None = Field(default=None, max_length=2000)
     reference: str | None = Field(default=None, max_length=300)
     description: str = Field(min_length=3, max_length=2000)
-    date: date
+    date: Day
 
     @field_validator("url")
     @classmethod
@@ -90,7 +91,7 @@ class RecommendationCreate(BaseModel):
     sdgs: list[Annotated[int, Field(ge=1, le=17)]] = Field(default_factory=list, max_length=17)
     lead_body: BodyCode | None = None
     contributing_bodies: list[BodyCode] = Field(default_factory=list, max_length=30)
-    target_date: date | None = None
+    target_date: Day | None = None
     reason: Reason = "registered"
 
     @field_validator("id")
@@ -121,7 +122,7 @@ class MilestoneCreate(BaseModel):
 
     title: LocalizedText
     owner: BodyCode
-    due_date: date
+    due_date: Day
     reason: Reason
 
 

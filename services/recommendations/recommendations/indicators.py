@@ -20,6 +20,7 @@ from shared.errors import Conflict, NotFound
 from shared.i18n import LocalizedText
 from shared.outbox import Outbox
 from shared.platform import Platform
+from shared.timezones import Day
 
 
 class IndicatorCreate(BaseModel):
@@ -30,9 +31,9 @@ class IndicatorCreate(BaseModel):
     name: LocalizedText
     unit: str = Field(min_length=1, max_length=40)
     baseline: float | None = None
-    baseline_date: date | None = None
+    baseline_date: Day | None = None
     target: float | None = None
-    target_date: date | None = None
+    target_date: Day | None = None
     reason: Reason = "defined"
 
     @field_validator("id")
@@ -47,7 +48,7 @@ class IndicatorValueCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     value: float
-    as_of: date
+    as_of: Day
     source: str = Field(min_length=3, max_length=500)
     reason: Reason
 

@@ -18,6 +18,7 @@ from registration.events import ParticipantCheckedIn
 from registration.service import emit_participant, signer_of, utcnow
 from shared.platform import Platform
 from shared.signing import InvalidSignedToken
+from shared.timezones import Moment
 
 Outcome = Literal["checked_in", "already_checked_in", "refused", "invalid"]
 # Scanner clocks drift; a scan a little ahead of ours is still accepted.
@@ -37,7 +38,7 @@ class ScanResult(BaseModel):
 class Scan(BaseModel):
     token: str = Field(min_length=1, max_length=2000)
     nonce: str | None = Field(default=None, min_length=1, max_length=100)
-    scanned_at: datetime | None = None
+    scanned_at: Moment | None = None
 
 
 def _result(outcome: Outcome, code: str, doc: dict[str, Any] | None = None) -> ScanResult:

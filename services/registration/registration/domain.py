@@ -1,7 +1,7 @@
 """Conferences and registrations: models and the pure rules that decide a seat."""
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import phonenumbers
@@ -11,7 +11,7 @@ import registration.texts  # noqa: F401  (registers the service's messages)
 from shared.errors import refuse_null
 from shared.i18n import Language, LocalizedText
 from shared.regions import RegionCode
-from shared.timezones import TimeZoneName
+from shared.timezones import Day, Moment, TimeZoneName
 
 ConferenceKind = Literal["national_conference", "regional_consultation", "advocacy_meeting"]
 # The organization type is the participant's category: quotas are set per category.
@@ -67,13 +67,13 @@ class ConferenceFields(BaseModel):
     venue: str = Field(min_length=1, max_length=200)
     city: str = Field(min_length=1, max_length=100)
     region: RegionCode
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     timezone: TimeZoneName = "Africa/Casablanca"
     capacity: int = Field(ge=1, le=1_000_000)
     quotas: dict[Category, int] = Field(default_factory=dict)
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
+    registration_opens_at: Moment | None = None
+    registration_closes_at: Moment | None = None
     requires_approval: bool = False
 
     @model_validator(mode="after")
@@ -111,13 +111,13 @@ class ConferenceUpdate(BaseModel):
     venue: str | None = Field(default=None, min_length=1, max_length=200)
     city: str | None = Field(default=None, min_length=1, max_length=100)
     region: RegionCode | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     timezone: TimeZoneName | None = None
     capacity: int | None = Field(default=None, ge=1, le=1_000_000)
     quotas: dict[Category, int] | None = None
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
+    registration_opens_at: Moment | None = None
+    registration_closes_at: Moment | None = None
     requires_approval: bool | None = None
 
     # Left out keeps the value; null would erase what every conference has.
