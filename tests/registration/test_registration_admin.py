@@ -143,13 +143,16 @@ async def test_conference_days_and_windows_outside_the_calendar_are_refused(infr
     async with registration_service(infra, keys) as svc:
         conference = await svc.conference()
         url = f"/admin/conferences/{conference['id']}"
-        far = await svc.client.patch(url, json={"ends_on": "9999-12-31"}, headers={**svc.organizer, "Accept-Language": "fr"})
+        far = await svc.client.patch(url, json={"ends_on": "9999-12-31"},
+                                     headers={**svc.organizer, "Accept-Language": "fr"})
         assert far.status_code == 422
         assert {e["field"]: e["code"] for e in far.json()["errors"]} == {"ends_on": "day_out_of_range"}
         assert far.json()["errors"][0]["message"] == "Jour hors de la plage acceptée (de 1900 à 2200)."
-        early = await svc.client.patch(url, json={"registration_opens_at": "0001-01-01T00:00:00Z"}, headers=svc.organizer)
+        early = await svc.client.patch(url, json={"registration_opens_at": "0001-01-01T00:00:00Z"},
+                                       headers=svc.organizer)
         assert early.status_code == 422
-        assert {e["field"]: e["code"] for e in early.json()["errors"]} == {"registration_opens_at": "moment_out_of_range"}
+        assert [(e["field"], e["code"]) for e in early.json()["errors"]] == [
+            ("registration_opens_at", "moment_out_of_range")]
         stored = (await svc.client.get(f"/conferences/{conference['id']}")).json()
         assert stored["ends_on"] == conference["ends_on"]
         assert stored["registration_opens_at"] == conference["registration_opens_at"]

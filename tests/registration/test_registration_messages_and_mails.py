@@ -1,5 +1,8 @@
 """Published messages (documented fields, no personal data) and the notification mails."""
 
+import asyncio
+from datetime import UTC, datetime
+
 from registration_factories import registration_service
 
 from shared.envelope import Envelope
@@ -123,6 +126,50 @@ async def test_registration_succeeds_while_the_mail_server_is_down_and_mail_foll
         await svc.platform.db.mails.update_one({"_id": failed["_id"]}, {"$set": {"due_at": failed["created_at"]}})
         await eventually(lambda: _count(svc, 1))
         assert svc.mails.to("patient@example.ma")
+
+
+async def test_several_senders_work_at_once_and_each_mail_goes_out_once(infra: Infra, keys: Keys) -> None:
+    """Three senders against a mail server that accepts and stays silent: three mails in flight, one per sender."""
+    silent_connections: list[asyncio.StreamWriter] = []
+
+    async def accept_and_wait(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        silent_connections.append(writer)
+
+    silent = await asyncio.start_server(accept_and_wait, "127.0.0.1", 0)
+    async with silent, registration_service(infra, keys, mail_senders=3, smtp_timeout_seconds=3.0) as svc:
+        svc.settings.smtp_port = silent.sockets[0].getsockname()[1]
+        conference = await svc.conference()
+        emails = [f"p{n}@example.ma" for n in range(6)]
+        for email in emails:
+            await svc.register(conference["id"], email=email)
+
+        async def three_in_flight() -> list[dict]:  # type: ignore[type-arg]
+            held = await svc.platform.db.mails.find({"state": "sending"}).to_list(None)
+            return held if len(held) == 3 and len(silent_connections) == 3 else []
+
+        held = await eventually(three_in_flight)
+        assert len({mail["owner"] for mail in held}) == 3
+        # The silent server times the senders out; with the real one back, every mail is sent once.
+        svc.settings.smtp_port = svc.mails.port
+        await eventually(lambda: _retry_now(svc))
+        await eventually(lambda: _count(svc, 6), timeout=30)
+        assert sorted(m["To"] for m in svc.mails.mails) == sorted(emails)
+        states = await svc.platform.db.mails.distinct("state")
+        assert states == ["sent"]
+        for writer in silent_connections:
+            writer.close()
+
+
+async def _retry_now(svc) -> bool:  # type: ignore[no-untyped-def]
+    """Make every mail waiting for a retry due now; True once none is left in flight."""
+    mails = svc.platform.db.mails
+    await mails.update_many({"state": "pending", "last_error": {"$exists": True}}, {"$set": {"due_at": _past()}})
+    return await mails.count_documents({"state": "sending"}) == 0 and \
+        await mails.count_documents({"state": "pending", "last_error": {"$exists": True}}) == 0
+
+
+def _past() -> datetime:
+    return datetime(2000, 1, 1, tzinfo=UTC)
 
 
 async def _count(svc, n: int) -> bool:  # type: ignore[no-untyped-def]

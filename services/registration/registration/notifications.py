@@ -87,21 +87,24 @@ class Mailer:
         self.platform = platform
         self.settings = cast(Settings, platform.settings)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
 
     def start(self) -> None:
         self._stopping = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="mailer")
+        # Each sender is its own lease owner: a mail is finished only by the one that claimed it.
+        self._tasks = [asyncio.create_task(self._run(f"{self.owner}/{n}"), name=f"mailer-{n}")
+                       for n in range(self.settings.mail_senders)]
 
     async def stop(self) -> None:
         # A flag as well as the cancellation: a cancellation landing inside a driver call
         # can be absorbed there, and the loop must still end.
         self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             try:
-                await self._task
+                await task
             except asyncio.CancelledError:
                 pass
 
@@ -111,10 +114,10 @@ class Mailer:
         except TimeoutError:
             pass
 
-    async def _run(self) -> None:
+    async def _run(self, owner: str) -> None:
         while not self._stopping.is_set():
             try:
-                if not await self.send_one():
+                if not await self.send_one(owner):
                     await self._pause()
             except asyncio.CancelledError:
                 raise
@@ -122,10 +125,10 @@ class Mailer:
                 log.warning("mailer: %r", exc)
                 await self._pause()
 
-    async def send_one(self) -> bool:
-        """Send the next due mail, if any; True if there was one."""
+    async def send_one(self, owner: str) -> bool:
+        """Send the next due mail, if any, as ``owner``; True if there was one."""
         now = utcnow()
-        mail = await store.claim_due_mail(self.platform.db, self.owner, now,
+        mail = await store.claim_due_mail(self.platform.db, owner, now,
                                           timedelta(seconds=self.settings.mail_lease_seconds))
         if mail is None:
             return False
@@ -133,7 +136,7 @@ class Mailer:
         conference = registration and await store.get_conference(self.platform.db, registration["conference_id"])
         if not registration or not conference or not registration.get("email"):
             # Erased (law 09-08) or gone: nobody to write to any more.
-            await store.finish_mail(self.platform.db, mail["_id"], self.owner, "skipped", utcnow())
+            await store.finish_mail(self.platform.db, mail["_id"], owner, "skipped", utcnow())
             return True
         try:
             await aiosmtplib.send(compose(self.platform, mail, registration, conference),
@@ -142,9 +145,9 @@ class Mailer:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             pause = RETRY_SECONDS[min(mail["attempts"], len(RETRY_SECONDS)) - 1]
             log.warning("mail %s not sent (%r); next try in %.0f s", mail["_id"], exc, pause)
-            await store.retry_mail(self.platform.db, mail["_id"], self.owner, _later(pause), repr(exc))
+            await store.retry_mail(self.platform.db, mail["_id"], owner, _later(pause), repr(exc))
             return True
-        await store.finish_mail(self.platform.db, mail["_id"], self.owner, "sent", utcnow())
+        await store.finish_mail(self.platform.db, mail["_id"], owner, "sent", utcnow())
         return True
 
 

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
@@ -14,4 +16,7 @@ class Settings(ServiceSettings):
     # mail stays with one sender before another process may take it over.
     mail_poll_seconds: float = 1.0
     mail_lease_seconds: float = 60.0
+    # Mails sent at once by one process: after a rush, one sender at a time would take
+    # hours over ten thousand confirmations; each sender claims its own mail.
+    mail_senders: int = Field(default=4, ge=1, le=32)
     smtp_timeout_seconds: float = 15.0
