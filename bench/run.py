@@ -70,8 +70,9 @@ def _failed(key: str, exc: BaseException) -> ScenarioResult:
     return result
 
 
-async def _run_scenarios(ctx: Context, keys: list[str], stem: str, folder: Path) -> list[ScenarioResult]:
-    results = []
+async def _run_scenarios(ctx: Context, keys: list[str], stem: str, folder: Path,
+                         save: Callable[[list[ScenarioResult]], None]) -> list[ScenarioResult]:
+    results: list[ScenarioResult] = []
     for key in keys:
         print(f"\n>> {key}", flush=True)
         began = time.monotonic()
@@ -85,6 +86,7 @@ async def _run_scenarios(ctx: Context, keys: list[str], stem: str, folder: Path)
         result.plot = plot.name if plot else None  # next to the JSON and the summary
         print(report.console(result.as_dict()), flush=True)
         results.append(result)
+        save(results)  # a run stopped later keeps the scenarios it finished
     return results
 
 
@@ -118,13 +120,16 @@ async def main_async(args: argparse.Namespace) -> int:
                       client_processes=args.client_processes,
                       baseline_client_processes=args.baseline_client_processes, quiet_timeout=args.quiet_timeout)
         machine = machine_info()
+
+        def save(results: list[ScenarioResult]) -> None:
+            document = report.merge(folder / f"{stem}.json", _document(args, run, machine, results))
+            report.write_json(folder / f"{stem}.json", document)
+            (folder / f"{stem}.md").write_text(report.markdown(document))
+
         try:
-            results = await _run_scenarios(ctx, args.scenarios.split(","), stem, folder)
+            results = await _run_scenarios(ctx, args.scenarios.split(","), stem, folder, save)
         finally:
             await ctx.mongo.close()
-    document = report.merge(folder / f"{stem}.json", _document(args, run, machine, results))
-    report.write_json(folder / f"{stem}.json", document)
-    (folder / f"{stem}.md").write_text(report.markdown(document))
     print(f"\nwrote {folder}/{stem}.json, {stem}.md and the plots", flush=True)
     return 0 if all(r.passed for r in results) else 1
 
