@@ -2,7 +2,8 @@
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from marketplace_factories import decode_qr, marketplace_service, today
 
@@ -174,3 +175,39 @@ async def test_attendance_lists_check_ins_per_day_and_no_shows(infra: Infra, key
         assert present["id"] not in [n["cooperative_id"] for n in now["no_shows"]]
         staff = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.staff)
         assert staff.status_code == 403
+
+
+async def test_offline_scan_dated_tomorrow_is_refused_and_moves_nothing(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        tomorrow = today() + timedelta(days=1)
+        market = await svc.market(days=[today().isoformat(), tomorrow.isoformat()])
+        coop, application = await svc.exhibitor_at(market["id"])
+        token = await svc.pass_token(application)
+        ahead = datetime.now(UTC) + timedelta(days=1)
+        response = await svc.client.post(
+            f"/markets/{market['id']}/checkins/batch", headers=svc.staff | {"Accept-Language": "fr"},
+            json={"device_id": "tablet-4", "scans": [{"nonce": "f1", "token": token, "scanned_at": ahead.isoformat()}]})
+        assert response.status_code == 200, response.text
+        [result] = response.json()["results"]
+        assert (result["status"], result["code"]) == ("refused", "scan_in_future")
+        assert result["message"] == "L'heure du scan ne peut pas être dans le futur."
+        assert await svc.store.db.checkins.count_documents({"market_id": market["id"]}) == 0
+        profile = await svc.client.get(f"/cooperatives/{coop['id']}", headers=svc.exhibitor(coop["id"]))
+        assert profile.json()["last_exhibited_on"] is None
+        attendance = (await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.organizer)).json()
+        assert [d["checked_in"] for d in attendance["days"]] == [0, 0]
+
+
+async def test_early_arrival_before_the_first_day_counts_for_it_within_the_margin(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market(days=[today().isoformat()])
+        _, application = await svc.exhibitor_at(market["id"])
+        token = await svc.pass_token(application)
+        midnight = datetime.combine(today(), time.min, ZoneInfo("Africa/Casablanca"))
+        scans = [{"nonce": "e1", "token": token, "scanned_at": (midnight - timedelta(hours=5)).isoformat()},
+                 {"nonce": "e2", "token": token, "scanned_at": (midnight - timedelta(hours=3)).isoformat()}]
+        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff,
+                                         json={"device_id": "tablet-5", "scans": scans})
+        too_early, early = response.json()["results"]
+        assert (too_early["status"], too_early["code"]) == ("refused", "not_an_opening_day")
+        assert early["status"] == "checked_in" and early["day"] == str(today())

@@ -52,7 +52,7 @@ async def test_statistics_count_by_status_category_region_gender_age_and_checkin
     infra: Infra, keys: Keys
 ) -> None:
     async with registration_service(infra, keys) as svc:
-        conference = await svc.conference(capacity=2)
+        conference = await svc.conference(capacity=2, starts_on="2026-03-01", ends_on="2026-03-01")
         cid = conference["id"]
         first = await svc.register(cid, gender="male", age_band="under_25", region="oriental")
         await svc.register(cid, gender=None, age_band=None, organization_type="media")
