@@ -3,12 +3,17 @@
 import base64
 import json
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import jwt
+import pytest
 from registration_factories import decode_qr, local_today, registration_service
 
-from shared.signing import Signer
-from support import Infra, Keys, envelope_of, read_topic
+from registration.app import create_app
+from registration.settings import Settings
+from shared.signing import MissingSigningKey, Signer
+from support import Infra, Keys, envelope_of, read_topic, unique
 
 
 async def _badge_token(svc, created) -> str:  # type: ignore[no-untyped-def]
@@ -234,3 +239,50 @@ async def test_erased_registration_badge_is_refused(infra: Infra, keys: Keys) ->
         assert answer.json()["detail"] == "Entry refused: the personal data of this registration has been erased."
         stored = await svc.platform.db.registrations.find_one({"_id": rid})
         assert stored["checked_in_at"] is None
+
+
+async def test_badges_signed_before_and_after_a_key_rotation_both_check_in(
+    infra: Infra, keys: Keys, tmp_path: Path
+) -> None:
+    old, new = Keys.generate(tmp_path / "old"), Keys.generate(tmp_path / "new")
+    same = {"prefix": unique("t") + ".", "mongo_db": unique("db").replace("-", "_")}
+    async with registration_service(infra, keys, signing_key_file=str(old.private_file), **same) as svc:
+        conference = await svc.conference()
+        before = await svc.register(conference["id"])
+        old_badge = await _badge_token(svc, before)
+    # The rotation: a new current key, the old one kept for verification (its public half suffices).
+    async with registration_service(infra, keys, signing_key_file=str(new.private_file),
+                                    signing_previous_key_files=str(old.public_file), **same) as svc:
+        after = await svc.register(conference["id"])
+        new_badge = await _badge_token(svc, after)
+        kids = [jwt.get_unverified_header(token)["kid"] for token in (old_badge, new_badge)]
+        assert kids[0] != kids[1]
+        jwks = (await svc.client.get("/.well-known/jwks.json")).json()["keys"]
+        assert [key["kid"] for key in jwks] == [kids[1], kids[0]]
+        url = f"/checkin/conferences/{conference['id']}/scans"
+        for badge in (old_badge, new_badge):
+            answer = await svc.client.post(url, json={"token": badge}, headers=svc.staff)
+            assert answer.status_code == 200 and answer.json()["outcome"] == "checked_in", answer.text
+        # The manage link mailed before the rotation still opens the registration.
+        mine = await svc.client.get(f"/registrations/{before['registration']['id']}",
+                                    params={"token": before["manage_token"]})
+        assert mine.status_code == 200
+    # Without the old key, its badges no longer verify: the previous key is what keeps them valid.
+    async with registration_service(infra, keys, signing_key_file=str(new.private_file), **same) as svc:
+        refused = await svc.client.post(f"/checkin/conferences/{conference['id']}/scans",
+                                        json={"token": old_badge}, headers=svc.staff)
+        assert refused.status_code == 400 and refused.json()["code"] == "invalid_qr"
+
+
+def test_registration_refuses_to_start_in_production_without_its_signing_key(
+    infra: Infra, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    settings = Settings(mongo_url=infra.mongo_url, jwt_public_key_file=str(keys.public_file))
+    assert settings.production
+    with pytest.raises(MissingSigningKey, match="SIGNING_KEY_FILE"):
+        create_app(settings)
+    with pytest.raises(FileNotFoundError):
+        create_app(settings.model_copy(update={"signing_key_file": str(keys.private_file),
+                                               "signing_previous_key_files": "/nowhere/old.pem"}))
+    create_app(settings.model_copy(update={"signing_key_file": str(keys.private_file)}))

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -74,3 +76,17 @@ def test_scan_window_reads_the_event_days_in_its_time_zone_with_the_stated_margi
     assert event_day(closes - timedelta(seconds=1), first_day=first, last_day=last, tz=tz) == last
     # 23:30 UTC on the 16th is already the 17th in Casablanca (UTC+1).
     assert event_day(datetime(2026, 6, 16, 23, 30, tzinfo=UTC), first_day=first, last_day=last, tz=tz) == last
+
+
+def test_key_files_expand_patterns_and_refuse_a_missing_plain_path(tmp_path: Path) -> None:
+    from shared.signing import Signer, key_files, load_public_key
+
+    signer = Signer.from_file_or_new("")
+    (tmp_path / "previous-1.pem").write_text(signer.public_pem())
+    assert key_files(f" {tmp_path}/previous-*.pem , ") == [str(tmp_path / "previous-1.pem")]
+    assert key_files(f"{tmp_path}/none-*.pem") == []
+    with pytest.raises(FileNotFoundError):
+        key_files(f"{tmp_path}/previous-2.pem")
+    assert signer.verifier().verify(signer.sign({"t": "badge"}), kind="badge") == {"t": "badge"}
+    rotated = Signer(Signer.from_file_or_new("").private_key, [load_public_key(str(tmp_path / "previous-1.pem"))])
+    assert rotated.verifier().verify(signer.sign({"t": "badge"}), kind="badge") == {"t": "badge"}
