@@ -5,6 +5,7 @@ import copy
 import re
 
 import pytest
+import yaml
 from crd_schemas import custom_resource_errors, served_versions
 from deploy_support import OVERLAYS, ROOT, by_name, is_custom, render
 
@@ -71,3 +72,17 @@ def test_the_local_broker_runs_the_kafka_version_of_the_manifests():
     assert local == kafka["spec"]["kafka"]["version"]
     compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     assert set(re.findall(r"image: apache/kafka:([\w.]+)", compose)) == {local}
+
+
+def test_backup_and_restore_manifests_of_the_runbook_are_valid_for_the_cluster():
+    (mongodb,) = by_name(render("production"), "PerconaServerMongoDB").values()
+    folder = ROOT / "deploy" / "k8s" / "mongodb-backup"
+    manifests = {path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in folder.glob("*.yaml")}
+    assert set(manifests) == {"backup-now.yaml", "restore-backup.yaml", "restore-to-time.yaml"}
+    readme = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    for name, manifest in manifests.items():
+        assert custom_resource_errors(manifest) == [], name
+        assert manifest["spec"]["clusterName"] == mongodb["metadata"]["name"], name
+        assert f"deploy/k8s/mongodb-backup/{name}" in readme, name
+    assert manifests["backup-now.yaml"]["spec"]["storageName"] in mongodb["spec"]["backup"]["storages"]
+    assert manifests["restore-to-time.yaml"]["spec"]["pitr"]["type"] == "date"
