@@ -342,3 +342,14 @@ def test_key_files_of_the_configuration_are_mounted(overlay, service):
     for name, value in configmap_for(manifests, dep).items():
         if name.endswith("_FILE"):
             assert any(value.startswith(f"{path}/") for path in mounts), f"{name}={value} is on no volume"
+
+
+REGISTRIES = {"dev": "registry.tadamon.local", "production": "registry.tadamon.ma"}
+
+
+@overlays
+@services
+def test_images_come_from_the_registry_the_overlay_names(overlay, service):
+    pod = deployment(overlay, service)["spec"]["template"]["spec"]
+    for container in pod["containers"] + pod.get("initContainers", []):
+        assert container["image"].startswith(f"{REGISTRIES[overlay]}/tadamon/{service}:"), container["image"]
