@@ -70,8 +70,9 @@ def test_the_local_broker_runs_the_kafka_version_of_the_manifests():
     pom = (ROOT / "infra" / "kafka" / "pom.xml").read_text(encoding="utf-8")
     (local,) = re.findall(r"<kafka\.version>([^<]+)</kafka\.version>", pom)
     assert local == kafka["spec"]["kafka"]["version"]
-    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    assert set(re.findall(r"image: apache/kafka:([\w.]+)", compose)) == {local}
+    for name in ("docker-compose.yml", "docker-compose.production.yml"):
+        compose = (ROOT / name).read_text(encoding="utf-8")
+        assert set(re.findall(r"image: apache/kafka:([\w.]+)", compose)) == {local}, name
 
 
 def test_backup_and_restore_manifests_of_the_runbook_are_valid_for_the_cluster():
