@@ -284,7 +284,7 @@ def test_generated_requests_get_no_server_error_and_answers_match_the_openapi_do
         # Schemathesis' own ASGI client: seeding and the cases share the app's lifespan and event loop,
         # which schemathesis would otherwise only end at exit, after the session's servers are gone.
         with asgi.get_client(app) as client:
-            target = Target(client=client, identities={"organizer": keys.headers("organizer", "staff"),
+            target = Target(client=client, identities={"organizer": keys.headers("admin"),
                                                        "anonymous": {}})
             seed(target)
             seeded = time.monotonic()

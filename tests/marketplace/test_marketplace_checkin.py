@@ -25,11 +25,11 @@ async def test_pass_qr_decodes_to_a_token_that_checks_in_once_per_day(infra: Inf
         svg = await svc.client.get(f"/applications/{application['id']}/pass.svg", headers=me)
         assert svg.status_code == 200 and b"<svg" in svg.content
         url = f"/markets/{market['id']}/checkins"
-        first = await svc.client.post(url, json={"token": token, "device_id": "gate-1"}, headers=svc.staff)
+        first = await svc.client.post(url, json={"token": token, "device_id": "gate-1"}, headers=svc.staff(market["id"]))
         assert first.status_code == 201, first.text
         assert first.json()["stand_number"] == application["stand_number"] and first.json()["day"] == str(today())
         assert first.json()["cooperative_name"]["fr"] == coop["name"]["fr"]
-        repeat = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
+        repeat = await svc.client.post(url, json={"token": token}, headers=svc.staff(market["id"]) | {"Accept-Language": "fr"})
         assert repeat.status_code == 409 and repeat.json()["code"] == "exhibitor_already_checked_in"
         assert repeat.json()["params"]["checked_in_at"] == first.json()["checked_in_at"].replace("Z", "+00:00")
         assert "déjà enregistré" in repeat.json()["detail"]
@@ -69,9 +69,9 @@ async def test_pass_for_another_market_another_day_or_forged_is_refused(infra: I
         _, later_application = await svc.exhibitor_at(later["id"])
         token = await svc.pass_token(application)
         wrong_market = await svc.client.post(f"/markets/{other['id']}/checkins", json={"token": token},
-                                             headers=svc.staff)
+                                             headers=svc.staff(other["id"]))
         assert wrong_market.status_code == 409 and wrong_market.json()["code"] == "pass_other_market"
-        wrong_day = await svc.client.post(f"/markets/{later['id']}/checkins", headers=svc.staff,
+        wrong_day = await svc.client.post(f"/markets/{later['id']}/checkins", headers=svc.staff(later["id"]),
                                           json={"token": await svc.pass_token(later_application)})
         assert wrong_day.status_code == 409 and wrong_day.json()["code"] == "not_an_opening_day"
         header, payload, signature = token.split(".")
@@ -81,7 +81,7 @@ async def test_pass_for_another_market_another_day_or_forged_is_refused(infra: I
         impostor = Signer.from_file_or_new("").sign(claims)
         for forged in (tampered, impostor, "not-a-token"):
             response = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": forged},
-                                             headers=svc.staff | {"Accept-Language": "ar"})
+                                             headers=svc.staff(market["id"]) | {"Accept-Language": "ar"})
             assert response.status_code == 422 and response.json()["code"] == "invalid_pass"
             assert response.json()["detail"] == "شارة مزورة أو غير مقروءة."
         exhibitor = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token},
@@ -96,7 +96,7 @@ async def test_withdrawn_exhibitors_pass_is_revoked(infra: Infra, keys: Keys) ->
         token = await svc.pass_token(application)
         await svc.client.post(f"/applications/{application['id']}/withdraw", headers=svc.exhibitor(coop["id"]))
         response = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token},
-                                         headers=svc.staff)
+                                         headers=svc.staff(market["id"]))
         assert response.status_code == 409 and response.json()["code"] == "pass_revoked"
 
 
@@ -111,7 +111,7 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
         token_a, token_b = await svc.pass_token(a), await svc.pass_token(b)
         on_day1 = datetime(day1.year, day1.month, day1.day, 10, 0, tzinfo=UTC)
         live = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token_b,
-                                     "device_id": "gate-online"}, headers=svc.staff)
+                                     "device_id": "gate-online"}, headers=svc.staff(market["id"]))
         assert live.status_code == 201
         batch = {"device_id": "tablet-7", "scans": [
             {"nonce": "n1", "token": token_a, "scanned_at": on_day1.isoformat()},
@@ -121,7 +121,7 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
             {"nonce": "n5", "token": token_a, "scanned_at": (on_day1 - timedelta(days=3)).isoformat()},
         ]}
         url = f"/markets/{market['id']}/checkins/batch"
-        first = await svc.client.post(url, json=batch, headers=svc.staff)
+        first = await svc.client.post(url, json=batch, headers=svc.staff(market["id"]))
         assert first.status_code == 200, first.text
         outcomes = {r["nonce"]: r for r in first.json()["results"]}
         assert outcomes["n1"]["status"] == "checked_in" and outcomes["n1"]["day"] == str(day1)
@@ -131,9 +131,9 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
         assert outcomes["n3"]["status"] == "already_checked_in" and outcomes["n3"]["first_device_id"] == "gate-online"
         assert outcomes["n4"]["code"] == "invalid_pass" and outcomes["n5"]["code"] == "not_an_opening_day"
         assert (first.json()["checked_in"], first.json()["conflicts"], first.json()["refused"]) == (1, 2, 2)
-        second = await svc.client.post(url, json=batch, headers=svc.staff)
+        second = await svc.client.post(url, json=batch, headers=svc.staff(market["id"]))
         assert second.json() == first.json()
-        reused = await svc.client.post(url, headers=svc.staff, json={"device_id": "tablet-7", "scans": [
+        reused = await svc.client.post(url, headers=svc.staff(market["id"]), json={"device_id": "tablet-7", "scans": [
             {"nonce": "n1", "token": token_b, "scanned_at": on_day1.isoformat()}]})
         assert reused.json()["results"][0]["code"] == "nonce_reused"
         assert await svc.store.db.checkins.count_documents({"market_id": market["id"]}) == 2
@@ -149,7 +149,7 @@ async def test_a_scan_time_past_the_calendar_is_refused_and_records_nothing(infr
         _, application = await svc.exhibitor_at(market["id"])
         token = await svc.pass_token(application)
         late = {"nonce": "late", "token": token, "scanned_at": "9999-12-31T23:59:59Z"}
-        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff,
+        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff(market["id"]),
                                          json={"device_id": "tablet-9", "scans": [late]})
         assert response.status_code == 422
         assert [e["code"] for e in response.json()["errors"]] == ["moment_out_of_range"]
@@ -163,7 +163,7 @@ async def test_attendance_lists_check_ins_per_day_and_no_shows(infra: Infra, key
         present, a = await svc.exhibitor_at(market["id"])
         absent, b = await svc.exhibitor_at(market["id"])
         await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": await svc.pass_token(a)},
-                              headers=svc.staff)
+                              headers=svc.staff(market["id"]))
         attendance = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.organizer)
         assert attendance.status_code == 200
         yesterday, now, tomorrow = attendance.json()["days"]
@@ -172,5 +172,5 @@ async def test_attendance_lists_check_ins_per_day_and_no_shows(infra: Infra, key
         assert [n["cooperative_id"] for n in now["no_shows"]] == [absent["id"]]
         assert tomorrow["upcoming"] is True and tomorrow["no_shows"] == []
         assert present["id"] not in [n["cooperative_id"] for n in now["no_shows"]]
-        staff = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.staff)
+        staff = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.staff(market["id"]))
         assert staff.status_code == 403

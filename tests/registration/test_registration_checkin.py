@@ -25,10 +25,10 @@ async def test_badge_qr_decodes_to_a_token_that_checks_in_once(infra: Infra, key
                                    params={"token": created["manage_token"]})
         assert svg.status_code == 200 and b"<svg" in svg.content
         url = f"/checkin/conferences/{conference['id']}/scans"
-        first = await svc.client.post(url, json={"token": token}, headers=svc.staff)
+        first = await svc.client.post(url, json={"token": token}, headers=svc.staff(conference["id"]))
         assert first.status_code == 200, first.text
         assert first.json()["outcome"] == "checked_in"
-        second = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "en"})
+        second = await svc.client.post(url, json={"token": token}, headers=svc.staff(conference["id"]) | {"Accept-Language": "en"})
         assert second.status_code == 200
         assert second.json()["outcome"] == "already_checked_in"
         at = second.json()["checked_in_at"][:16].replace("T", " ")
@@ -68,11 +68,11 @@ async def test_forged_altered_and_other_conference_badges_are_rejected(infra: In
         url = f"/checkin/conferences/{here['id']}/scans"
         for token, code in ((altered, "invalid_qr"), (forged, "invalid_qr"), ("not a token", "invalid_qr"),
                             (foreign, "qr_other_conference")):
-            response = await svc.client.post(url, json={"token": token}, headers=svc.staff)
+            response = await svc.client.post(url, json={"token": token}, headers=svc.staff(here["id"]))
             assert response.status_code == 400, token
             assert response.json()["code"] == code
         manage_as_badge = await svc.client.post(url, json={"token": (await svc.register(here["id"]))["manage_token"]},
-                                                headers=svc.staff)
+                                                headers=svc.staff(here["id"]))
         assert manage_as_badge.json()["code"] == "invalid_qr"
 
 
@@ -90,19 +90,19 @@ async def test_cancelled_and_waitlisted_participants_are_refused_with_the_reason
         await svc.client.post(f"/registrations/{seated['registration']['id']}/cancel",
                               params={"token": seated["manage_token"]})
         url = f"/checkin/conferences/{conference['id']}/scans"
-        refused = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
+        refused = await svc.client.post(url, json={"token": token}, headers=svc.staff(conference["id"]) | {"Accept-Language": "fr"})
         assert refused.status_code == 409
         assert refused.json()["code"] == "checkin_refused_cancelled"
         assert refused.json()["detail"] == "Entrée refusée : cette inscription a été annulée."
         # The cancellation gave the seat to the waiting participant: now confirmed, they get in.
-        admitted = await svc.client.post(url, json={"token": waiting_token}, headers=svc.staff)
+        admitted = await svc.client.post(url, json={"token": waiting_token}, headers=svc.staff(conference["id"]))
         assert admitted.json()["outcome"] == "checked_in"
         other = await svc.conference(capacity=1)
         await svc.register(other["id"])
         still_waiting = await svc.register(other["id"])
         token = signer.sign({"t": "badge", "r": still_waiting["registration"]["id"], "c": other["id"]})
         response = await svc.client.post(f"/checkin/conferences/{other['id']}/scans", json={"token": token},
-                                         headers=svc.staff)
+                                         headers=svc.staff(other["id"]))
         assert response.status_code == 409 and response.json()["code"] == "checkin_refused_waitlisted"
 
 
@@ -117,16 +117,16 @@ async def test_offline_batch_synced_twice_gives_the_same_answers_and_one_checkin
             {"token": "forged", "nonce": "n4"},
         ]}
         url = f"/checkin/conferences/{conference['id']}/scans/batch"
-        first = await svc.client.post(url, json=batch, headers=svc.staff)
+        first = await svc.client.post(url, json=batch, headers=svc.staff(conference["id"]))
         assert first.status_code == 200, first.text
         assert [a["outcome"] for a in first.json()] == ["checked_in", "checked_in", "already_checked_in", "invalid"]
         assert first.json()[0]["checked_in_at"].startswith("2026-01-10T08:30")
-        second = await svc.client.post(url, json=batch, headers=svc.staff)
+        second = await svc.client.post(url, json=batch, headers=svc.staff(conference["id"]))
         assert second.json() == first.json()
         # An online scan of the third badge after the sync works as usual.
         online = await svc.client.post(f"/checkin/conferences/{conference['id']}/scans",
                                        json={"token": tokens[2], "device_id": "scanner-7", "nonce": "n5"},
-                                       headers=svc.staff)
+                                       headers=svc.staff(conference["id"]))
         assert online.json()["outcome"] == "checked_in"
         checked = await svc.platform.db.registrations.count_documents(
             {"conference_id": conference["id"], "checked_in_at": {"$ne": None}})
@@ -137,10 +137,14 @@ async def test_offline_batch_synced_twice_gives_the_same_answers_and_one_checkin
         assert len(checkins) == 3 and {c["device_id"] for c in checkins} == {"scanner-7"}
 
 
-async def test_scanning_needs_the_staff_role(infra: Infra, keys: Keys) -> None:
+async def test_scanning_needs_staff_of_that_conference(infra: Infra, keys: Keys) -> None:
     async with registration_service(infra, keys) as svc:
-        conference = await svc.conference()
+        conference, other = await svc.conference(), await svc.conference()
         url = f"/checkin/conferences/{conference['id']}/scans"
         assert (await svc.client.post(url, json={"token": "x"})).status_code == 401
-        exhibitor = keys.headers("exhibitor", cooperative_id="coop-1")
+        exhibitor = keys.headers("exhibitor:cooperative:coop-1")
         assert (await svc.client.post(url, json={"token": "x"}, headers=exhibitor)).status_code == 403
+        elsewhere = await svc.client.post(url, json={"token": "x"}, headers=svc.staff(other["id"]))
+        assert elsewhere.status_code == 403 and elsewhere.json()["code"] == "forbidden"
+        here = await svc.client.post(url, json={"token": "x"}, headers=svc.staff(conference["id"]))
+        assert here.status_code == 400 and here.json()["code"] == "invalid_qr"

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 async def _accepted_exhibitor(http: httpx.AsyncClient, keys: Keys) -> tuple[str, dict[str, Any], str]:
-    org = keys.headers("organizer")
+    org = keys.headers("admin")
     coop = await http.post("/cooperatives", headers=org, json={
         "name": {"ar": "تعاونية تافيوت", "fr": "Coopérative Tafyoute"},
         "register_number": f"AGA-{uuid.uuid4().int % 90000 + 10000}",

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 async def _market_with_pass(http: httpx.AsyncClient, keys: Keys) -> tuple[str, bytes, str]:
     """A market open today, one accepted cooperative on stand 7; returns the market id, pass PNG and pass token."""
-    org = keys.headers("organizer")
+    org = keys.headers("admin")
     coop = await http.post("/cooperatives", headers=org, json={
         "name": {"ar": "تعاونية تافيوت", "fr": "Coopérative Tafyoute"},
         "register_number": f"AGA-{uuid.uuid4().int % 90000 + 10000}",
@@ -54,7 +54,7 @@ async def _market_with_pass(http: httpx.AsyncClient, keys: Keys) -> tuple[str, b
 
 
 async def _checked_in_today(http: httpx.AsyncClient, keys: Keys, market_id: str) -> int:
-    reply = await http.get(f"/markets/{market_id}/attendance", headers=keys.headers("organizer"))
+    reply = await http.get(f"/markets/{market_id}/attendance", headers=keys.headers("admin"))
     assert reply.status_code == 200, reply.text
     [day] = reply.json()["days"]
     count: int = day["checked_in"]

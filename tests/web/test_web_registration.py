@@ -45,7 +45,7 @@ async def test_arabic_form_shows_arabic_errors_then_confirms_with_a_badge_qr_and
     settings = settings_for(Settings, infra, keys)
     async with serve(create_app(settings)) as base:
         async with httpx.AsyncClient(base_url=base) as http:
-            created = await http.post("/admin/conferences", json=conference(), headers=keys.headers("organizer"))
+            created = await http.post("/admin/conferences", json=conference(), headers=keys.headers("admin"))
             assert created.status_code == 201, created.text
             cid = created.json()["id"]
         page = await browser.new_page(locale="ar")
@@ -100,7 +100,7 @@ async def test_french_form_shows_french_errors_then_waitlists_when_the_conferenc
     settings = settings_for(Settings, infra, keys)
     async with serve(create_app(settings)) as base:
         async with httpx.AsyncClient(base_url=base) as http:
-            created = await http.post("/admin/conferences", json=conference(), headers=keys.headers("organizer"))
+            created = await http.post("/admin/conferences", json=conference(), headers=keys.headers("admin"))
             cid = created.json()["id"]
             first = await http.post(f"/conferences/{cid}/registrations", json={
                 "full_name": "Premier Inscrit", "email": "premier@example.ma", "phone": "0612345678",

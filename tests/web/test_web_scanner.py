@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 async def _conference_with_participant(http: httpx.AsyncClient, keys: Keys) -> tuple[str, str, str]:
     """A conference, one confirmed participant; returns the conference id, registration id and badge PNG URL."""
-    created = await http.post("/admin/conferences", headers=keys.headers("organizer"), json={
+    created = await http.post("/admin/conferences", headers=keys.headers("admin"), json={
         "id": unique("conf"), "kind": "regional_consultation", "title": {"fr": "Consultation régionale Souss-Massa"},
         "venue": "Chambre de commerce", "city": "Agadir", "region": "souss-massa", "starts_on": "2027-03-10",
         "ends_on": "2027-03-10", "capacity": 50})
@@ -53,7 +53,7 @@ async def test_scanner_reads_a_badge_from_the_camera_and_shows_green_then_red_fo
             await page.wait_for_selector("#scan-result[data-outcome=ok]", timeout=20000)
             assert (await text_of(page, "#scan-result")).startswith("Entrée autorisée")
             await screenshot(page, "scanner-fr-green")
-            registration = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("organizer"))
+            registration = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("admin"))
             assert registration.json()["checked_in_at"] is not None
 
             # A photo of a code that is no badge of ours: red, with the reason.
@@ -89,7 +89,7 @@ async def test_scan_made_offline_is_kept_with_a_pending_count_and_synced_when_ba
             assert "1" in await text_of(page, "#pending")
             assert await page.is_visible("#offline-note")
             await screenshot(page, "scanner-ar-offline-pending")
-            registration = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("organizer"))
+            registration = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("admin"))
             assert registration.json()["checked_in_at"] is None
 
             # Back online: the browser's "online" event sends the queue to the batch endpoint.
@@ -99,7 +99,7 @@ async def test_scan_made_offline_is_kept_with_a_pending_count_and_synced_when_ba
             await screenshot(page, "scanner-ar-synced")
 
             async def checked_in() -> bool:
-                reply = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("organizer"))
+                reply = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("admin"))
                 return reply.json()["checked_in_at"] is not None
             assert await eventually(checked_in)
         finally:
