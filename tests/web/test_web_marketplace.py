@@ -38,7 +38,7 @@ async def _accepted_exhibitor(http: httpx.AsyncClient, keys: Keys) -> tuple[str,
         "application_closes_at": (now + timedelta(days=1)).isoformat(),
         "stands": [{"number": 7, "zone": "A", "size": "3x3"}]})
     assert market.status_code == 201, market.text
-    exhibitor = keys.token("exhibitor", sub=f"cooperative:{cid}", cooperative_id=cid)
+    exhibitor = keys.token(f"exhibitor:cooperative:{cid}", sub=f"cooperative:{cid}")
     applied = await http.post("/applications", json={"market_ids": [market.json()["id"]]},
                               headers={"Authorization": f"Bearer {exhibitor}"})
     assert applied.status_code == 201, applied.text

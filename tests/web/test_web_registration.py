@@ -80,7 +80,7 @@ async def test_arabic_form_shows_arabic_errors_then_confirms_with_a_badge_qr_and
         (tmp_path / "qr.png").write_bytes(await qr_png.body())
         token = zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))[0].text
         scan = await page.request.post(f"{base}/checkin/conferences/{cid}/scans", data={"token": token},
-                                       headers=keys.headers("staff"))
+                                       headers=keys.headers(f"staff:conference:{cid}"))
         assert scan.ok and (await scan.json())["outcome"] == "checked_in"
 
         # The printable badge: a real PDF whose page, rendered, carries the same QR.

@@ -47,7 +47,7 @@ async def test_scanner_reads_a_badge_from_the_camera_and_shows_green_then_red_fo
             await context.grant_permissions(["camera"], origin=base)
             page = await context.new_page()
             await page.goto(f"{base}/scanner/{cid}?lang=fr")
-            await page.fill("#staff-token", keys.token("staff"))
+            await page.fill("#staff-token", keys.token(f"staff:conference:{cid}"))
             await page.dispatch_event("#staff-token", "change")
             await page.click("#start-camera")
             await page.wait_for_selector("#scan-result[data-outcome=ok]", timeout=20000)
@@ -79,7 +79,7 @@ async def test_scan_made_offline_is_kept_with_a_pending_count_and_synced_when_ba
             context = await browser.new_context(locale="ar")
             page = await context.new_page()
             await page.goto(f"{base}/scanner/{cid}?lang=ar")
-            await page.fill("#staff-token", keys.token("staff"))
+            await page.fill("#staff-token", keys.token(f"staff:conference:{cid}"))
             await page.dispatch_event("#staff-token", "change")
 
             await context.set_offline(True)
