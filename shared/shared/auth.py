@@ -146,7 +146,7 @@ def _unauthenticated(code: str) -> HTTPException:
     return HTTPException(status_code=401, detail=code, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def _check_csrf(request: Request) -> None:
+async def check_csrf(request: Request) -> None:
     """Double submit: the csrf cookie (readable by the site's own pages only) echoed in a header or field."""
     expected = request.cookies.get(CSRF_COOKIE) or ""
     sent = request.headers.get(CSRF_HEADER) or ""
@@ -177,7 +177,7 @@ async def current_principal(
     elif cookie:
         principal = await principal_of(request, cookie)
         if request.method not in SAFE_METHODS:
-            await _check_csrf(request)
+            await check_csrf(request)
     else:
         raise _unauthenticated("not_authenticated")
     request.state.principal = principal

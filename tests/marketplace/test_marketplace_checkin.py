@@ -25,11 +25,13 @@ async def test_pass_qr_decodes_to_a_token_that_checks_in_once_per_day(infra: Inf
         svg = await svc.client.get(f"/applications/{application['id']}/pass.svg", headers=me)
         assert svg.status_code == 200 and b"<svg" in svg.content
         url = f"/markets/{market['id']}/checkins"
-        first = await svc.client.post(url, json={"token": token, "device_id": "gate-1"}, headers=svc.staff(market["id"]))
+        first = await svc.client.post(url, json={"token": token, "device_id": "gate-1"},
+                                      headers=svc.staff(market["id"]))
         assert first.status_code == 201, first.text
         assert first.json()["stand_number"] == application["stand_number"] and first.json()["day"] == str(today())
         assert first.json()["cooperative_name"]["fr"] == coop["name"]["fr"]
-        repeat = await svc.client.post(url, json={"token": token}, headers=svc.staff(market["id"]) | {"Accept-Language": "fr"})
+        repeat = await svc.client.post(url, json={"token": token},
+                                       headers=svc.staff(market["id"]) | {"Accept-Language": "fr"})
         assert repeat.status_code == 409 and repeat.json()["code"] == "exhibitor_already_checked_in"
         assert repeat.json()["params"]["checked_in_at"] == first.json()["checked_in_at"].replace("Z", "+00:00")
         assert "déjà enregistré" in repeat.json()["detail"]

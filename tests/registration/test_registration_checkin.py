@@ -28,7 +28,8 @@ async def test_badge_qr_decodes_to_a_token_that_checks_in_once(infra: Infra, key
         first = await svc.client.post(url, json={"token": token}, headers=svc.staff(conference["id"]))
         assert first.status_code == 200, first.text
         assert first.json()["outcome"] == "checked_in"
-        second = await svc.client.post(url, json={"token": token}, headers=svc.staff(conference["id"]) | {"Accept-Language": "en"})
+        second = await svc.client.post(url, json={"token": token},
+                                       headers=svc.staff(conference["id"]) | {"Accept-Language": "en"})
         assert second.status_code == 200
         assert second.json()["outcome"] == "already_checked_in"
         at = second.json()["checked_in_at"][:16].replace("T", " ")
@@ -90,7 +91,8 @@ async def test_cancelled_and_waitlisted_participants_are_refused_with_the_reason
         await svc.client.post(f"/registrations/{seated['registration']['id']}/cancel",
                               params={"token": seated["manage_token"]})
         url = f"/checkin/conferences/{conference['id']}/scans"
-        refused = await svc.client.post(url, json={"token": token}, headers=svc.staff(conference["id"]) | {"Accept-Language": "fr"})
+        refused = await svc.client.post(url, json={"token": token},
+                                        headers=svc.staff(conference["id"]) | {"Accept-Language": "fr"})
         assert refused.status_code == 409
         assert refused.json()["code"] == "checkin_refused_cancelled"
         assert refused.json()["detail"] == "Entrée refusée : cette inscription a été annulée."

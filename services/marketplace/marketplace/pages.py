@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from marketplace import checkin, sales, service, stands
 from marketplace.domain import SalesDeclare
 from marketplace.store import Store
-from shared.auth import Principal, TokenVerifier
+from shared.auth import ACCESS_COOKIE, CSRF_COOKIE, Principal, TokenVerifier, check_csrf, session_principal
 from shared.errors import DomainError
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
@@ -40,15 +40,22 @@ def _store(platform: Platform) -> Store:
 
 
 async def _exhibitor(request: Request) -> Principal | None:
+    """The cooperative the page acts for: from the platform's browser session, else from the token this
+    space was signed in with. The space acts as that cooperative's exhibitor only, whatever else the
+    session may hold (an organizer uses the API)."""
+    principal = await session_principal(request)
     token = request.cookies.get(COOKIE)
-    if not token:
+    if (principal is None or not principal.cooperatives) and token:
+        verifier: TokenVerifier = request.app.state.token_verifier
+        try:
+            principal = await verifier.verify(token)
+        except Exception:  # noqa: BLE001 - an expired or forged cookie just means "sign in again"
+            return None
+    if principal is None or not principal.cooperatives:
         return None
-    verifier: TokenVerifier = request.app.state.token_verifier
-    try:
-        principal = await verifier.verify(token)
-    except Exception:  # noqa: BLE001 - an expired or forged cookie just means "sign in again"
-        return None
-    return principal if principal.has("exhibitor") and principal.cooperative_id else None
+    cooperative_id = principal.cooperatives[0]
+    return Principal(sub=principal.sub, name=principal.name, cooperative_id=cooperative_id,
+                     scopes=[f"exhibitor:cooperative:{cooperative_id}"])
 
 
 def _error(request: Request, exc: DomainError) -> HTMLResponse:
@@ -73,6 +80,7 @@ async def _space(request: Request, platform: Platform, who: Principal, *, errors
     return pages.render(request, "marketplace_space.html", {
         "cards": cards, "cooperative": cooperative, "errors": errors or {}, "saved": saved,
         "sectors": [(s, translate(f"ui_sector_{s}", lang)) for s in SECTORS], "today": date.today().isoformat(),
+        "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
     }, status_code=status_code)
 
 
@@ -94,7 +102,7 @@ async def sign_in(request: Request) -> Response:
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
         principal = await verifier.verify(token)
-        ok = principal.has("exhibitor") and bool(principal.cooperative_id)
+        ok = bool(principal.cooperatives)
     except Exception:  # noqa: BLE001 - any unreadable token is refused the same way
         ok = False
     if not ok:
@@ -119,6 +127,9 @@ async def declare(market_id: str, request: Request, platform: PlatformDep) -> Re
     who = await _exhibitor(request)
     if who is None:
         return RedirectResponse("/exhibitor", status_code=303)
+    if request.cookies.get(ACCESS_COOKIE):
+        # Signed in through the platform's session (SameSite=Lax): the form echoes the csrf cookie.
+        await check_csrf(request)
     form = await request.form()
     lang = page_language(request)
     amounts = {s: str(form.get(f"amount_{s}") or "").strip().replace(",", ".") for s in SECTORS}
