@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -664,12 +664,14 @@ def make_keys(root: Path = ROOT) -> None:
                                                              serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
-def organizer_token(root: Path = ROOT) -> str:
+def organizer_token(root: Path = ROOT, scopes: Sequence[str] = ()) -> str:
+    """A 12-hour token signed with the local key: scope ``admin`` unless ``scopes`` are given."""
     private = _local(root) / "keys" / "jwt_private.pem"
     if not private.is_file():
         make_keys(root)
+    chosen = [arg for scope in (scopes or ["admin"]) for arg in ("--scope", scope)]
     result = subprocess.run(
-        [_python(), "-m", "shared.auth", "mint", "--role", "organizer", "--sub", "organizer@local",
+        [_python(), "-m", "shared.auth", "mint", *chosen, "--sub", "organizer@local",
          "--private-key-file", str(private)],
         cwd=root, capture_output=True, text=True, check=True,
     )
@@ -719,7 +721,8 @@ def main(argv: list[str] | None = None) -> int:
         "services-up": services_up,
         "demo": demo,
         "keys": make_keys,
-        "token": lambda: print(organizer_token()),
+        # SCOPES="organizer:conference:conf-6 staff:market:mkt-1" make token: a token with those rights only.
+        "token": lambda: print(organizer_token(scopes=os.environ.get("SCOPES", "").split())),
         "summary": summary,
         "down": down,
         "status": status,

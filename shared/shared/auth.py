@@ -50,7 +50,10 @@ CSRF_COOKIE = "tadamon_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Seconds a JWKS answer is kept, and the longest wait for it: an unknown kid refetches at once.
+# Seconds a JWKS answer is kept, and the longest wait for it. An unknown kid refetches the set at
+# most every 30 s (PyJWKClient's cooldown, so forged kids cannot flood the accounts service): a new
+# key is published this long before tokens are signed with it, and the old one stays until its
+# last tokens expire.
 JWKS_CACHE_SECONDS = 300
 JWKS_TIMEOUT_SECONDS = 5
 _bearer = HTTPBearer(auto_error=False, description="An access token (JWT).")
