@@ -590,6 +590,9 @@ def service_env(root: Path, name: str) -> dict[str, str]:
         "MONGO_DB": f"tadamon_{name}",
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{KAFKA_PORT}",
         "JWT_PUBLIC_KEY_FILE": str(keys / "jwt_public.pem"),
+        # Tokens of browser sessions are signed by the accounts service; scripts' tokens by the local key.
+        "JWT_JWKS_URL": "http://127.0.0.1:8005/.well-known/jwks.json",
+        "ACCOUNTS_URL": "http://127.0.0.1:8005",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(SMTP_PORT),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",

@@ -104,3 +104,37 @@ async def test_scan_made_offline_is_kept_with_a_pending_count_and_synced_when_ba
             assert await eventually(checked_in)
         finally:
             await browser.close()
+
+
+async def test_scanner_uses_the_browser_session_of_gate_staff_without_a_typed_token(
+        infra: Infra, keys: Keys, playwright: Playwright, tmp_path: Path) -> None:
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        cid, rid, badge_url = await _conference_with_participant(http, keys)
+        other, _, _ = await _conference_with_participant(http, keys)
+        badge = tmp_path / "badge.png"
+        badge.write_bytes((await http.get(badge_url)).content)
+        browser = await launch(playwright)
+        try:
+            context = await browser.new_context(locale="fr-FR")
+            # What the accounts service sets at sign-in: the HttpOnly access cookie and the csrf cookie.
+            await context.add_cookies([
+                {"name": "tadamon_access", "value": keys.token(f"staff:conference:{other}"), "url": base,
+                 "httpOnly": True, "sameSite": "Lax"},
+                {"name": "tadamon_csrf", "value": "csrf-of-this-session", "url": base, "sameSite": "Lax"}])
+            page = await context.new_page()
+            await page.goto(f"{base}/scanner/{cid}?lang=fr")
+            await page.set_input_files("#photo", str(badge))
+            await page.wait_for_selector("#scan-result[data-outcome=bad]")
+            registration = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("admin"))
+            assert registration.json()["checked_in_at"] is None
+
+            await context.add_cookies([{"name": "tadamon_access", "value": keys.token(f"staff:conference:{cid}"),
+                                        "url": base, "httpOnly": True, "sameSite": "Lax"}])
+            await page.reload()
+            await page.set_input_files("#photo", str(badge))
+            await page.wait_for_selector("#scan-result[data-status=checked_in]")
+            registration = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("admin"))
+            assert registration.json()["checked_in_at"] is not None
+        finally:
+            await browser.close()
