@@ -9,8 +9,9 @@ page itself is public: the staff token typed on it goes with every scan it sends
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -18,7 +19,7 @@ from marketplace import checkin, sales, service, stands
 from marketplace.domain import SalesDeclare
 from marketplace.store import Store
 from shared.auth import ACCESS_COOKIE, CSRF_COOKIE, Principal, TokenVerifier, check_csrf, session_principal
-from shared.errors import DomainError
+from shared.errors import DomainError, Forbidden
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
 from shared.platform import Platform, get_platform
@@ -58,6 +59,12 @@ async def _exhibitor(request: Request) -> Principal | None:
                      scopes=[f"exhibitor:cooperative:{cooperative_id}"])
 
 
+def _account_url(request: Request) -> str:
+    """Sign in with a platform account: the accounts service renews (or opens) the session and comes back."""
+    settings = request.app.state.settings
+    return f"{settings.accounts_url}/auth/refresh?" + urlencode({"next": str(request.url)})
+
+
 def _error(request: Request, exc: DomainError) -> HTMLResponse:
     return pages.render(request, "marketplace_error.html",
                         {"message": translate(exc.code, page_language(request), **exc.params)},
@@ -88,7 +95,7 @@ async def _space(request: Request, platform: Platform, who: Principal, *, errors
 async def space(request: Request, platform: PlatformDep) -> HTMLResponse:
     who = await _exhibitor(request)
     if who is None:
-        return pages.render(request, "marketplace_signin.html", {"error": ""})
+        return pages.render(request, "marketplace_signin.html", {"error": "", "account_url": _account_url(request)})
     try:
         return await _space(request, platform, who, saved=request.query_params.get("saved") == "1")
     except DomainError as exc:
@@ -107,7 +114,8 @@ async def sign_in(request: Request) -> Response:
         ok = False
     if not ok:
         return pages.render(request, "marketplace_signin.html",
-                            {"error": translate("ui_exhibitor_bad_token", page_language(request))}, status_code=401)
+                            {"error": translate("ui_exhibitor_bad_token", page_language(request)),
+                             "account_url": _account_url(request)}, status_code=401)
     response = RedirectResponse(f"/exhibitor?lang={page_language(request)}", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=30 * 24 * 3600,
                         secure=request.url.scheme == "https")
@@ -129,7 +137,10 @@ async def declare(market_id: str, request: Request, platform: PlatformDep) -> Re
         return RedirectResponse("/exhibitor", status_code=303)
     if request.cookies.get(ACCESS_COOKIE):
         # Signed in through the platform's session (SameSite=Lax): the form echoes the csrf cookie.
-        await check_csrf(request)
+        try:
+            await check_csrf(request)
+        except HTTPException:
+            return _error(request, Forbidden("csrf_failed"))
     form = await request.form()
     lang = page_language(request)
     amounts = {s: str(form.get(f"amount_{s}") or "").strip().replace(",", ".") for s in SECTORS}
@@ -216,6 +227,8 @@ def _three(ar: str, fr: str, en: str) -> dict[str, str]:
 register_texts({
     "ui_exhibitor_space": _three("فضاء العارضين", "Espace exposant", "Exhibitor space"),
     "ui_exhibitor_signin": _three("الدخول", "Se connecter", "Sign in"),
+    "ui_exhibitor_account_signin": _three("أو الدخول بحساب المنصة", "Ou se connecter avec son compte de la plateforme",
+                                          "Or sign in with your platform account"),
     "ui_exhibitor_signout": _three("الخروج", "Se déconnecter", "Sign out"),
     "ui_exhibitor_token": _three("رمز الدخول (من رسالة الدعوة)", "Jeton d'accès (reçu avec l'invitation)",
                                  "Access token (from your invitation)"),
