@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sample_service import SampleSettings, create_app
+from scopes_support import check_every_route
 
 from infra import stack
 from shared.auth import ACCESS_COOKIE, CSRF_COOKIE, load_private_key, mint_token
@@ -150,3 +151,17 @@ async def test_an_unreachable_jwks_is_a_503_problem_not_a_500(infra: Infra, keys
         assert refused.status_code == 401
         platform = client._transport.app.state.platform  # type: ignore[attr-defined]
         assert await platform.db.notes.count_documents({}) == 0
+
+
+# ---- the route check every service's scope test relies on ------------------------------
+
+async def test_the_route_check_fails_on_a_route_without_a_scope_that_is_not_listed_public(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    app = client._transport.app  # type: ignore[attr-defined]
+    public = {"GET /healthz", "GET /readyz", "GET /metrics"}
+    with pytest.raises(AssertionError, match="GET /notes/{note_id} declares no scope"):
+        await check_every_route(client, app, keys, public=public, world={"note_id": "n1"}, other={})
+    checked = await check_every_route(client, app, keys, public=public | {"GET /notes/{note_id}"},
+                                      world={"note_id": "n1"}, other={})
+    assert checked == ["POST /notes", "GET /admin/audit"]
