@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -196,6 +197,12 @@ async def session_principal(request: Request) -> Principal | None:
         return await principal_of(request, token)
     except HTTPException:
         return None
+
+
+def session_refresh_url(request: Request) -> str:
+    """Where a page sends the browser to renew (or open) its session: the accounts service comes back here."""
+    accounts_url: str = request.app.state.settings.accounts_url
+    return f"{accounts_url.rstrip('/')}/auth/refresh?" + urlencode({"next": str(request.url)})
 
 
 Resolver = Callable[[Request], Awaitable[Mapping[str, str] | None]]

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from web_support import launch, screenshot, serve, text_of, y4m_of
 
 from registration.app import create_app
 from registration.settings import Settings
+from shared.auth import load_private_key, mint_token
 from shared.qr import qr_png
 from support import Infra, Keys, eventually, settings_for, unique
 
@@ -136,5 +138,33 @@ async def test_scanner_uses_the_browser_session_of_gate_staff_without_a_typed_to
             await page.wait_for_selector("#scan-result[data-status=checked_in]")
             registration = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("admin"))
             assert registration.json()["checked_in_at"] is not None
+        finally:
+            await browser.close()
+
+
+async def test_an_expired_session_keeps_the_scan_and_sends_the_browser_to_renew_it(
+        infra: Infra, keys: Keys, playwright: Playwright, tmp_path: Path) -> None:
+    accounts = "http://accounts.test"
+    settings = settings_for(Settings, infra, keys, accounts_url=accounts)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        cid, _, badge_url = await _conference_with_participant(http, keys)
+        badge = tmp_path / "badge.png"
+        badge.write_bytes((await http.get(badge_url)).content)
+        browser = await launch(playwright)
+        try:
+            context = await browser.new_context(locale="fr-FR")
+            await context.route(f"{accounts}/**", lambda route: route.fulfill(status=200, body="accounts"))
+            expired = mint_token(load_private_key(str(keys.private_file)), sub="gate",
+                                 scopes=[f"staff:conference:{cid}"], ttl_seconds=-60)
+            await context.add_cookies([
+                {"name": "tadamon_access", "value": expired, "url": base, "httpOnly": True, "sameSite": "Lax"},
+                {"name": "tadamon_csrf", "value": "csrf-of-this-session", "url": base, "sameSite": "Lax"}])
+            page = await context.new_page()
+            await page.goto(f"{base}/scanner/{cid}?lang=fr")
+            await page.set_input_files("#photo", str(badge))
+            await page.wait_for_url(f"{accounts}/auth/refresh?next=*")
+            assert parse_qs(urlsplit(page.url).query)["next"] == [f"{base}/scanner/{cid}?lang=fr"]
+            await page.goto(f"{base}/scanner/{cid}?lang=fr")
+            assert await page.get_attribute("#pending", "data-count") == "1"
         finally:
             await browser.close()

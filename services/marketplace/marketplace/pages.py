@@ -9,7 +9,6 @@ page itself is public: the staff token typed on it goes with every scan it sends
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +17,15 @@ from pydantic import ValidationError
 from marketplace import checkin, sales, service, stands
 from marketplace.domain import SalesDeclare
 from marketplace.store import Store
-from shared.auth import ACCESS_COOKIE, CSRF_COOKIE, Principal, TokenVerifier, check_csrf, session_principal
+from shared.auth import (
+    ACCESS_COOKIE,
+    CSRF_COOKIE,
+    Principal,
+    TokenVerifier,
+    check_csrf,
+    session_principal,
+    session_refresh_url,
+)
 from shared.errors import DomainError, Forbidden
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
@@ -59,12 +66,6 @@ async def _exhibitor(request: Request) -> Principal | None:
                      scopes=[f"exhibitor:cooperative:{cooperative_id}"])
 
 
-def _account_url(request: Request) -> str:
-    """Sign in with a platform account: the accounts service renews (or opens) the session and comes back."""
-    settings = request.app.state.settings
-    return f"{settings.accounts_url}/auth/refresh?" + urlencode({"next": str(request.url)})
-
-
 def _error(request: Request, exc: DomainError) -> HTMLResponse:
     return pages.render(request, "marketplace_error.html",
                         {"message": translate(exc.code, page_language(request), **exc.params)},
@@ -95,7 +96,8 @@ async def _space(request: Request, platform: Platform, who: Principal, *, errors
 async def space(request: Request, platform: PlatformDep) -> HTMLResponse:
     who = await _exhibitor(request)
     if who is None:
-        return pages.render(request, "marketplace_signin.html", {"error": "", "account_url": _account_url(request)})
+        return pages.render(request, "marketplace_signin.html",
+                            {"error": "", "account_url": session_refresh_url(request)})
     try:
         return await _space(request, platform, who, saved=request.query_params.get("saved") == "1")
     except DomainError as exc:
@@ -115,7 +117,7 @@ async def sign_in(request: Request) -> Response:
     if not ok:
         return pages.render(request, "marketplace_signin.html",
                             {"error": translate("ui_exhibitor_bad_token", page_language(request)),
-                             "account_url": _account_url(request)}, status_code=401)
+                             "account_url": session_refresh_url(request)}, status_code=401)
     response = RedirectResponse(f"/exhibitor?lang={page_language(request)}", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=30 * 24 * 3600,
                         secure=request.url.scheme == "https")
@@ -214,7 +216,8 @@ async def pass_scanner(market_id: str, request: Request, platform: PlatformDep) 
         "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed")}
     return pages.render(request, "marketplace_scanner.html", {
         "market": market, "texts": texts,
-        "scan_url": f"/markets/{market_id}/checkins", "batch_url": f"/markets/{market_id}/checkins/batch"})
+        "scan_url": f"/markets/{market_id}/checkins", "batch_url": f"/markets/{market_id}/checkins/batch",
+        "refresh_url": session_refresh_url(request)})
 
 
 router.include_router(pages.static_router())

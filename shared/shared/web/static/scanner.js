@@ -127,6 +127,13 @@
       .then(function (response) {
         return response.json().then(function (answer) {
           if (response.ok) { showAnswer(answer); return; }
+          // The session's short-lived token expired: keep the scan, let the accounts service renew the
+          // session and come back here, where the queue is sent.
+          if (response.status === 401 && !typedToken() && cfg.refresh_url) {
+            enqueue(scan);
+            window.location.assign(cfg.refresh_url);
+            return;
+          }
           if (response.status >= 500) { enqueue(scan); return; }
           showProblem(response.status, answer);
         });
