@@ -77,3 +77,9 @@ async def test_organizer_acts_are_audited_with_the_actor_and_without_personal_da
         assert [e["action"] for e in created] == ["conference.update", "conference.create"]
         assert created[1]["actor_sub"] == "tester@example.ma"
         assert (await svc.client.get("/admin/audit", headers=amina)).status_code == 403
+        newest, oldest = entries[0]["at"], entries[-1]["at"]
+        assert len(await _audit(svc, actor="acc_amina", since=newest)) == 1
+        assert await _audit(svc, actor="acc_amina", until=oldest) == []
+        page = (await svc.client.get("/admin/audit", params={"actor": "acc_amina", "page_size": 2, "page": 3},
+                                     headers=svc.organizer)).json()
+        assert page["total"] == 5 and len(page["items"]) == 1 and page["items"][0] == entries[-1]
