@@ -115,7 +115,9 @@ class TokenVerifier:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.keys = [serialization.load_pem_public_key(pem.encode()) for pem in settings.jwt_verification_keys()]
-        self.jwks = (jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS,
+        # Only the key set is cached, for its lifespan: a key the accounts service withdraws (rotated out or
+        # compromised) stops verifying within that time (PyJWKClient's per-kid cache would keep it forever).
+        self.jwks = (jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=False, lifespan=JWKS_CACHE_SECONDS,
                                      timeout=JWKS_TIMEOUT_SECONDS) if settings.jwt_jwks_url else None)
 
     def _decode(self, token: str, key: Any) -> dict[str, Any]:
