@@ -33,8 +33,9 @@ kafka-libs:
 keys: venv
 	$(STACK) keys
 
+# A 12-hour token, scope admin; others with SCOPES, e.g. make token SCOPES="organizer:conference:ess-national-6"
 token: venv
-	$(STACK) token
+	SCOPES="$(SCOPES)" $(STACK) token
 
 # Kafka, MongoDB (SecantusDB), the mail sink, the four services and demo data.
 # Whatever already runs is kept, so a second `make run` changes nothing.

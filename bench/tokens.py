@@ -25,14 +25,18 @@ class Tokens:
     def __post_init__(self) -> None:
         self._jwt_key = load_private_key(self._jwt_key_path)
         self._badges = Signer.from_file_or_new(str(KEYS / "registration_signing.pem"))
-        self.organizer = self._mint("organizer", f"bench-organizer-{self.run_id}@bench.local")
-        self.staff = self._mint("staff", f"bench-gate-{self.run_id}@bench.local")
+        # The benchmark creates conferences and markets, which only a platform administrator may do.
+        self.organizer = self._mint(["admin"], f"bench-organizer-{self.run_id}@bench.local")
 
-    def _mint(self, role: str, sub: str, cooperative_id: str | None = None) -> str:
-        return mint_token(self._jwt_key, sub=sub, roles=[role], ttl_seconds=TTL_SECONDS, cooperative_id=cooperative_id)
+    def _mint(self, scopes: list[str], sub: str) -> str:
+        return mint_token(self._jwt_key, sub=sub, scopes=scopes, ttl_seconds=TTL_SECONDS)
+
+    def staff_at(self, kind: str, *ids: str) -> str:
+        """Gate staff of the given conferences or markets (``kind``), scanning there only."""
+        return self._mint([f"staff:{kind}:{i}" for i in ids], f"bench-gate-{self.run_id}@bench.local")
 
     def exhibitor(self, cooperative_id: str) -> str:
-        return self._mint("exhibitor", f"bench-{cooperative_id}@bench.local", cooperative_id)
+        return self._mint([f"exhibitor:cooperative:{cooperative_id}"], f"bench-{cooperative_id}@bench.local")
 
     def badge(self, registration_id: str, conference_id: str) -> str:
         return self._badges.sign({"t": "badge", "r": registration_id, "c": conference_id})

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -590,6 +590,9 @@ def service_env(root: Path, name: str) -> dict[str, str]:
         "MONGO_DB": f"tadamon_{name}",
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{KAFKA_PORT}",
         "JWT_PUBLIC_KEY_FILE": str(keys / "jwt_public.pem"),
+        # Tokens of browser sessions are signed by the accounts service; scripts' tokens by the local key.
+        "JWT_JWKS_URL": "http://127.0.0.1:8005/.well-known/jwks.json",
+        "ACCOUNTS_URL": "http://127.0.0.1:8005",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(SMTP_PORT),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
@@ -664,12 +667,14 @@ def make_keys(root: Path = ROOT) -> None:
                                                              serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
-def organizer_token(root: Path = ROOT) -> str:
+def organizer_token(root: Path = ROOT, scopes: Sequence[str] = ()) -> str:
+    """A 12-hour token signed with the local key: scope ``admin`` unless ``scopes`` are given."""
     private = _local(root) / "keys" / "jwt_private.pem"
     if not private.is_file():
         make_keys(root)
+    chosen = [arg for scope in (scopes or ["admin"]) for arg in ("--scope", scope)]
     result = subprocess.run(
-        [_python(), "-m", "shared.auth", "mint", "--role", "organizer", "--sub", "organizer@local",
+        [_python(), "-m", "shared.auth", "mint", *chosen, "--sub", "organizer@local",
          "--private-key-file", str(private)],
         cwd=root, capture_output=True, text=True, check=True,
     )
@@ -719,7 +724,8 @@ def main(argv: list[str] | None = None) -> int:
         "services-up": services_up,
         "demo": demo,
         "keys": make_keys,
-        "token": lambda: print(organizer_token()),
+        # SCOPES="organizer:conference:conf-6 staff:market:mkt-1" make token: a token with those rights only.
+        "token": lambda: print(organizer_token(scopes=os.environ.get("SCOPES", "").split())),
         "summary": summary,
         "down": down,
         "status": status,

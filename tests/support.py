@@ -47,11 +47,12 @@ class Keys:
         generate_keypair(keys.private_file, keys.public_file)
         return keys
 
-    def token(self, *roles: str, sub: str = "tester@example.ma", **claims: Any) -> str:
-        return mint_token(load_private_key(str(self.private_file)), sub=sub, roles=list(roles), **claims)
+    def token(self, *scopes: str, sub: str = "tester@example.ma", **claims: Any) -> str:
+        """A token holding ``scopes``: ``admin`` acts everywhere, ``organizer:conference:<id>`` on one conference."""
+        return mint_token(load_private_key(str(self.private_file)), sub=sub, scopes=list(scopes), **claims)
 
-    def headers(self, *roles: str, **claims: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(*roles, **claims)}"}
+    def headers(self, *scopes: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*scopes, **claims)}"}
 
 
 def unique(name: str) -> str:

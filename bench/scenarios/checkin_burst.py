@@ -125,8 +125,9 @@ async def run(ctx: Context) -> ScenarioResult:
     await check_badge_format(ctx, result, conference_id, people[:BADGE_SAMPLE])
     badges = [ctx.tokens.badge(p["id"], conference_id) for p in people]
     half = len(badges) // 2
-    live = SingleScans(conference_id, ctx.tokens.staff, tuple(badges[:half]), f"{ctx.run_id}-live", scale.scanners)
-    offline = BatchScans(conference_id, ctx.tokens.staff,
+    staff = ctx.tokens.staff_at("conference", conference_id)
+    live = SingleScans(conference_id, staff, tuple(badges[:half]), f"{ctx.run_id}-live", scale.scanners)
+    offline = BatchScans(conference_id, staff,
                          offline_batches(badges[half:], scale.scanners, scale.batch_size, ctx.run_id))
     await measure_baselines(ctx, result, live)
     await measure_service(ctx, result, live, offline)

@@ -119,7 +119,7 @@ async def run(ctx: Context) -> ScenarioResult:
     markets, people = await setup(ctx, day)
     result.figures["setup_s"] = round((datetime.now(UTC) - began).total_seconds(), 1)
     result.figures["markets"] = markets
-    workload = MarketDay(tuple(people), ctx.tokens.staff, day.isoformat())
+    workload = MarketDay(tuple(people), ctx.tokens.staff_at("market", *markets), day.isoformat())
     await measure_baselines(ctx, result, workload)
     result.figures["quiet_before_burst"] = (await ctx.settle()).as_dict()
     before = {name: await observe.indicator_value(ctx.http, name)

@@ -58,7 +58,7 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     FastAPI documents a request validation error with its own ``HTTPValidationError``
     body; ours is a problem document. An operation taking a body answers 400 to one
     that cannot be decoded; one behind a bearer token may answer 401 (no or bad
-    token) and 403 (missing role) through ``shared.auth``. Any operation may answer 503
+    token) and 403 (a scope it does not hold) through ``shared.auth``. Any operation may answer 503
     while MongoDB is unreachable.
     """
     schemas = openapi.setdefault("components", {}).setdefault("schemas", {})

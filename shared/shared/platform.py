@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.audit import audit_indexes, audit_router
 from shared.auth import TokenVerifier
 from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec
 from shared.errors import document_problems, install_error_handlers
@@ -77,6 +78,7 @@ class Platform:
     async def start(self) -> None:
         indexes = Indexes(dict(self.spec.indexes.by_collection))
         outbox_indexes(indexes)
+        audit_indexes(indexes)
         await indexes.create(self.db)
         if self.settings.kafka_create_topics:
             try:
@@ -128,6 +130,7 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     _install_health(app)
     for router in spec.routers:
         app.include_router(router)
+    app.include_router(audit_router())
     return app
 
 

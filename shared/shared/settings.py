@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str = ""
     jwt_issuer: str = "tadamon"
     jwt_audience: str = "tadamon"
+    # The accounts service: browser sign-in, and the refresh of the short-lived session cookie.
+    accounts_url: str = "http://127.0.0.1:8005"
 
     # Pauses before retrying a failing consumer handler; after the last one the
     # message goes to the DLQ.

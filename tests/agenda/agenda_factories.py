@@ -31,7 +31,7 @@ class Agenda:
 
     @property
     def org(self) -> dict[str, str]:
-        return self.keys.headers("organizer")
+        return self.keys.headers("admin")
 
     async def publish(self, topic: str, envelope: Any) -> None:
         await produce_raw(self.infra.kafka_bootstrap, self.settings.topic(topic), envelope.to_bytes(),

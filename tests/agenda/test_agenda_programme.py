@@ -122,7 +122,7 @@ async def test_moving_a_session_onto_another_is_refused_but_cancelled_sessions_f
 async def test_editing_the_programme_needs_an_organizer(agenda: Agenda) -> None:
     anonymous = await agenda.client.post(f"/conferences/{agenda.conference_id}/sessions", json={})
     staff = await agenda.client.post(f"/conferences/{agenda.conference_id}/sessions", json={},
-                                     headers=agenda.keys.headers("staff"))
+                                     headers=agenda.keys.headers(f"staff:conference:{agenda.conference_id}"))
     assert anonymous.status_code == 401 and staff.status_code == 403
 
 

@@ -6,7 +6,7 @@ query, header and top-level body values are sometimes swapped for their ids, val
 manage tokens, or values that pass the domain's own checks (a Moroccan phone number,
 a known room, a body code), so requests reach existing conferences, sessions,
 recommendations and markets instead of stopping at 404 or 422. Each request goes as
-an organizer (who also holds the staff role), as nobody, or - at the marketplace - as
+a platform administrator (scope admin), as nobody, or - at the marketplace - as
 the seeded cooperative's exhibitor. Valid (positive) and invalid (negative) data are
 both generated.
 
@@ -158,7 +158,7 @@ def seed_marketplace(target: Target, keys: Keys) -> None:
         "application_opens_at": (now - timedelta(days=1)).isoformat(),
         "application_closes_at": (now + timedelta(days=1)).isoformat(),
         "stands": [{"number": n, "zone": "A", "size": "3x3"} for n in (1, 2, 3)]})
-    exhibitor = keys.headers("exhibitor", sub=f"cooperative:{cooperative['id']}", cooperative_id=cooperative["id"])
+    exhibitor = keys.headers(f"exhibitor:cooperative:{cooperative['id']}", sub=f"cooperative:{cooperative['id']}")
     [application] = target.send("POST", "/applications", exhibitor, json={"market_ids": [market["id"]]})
     target.send("POST", f"/applications/{application['id']}/accept", org)
     invitation = target.send("POST", f"/cooperatives/{cooperative['id']}/invitations", org)
@@ -284,7 +284,7 @@ def test_generated_requests_get_no_server_error_and_answers_match_the_openapi_do
         # Schemathesis' own ASGI client: seeding and the cases share the app's lifespan and event loop,
         # which schemathesis would otherwise only end at exit, after the session's servers are gone.
         with asgi.get_client(app) as client:
-            target = Target(client=client, identities={"organizer": keys.headers("organizer", "staff"),
+            target = Target(client=client, identities={"organizer": keys.headers("admin"),
                                                        "anonymous": {}})
             seed(target)
             seeded = time.monotonic()

@@ -45,7 +45,7 @@ async def test_kafka_killed_mid_rush_loses_nothing_and_every_effect_happens_once
     agenda = services.add("agenda")
     recommendations = services.add("recommendations")
     print(f"\nservices ready in {await services.start(registration, agenda, recommendations)} s")
-    organizer = services.keys.jwt.headers("organizer")
+    organizer = services.keys.jwt.headers("admin")
     async with httpx.AsyncClient(base_url=registration.url, timeout=60) as client:
         created = await client.post("/admin/conferences", json=conference_body(capacity=CAPACITY), headers=organizer)
         assert created.status_code == 201, created.text

@@ -57,7 +57,7 @@ async def test_mongo_killed_and_restarted_services_refuse_with_503_then_recover_
     registration = processes["registration"]
     async with httpx.AsyncClient(timeout=60) as client:
         created = await client.post(f"{registration.url}/admin/conferences", json=conference_body(capacity=100),
-                                    headers=services.keys.jwt.headers("organizer"))
+                                    headers=services.keys.jwt.headers("admin"))
         assert created.status_code == 201, created.text
         conference_id = created.json()["id"]
         register = f"{registration.url}/conferences/{conference_id}/registrations"

@@ -47,7 +47,7 @@ async def test_registration_killed_mid_rush_keeps_every_acknowledged_registratio
     await services.start(registration)
     async with httpx.AsyncClient(base_url=registration.url, timeout=60) as client:
         created = await client.post("/admin/conferences", json=conference_body(capacity=CAPACITY),
-                                    headers=services.keys.jwt.headers("organizer"))
+                                    headers=services.keys.jwt.headers("admin"))
         assert created.status_code == 201, created.text
         conference_id = created.json()["id"]
 

@@ -77,14 +77,13 @@ class Marketplace:
 
     @property
     def organizer(self) -> dict[str, str]:
-        return self.keys.headers("organizer")
+        return self.keys.headers("admin")
 
-    @property
-    def staff(self) -> dict[str, str]:
-        return self.keys.headers("staff")
+    def staff(self, market_id: str) -> dict[str, str]:
+        return self.keys.headers(f"staff:market:{market_id}")
 
     def exhibitor(self, cooperative_id: str) -> dict[str, str]:
-        return self.keys.headers("exhibitor", sub=f"cooperative:{cooperative_id}", cooperative_id=cooperative_id)
+        return self.keys.headers(f"exhibitor:cooperative:{cooperative_id}", sub=f"cooperative:{cooperative_id}")
 
     async def cooperative(self, **overrides: Any) -> dict[str, Any]:
         response = await self.client.post("/cooperatives", json=cooperative_body(**overrides), headers=self.organizer)

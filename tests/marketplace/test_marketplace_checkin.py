@@ -31,11 +31,13 @@ async def test_pass_qr_decodes_to_a_token_that_checks_in_once_per_day(infra: Inf
         svg = await svc.client.get(f"/applications/{application['id']}/pass.svg", headers=me)
         assert svg.status_code == 200 and b"<svg" in svg.content
         url = f"/markets/{market['id']}/checkins"
-        first = await svc.client.post(url, json={"token": token, "device_id": "gate-1"}, headers=svc.staff)
+        first = await svc.client.post(url, json={"token": token, "device_id": "gate-1"},
+                                      headers=svc.staff(market["id"]))
         assert first.status_code == 201, first.text
         assert first.json()["stand_number"] == application["stand_number"] and first.json()["day"] == str(today())
         assert first.json()["cooperative_name"]["fr"] == coop["name"]["fr"]
-        repeat = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
+        repeat = await svc.client.post(url, json={"token": token},
+                                       headers=svc.staff(market["id"]) | {"Accept-Language": "fr"})
         assert repeat.status_code == 409 and repeat.json()["code"] == "exhibitor_already_checked_in"
         assert repeat.json()["params"]["checked_in_at"] == first.json()["checked_in_at"].replace("Z", "+00:00")
         assert "déjà enregistré" in repeat.json()["detail"]
@@ -75,9 +77,9 @@ async def test_pass_for_another_market_another_day_or_forged_is_refused(infra: I
         _, later_application = await svc.exhibitor_at(later["id"])
         token = await svc.pass_token(application)
         wrong_market = await svc.client.post(f"/markets/{other['id']}/checkins", json={"token": token},
-                                             headers=svc.staff)
+                                             headers=svc.staff(other["id"]))
         assert wrong_market.status_code == 409 and wrong_market.json()["code"] == "pass_other_market"
-        wrong_day = await svc.client.post(f"/markets/{later['id']}/checkins", headers=svc.staff,
+        wrong_day = await svc.client.post(f"/markets/{later['id']}/checkins", headers=svc.staff(later["id"]),
                                           json={"token": await svc.pass_token(later_application)})
         assert wrong_day.status_code == 409 and wrong_day.json()["code"] == "not_an_opening_day"
         header, payload, signature = token.split(".")
@@ -87,7 +89,7 @@ async def test_pass_for_another_market_another_day_or_forged_is_refused(infra: I
         impostor = Signer.from_file_or_new("").sign(claims)
         for forged in (tampered, impostor, "not-a-token"):
             response = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": forged},
-                                             headers=svc.staff | {"Accept-Language": "ar"})
+                                             headers=svc.staff(market["id"]) | {"Accept-Language": "ar"})
             assert response.status_code == 422 and response.json()["code"] == "invalid_pass"
             assert response.json()["detail"] == "شارة مزورة أو غير مقروءة."
         exhibitor = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token},
@@ -102,7 +104,7 @@ async def test_withdrawn_exhibitors_pass_is_revoked(infra: Infra, keys: Keys) ->
         token = await svc.pass_token(application)
         await svc.client.post(f"/applications/{application['id']}/withdraw", headers=svc.exhibitor(coop["id"]))
         response = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token},
-                                         headers=svc.staff)
+                                         headers=svc.staff(market["id"]))
         assert response.status_code == 409 and response.json()["code"] == "pass_revoked"
 
 
@@ -117,7 +119,7 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
         token_a, token_b = await svc.pass_token(a), await svc.pass_token(b)
         on_day1 = datetime(day1.year, day1.month, day1.day, 10, 0, tzinfo=UTC)
         live = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token_b,
-                                     "device_id": "gate-online"}, headers=svc.staff)
+                                     "device_id": "gate-online"}, headers=svc.staff(market["id"]))
         assert live.status_code == 201
         batch = {"device_id": "tablet-7", "scans": [
             {"nonce": "n1", "token": token_a, "scanned_at": on_day1.isoformat()},
@@ -127,7 +129,7 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
             {"nonce": "n5", "token": token_a, "scanned_at": (on_day1 - timedelta(days=3)).isoformat()},
         ]}
         url = f"/markets/{market['id']}/checkins/batch"
-        first = await svc.client.post(url, json=batch, headers=svc.staff)
+        first = await svc.client.post(url, json=batch, headers=svc.staff(market["id"]))
         assert first.status_code == 200, first.text
         outcomes = {r["nonce"]: r for r in first.json()["results"]}
         assert outcomes["n1"]["status"] == "checked_in" and outcomes["n1"]["day"] == str(day1)
@@ -137,9 +139,9 @@ async def test_offline_batch_synced_twice_gives_the_same_result_and_reports_conf
         assert outcomes["n3"]["status"] == "already_checked_in" and outcomes["n3"]["first_device_id"] == "gate-online"
         assert outcomes["n4"]["code"] == "invalid_pass" and outcomes["n5"]["code"] == "not_an_opening_day"
         assert (first.json()["checked_in"], first.json()["conflicts"], first.json()["refused"]) == (1, 2, 2)
-        second = await svc.client.post(url, json=batch, headers=svc.staff)
+        second = await svc.client.post(url, json=batch, headers=svc.staff(market["id"]))
         assert second.json() == first.json()
-        reused = await svc.client.post(url, headers=svc.staff, json={"device_id": "tablet-7", "scans": [
+        reused = await svc.client.post(url, headers=svc.staff(market["id"]), json={"device_id": "tablet-7", "scans": [
             {"nonce": "n1", "token": token_b, "scanned_at": on_day1.isoformat()}]})
         assert reused.json()["results"][0]["code"] == "nonce_reused"
         assert await svc.store.db.checkins.count_documents({"market_id": market["id"]}) == 2
@@ -155,7 +157,7 @@ async def test_a_scan_time_past_the_calendar_is_refused_and_records_nothing(infr
         _, application = await svc.exhibitor_at(market["id"])
         token = await svc.pass_token(application)
         late = {"nonce": "late", "token": token, "scanned_at": "9999-12-31T23:59:59Z"}
-        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff,
+        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff(market["id"]),
                                          json={"device_id": "tablet-9", "scans": [late]})
         assert response.status_code == 422
         assert [e["code"] for e in response.json()["errors"]] == ["moment_out_of_range"]
@@ -169,7 +171,7 @@ async def test_attendance_lists_check_ins_per_day_and_no_shows(infra: Infra, key
         present, a = await svc.exhibitor_at(market["id"])
         absent, b = await svc.exhibitor_at(market["id"])
         await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": await svc.pass_token(a)},
-                              headers=svc.staff)
+                              headers=svc.staff(market["id"]))
         attendance = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.organizer)
         assert attendance.status_code == 200
         yesterday, now, tomorrow = attendance.json()["days"]
@@ -178,7 +180,7 @@ async def test_attendance_lists_check_ins_per_day_and_no_shows(infra: Infra, key
         assert [n["cooperative_id"] for n in now["no_shows"]] == [absent["id"]]
         assert tomorrow["upcoming"] is True and tomorrow["no_shows"] == []
         assert present["id"] not in [n["cooperative_id"] for n in now["no_shows"]]
-        staff = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.staff)
+        staff = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.staff(market["id"]))
         assert staff.status_code == 403
 
 
@@ -190,7 +192,7 @@ async def test_offline_scan_dated_tomorrow_is_refused_and_moves_nothing(infra: I
         token = await svc.pass_token(application)
         ahead = datetime.now(UTC) + timedelta(days=1)
         response = await svc.client.post(
-            f"/markets/{market['id']}/checkins/batch", headers=svc.staff | {"Accept-Language": "fr"},
+            f"/markets/{market['id']}/checkins/batch", headers=svc.staff(market["id"]) | {"Accept-Language": "fr"},
             json={"device_id": "tablet-4", "scans": [{"nonce": "f1", "token": token, "scanned_at": ahead.isoformat()}]})
         assert response.status_code == 200, response.text
         [result] = response.json()["results"]
@@ -211,7 +213,7 @@ async def test_early_arrival_before_the_first_day_counts_for_it_within_the_margi
         midnight = datetime.combine(today(), time.min, ZoneInfo("Africa/Casablanca"))
         scans = [{"nonce": "e1", "token": token, "scanned_at": (midnight - timedelta(hours=5)).isoformat()},
                  {"nonce": "e2", "token": token, "scanned_at": (midnight - timedelta(hours=3)).isoformat()}]
-        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff,
+        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff(market["id"]),
                                          json={"device_id": "tablet-5", "scans": scans})
         too_early, early = response.json()["results"]
         assert (too_early["status"], too_early["code"]) == ("refused", "not_an_opening_day")
@@ -237,11 +239,11 @@ async def test_passes_signed_before_and_after_a_key_rotation_both_check_in(
         assert [key["kid"] for key in jwks] == [kids[1], kids[0]]
         for token in (printed_before, issued_after):
             answer = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token},
-                                           headers=svc.staff)
+                                           headers=svc.staff(market["id"]))
             assert answer.status_code == 201, answer.text
     async with marketplace_service(infra, keys, signing_key_file=str(new.private_file), **same) as svc:
         refused = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": printed_before},
-                                        headers=svc.staff)
+                                        headers=svc.staff(market["id"]))
         assert refused.status_code == 422 and refused.json()["code"] == "invalid_pass"
 
 

@@ -83,16 +83,18 @@ async def test_a_cooperative_can_never_read_or_change_anothers_data(infra: Infra
         [their_application] = await svc.apply(theirs["id"], market["id"])
         me = svc.exhibitor(mine["id"])
         read = await svc.client.get(f"/cooperatives/{theirs['id']}", headers=me)
-        assert read.status_code == 403 and read.json()["code"] == "not_your_cooperative"
+        assert read.status_code == 403 and read.json()["code"] == "forbidden"
         patch = await svc.client.patch(f"/cooperatives/{theirs['id']}", json={"members": 1}, headers=me)
         assert patch.status_code == 403
         product = await svc.client.post(f"/cooperatives/{theirs['id']}/products", headers=me, json={
             "name": {"fr": "Miel"}, "category": "honey", "unit_price_mad": 90})
         assert product.status_code == 403
+        # Another cooperative's application and an unknown one are refused alike: nothing tells them apart.
         application = await svc.client.get(f"/applications/{their_application['id']}", headers=me)
-        assert application.status_code == 404
+        unknown = await svc.client.get("/applications/app-unknown", headers=me)
+        assert application.status_code == unknown.status_code == 403
         withdraw = await svc.client.post(f"/applications/{their_application['id']}/withdraw", headers=me)
-        assert withdraw.status_code == 404
+        assert withdraw.status_code == 403
         listed = await svc.client.get("/applications", headers=me)
         assert listed.status_code == 200 and listed.json() == []
         apply_for_them = await svc.client.post("/applications", headers=me,

@@ -28,7 +28,7 @@ class Service:
     keys: Keys
 
     def organizer(self, sub: str = AMINA) -> dict[str, str]:
-        return self.keys.headers("organizer", sub=sub)
+        return self.keys.headers("admin", sub=sub)
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await produce_raw(self.infra.kafka_bootstrap, self.settings.topic(topic), envelope.to_bytes(),

@@ -87,7 +87,10 @@ class Running:
     settings: Settings
     mails: MailCatcher
     organizer: dict[str, str]
-    staff: dict[str, str]
+    keys: Keys
+
+    def staff(self, conference_id: str) -> dict[str, str]:
+        return self.keys.headers(f"staff:conference:{conference_id}")
 
     @property
     def platform(self) -> Any:
@@ -111,8 +114,8 @@ async def registration_service(infra: Infra, keys: Keys, **overrides: Any) -> As
     async with mail_catcher() as mails:
         settings = settings_for(Settings, infra, keys, smtp_port=mails.port, mail_poll_seconds=0.1, **overrides)
         async with running(create_app(settings)) as client:
-            yield Running(client=client, settings=settings, mails=mails, organizer=keys.headers("organizer"),
-                          staff=keys.headers("staff"))
+            yield Running(client=client, settings=settings, mails=mails, organizer=keys.headers("admin"),
+                          keys=keys)
 
 
 def decode_qr(png: bytes) -> str:

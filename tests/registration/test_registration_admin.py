@@ -59,7 +59,7 @@ async def test_statistics_count_by_status_category_region_gender_age_and_checkin
         await svc.register(cid)
         badge = svc.platform.extras["signer"].sign({"t": "badge", "r": first["registration"]["id"], "c": cid})
         await svc.client.post(f"/checkin/conferences/{cid}/scans",
-                              json={"token": badge, "scanned_at": "2026-03-01T09:15:00Z"}, headers=svc.staff)
+                              json={"token": badge, "scanned_at": "2026-03-01T09:15:00Z"}, headers=svc.staff(cid))
         stats = (await svc.client.get(f"/admin/conferences/{cid}/stats", headers=svc.organizer)).json()
         assert stats["by_status"] == {"confirmed": 2, "waitlisted": 1}
         assert stats["by_category"] == {"cooperative": 1, "media": 1}

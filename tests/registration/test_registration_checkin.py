@@ -32,10 +32,11 @@ async def test_badge_qr_decodes_to_a_token_that_checks_in_once(infra: Infra, key
                                    params={"token": created["manage_token"]})
         assert svg.status_code == 200 and b"<svg" in svg.content
         url = f"/checkin/conferences/{conference['id']}/scans"
-        first = await svc.client.post(url, json={"token": token}, headers=svc.staff)
+        first = await svc.client.post(url, json={"token": token}, headers=svc.staff(conference["id"]))
         assert first.status_code == 200, first.text
         assert first.json()["outcome"] == "checked_in"
-        second = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "en"})
+        second = await svc.client.post(url, json={"token": token},
+                                       headers=svc.staff(conference["id"]) | {"Accept-Language": "en"})
         assert second.status_code == 200
         assert second.json()["outcome"] == "already_checked_in"
         at = second.json()["checked_in_at"][:16].replace("T", " ")
@@ -75,11 +76,11 @@ async def test_forged_altered_and_other_conference_badges_are_rejected(infra: In
         url = f"/checkin/conferences/{here['id']}/scans"
         for token, code in ((altered, "invalid_qr"), (forged, "invalid_qr"), ("not a token", "invalid_qr"),
                             (foreign, "qr_other_conference")):
-            response = await svc.client.post(url, json={"token": token}, headers=svc.staff)
+            response = await svc.client.post(url, json={"token": token}, headers=svc.staff(here["id"]))
             assert response.status_code == 400, token
             assert response.json()["code"] == code
         manage_as_badge = await svc.client.post(url, json={"token": (await svc.register(here["id"]))["manage_token"]},
-                                                headers=svc.staff)
+                                                headers=svc.staff(here["id"]))
         assert manage_as_badge.json()["code"] == "invalid_qr"
 
 
@@ -97,19 +98,20 @@ async def test_cancelled_and_waitlisted_participants_are_refused_with_the_reason
         await svc.client.post(f"/registrations/{seated['registration']['id']}/cancel",
                               params={"token": seated["manage_token"]})
         url = f"/checkin/conferences/{conference['id']}/scans"
-        refused = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
+        refused = await svc.client.post(url, json={"token": token},
+                                        headers=svc.staff(conference["id"]) | {"Accept-Language": "fr"})
         assert refused.status_code == 409
         assert refused.json()["code"] == "checkin_refused_cancelled"
         assert refused.json()["detail"] == "Entrée refusée : cette inscription a été annulée."
         # The cancellation gave the seat to the waiting participant: now confirmed, they get in.
-        admitted = await svc.client.post(url, json={"token": waiting_token}, headers=svc.staff)
+        admitted = await svc.client.post(url, json={"token": waiting_token}, headers=svc.staff(conference["id"]))
         assert admitted.json()["outcome"] == "checked_in"
         other = await svc.conference(capacity=1)
         await svc.register(other["id"])
         still_waiting = await svc.register(other["id"])
         token = signer.sign({"t": "badge", "r": still_waiting["registration"]["id"], "c": other["id"]})
         response = await svc.client.post(f"/checkin/conferences/{other['id']}/scans", json={"token": token},
-                                         headers=svc.staff)
+                                         headers=svc.staff(other["id"]))
         assert response.status_code == 409 and response.json()["code"] == "checkin_refused_waitlisted"
 
 
@@ -124,17 +126,17 @@ async def test_offline_batch_synced_twice_gives_the_same_answers_and_one_checkin
             {"token": "forged", "nonce": "n4", "scanned_at": "2026-01-10T08:36:00Z"},
         ]}
         url = f"/checkin/conferences/{conference['id']}/scans/batch"
-        first = await svc.client.post(url, json=batch, headers=svc.staff)
+        first = await svc.client.post(url, json=batch, headers=svc.staff(conference["id"]))
         assert first.status_code == 200, first.text
         assert [a["outcome"] for a in first.json()] == ["checked_in", "checked_in", "already_checked_in", "invalid"]
         assert first.json()[0]["checked_in_at"].startswith("2026-01-10T08:30")
-        second = await svc.client.post(url, json=batch, headers=svc.staff)
+        second = await svc.client.post(url, json=batch, headers=svc.staff(conference["id"]))
         assert second.json() == first.json()
         # A scan of the third badge after the sync works as usual.
         online = await svc.client.post(f"/checkin/conferences/{conference['id']}/scans",
                                        json={"token": tokens[2], "device_id": "scanner-7", "nonce": "n5",
                                              "scanned_at": "2026-01-11T09:00:00Z"},
-                                       headers=svc.staff)
+                                       headers=svc.staff(conference["id"]))
         assert online.json()["outcome"] == "checked_in"
         checked = await svc.platform.db.registrations.count_documents(
             {"conference_id": conference["id"], "checked_in_at": {"$ne": None}})
@@ -145,13 +147,17 @@ async def test_offline_batch_synced_twice_gives_the_same_answers_and_one_checkin
         assert len(checkins) == 3 and {c["device_id"] for c in checkins} == {"scanner-7"}
 
 
-async def test_scanning_needs_the_staff_role(infra: Infra, keys: Keys) -> None:
+async def test_scanning_needs_staff_of_that_conference(infra: Infra, keys: Keys) -> None:
     async with registration_service(infra, keys) as svc:
-        conference = await svc.conference()
+        conference, other = await svc.conference(), await svc.conference()
         url = f"/checkin/conferences/{conference['id']}/scans"
         assert (await svc.client.post(url, json={"token": "x"})).status_code == 401
-        exhibitor = keys.headers("exhibitor", cooperative_id="coop-1")
+        exhibitor = keys.headers("exhibitor:cooperative:coop-1")
         assert (await svc.client.post(url, json={"token": "x"}, headers=exhibitor)).status_code == 403
+        elsewhere = await svc.client.post(url, json={"token": "x"}, headers=svc.staff(other["id"]))
+        assert elsewhere.status_code == 403 and elsewhere.json()["code"] == "forbidden"
+        here = await svc.client.post(url, json={"token": "x"}, headers=svc.staff(conference["id"]))
+        assert here.status_code == 400 and here.json()["code"] == "invalid_qr"
 
 
 def _local(day_offset: int, hours: float) -> str:
@@ -169,6 +175,7 @@ async def test_scans_outside_the_conference_days_or_in_the_future_are_refused_an
         created = await svc.register(conference["id"])
         token = await _badge_token(svc, created)
         url = f"/checkin/conferences/{conference['id']}/scans"
+        staff = svc.staff(conference["id"])
         tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
         for scanned_at, status, code in (
             (tomorrow, 400, "scan_in_future"),
@@ -176,10 +183,10 @@ async def test_scans_outside_the_conference_days_or_in_the_future_are_refused_an
             (_local(0, -5), 409, "scan_outside_conference_days"),
         ):
             answer = await svc.client.post(url, json={"token": token, "scanned_at": scanned_at},
-                                           headers=svc.staff | {"Accept-Language": "ar"})
+                                           headers=svc.staff(conference["id"]) | {"Accept-Language": "ar"})
             assert answer.status_code == status, scanned_at
             assert answer.json()["code"] == code
-        batch = await svc.client.post(f"{url}/batch", headers=svc.staff | {"Accept-Language": "en"}, json={
+        batch = await svc.client.post(f"{url}/batch", headers=staff | {"Accept-Language": "en"}, json={
             "device_id": "gate-3", "scans": [{"token": token, "nonce": "t1", "scanned_at": tomorrow},
                                              {"token": token, "nonce": "t2", "scanned_at": "1970-01-01T00:00:00Z"}]})
         assert [(a["outcome"], a["code"]) for a in batch.json()] == [
@@ -188,7 +195,7 @@ async def test_scans_outside_the_conference_days_or_in_the_future_are_refused_an
         stored = await svc.platform.db.registrations.find_one({"_id": created["registration"]["id"]})
         assert stored["checked_in_at"] is None
         # Early arrival: three hours before the first day begins still counts.
-        early = await svc.client.post(url, json={"token": token, "scanned_at": _local(0, -3)}, headers=svc.staff)
+        early = await svc.client.post(url, json={"token": token, "scanned_at": _local(0, -3)}, headers=staff)
         assert early.json()["outcome"] == "checked_in", early.text
 
 
@@ -199,15 +206,16 @@ async def test_badge_of_a_conference_that_ended_is_refused_today_but_counts_with
         ended = await svc.conference(starts_on="2020-06-16", ends_on="2020-06-17")
         token = await _badge_token(svc, await svc.register(ended["id"]))
         url = f"/checkin/conferences/{ended['id']}/scans"
-        today = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
+        today = await svc.client.post(url, json={"token": token},
+                                      headers=svc.staff(ended["id"]) | {"Accept-Language": "fr"})
         assert today.status_code == 409 and today.json()["code"] == "scan_outside_conference_days"
         assert today.json()["detail"] == "L'heure du scan est en dehors des jours de cette conférence."
         # The last day ends at midnight in Casablanca (UTC+1 then): 02:30 local still counts, 04:30 does not.
         late = await svc.client.post(url, json={"token": token, "scanned_at": "2020-06-18T03:30:00Z"},
-                                     headers=svc.staff)
+                                     headers=svc.staff(ended["id"]))
         assert late.status_code == 409 and late.json()["code"] == "scan_outside_conference_days"
         within = await svc.client.post(url, json={"token": token, "scanned_at": "2020-06-18T01:30:00Z"},
-                                       headers=svc.staff)
+                                       headers=svc.staff(ended["id"]))
         assert within.status_code == 200 and within.json()["outcome"] == "checked_in"
 
 
@@ -218,10 +226,10 @@ async def test_the_conference_time_zone_decides_its_days(infra: Infra, keys: Key
         url = f"/checkin/conferences/{tokyo['id']}/scans"
         # 10 May begins at 15:00 UTC on 9 May in Tokyo; four hours earlier is the limit.
         before = await svc.client.post(url, json={"token": token, "scanned_at": "2026-05-09T10:30:00Z"},
-                                       headers=svc.staff)
+                                       headers=svc.staff(tokyo["id"]))
         assert before.status_code == 409 and before.json()["code"] == "scan_outside_conference_days"
         inside = await svc.client.post(url, json={"token": token, "scanned_at": "2026-05-09T23:00:00Z"},
-                                       headers=svc.staff)
+                                       headers=svc.staff(tokyo["id"]))
         assert inside.json()["outcome"] == "checked_in", inside.text
 
 
@@ -234,7 +242,8 @@ async def test_erased_registration_badge_is_refused(infra: Infra, keys: Keys) ->
         erased = await svc.client.post(f"/admin/registrations/{rid}/erase", headers=svc.organizer)
         assert erased.status_code == 200
         url = f"/checkin/conferences/{conference['id']}/scans"
-        answer = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "en"})
+        answer = await svc.client.post(url, json={"token": token},
+                                       headers=svc.staff(conference["id"]) | {"Accept-Language": "en"})
         assert answer.status_code == 409 and answer.json()["code"] == "checkin_refused_erased"
         assert answer.json()["detail"] == "Entry refused: the personal data of this registration has been erased."
         stored = await svc.platform.db.registrations.find_one({"_id": rid})
@@ -261,7 +270,7 @@ async def test_badges_signed_before_and_after_a_key_rotation_both_check_in(
         assert [key["kid"] for key in jwks] == [kids[1], kids[0]]
         url = f"/checkin/conferences/{conference['id']}/scans"
         for badge in (old_badge, new_badge):
-            answer = await svc.client.post(url, json={"token": badge}, headers=svc.staff)
+            answer = await svc.client.post(url, json={"token": badge}, headers=svc.staff(conference["id"]))
             assert answer.status_code == 200 and answer.json()["outcome"] == "checked_in", answer.text
         # The manage link mailed before the rotation still opens the registration.
         mine = await svc.client.get(f"/registrations/{before['registration']['id']}",
@@ -270,7 +279,7 @@ async def test_badges_signed_before_and_after_a_key_rotation_both_check_in(
     # Without the old key, its badges no longer verify: the previous key is what keeps them valid.
     async with registration_service(infra, keys, signing_key_file=str(new.private_file), **same) as svc:
         refused = await svc.client.post(f"/checkin/conferences/{conference['id']}/scans",
-                                        json={"token": old_badge}, headers=svc.staff)
+                                        json={"token": old_badge}, headers=svc.staff(conference["id"]))
         assert refused.status_code == 400 and refused.json()["code"] == "invalid_qr"
 
 

@@ -35,7 +35,7 @@ async def test_each_message_type_is_published_with_the_documented_fields(infra: 
         signer = svc.platform.extras["signer"]
         badge = signer.sign({"t": "badge", "r": a["registration"]["id"], "c": cid})
         await svc.client.post(f"/checkin/conferences/{cid}/scans", json={"token": badge, "device_id": "gate-1"},
-                              headers=svc.staff)
+                              headers=svc.staff(cid))
         await svc.client.post(f"/admin/registrations/{a['registration']['id']}/erase", headers=svc.organizer)
 
         conferences = await read_topic(infra.kafka_bootstrap, svc.settings.topic("registration.conferences"),

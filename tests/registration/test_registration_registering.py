@@ -141,5 +141,6 @@ async def test_public_conference_pages_never_show_participants_data(infra: Infra
             assert "secret.person" not in response.text and "612121212" not in response.text
         listing = await svc.client.get(f"/admin/conferences/{conference['id']}/registrations")
         assert listing.status_code == 401
-        staff = await svc.client.get(f"/admin/conferences/{conference['id']}/registrations", headers=svc.staff)
+        staff = await svc.client.get(f"/admin/conferences/{conference['id']}/registrations",
+                                     headers=svc.staff(conference["id"]))
         assert staff.status_code == 403

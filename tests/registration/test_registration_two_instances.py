@@ -73,7 +73,7 @@ async def two_processes(infra: Infra, keys: Keys, tmp: Path, smtp_port: int) -> 
 
 async def test_two_processes_keep_capacity_exact_and_publish_each_effect_once(infra: Infra, keys: Keys,
                                                                               tmp_path: Path) -> None:
-    organizer = keys.headers("organizer")
+    organizer = keys.headers("admin")
     async with mail_catcher() as mails, two_processes(infra, keys, tmp_path, mails.port) as (a, b, prefix):
         created = await a.post("/admin/conferences", json=conference_body(capacity=CAPACITY), headers=organizer)
         assert created.status_code == 201, created.text
@@ -144,7 +144,7 @@ async def test_two_processes_keep_capacity_exact_and_publish_each_effect_once(in
 
 async def test_when_the_relaying_process_stops_the_other_takes_over_the_outbox(infra: Infra, keys: Keys,
                                                                                 tmp_path: Path) -> None:
-    organizer = keys.headers("organizer")
+    organizer = keys.headers("admin")
     signing = Keys.generate(tmp_path / "signing").private_file
     db, prefix = unique("handover").replace("-", "_"), unique("handover") + "."
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongo_url)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from shared.auth import Organizer
+from shared.auth import Admin
 from shared.consumer import ConsumerSpec
 from shared.envelope import Envelope, make_envelope
 from shared.errors import NotFound
@@ -45,7 +45,7 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
 @router.post("/notes", status_code=201)
-async def write_note(body: NoteCreate, platform: PlatformDep, who: Organizer) -> dict[str, Any]:
+async def write_note(body: NoteCreate, platform: PlatformDep, who: Admin) -> dict[str, Any]:
     """Store a note and announce it."""
 
     async def work(session: AsyncClientSession) -> str:

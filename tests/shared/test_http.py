@@ -25,7 +25,7 @@ async def test_admin_endpoint_without_token_is_401_problem(client: httpx.AsyncCl
 
 
 async def test_admin_endpoint_with_forged_token_is_401(client: httpx.AsyncClient, keys: Keys) -> None:
-    token = keys.token("organizer")
+    token = keys.token("admin")
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     response = await client.post("/notes", json={"text": {"fr": "x"}, "copies": 1},
                                  headers={"Authorization": f"Bearer {forged}"})
@@ -33,20 +33,20 @@ async def test_admin_endpoint_with_forged_token_is_401(client: httpx.AsyncClient
     assert response.json()["code"] == "invalid_token"
 
 
-async def test_admin_endpoint_with_wrong_role_is_403(client: httpx.AsyncClient, keys: Keys) -> None:
+async def test_admin_endpoint_with_a_narrower_scope_is_403(client: httpx.AsyncClient, keys: Keys) -> None:
     response = await client.post("/notes", json={"text": {"fr": "x"}, "copies": 1},
-                                 headers=keys.headers("staff") | {"Accept-Language": "ar"})
+                                 headers=keys.headers("staff:conference:c1") | {"Accept-Language": "ar"})
     assert response.status_code == 403
     body = response.json()
     assert body["code"] == "forbidden" and body["lang"] == "ar"
     assert body["title"] == "ليست لديك الصلاحية للقيام بهذه العملية."
 
 
-async def test_admin_endpoint_with_organizer_token_succeeds_and_public_read_needs_none(
+async def test_admin_endpoint_with_admin_scope_succeeds_and_public_read_needs_none(
     client: httpx.AsyncClient, keys: Keys
 ) -> None:
     created = await client.post("/notes", json={"text": {"ar": "ملاحظة"}, "copies": 2},
-                                headers=keys.headers("organizer"))
+                                headers=keys.headers("admin"))
     assert created.status_code == 201
     read = await client.get(f"/notes/{created.json()['id']}")
     assert read.status_code == 200 and read.json()["text"]["ar"] == "ملاحظة"
@@ -62,7 +62,7 @@ async def test_malformed_json_is_422_problem_in_callers_language(
     client: httpx.AsyncClient, keys: Keys, lang: str, expected: str
 ) -> None:
     response = await client.post(
-        "/notes", content=b'{"text": {"fr": "x"', headers=keys.headers("organizer") | {
+        "/notes", content=b'{"text": {"fr": "x"', headers=keys.headers("admin") | {
             "Accept-Language": lang, "Content-Type": "application/json"},
     )
     assert response.status_code == 422
@@ -74,7 +74,7 @@ async def test_malformed_json_is_422_problem_in_callers_language(
 
 async def test_invalid_fields_are_listed_with_localized_messages(client: httpx.AsyncClient, keys: Keys) -> None:
     response = await client.post("/notes", json={"text": {"ar": "  "}, "copies": 0},
-                                 headers=keys.headers("organizer") | {"Accept-Language": "en"})
+                                 headers=keys.headers("admin") | {"Accept-Language": "en"})
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "validation_failed"

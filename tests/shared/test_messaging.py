@@ -40,7 +40,7 @@ async def test_message_published_through_outbox_is_handled_by_another_process(in
         settings = settings_for(SampleSettings, infra, keys, prefix=prefix, with_consumer=False)
         async with running(create_app(settings)) as client:
             created = await client.post("/notes", json={"text": {"fr": "bonjour"}, "copies": 3},
-                                        headers=keys.headers("organizer") | {"X-Correlation-ID": "corr-42"})
+                                        headers=keys.headers("admin") | {"X-Correlation-ID": "corr-42"})
             note_id = created.json()["id"]
             seen = await eventually(lambda: effect(infra.mongo_url, reader_db, note_id), timeout=60)
         assert seen["applied"] == 1 and seen["copies"] == 3
@@ -66,7 +66,7 @@ async def test_writes_succeed_with_kafka_down_and_are_delivered_once_after_resta
             ids = []
             for copies in range(1, 6):
                 response = await client.post("/notes", json={"text": {"en": f"n{copies}"}, "copies": copies},
-                                             headers=keys.headers("organizer"))
+                                             headers=keys.headers("admin"))
                 assert response.status_code == 201
                 ids.append(response.json()["id"])
             platform = client._transport.app.state.platform  # type: ignore[attr-defined]
@@ -129,7 +129,7 @@ async def test_writes_are_acknowledged_and_kept_pending_while_kafka_is_unreachab
                             with_consumer=False)
     async with running(create_app(settings)) as client:
         response = await client.post("/notes", json={"text": {"fr": "x"}, "copies": 1},
-                                     headers=keys.headers("organizer"))
+                                     headers=keys.headers("admin"))
         assert response.status_code == 201
         ready = await client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["kafka"] is False

@@ -43,7 +43,7 @@ async def test_programme_filters_by_day_stars_a_session_into_my_agenda_and_signs
     key_file.write_text(registration_signer.public_pem())
     settings = settings_for(Settings, infra, keys, registration_public_key_file=str(key_file))
     cid, rid = unique("ess"), unique("reg")
-    org = keys.headers("organizer")
+    org = keys.headers("admin")
     async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
         await publish(infra, settings, "registration.conferences", make_envelope(
             type="registration.conference-created.v1", source="registration", subject=cid, data={

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 async def _accepted_exhibitor(http: httpx.AsyncClient, keys: Keys) -> tuple[str, dict[str, Any], str]:
-    org = keys.headers("organizer")
+    org = keys.headers("admin")
     coop = await http.post("/cooperatives", headers=org, json={
         "name": {"ar": "تعاونية تافيوت", "fr": "Coopérative Tafyoute"},
         "register_number": f"AGA-{uuid.uuid4().int % 90000 + 10000}",
@@ -38,7 +38,7 @@ async def _accepted_exhibitor(http: httpx.AsyncClient, keys: Keys) -> tuple[str,
         "application_closes_at": (now + timedelta(days=1)).isoformat(),
         "stands": [{"number": 7, "zone": "A", "size": "3x3"}]})
     assert market.status_code == 201, market.text
-    exhibitor = keys.token("exhibitor", sub=f"cooperative:{cid}", cooperative_id=cid)
+    exhibitor = keys.token(f"exhibitor:cooperative:{cid}", sub=f"cooperative:{cid}")
     applied = await http.post("/applications", json={"market_ids": [market.json()["id"]]},
                               headers={"Authorization": f"Bearer {exhibitor}"})
     assert applied.status_code == 201, applied.text
@@ -88,3 +88,37 @@ async def test_exhibitor_sees_its_stand_and_pass_qr_and_declares_the_day_sales(
         assert declared.json()[0]["by_category"] == {"argan_oils": 1250.5, "honey": 300.0}
         await screenshot(page, "exhibitor-ar-sales")
         await page.close()
+
+
+async def test_a_cooperative_signed_in_to_the_platform_uses_its_space_without_a_token(
+        infra: Infra, keys: Keys, browser: Browser) -> None:
+    settings = settings_for(Settings, infra, keys, jwt_private_key_file=str(keys.private_file))
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        _, application, cid = await _accepted_exhibitor(http, keys)
+        context = await browser.new_context(locale="fr-FR")
+        signed_out = await context.new_page()
+        await signed_out.goto(f"{base}/exhibitor?lang=fr")
+        link = await signed_out.get_attribute("#account-signin", "href") or ""
+        assert link.startswith(f"{settings.accounts_url}/auth/refresh?next=")
+        # What the accounts service sets at sign-in: the HttpOnly access cookie and the csrf cookie.
+        await context.add_cookies([
+            {"name": "tadamon_access", "value": keys.token(f"exhibitor:cooperative:{cid}", sub="acc_coop"),
+             "url": base, "httpOnly": True, "sameSite": "Lax"},
+            {"name": "tadamon_csrf", "value": "csrf-of-this-session", "url": base, "sameSite": "Lax"}])
+        page = await context.new_page()
+        await page.goto(f"{base}/exhibitor?lang=fr")
+        card = f"#application-{application['id']}"
+        await page.wait_for_selector(card)
+        await page.fill(f"{card} input[name=amount_argan_oils]", "400")
+        await page.click(f"{card} .sales-form button[type=submit]")
+        await page.wait_for_selector("#sales-saved")
+
+        # A form whose csrf field does not match the session's cookie (as one posted from another site) changes nothing.
+        await context.add_cookies([{"name": "tadamon_csrf", "value": "changed-since", "url": base, "sameSite": "Lax"}])
+        await page.fill(f"{card} input[name=amount_argan_oils]", "999")
+        await page.click(f"{card} .sales-form button[type=submit]")
+        await page.wait_for_load_state()
+        declared = await http.get(f"/markets/{application['market_id']}/sales",
+                                  headers=keys.headers(f"exhibitor:cooperative:{cid}"))
+        assert declared.json()[0]["by_category"] == {"argan_oils": 400.0}
+        await context.close()

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 async def _market_with_pass(http: httpx.AsyncClient, keys: Keys) -> tuple[str, bytes, str]:
     """A market open today, one accepted cooperative on stand 7; returns the market id, pass PNG and pass token."""
-    org = keys.headers("organizer")
+    org = keys.headers("admin")
     coop = await http.post("/cooperatives", headers=org, json={
         "name": {"ar": "تعاونية تافيوت", "fr": "Coopérative Tafyoute"},
         "register_number": f"AGA-{uuid.uuid4().int % 90000 + 10000}",
@@ -41,7 +41,7 @@ async def _market_with_pass(http: httpx.AsyncClient, keys: Keys) -> tuple[str, b
         "stands": [{"number": 7, "zone": "A", "size": "3x3"}]})
     assert market.status_code == 201, market.text
     mid = market.json()["id"]
-    exhibitor = keys.headers("exhibitor", sub=f"cooperative:{cid}", cooperative_id=cid)
+    exhibitor = keys.headers(f"exhibitor:cooperative:{cid}", sub=f"cooperative:{cid}")
     applied = await http.post("/applications", json={"market_ids": [mid]}, headers=exhibitor)
     assert applied.status_code == 201, applied.text
     application_id = applied.json()[0]["id"]
@@ -54,15 +54,15 @@ async def _market_with_pass(http: httpx.AsyncClient, keys: Keys) -> tuple[str, b
 
 
 async def _checked_in_today(http: httpx.AsyncClient, keys: Keys, market_id: str) -> int:
-    reply = await http.get(f"/markets/{market_id}/attendance", headers=keys.headers("organizer"))
+    reply = await http.get(f"/markets/{market_id}/attendance", headers=keys.headers("admin"))
     assert reply.status_code == 200, reply.text
     [day] = reply.json()["days"]
     count: int = day["checked_in"]
     return count
 
 
-async def _sign_in_staff(page: Page, keys: Keys) -> str:
-    token = keys.token("staff")
+async def _sign_in_staff(page: Page, keys: Keys, market_id: str) -> str:
+    token = keys.token(f"staff:market:{market_id}")
     await page.fill("#staff-token", token)
     await page.dispatch_event("#staff-token", "change")
     return token
@@ -90,7 +90,7 @@ async def test_pass_seen_by_the_camera_is_green_with_the_cooperative_then_repeat
             await context.grant_permissions(["camera"], origin=base)
             page = await context.new_page()
             await page.goto(f"{base}/scanner/markets/{mid}?lang=fr")
-            staff = await _sign_in_staff(page, keys)
+            staff = await _sign_in_staff(page, keys, mid)
             await page.click("#start-camera")
             await page.wait_for_selector("#scan-result[data-status=checked_in]", timeout=20000)
             shown = await text_of(page, "#scan-result")
@@ -139,7 +139,7 @@ async def test_pass_scanned_offline_waits_with_a_pending_count_and_syncs_through
             page = await context.new_page()
             await page.goto(f"{base}/scanner/markets/{mid}?lang=ar")
             assert await page.get_attribute("html", "dir") == "rtl"
-            await _sign_in_staff(page, keys)
+            await _sign_in_staff(page, keys, mid)
 
             await context.set_offline(True)
             await page.set_input_files("#photo", str(pass_png))

@@ -22,7 +22,7 @@ async def test_dashboard_shows_status_theme_body_and_indicator_charts_and_links_
     app = create_app(settings)
     async with serve(app) as base, httpx.AsyncClient(base_url=base) as http:
         await load_demo(app.state.platform)
-        changed = await http.post("/recommendations/ess5-r21/status", headers=keys.headers("organizer"), json={
+        changed = await http.post("/recommendations/ess5-r21/status", headers=keys.headers("admin"), json={
             "status": "limited", "progress": 20, "reason": "Consultations régionales lancées dans 3 régions"})
         assert changed.status_code == 200, changed.text
         board = (await http.get("/dashboard")).json()

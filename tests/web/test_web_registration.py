@@ -54,7 +54,7 @@ async def test_arabic_form_shows_arabic_errors_then_confirms_with_a_badge_qr_and
     async with serve(create_app(settings)) as base:
         async with httpx.AsyncClient(base_url=base) as http:
             created = await http.post("/admin/conferences", json=conference(**held_today()),
-                                      headers=keys.headers("organizer"))
+                                      headers=keys.headers("admin"))
             assert created.status_code == 201, created.text
             cid = created.json()["id"]
         page = await browser.new_page(locale="ar")
@@ -89,7 +89,7 @@ async def test_arabic_form_shows_arabic_errors_then_confirms_with_a_badge_qr_and
         (tmp_path / "qr.png").write_bytes(await qr_png.body())
         token = zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))[0].text
         scan = await page.request.post(f"{base}/checkin/conferences/{cid}/scans", data={"token": token},
-                                       headers=keys.headers("staff"))
+                                       headers=keys.headers(f"staff:conference:{cid}"))
         assert scan.ok and (await scan.json())["outcome"] == "checked_in"
 
         # The printable badge: a real PDF whose page, rendered, carries the same QR.
@@ -109,7 +109,7 @@ async def test_french_form_shows_french_errors_then_waitlists_when_the_conferenc
     settings = settings_for(Settings, infra, keys)
     async with serve(create_app(settings)) as base:
         async with httpx.AsyncClient(base_url=base) as http:
-            created = await http.post("/admin/conferences", json=conference(), headers=keys.headers("organizer"))
+            created = await http.post("/admin/conferences", json=conference(), headers=keys.headers("admin"))
             cid = created.json()["id"]
             first = await http.post(f"/conferences/{cid}/registrations", json={
                 "full_name": "Premier Inscrit", "email": "premier@example.ma", "phone": "0612345678",

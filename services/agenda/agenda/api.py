@@ -23,7 +23,8 @@ from agenda.domain import (
     SpeakerCreate,
     SpeakerPublic,
 )
-from shared.auth import Organizer
+from shared.audit import Act
+from shared.auth import Principal, require
 from shared.errors import DomainError, problems
 from shared.i18n import Language, request_language
 from shared.platform import Platform, get_platform
@@ -65,6 +66,17 @@ def participant(
 Participant = Annotated[ParticipantRef, Depends(participant)]
 
 
+async def session_conference(request: Request) -> dict[str, str] | None:
+    """The conference a session belongs to, for its organizer scope."""
+    doc = await service.session_owner(platform=get_platform(request), session_id=request.path_params["session_id"])
+    return {"conference_id": doc} if doc else None
+
+
+# The programme belongs to its conference: its organizers edit it, found through the session for /sessions/{id}.
+ConferenceOrganizer = Annotated[Principal, require("organizer:conference:{conference_id}")]
+SessionOrganizer = Annotated[Principal, require("organizer:conference:{conference_id}", resolve=session_conference)]
+
+
 @router.get("/conferences/{conference_id}", response_model=Conference, tags=["public"], responses=problems(404))
 async def get_conference(conference_id: str, platform: PlatformDep) -> Conference:
     """What the agenda knows of a conference (from registration's messages)."""
@@ -73,85 +85,94 @@ async def get_conference(conference_id: str, platform: PlatformDep) -> Conferenc
 
 @router.post("/conferences/{conference_id}/rooms", status_code=201, response_model=RoomPublic, tags=["programme"],
              responses=problems(404, 409))
-async def create_room(conference_id: str, body: RoomCreate, platform: PlatformDep, _: Organizer) -> RoomPublic:
+async def create_room(conference_id: str, body: RoomCreate, request: Request, platform: PlatformDep,
+                      who: ConferenceOrganizer) -> RoomPublic:
     """Add a room to a conference."""
-    return await service.create_room(platform=platform, conference_id=conference_id, data=body)
+    return await service.create_room(platform=platform, conference_id=conference_id, data=body,
+                                     act=Act.of(request, who))
 
 
 @router.get("/conferences/{conference_id}/rooms", response_model=list[RoomPublic], tags=["programme"])
-async def list_rooms(conference_id: str, platform: PlatformDep, _: Organizer) -> list[dict[str, Any]]:
+async def list_rooms(conference_id: str, platform: PlatformDep, _: ConferenceOrganizer) -> list[dict[str, Any]]:
     """The conference's rooms."""
     return await service.list_of(platform=platform, collection="rooms", conference_id=conference_id)
 
 
 @router.post("/conferences/{conference_id}/speakers", status_code=201, response_model=SpeakerPublic,
              tags=["programme"], responses=problems(404, 409))
-async def create_speaker(conference_id: str, body: SpeakerCreate, platform: PlatformDep,
-                         _: Organizer) -> SpeakerPublic:
+async def create_speaker(conference_id: str, body: SpeakerCreate, request: Request, platform: PlatformDep,
+                         who: ConferenceOrganizer) -> SpeakerPublic:
     """Add a speaker or moderator to a conference."""
-    return await service.create_speaker(platform=platform, conference_id=conference_id, data=body)
+    return await service.create_speaker(platform=platform, conference_id=conference_id, data=body,
+                                        act=Act.of(request, who))
 
 
 @router.get("/conferences/{conference_id}/speakers", response_model=list[SpeakerPublic], tags=["programme"])
-async def list_speakers(conference_id: str, platform: PlatformDep, _: Organizer) -> list[dict[str, Any]]:
+async def list_speakers(conference_id: str, platform: PlatformDep, _: ConferenceOrganizer) -> list[dict[str, Any]]:
     """The conference's speakers and moderators."""
     return await service.list_of(platform=platform, collection="speakers", conference_id=conference_id)
 
 
 @router.post("/conferences/{conference_id}/sessions", status_code=201, response_model=SessionPublic,
              tags=["programme"], responses=problems(404, 409))
-async def create_session(conference_id: str, body: SessionCreate, platform: PlatformDep,
-                         _: Organizer) -> SessionPublic:
+async def create_session(conference_id: str, body: SessionCreate, request: Request, platform: PlatformDep,
+                         who: ConferenceOrganizer) -> SessionPublic:
     """Schedule a session in the draft programme (refused if it clashes)."""
-    return await service.create_session(platform=platform, conference_id=conference_id, data=body)
+    return await service.create_session(platform=platform, conference_id=conference_id, data=body,
+                                        act=Act.of(request, who))
 
 
 @router.get("/conferences/{conference_id}/sessions", response_model=list[SessionPublic], tags=["programme"])
-async def list_sessions(conference_id: str, platform: PlatformDep, _: Organizer) -> list[SessionPublic]:
+async def list_sessions(conference_id: str, platform: PlatformDep, _: ConferenceOrganizer) -> list[SessionPublic]:
     """The draft programme, cancelled sessions included."""
     return await service.list_sessions(platform=platform, conference_id=conference_id)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"], responses=problems(404))
-async def get_session(session_id: str, platform: PlatformDep, _: Organizer) -> SessionPublic:
+async def get_session(session_id: str, platform: PlatformDep, _: SessionOrganizer) -> SessionPublic:
     """One session of the draft programme."""
     return await service.get_session(platform=platform, session_id=session_id)
 
 
 @router.patch("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"],
               responses=problems(404, 409))
-async def update_session(session_id: str, body: SessionUpdate, platform: PlatformDep,
-                         _: Organizer) -> SessionPublic:
+async def update_session(session_id: str, body: SessionUpdate, request: Request, platform: PlatformDep,
+                         who: SessionOrganizer) -> SessionPublic:
     """Change a session (refused if it would clash)."""
-    return await service.update_session(platform=platform, session_id=session_id, data=body)
+    return await service.update_session(platform=platform, session_id=session_id, data=body,
+                                        act=Act.of(request, who))
 
 
 @router.post("/sessions/{session_id}/cancel", response_model=SessionPublic, tags=["programme"],
              responses=problems(404))
-async def cancel_session(session_id: str, platform: PlatformDep, _: Organizer) -> SessionPublic:
+async def cancel_session(session_id: str, request: Request, platform: PlatformDep, who: SessionOrganizer
+                         ) -> SessionPublic:
     """Cancel a session; its sign-ups are cancelled."""
-    return await service.cancel_session(platform=platform, session_id=session_id)
+    return await service.cancel_session(platform=platform, session_id=session_id, act=Act.of(request, who))
 
 
 @router.post("/sessions/{session_id}/outcomes", response_model=SessionPublic, tags=["programme"],
              responses=problems(404, 409))
-async def record_outcomes(session_id: str, body: OutcomesRecord, platform: PlatformDep,
-                          _: Organizer) -> SessionPublic:
+async def record_outcomes(session_id: str, body: OutcomesRecord, request: Request, platform: PlatformDep,
+                          who: SessionOrganizer) -> SessionPublic:
     """Record a session's conclusions and adopted recommendations."""
-    return await service.record_outcomes(platform=platform, session_id=session_id, data=body)
+    return await service.record_outcomes(platform=platform, session_id=session_id, data=body,
+                                         act=Act.of(request, who))
 
 
 @router.get("/sessions/{session_id}/signups", response_model=list[SignupPublic], tags=["programme"])
-async def list_signups(session_id: str, platform: PlatformDep, _: Organizer) -> list[SignupPublic]:
+async def list_signups(session_id: str, platform: PlatformDep, _: SessionOrganizer) -> list[SignupPublic]:
     """Confirmed and waiting sign-ups of a session, in order."""
     return await participation.session_signups(platform=platform, session_id=session_id)
 
 
 @router.post("/conferences/{conference_id}/releases", status_code=201, response_model=ReleasePublic,
              tags=["programme"], responses=problems(404, 409))
-async def release_schedule(conference_id: str, platform: PlatformDep, who: Organizer) -> ReleasePublic:
+async def release_schedule(conference_id: str, request: Request, platform: PlatformDep, who: ConferenceOrganizer
+                           ) -> ReleasePublic:
     """Publish the draft programme as the next numbered version."""
-    return await service.release_schedule(platform=platform, conference_id=conference_id, by=who.sub)
+    return await service.release_schedule(platform=platform, conference_id=conference_id, by=who.sub,
+                                          act=Act.of(request, who))
 
 
 @router.get("/conferences/{conference_id}/changelog", response_model=list[ReleasePublic], tags=["public"],

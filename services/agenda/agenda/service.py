@@ -24,6 +24,8 @@ from agenda.domain import (
     find_conflict,
 )
 from agenda.store import Store, clean
+from shared import audit
+from shared.audit import Act
 from shared.envelope import make_envelope
 from shared.errors import Conflict, NotFound
 from shared.mongo import Document
@@ -57,21 +59,25 @@ async def get_conference(*, store: Store, conference_id: str, session: AsyncClie
     return Conference.model_validate({**doc, "conference_id": doc["_id"]})
 
 
-async def create_room(*, platform: Platform, conference_id: str, data: RoomCreate) -> RoomPublic:
+async def create_room(*, platform: Platform, conference_id: str, data: RoomCreate, act: Act | None = None
+                      ) -> RoomPublic:
     store = Store(platform.db)
     await get_conference(store=store, conference_id=conference_id)
     doc = {"_id": data.id or uuid.uuid4().hex[:12], "conference_id": conference_id,
            **data.model_dump(exclude={"id"})}
     await store.insert("rooms", doc)
+    await audit.record(platform.db, act, action="room.create", object_type="room", object_id=doc["_id"])
     return RoomPublic.model_validate(clean(doc))
 
 
-async def create_speaker(*, platform: Platform, conference_id: str, data: SpeakerCreate) -> SpeakerPublic:
+async def create_speaker(*, platform: Platform, conference_id: str, data: SpeakerCreate, act: Act | None = None
+                         ) -> SpeakerPublic:
     store = Store(platform.db)
     await get_conference(store=store, conference_id=conference_id)
     doc = {"_id": data.id or uuid.uuid4().hex[:12], "conference_id": conference_id,
            **data.model_dump(mode="json", exclude={"id"})}
     await store.insert("speakers", doc)
+    await audit.record(platform.db, act, action="speaker.create", object_type="speaker", object_id=doc["_id"])
     return SpeakerPublic.model_validate(clean(doc))
 
 
@@ -102,7 +108,8 @@ async def _validated(store: Store, doc: Document, session: AsyncClientSession) -
         raise clash
 
 
-async def create_session(*, platform: Platform, conference_id: str, data: SessionCreate) -> SessionPublic:
+async def create_session(*, platform: Platform, conference_id: str, data: SessionCreate, act: Act | None = None
+                         ) -> SessionPublic:
     store = Store(platform.db)
     session_id = data.id or uuid.uuid4().hex[:12]
 
@@ -118,13 +125,16 @@ async def create_session(*, platform: Platform, conference_id: str, data: Sessio
         doc["number"] = await store.next_number("session_number", session=session)
         await store.insert("sessions", doc, session=session)
         await _announce(platform, session, "agenda.session-scheduled.v1", doc)
+        await audit.record(platform.db, act, action="session.create", object_type="session", object_id=session_id,
+                           session=session)
         return doc
 
     doc = await platform.transaction(work)
     return SessionPublic.model_validate(clean(doc))
 
 
-async def update_session(*, platform: Platform, session_id: str, data: SessionUpdate) -> SessionPublic:
+async def update_session(*, platform: Platform, session_id: str, data: SessionUpdate, act: Act | None = None
+                         ) -> SessionPublic:
     store = Store(platform.db)
     changes = data.model_dump(mode="json", exclude_unset=True, exclude={"starts_at", "ends_at"})
     changes.update({k: getattr(data, k) for k in ("starts_at", "ends_at") if k in data.model_fields_set})
@@ -143,6 +153,8 @@ async def update_session(*, platform: Platform, session_id: str, data: SessionUp
         await participation.follow_session_change(platform=platform, store=store, doc=doc, session=session)
         doc = await _session_or_404(store, session_id, session)
         await _announce(platform, session, "agenda.session-updated.v1", doc)
+        await audit.record(platform.db, act, action="session.update", object_type="session", object_id=session_id,
+                           session=session)
         return doc
 
     lock = participation.session_lock(platform, session_id)
@@ -151,7 +163,7 @@ async def update_session(*, platform: Platform, session_id: str, data: SessionUp
     return SessionPublic.model_validate(clean(doc))
 
 
-async def cancel_session(*, platform: Platform, session_id: str) -> SessionPublic:
+async def cancel_session(*, platform: Platform, session_id: str, act: Act | None = None) -> SessionPublic:
     store = Store(platform.db)
 
     async def work(session: AsyncClientSession) -> Document:
@@ -164,6 +176,8 @@ async def cancel_session(*, platform: Platform, session_id: str) -> SessionPubli
                                                         "updated_at": doc["updated_at"]}, session=session)
         await participation.release_session(platform=platform, store=store, doc=doc, session=session)
         await _announce(platform, session, "agenda.session-cancelled.v1", doc)
+        await audit.record(platform.db, act, action="session.cancel", object_type="session", object_id=session_id,
+                           session=session)
         return doc
 
     async with participation.session_lock(platform, session_id):
@@ -193,7 +207,8 @@ async def _announce(platform: Platform, session: AsyncClientSession, kind: str, 
     await platform.outbox.add(session, events.SESSIONS, envelope)
 
 
-async def release_schedule(*, platform: Platform, conference_id: str, by: str) -> ReleasePublic:
+async def release_schedule(*, platform: Platform, conference_id: str, by: str, act: Act | None = None
+                           ) -> ReleasePublic:
     """Publish the current programme as the next numbered version, with its changelog."""
     store = Store(platform.db)
 
@@ -216,6 +231,8 @@ async def release_schedule(*, platform: Platform, conference_id: str, by: str) -
         await platform.outbox.add(session, events.SCHEDULES, make_envelope(
             type="agenda.schedule-released.v1", source=platform.settings.service_name, subject=conference_id,
             data=payload))
+        await audit.record(platform.db, act, action="schedule.release", object_type="conference",
+                           object_id=conference_id, session=session)
         return release
 
     return ReleasePublic.model_validate(await platform.transaction(work))
@@ -259,7 +276,8 @@ async def changelog(*, platform: Platform, conference_id: str) -> list[ReleasePu
     return [ReleasePublic.model_validate(r) for r in releases]
 
 
-async def record_outcomes(*, platform: Platform, session_id: str, data: OutcomesRecord) -> SessionPublic:
+async def record_outcomes(*, platform: Platform, session_id: str, data: OutcomesRecord, act: Act | None = None
+                          ) -> SessionPublic:
     """Store a session's conclusions and adopted recommendations and hand them on."""
     store = Store(platform.db)
 
@@ -278,6 +296,14 @@ async def record_outcomes(*, platform: Platform, session_id: str, data: Outcomes
         await platform.outbox.add(session, events.SESSIONS, make_envelope(
             type="agenda.session-outcomes-recorded.v1", source=platform.settings.service_name,
             subject=session_id, data=payload))
+        await audit.record(platform.db, act, action="session.record_outcomes", object_type="session",
+                           object_id=session_id, session=session)
         return doc
 
     return SessionPublic.model_validate(clean(await platform.transaction(work)))
+
+
+async def session_owner(*, platform: Platform, session_id: str) -> str | None:
+    """The id of the conference a session belongs to (None for an unknown session)."""
+    doc = await Store(platform.db).get("sessions", session_id)
+    return str(doc["conference_id"]) if doc else None

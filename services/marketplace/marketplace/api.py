@@ -35,7 +35,8 @@ from marketplace.domain import (
 )
 from marketplace.figures import SalesAggregates
 from marketplace.store import Store
-from shared.auth import Exhibitor, Organizer, Staff
+from shared.audit import Act
+from shared.auth import Admin, Principal, require
 from shared.errors import problems
 from shared.i18n import request_language
 from shared.platform import Platform, get_platform
@@ -51,6 +52,26 @@ StoreDep = Annotated[Store, Depends(get_store)]
 router = APIRouter()
 
 
+async def application_owner(request: Request) -> dict[str, str] | None:
+    """The market and the cooperative of an application, for their scopes."""
+    doc = await stands.application_owner(store=get_store(get_platform(request)),
+                                         application_id=request.path_params["application_id"])
+    return {"market_id": doc[0], "cooperative_id": doc[1]} if doc else None
+
+
+# The cooperatives registry is kept by every market organizer; a market's own work by its organizers;
+# an exhibitor acts for its own cooperative (the use cases bind it); gate staff scan at their market only.
+Registry = Annotated[Principal, require("organizer:market:*")]
+CooperativeMember = Annotated[Principal, require("exhibitor:cooperative:{cooperative_id}", "organizer:market:*")]
+MarketOrganizer = Annotated[Principal, require("organizer:market:{market_id}")]
+MarketStaff = Annotated[Principal, require("staff:market:{market_id}", "organizer:market:{market_id}")]
+Applicant = Annotated[Principal, require("exhibitor:cooperative:*", "organizer:market:*")]
+MarketExhibitor = Annotated[Principal, require("exhibitor:cooperative:*", "organizer:market:{market_id}")]
+ApplicationParty = Annotated[Principal, require("exhibitor:cooperative:{cooperative_id}",
+                                                "organizer:market:{market_id}", resolve=application_owner)]
+ApplicationOrganizer = Annotated[Principal, require("organizer:market:{market_id}", resolve=application_owner)]
+
+
 @router.get("/.well-known/jwks.json", tags=["passes"])
 async def jwks(store: StoreDep) -> dict[str, Any]:
     """Public key that verifies exhibitor passes offline."""
@@ -61,13 +82,14 @@ async def jwks(store: StoreDep) -> dict[str, Any]:
 
 @router.post("/cooperatives", status_code=201, response_model=CooperativePublic, tags=["cooperatives"],
              responses=problems(409))
-async def create_cooperative(body: CooperativeCreate, store: StoreDep, _: Organizer) -> CooperativePublic:
+async def create_cooperative(body: CooperativeCreate, request: Request, store: StoreDep,
+                             who: Registry) -> CooperativePublic:
     """Register a cooperative (exhibitor profile)."""
-    return await service.create_cooperative(store=store, data=body)
+    return await service.create_cooperative(store=store, data=body, act=Act.of(request, who))
 
 
 @router.get("/cooperatives", response_model=list[CooperativePublic], tags=["cooperatives"])
-async def list_cooperatives(store: StoreDep, _: Organizer, region: str | None = None,
+async def list_cooperatives(store: StoreDep, _: Registry, region: str | None = None,
                             sector: str | None = None) -> list[CooperativePublic]:
     """List cooperatives, by region or sector."""
     return await service.list_cooperatives(store=store, region=region, sector=sector)
@@ -75,29 +97,31 @@ async def list_cooperatives(store: StoreDep, _: Organizer, region: str | None = 
 
 @router.get("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
             responses=problems(404))
-async def read_cooperative(cooperative_id: str, store: StoreDep, who: Exhibitor) -> CooperativePublic:
+async def read_cooperative(cooperative_id: str, store: StoreDep, who: CooperativeMember) -> CooperativePublic:
     """A cooperative's profile: its own exhibitor or an organizer."""
     return await service.get_cooperative(store=store, principal=who, cooperative_id=cooperative_id)
 
 
 @router.patch("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
               responses=problems(404, 409))
-async def update_cooperative(cooperative_id: str, body: CooperativeUpdate, store: StoreDep,
-                             who: Exhibitor) -> CooperativePublic:
+async def update_cooperative(cooperative_id: str, body: CooperativeUpdate, request: Request, store: StoreDep,
+                             who: CooperativeMember) -> CooperativePublic:
     """Change a cooperative's profile (allocation-relevant fields: organizers only)."""
-    return await service.update_cooperative(store=store, principal=who, cooperative_id=cooperative_id, data=body)
+    return await service.update_cooperative(store=store, principal=who, cooperative_id=cooperative_id, data=body,
+                                            act=Act.of(request, who))
 
 
 @router.post("/cooperatives/{cooperative_id}/products", status_code=201, response_model=ProductPublic,
              tags=["cooperatives"], responses=problems(404))
-async def add_product(cooperative_id: str, body: ProductCreate, store: StoreDep, who: Exhibitor) -> ProductPublic:
+async def add_product(cooperative_id: str, body: ProductCreate, store: StoreDep,
+                      who: CooperativeMember) -> ProductPublic:
     """Add a product to a cooperative's catalogue."""
     return await service.add_product(store=store, principal=who, cooperative_id=cooperative_id, data=body)
 
 
 @router.delete("/cooperatives/{cooperative_id}/products/{product_id}", status_code=204, tags=["cooperatives"],
                responses=problems(404))
-async def remove_product(cooperative_id: str, product_id: str, store: StoreDep, who: Exhibitor) -> Response:
+async def remove_product(cooperative_id: str, product_id: str, store: StoreDep, who: CooperativeMember) -> Response:
     """Remove a product from a cooperative's catalogue."""
     await service.remove_product(store=store, principal=who, cooperative_id=cooperative_id, product_id=product_id)
     return Response(status_code=204)
@@ -105,11 +129,11 @@ async def remove_product(cooperative_id: str, product_id: str, store: StoreDep, 
 
 @router.post("/cooperatives/{cooperative_id}/invitations", status_code=201, response_model=InvitationPublic,
              tags=["cooperatives"], responses=problems(404, 503))
-async def invite(cooperative_id: str, store: StoreDep, who: Organizer,
+async def invite(cooperative_id: str, request: Request, store: StoreDep, who: Registry,
                  body: InvitationCreate | None = None) -> InvitationPublic:
     """Create a one-time link through which the cooperative obtains its exhibitor token."""
     return await service.invite_cooperative(store=store, cooperative_id=cooperative_id, by=who.sub,
-                                            ttl_hours=body.ttl_hours if body else None)
+                                            ttl_hours=body.ttl_hours if body else None, act=Act.of(request, who))
 
 
 @router.post("/invitations/{token}/accept", response_model=ExhibitorToken, tags=["cooperatives"],
@@ -122,9 +146,9 @@ async def accept_invitation(token: str, store: StoreDep) -> ExhibitorToken:
 # ---- markets ------------------------------------------------------------------------
 
 @router.post("/markets", status_code=201, response_model=MarketPublic, tags=["markets"])
-async def create_market(body: MarketCreate, store: StoreDep, _: Organizer) -> MarketPublic:
+async def create_market(body: MarketCreate, request: Request, store: StoreDep, who: Admin) -> MarketPublic:
     """Create a mobile market or a fair, with its stands and selection rules."""
-    return await service.create_market(store=store, data=body)
+    return await service.create_market(store=store, data=body, act=Act.of(request, who))
 
 
 @router.get("/markets", response_model=list[MarketPublic], tags=["markets"])
@@ -141,29 +165,30 @@ async def read_market(market_id: str, store: StoreDep) -> MarketPublic:
 
 
 @router.get("/markets/{market_id}/stands", response_model=list[StandPublic], tags=["stands"], responses=problems(404))
-async def stand_map(market_id: str, request: Request, store: StoreDep, _: Organizer) -> list[StandPublic]:
+async def stand_map(market_id: str, request: Request, store: StoreDep, _: MarketOrganizer) -> list[StandPublic]:
     """Every stand with its holder and the reason it was given."""
     return await stands.stand_map(store=store, market_id=market_id, lang=request_language(request))
 
 
 @router.post("/markets/{market_id}/allocation", response_model=AllocationResult, tags=["stands"],
              responses=problems(404))
-async def allocate(market_id: str, request: Request, store: StoreDep, _: Organizer) -> AllocationResult:
+async def allocate(market_id: str, request: Request, store: StoreDep, who: MarketOrganizer) -> AllocationResult:
     """Give stands to submitted and waitlisted applications following the market's rules."""
-    return await stands.allocate_market(store=store, market_id=market_id, lang=request_language(request))
+    return await stands.allocate_market(store=store, market_id=market_id, lang=request_language(request),
+                                        act=Act.of(request, who))
 
 
 # ---- applications -------------------------------------------------------------------
 
 @router.post("/applications", status_code=201, response_model=list[ApplicationPublic], tags=["applications"],
              responses=problems(404, 409))
-async def apply(body: ApplicationCreate, store: StoreDep, who: Exhibitor) -> list[ApplicationPublic]:
+async def apply(body: ApplicationCreate, store: StoreDep, who: Applicant) -> list[ApplicationPublic]:
     """Apply to one or several markets at once."""
     return await stands.submit_application(store=store, principal=who, data=body)
 
 
 @router.get("/applications", response_model=list[ApplicationPublic], tags=["applications"])
-async def list_applications(request: Request, store: StoreDep, who: Exhibitor, market_id: str | None = None,
+async def list_applications(request: Request, store: StoreDep, who: Applicant, market_id: str | None = None,
                             status: str | None = None, cooperative_id: str | None = None) -> list[ApplicationPublic]:
     """Applications (an exhibitor sees its own only)."""
     docs = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
@@ -174,7 +199,7 @@ async def list_applications(request: Request, store: StoreDep, who: Exhibitor, m
 @router.get("/applications/{application_id}", response_model=ApplicationPublic, tags=["applications"],
             responses=problems(404))
 async def read_application(application_id: str, request: Request, store: StoreDep,
-                           who: Exhibitor) -> ApplicationPublic:
+                           who: ApplicationParty) -> ApplicationPublic:
     """One application, with the explanation of its decision."""
     doc = await stands.get_application(store=store, principal=who, application_id=application_id)
     return stands.application_public(doc, request_language(request))
@@ -182,52 +207,56 @@ async def read_application(application_id: str, request: Request, store: StoreDe
 
 @router.post("/applications/{application_id}/accept", response_model=ApplicationPublic, tags=["applications"],
              responses=problems(404, 409))
-async def accept(application_id: str, request: Request, store: StoreDep, who: Organizer,
+async def accept(application_id: str, request: Request, store: StoreDep, who: ApplicationOrganizer,
                  body: AcceptRequest | None = None) -> ApplicationPublic:
     """Accept: the rules pick the stand, or the stand given overrides them."""
     body = body or AcceptRequest()
     doc = await stands.accept_application(store=store, application_id=application_id, by=who.sub,
-                                          stand_number=body.stand_number, note=body.note)
+                                          stand_number=body.stand_number, note=body.note, act=Act.of(request, who))
     return stands.application_public(doc, request_language(request))
 
 
 @router.post("/applications/{application_id}/reject", response_model=ApplicationPublic, tags=["applications"],
              responses=problems(404, 409))
 async def reject(application_id: str, body: RejectRequest, request: Request, store: StoreDep,
-                 who: Organizer) -> ApplicationPublic:
+                 who: ApplicationOrganizer) -> ApplicationPublic:
     """Reject, with a reason."""
-    doc = await stands.reject_application(store=store, application_id=application_id, reason=body.reason, by=who.sub)
+    doc = await stands.reject_application(store=store, application_id=application_id, reason=body.reason, by=who.sub,
+                                          act=Act.of(request, who))
     return stands.application_public(doc, request_language(request))
 
 
 @router.post("/applications/{application_id}/waitlist", response_model=ApplicationPublic, tags=["applications"],
              responses=problems(404, 409))
-async def waitlist(application_id: str, request: Request, store: StoreDep, who: Organizer) -> ApplicationPublic:
+async def waitlist(application_id: str, request: Request, store: StoreDep,
+                   who: ApplicationOrganizer) -> ApplicationPublic:
     """Put a submitted application on the waitlist."""
-    doc = await stands.waitlist_application(store=store, application_id=application_id, by=who.sub)
+    doc = await stands.waitlist_application(store=store, application_id=application_id, by=who.sub,
+                                            act=Act.of(request, who))
     return stands.application_public(doc, request_language(request))
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=WithdrawalResult, tags=["applications"],
              responses=problems(404, 409))
-async def withdraw(application_id: str, request: Request, store: StoreDep, who: Exhibitor) -> WithdrawalResult:
+async def withdraw(application_id: str, request: Request, store: StoreDep,
+                   who: ApplicationParty) -> WithdrawalResult:
     """Withdraw; a freed stand goes to the next waitlisted applicant."""
     return await stands.withdraw_application(store=store, principal=who, application_id=application_id,
-                                             lang=request_language(request))
+                                             lang=request_language(request), act=Act.of(request, who))
 
 
 # ---- passes and check-in ------------------------------------------------------------
 
 @router.get("/applications/{application_id}/pass", response_model=PassPublic, tags=["passes"],
             responses=problems(404, 409))
-async def read_pass(application_id: str, store: StoreDep, who: Exhibitor) -> PassPublic:
+async def read_pass(application_id: str, store: StoreDep, who: ApplicationParty) -> PassPublic:
     """The exhibitor pass of an accepted application (signed token)."""
     return await checkin.get_pass(store=store, principal=who, application_id=application_id)
 
 
 @router.get("/applications/{application_id}/pass.png", tags=["passes"],
             responses={200: {"content": {"image/png": {}}}, **problems(404, 409)})
-async def pass_png(application_id: str, store: StoreDep, who: Exhibitor) -> Response:
+async def pass_png(application_id: str, store: StoreDep, who: ApplicationParty) -> Response:
     """The pass as a QR code (PNG)."""
     found = await checkin.get_pass(store=store, principal=who, application_id=application_id)
     return Response(qr_png(found.token), media_type="image/png")
@@ -235,7 +264,7 @@ async def pass_png(application_id: str, store: StoreDep, who: Exhibitor) -> Resp
 
 @router.get("/applications/{application_id}/pass.svg", tags=["passes"],
             responses={200: {"content": {"image/svg+xml": {}}}, **problems(404, 409)})
-async def pass_svg(application_id: str, store: StoreDep, who: Exhibitor) -> Response:
+async def pass_svg(application_id: str, store: StoreDep, who: ApplicationParty) -> Response:
     """The pass as a QR code (SVG)."""
     found = await checkin.get_pass(store=store, principal=who, application_id=application_id)
     return Response(qr_svg(found.token), media_type="image/svg+xml")
@@ -243,21 +272,21 @@ async def pass_svg(application_id: str, store: StoreDep, who: Exhibitor) -> Resp
 
 @router.post("/markets/{market_id}/checkins", status_code=201, response_model=CheckinPublic, tags=["passes"],
              responses=problems(404, 409))
-async def scan(market_id: str, body: ScanRequest, store: StoreDep, _: Staff) -> CheckinPublic:
+async def scan(market_id: str, body: ScanRequest, store: StoreDep, _: MarketStaff) -> CheckinPublic:
     """Check an exhibitor in for today by scanning its pass."""
     return await checkin.check_in(store=store, market_id=market_id, token=body.token, device_id=body.device_id)
 
 
 @router.post("/markets/{market_id}/checkins/batch", response_model=BatchResult, tags=["passes"],
              responses=problems(404, 409))
-async def scan_batch(market_id: str, body: ScanBatch, request: Request, store: StoreDep, _: Staff) -> BatchResult:
+async def scan_batch(market_id: str, body: ScanBatch, request: Request, store: StoreDep, _: MarketStaff) -> BatchResult:
     """Sync scans recorded offline; idempotent per (device, nonce)."""
     return await checkin.sync_offline_scans(store=store, market_id=market_id, batch=body,
                                             lang=request_language(request))
 
 
 @router.get("/markets/{market_id}/attendance", response_model=Attendance, tags=["passes"], responses=problems(404))
-async def read_attendance(market_id: str, store: StoreDep, _: Organizer) -> Attendance:
+async def read_attendance(market_id: str, store: StoreDep, _: MarketOrganizer) -> Attendance:
     """Check-ins per opening day and no-shows."""
     return await checkin.attendance(store=store, market_id=market_id)
 
@@ -267,13 +296,13 @@ async def read_attendance(market_id: str, store: StoreDep, _: Organizer) -> Atte
 @router.put("/markets/{market_id}/sales/{day}", response_model=SalesPublic, tags=["sales"],
             responses=problems(404, 409))
 async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: StoreDep,
-                        who: Exhibitor) -> SalesPublic:
+                        who: MarketExhibitor) -> SalesPublic:
     """Declare (or correct) a market day's sales by product category."""
     return await sales.declare_sales(store=store, principal=who, market_id=market_id, day=day, data=body)
 
 
 @router.get("/markets/{market_id}/sales", response_model=list[SalesPublic], tags=["sales"])
-async def own_sales(market_id: str, store: StoreDep, who: Exhibitor,
+async def own_sales(market_id: str, store: StoreDep, who: MarketExhibitor,
                     cooperative_id: str | None = None) -> list[SalesPublic]:
     """A cooperative's own declarations at a market."""
     return await sales.my_sales(store=store, principal=who, market_id=market_id, cooperative_id=cooperative_id)
@@ -288,7 +317,7 @@ async def market_aggregates(market_id: str, store: StoreDep) -> SalesAggregates:
 
 @router.get("/markets/{market_id}/sales/report", response_model=sales.SalesReport, tags=["sales"],
             responses=problems(404))
-async def market_report(market_id: str, store: StoreDep, _: Organizer) -> sales.SalesReport:
+async def market_report(market_id: str, store: StoreDep, _: MarketOrganizer) -> sales.SalesReport:
     """Exact sales figures and declarations of a market, for organizers."""
     return await sales.sales_report(store=store, market_id=market_id)
 

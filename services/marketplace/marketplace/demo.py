@@ -23,7 +23,7 @@ from shared.signing import load_signer
 CIRCUIT = "circuit-printemps-2027"
 OPENS = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 CLOSES = datetime(2027, 3, 15, 23, 0, tzinfo=UTC)
-ORGANIZER = Principal(sub="demo-loader", roles=["organizer"])
+ORGANIZER = Principal(sub="demo-loader", scopes=["admin"])
 
 # (id suffix, Arabic name, French name, region, province, sector, women-led, youth-led, register number)
 COOPERATIVES: list[tuple[str, str, str, str, str, str, bool, bool, str]] = [

@@ -10,15 +10,23 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from marketplace import checkin, sales, service, stands
 from marketplace.domain import SalesDeclare
 from marketplace.store import Store
-from shared.auth import Principal, TokenVerifier
-from shared.errors import DomainError
+from shared.auth import (
+    ACCESS_COOKIE,
+    CSRF_COOKIE,
+    Principal,
+    TokenVerifier,
+    check_csrf,
+    session_principal,
+    session_refresh_url,
+)
+from shared.errors import DomainError, Forbidden
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
 from shared.platform import Platform, get_platform
@@ -40,15 +48,22 @@ def _store(platform: Platform) -> Store:
 
 
 async def _exhibitor(request: Request) -> Principal | None:
+    """The cooperative the page acts for: from the platform's browser session, else from the token this
+    space was signed in with. The space acts as that cooperative's exhibitor only, whatever else the
+    session may hold (an organizer uses the API)."""
+    principal = await session_principal(request)
     token = request.cookies.get(COOKIE)
-    if not token:
+    if (principal is None or not principal.cooperatives) and token:
+        verifier: TokenVerifier = request.app.state.token_verifier
+        try:
+            principal = await verifier.verify(token)
+        except Exception:  # noqa: BLE001 - an expired or forged cookie just means "sign in again"
+            return None
+    if principal is None or not principal.cooperatives:
         return None
-    verifier: TokenVerifier = request.app.state.token_verifier
-    try:
-        principal = await verifier.verify(token)
-    except Exception:  # noqa: BLE001 - an expired or forged cookie just means "sign in again"
-        return None
-    return principal if principal.has("exhibitor") and principal.cooperative_id else None
+    cooperative_id = principal.cooperatives[0]
+    return Principal(sub=principal.sub, name=principal.name, cooperative_id=cooperative_id,
+                     scopes=[f"exhibitor:cooperative:{cooperative_id}"])
 
 
 def _error(request: Request, exc: DomainError) -> HTMLResponse:
@@ -73,6 +88,7 @@ async def _space(request: Request, platform: Platform, who: Principal, *, errors
     return pages.render(request, "marketplace_space.html", {
         "cards": cards, "cooperative": cooperative, "errors": errors or {}, "saved": saved,
         "sectors": [(s, translate(f"ui_sector_{s}", lang)) for s in SECTORS], "today": date.today().isoformat(),
+        "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
     }, status_code=status_code)
 
 
@@ -80,7 +96,8 @@ async def _space(request: Request, platform: Platform, who: Principal, *, errors
 async def space(request: Request, platform: PlatformDep) -> HTMLResponse:
     who = await _exhibitor(request)
     if who is None:
-        return pages.render(request, "marketplace_signin.html", {"error": ""})
+        return pages.render(request, "marketplace_signin.html",
+                            {"error": "", "account_url": session_refresh_url(request)})
     try:
         return await _space(request, platform, who, saved=request.query_params.get("saved") == "1")
     except DomainError as exc:
@@ -94,12 +111,13 @@ async def sign_in(request: Request) -> Response:
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
         principal = await verifier.verify(token)
-        ok = principal.has("exhibitor") and bool(principal.cooperative_id)
+        ok = bool(principal.cooperatives)
     except Exception:  # noqa: BLE001 - any unreadable token is refused the same way
         ok = False
     if not ok:
         return pages.render(request, "marketplace_signin.html",
-                            {"error": translate("ui_exhibitor_bad_token", page_language(request))}, status_code=401)
+                            {"error": translate("ui_exhibitor_bad_token", page_language(request)),
+                             "account_url": session_refresh_url(request)}, status_code=401)
     response = RedirectResponse(f"/exhibitor?lang={page_language(request)}", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=30 * 24 * 3600,
                         secure=request.url.scheme == "https")
@@ -119,6 +137,12 @@ async def declare(market_id: str, request: Request, platform: PlatformDep) -> Re
     who = await _exhibitor(request)
     if who is None:
         return RedirectResponse("/exhibitor", status_code=303)
+    if request.cookies.get(ACCESS_COOKIE):
+        # Signed in through the platform's session (SameSite=Lax): the form echoes the csrf cookie.
+        try:
+            await check_csrf(request)
+        except HTTPException:
+            return _error(request, Forbidden("csrf_failed"))
     form = await request.form()
     lang = page_language(request)
     amounts = {s: str(form.get(f"amount_{s}") or "").strip().replace(",", ".") for s in SECTORS}
@@ -192,7 +216,8 @@ async def pass_scanner(market_id: str, request: Request, platform: PlatformDep) 
         "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed")}
     return pages.render(request, "marketplace_scanner.html", {
         "market": market, "texts": texts,
-        "scan_url": f"/markets/{market_id}/checkins", "batch_url": f"/markets/{market_id}/checkins/batch"})
+        "scan_url": f"/markets/{market_id}/checkins", "batch_url": f"/markets/{market_id}/checkins/batch",
+        "refresh_url": session_refresh_url(request)})
 
 
 router.include_router(pages.static_router())
@@ -205,6 +230,8 @@ def _three(ar: str, fr: str, en: str) -> dict[str, str]:
 register_texts({
     "ui_exhibitor_space": _three("فضاء العارضين", "Espace exposant", "Exhibitor space"),
     "ui_exhibitor_signin": _three("الدخول", "Se connecter", "Sign in"),
+    "ui_exhibitor_account_signin": _three("أو الدخول بحساب المنصة", "Ou se connecter avec son compte de la plateforme",
+                                          "Or sign in with your platform account"),
     "ui_exhibitor_signout": _three("الخروج", "Se déconnecter", "Sign out"),
     "ui_exhibitor_token": _three("رمز الدخول (من رسالة الدعوة)", "Jeton d'accès (reçu avec l'invitation)",
                                  "Access token (from your invitation)"),

@@ -39,7 +39,7 @@ async def _may_declare(store: Store, market_id: str, cooperative_id: str) -> Non
 async def declare_sales(*, store: Store, principal: Principal, market_id: str, day: date, data: SalesDeclare,
                         now: datetime | None = None) -> SalesPublic:
     """Declare a day's sales; declaring again replaces the day's figures (a correction)."""
-    cooperative_id = own_cooperative(principal, data.cooperative_id)
+    cooperative_id = own_cooperative(principal, data.cooperative_id, markets=[market_id])
     market = await get_market(store=store, market_id=market_id)
     now = now or now_utc()
     if day not in market.days:
@@ -74,7 +74,7 @@ async def declare_sales(*, store: Store, principal: Principal, market_id: str, d
 
 async def my_sales(*, store: Store, principal: Principal, market_id: str,
                    cooperative_id: str | None = None) -> list[SalesPublic]:
-    cooperative_id = own_cooperative(principal, cooperative_id)
+    cooperative_id = own_cooperative(principal, cooperative_id, markets=[market_id])
     docs = await store.find("sales", {"market_id": market_id, "cooperative_id": cooperative_id}, sort=[("day", 1)])
     return [_public(d) for d in docs]
 

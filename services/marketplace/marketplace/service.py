@@ -4,6 +4,7 @@ have their own modules)."""
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,8 @@ from marketplace.domain import (
 )
 from marketplace.events import MARKETS, MarketCreated
 from marketplace.store import Store, clean
+from shared import audit
+from shared.audit import Act
 from shared.auth import Principal, load_private_key, mint_token
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
 
@@ -33,17 +36,26 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
-def own_cooperative(principal: Principal, cooperative_id: str | None) -> str:
-    """The cooperative a caller acts for: organizers name it, exhibitors are bound to theirs."""
-    if principal.has("organizer"):
+def own_cooperative(principal: Principal, cooperative_id: str | None, *, markets: Sequence[str] = ()) -> str:
+    """The cooperative a caller acts for. An exhibitor is bound to its own; an organizer names one, and acts
+    for it at the ``markets`` concerned only if it organizes each of them (with none, any market organizer
+    keeps the cooperatives registry)."""
+    if cooperative_id and principal.holds(f"exhibitor:cooperative:{cooperative_id}"):
+        return cooperative_id
+    organizer = (all(principal.holds(f"organizer:market:{m}") for m in markets) if markets
+                 else principal.holds("organizer:market:*"))
+    if organizer:
         if not cooperative_id:
             raise DomainError("cooperative_id_required", status=422)
         return cooperative_id
-    if not principal.cooperative_id:
+    own = principal.cooperatives
+    if not own:
         raise Forbidden("exhibitor_without_cooperative")
-    if cooperative_id and cooperative_id != principal.cooperative_id:
+    if cooperative_id:
         raise Forbidden("not_your_cooperative")
-    return principal.cooperative_id
+    if len(own) > 1:
+        raise DomainError("cooperative_id_required", status=422)
+    return own[0]
 
 
 # ---- cooperatives -------------------------------------------------------------------
@@ -53,7 +65,7 @@ def _product_doc(product: ProductCreate, product_id: str | None = None) -> dict[
 
 
 async def create_cooperative(*, store: Store, data: CooperativeCreate, cooperative_id: str | None = None,
-                             products_ids: list[str] | None = None) -> CooperativePublic:
+                             products_ids: list[str] | None = None, act: Act | None = None) -> CooperativePublic:
     ids = products_ids or [None] * len(data.products)  # type: ignore[list-item]
     doc: dict[str, Any] = {
         "_id": cooperative_id or new_id("coop"),
@@ -65,6 +77,7 @@ async def create_cooperative(*, store: Store, data: CooperativeCreate, cooperati
         await store.insert("cooperatives", doc)
     except DuplicateKeyError as exc:
         raise Conflict("register_number_taken", register_number=data.register_number) from exc
+    await audit.record(store.db, act, action="cooperative.create", object_type="cooperative", object_id=doc["_id"])
     return CooperativePublic.model_validate(clean(doc))
 
 
@@ -84,10 +97,10 @@ async def list_cooperatives(*, store: Store, region: str | None = None,
 
 
 async def update_cooperative(*, store: Store, principal: Principal, cooperative_id: str,
-                             data: CooperativeUpdate) -> CooperativePublic:
+                             data: CooperativeUpdate, act: Act | None = None) -> CooperativePublic:
     own_cooperative(principal, cooperative_id)
     changes = data.model_dump(mode="json", exclude_unset=True)
-    if not principal.has("organizer"):
+    if not principal.holds("organizer:market:*"):
         for field in ORGANIZER_ONLY_FIELDS:
             if field in changes:
                 raise Forbidden("field_reserved_to_organizers", field=field)
@@ -97,6 +110,7 @@ async def update_cooperative(*, store: Store, principal: Principal, cooperative_
         raise Conflict("register_number_taken", register_number=changes.get("register_number")) from exc
     if not found:
         raise NotFound("cooperative_not_found")
+    await audit.record(store.db, act, action="cooperative.update", object_type="cooperative", object_id=cooperative_id)
     return await get_cooperative(store=store, principal=principal, cooperative_id=cooperative_id)
 
 
@@ -121,8 +135,8 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def invite_cooperative(*, store: Store, cooperative_id: str, by: str,
-                             ttl_hours: float | None = None) -> InvitationPublic:
+async def invite_cooperative(*, store: Store, cooperative_id: str, by: str, ttl_hours: float | None = None,
+                             act: Act | None = None) -> InvitationPublic:
     """A one-time link; only its hash is stored, so a database leak reveals no usable link."""
     if not store.settings.jwt_private_key_file:
         raise DomainError("invitations_unavailable", status=503)
@@ -135,6 +149,7 @@ async def invite_cooperative(*, store: Store, cooperative_id: str, by: str,
         "_id": _hash(token), "invitation_id": invitation_id, "cooperative_id": cooperative_id,
         "created_by": by, "created_at": now_utc(), "expires_at": expires_at, "used_at": None,
     })
+    await audit.record(store.db, act, action="cooperative.invite", object_type="cooperative", object_id=cooperative_id)
     return InvitationPublic(
         invitation_id=invitation_id, cooperative_id=cooperative_id, token=token, expires_at=expires_at,
         accept_url=f"{store.settings.base_url}/invitations/{token}/accept",
@@ -153,17 +168,19 @@ async def accept_invitation(*, store: Store, token: str, now: datetime | None = 
             raise NotFound("invitation_invalid")
         raise Conflict("invitation_used") if known["used_at"] else DomainError("invitation_expired", status=410)
     ttl = int(settings.exhibitor_token_ttl_hours * 3600)
+    cooperative_id = invitation["cooperative_id"]
     access = mint_token(
-        load_private_key(settings.jwt_private_key_file), sub=f"cooperative:{invitation['cooperative_id']}",
-        roles=["exhibitor"], issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl_seconds=ttl,
-        cooperative_id=invitation["cooperative_id"],
+        load_private_key(settings.jwt_private_key_file), sub=f"cooperative:{cooperative_id}",
+        scopes=[f"exhibitor:cooperative:{cooperative_id}"], roles=["exhibitor"], issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience, ttl_seconds=ttl, cooperative_id=cooperative_id,
     )
     return ExhibitorToken(access_token=access, cooperative_id=invitation["cooperative_id"], expires_in=ttl)
 
 
 # ---- markets ------------------------------------------------------------------------
 
-async def create_market(*, store: Store, data: MarketCreate, market_id: str | None = None) -> MarketPublic:
+async def create_market(*, store: Store, data: MarketCreate, market_id: str | None = None,
+                        act: Act | None = None) -> MarketPublic:
     doc: dict[str, Any] = {
         "_id": market_id or new_id("mkt"), **data.model_dump(mode="json"),
         "application_opens_at": data.application_opens_at, "application_closes_at": data.application_closes_at,
@@ -175,6 +192,8 @@ async def create_market(*, store: Store, data: MarketCreate, market_id: str | No
         await store.publish(session, MARKETS, type="marketplace.market-created.v1", subject=doc["_id"],
                             data=MarketCreated(market_id=doc["_id"], **data.model_dump(exclude={"stands", "rules"}),
                                                stand_count=len(data.stands)))
+        await audit.record(store.db, act, action="market.create", object_type="market", object_id=doc["_id"],
+                           session=session)
 
     await store.transaction(work)
     return MarketPublic.model_validate(clean(doc))

@@ -24,6 +24,8 @@ from marketplace.domain import (
 from marketplace.events import APPLICATIONS, STANDS, ApplicationChanged, StandAssigned
 from marketplace.service import get_market, new_id, own_cooperative
 from marketplace.store import Store, clean
+from shared import audit
+from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import LocalizedText, translate
@@ -67,7 +69,7 @@ async def _message(store: Store, session: AsyncClientSession, app: dict[str, Any
 async def submit_application(*, store: Store, principal: Principal, data: ApplicationCreate,
                              now: datetime | None = None, ids: list[str] | None = None) -> list[ApplicationPublic]:
     """One application to one or several markets (of a circuit): one record per market."""
-    cooperative_id = own_cooperative(principal, data.cooperative_id)
+    cooperative_id = own_cooperative(principal, data.cooperative_id, markets=data.market_ids)
     now = now or now_utc()
     coop = await store.get("cooperatives", cooperative_id)
     if coop is None:
@@ -101,17 +103,22 @@ async def submit_application(*, store: Store, principal: Principal, data: Applic
 async def get_application(*, store: Store, principal: Principal, application_id: str) -> dict[str, Any]:
     """The application, if the caller may see it: another cooperative's is "not found"."""
     doc = await store.get("applications", application_id)
-    if doc is None or (not principal.has("organizer") and doc["cooperative_id"] != principal.cooperative_id):
+    if doc is None or not (principal.holds(f"organizer:market:{doc['market_id']}")
+                           or principal.holds(f"exhibitor:cooperative:{doc['cooperative_id']}")):
         raise NotFound("application_not_found")
     return doc
 
 
 async def list_applications(*, store: Store, principal: Principal, market_id: str | None = None,
                             status: str | None = None, cooperative_id: str | None = None) -> list[dict[str, Any]]:
-    if not principal.has("organizer"):
+    markets = principal.objects("organizer", "market")
+    if not principal.is_admin and not markets:
         cooperative_id = own_cooperative(principal, cooperative_id)
-    query = {k: v for k, v in {"market_id": market_id, "status": status, "cooperative_id": cooperative_id}.items()
-             if v}
+    query: dict[str, Any] = {k: v for k, v in {"market_id": market_id, "status": status,
+                                               "cooperative_id": cooperative_id}.items() if v}
+    if not principal.is_admin and markets:
+        # An organizer sees the applications to its own markets, and those of a cooperative it also exhibits for.
+        query["$or"] = [{"market_id": {"$in": markets}}, {"cooperative_id": {"$in": principal.cooperatives}}]
     return await store.find("applications", query, sort=[("submitted_at", 1), ("_id", 1)])
 
 
@@ -196,8 +203,8 @@ async def _with_stand_retries(store: Store, market_id: str, work: Any) -> Any:
         return await store.transaction(work)
 
 
-async def allocate_market(*, store: Store, market_id: str, lang: str = "fr",
-                          now: datetime | None = None) -> AllocationResult:
+async def allocate_market(*, store: Store, market_id: str, lang: str = "fr", now: datetime | None = None,
+                          act: Act | None = None) -> AllocationResult:
     """Run the market's rules over every submitted and waitlisted application."""
     market = await get_market(store=store, market_id=market_id)
     now = now or now_utc()
@@ -205,6 +212,8 @@ async def allocate_market(*, store: Store, market_id: str, lang: str = "fr",
     async def work(session: AsyncClientSession) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         apps = await store.find("applications", {"market_id": market_id, "status": {"$in": list(OPEN)}},
                                 session=session)
+        await audit.record(store.db, act, action="market.allocate", object_type="market", object_id=market_id,
+                           session=session, at=now)
         return await _allocate_in(store, session, market, apps, now, promotion=False)
 
     accepted, waitlisted = await _with_stand_retries(store, market_id, work)
@@ -213,7 +222,8 @@ async def allocate_market(*, store: Store, market_id: str, lang: str = "fr",
 
 
 async def accept_application(*, store: Store, application_id: str, by: str, stand_number: int | None = None,
-                             note: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+                             note: str | None = None, now: datetime | None = None,
+                             act: Act | None = None) -> dict[str, Any]:
     """Accept with the stand the rules give, or with the stand an organizer chose (override)."""
     app = await store.get("applications", application_id)
     if app is None:
@@ -228,6 +238,8 @@ async def accept_application(*, store: Store, application_id: str, by: str, stan
         assert fresh is not None
         if fresh["status"] not in OPEN:
             raise Conflict("application_not_pending", state=fresh["status"])
+        await audit.record(store.db, act, action="application.accept", object_type="application",
+                           object_id=application_id, session=session, at=now)
         if stand_number is None:
             return await _accept_by_rules(store, session, market, fresh, now)
         if await store.get("stand_assignments", f"{market.id}:{stand_number}", session):
@@ -256,7 +268,7 @@ async def _accept_by_rules(store: Store, session: AsyncClientSession, market: Ma
 
 
 async def reject_application(*, store: Store, application_id: str, reason: LocalizedText, by: str,
-                             now: datetime | None = None) -> dict[str, Any]:
+                             now: datetime | None = None, act: Act | None = None) -> dict[str, Any]:
     now = now or now_utc()
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:
@@ -271,13 +283,15 @@ async def reject_application(*, store: Store, application_id: str, reason: Local
         rejected = {**app, **fields}
         coop = await store.get("cooperatives", app["cooperative_id"], session)
         await _message(store, session, rejected, coop or {}, "rejected", now)
+        await audit.record(store.db, act, action="application.reject", object_type="application",
+                           object_id=application_id, session=session, at=now)
         return rejected
 
     return await store.transaction(work)
 
 
 async def waitlist_application(*, store: Store, application_id: str, by: str,
-                               now: datetime | None = None) -> dict[str, Any]:
+                               now: datetime | None = None, act: Act | None = None) -> dict[str, Any]:
     now = now or now_utc()
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:
@@ -287,13 +301,15 @@ async def waitlist_application(*, store: Store, application_id: str, by: str,
         if app["status"] != "submitted":
             raise Conflict("application_not_pending", state=app["status"])
         decision = {"code": "alloc_manual_waitlist", "params": {"by": by}, "manual": True}
+        await audit.record(store.db, act, action="application.waitlist", object_type="application",
+                           object_id=application_id, session=session, at=now)
         return await _waitlist(store, session, app, decision, now)
 
     return await store.transaction(work)
 
 
 async def withdraw_application(*, store: Store, principal: Principal, application_id: str, lang: str = "fr",
-                               now: datetime | None = None) -> WithdrawalResult:
+                               now: datetime | None = None, act: Act | None = None) -> WithdrawalResult:
     """Withdraw; a stand it held goes to the best-ranked waitlisted applicant the rules admit."""
     app = await get_application(store=store, principal=principal, application_id=application_id)
     market = await get_market(store=store, market_id=app["market_id"])
@@ -306,6 +322,8 @@ async def withdraw_application(*, store: Store, principal: Principal, applicatio
             raise Conflict("application_not_pending", state=fresh["status"])
         fields = {"status": "withdrawn", "decided_at": now}
         await store.set_fields("applications", {"_id": application_id}, fields, session)
+        await audit.record(store.db, act, action="application.withdraw", object_type="application",
+                           object_id=application_id, session=session, at=now)
         if fresh["status"] != "accepted":
             return {**fresh, **fields}, []
         held = await store.get("stand_assignments", f"{market.id}:{fresh['stand_number']}", session)
@@ -330,3 +348,9 @@ async def stand_map(*, store: Store, market_id: str, lang: str) -> list[StandPub
                     decision=render_decision(held.get(stand.number, {}).get("decision"), lang))
         for stand in market.stands
     ]
+
+
+async def application_owner(*, store: Store, application_id: str) -> tuple[str, str] | None:
+    """The market and the cooperative of an application (None for an unknown one)."""
+    doc = await store.get("applications", application_id)
+    return (str(doc["market_id"]), str(doc["cooperative_id"])) if doc else None

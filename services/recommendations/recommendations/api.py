@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from recommendations import indicators as ind
@@ -22,7 +22,8 @@ from recommendations.domain import (
     parse_as_of,
 )
 from recommendations.store import Store
-from shared.auth import Organizer
+from shared.audit import Act
+from shared.auth import Principal, require
 from shared.errors import problems
 from shared.platform import Platform, get_platform
 
@@ -51,6 +52,13 @@ StoreDep = Annotated[Store, Depends(get_store)]
 AsOf = Annotated[datetime | None, Depends(get_as_of)]
 FiltersDep = Annotated[views.Filters, Depends(get_filters)]
 TAG: list[str | Enum] = ["public"]
+# The register's officers change it; a reviewer gives the second approval of a completion.
+Organizer = Annotated[Principal, require("organizer:recommendations")]
+Reviewer = Annotated[Principal, require("reviewer:recommendations", "organizer:recommendations")]
+
+
+def _actor(request: Request, who: Principal) -> service.Actor:
+    return service.Actor.of(who, Act.of(request, who))
 ORG: list[str | Enum] = ["organizers"]
 
 
@@ -68,7 +76,7 @@ async def get_recommendation(recommendation_id: str, store: StoreDep, as_of: AsO
 
 
 @router.get("/recommendations/{recommendation_id}/history", tags=ORG, responses=problems(404))
-async def private_history(recommendation_id: str, store: StoreDep, who: Organizer) -> list[dict[str, Any]]:
+async def private_history(recommendation_id: str, store: StoreDep, who: Reviewer) -> list[dict[str, Any]]:
     """The full history with the organizers' identities (accountability; organizers only)."""
     records = await store.timeline(recommendation_id)
     if not records:
@@ -79,66 +87,67 @@ async def private_history(recommendation_id: str, store: StoreDep, who: Organize
 @router.post("/recommendations", response_model=RecommendationDetail, status_code=201, tags=ORG,
              responses=problems(409))
 async def register_recommendation(
-    body: RecommendationCreate, platform: PlatformDep, store: StoreDep, who: Organizer
+    body: RecommendationCreate, request: Request, platform: PlatformDep, store: StoreDep, who: Organizer
 ) -> RecommendationDetail:
     """Register a recommendation (for instance one adopted outside the agenda)."""
-    state = await service.register_recommendation(platform=platform, data=body, actor=service.Actor.of(who))
+    state = await service.register_recommendation(platform=platform, data=body, actor=_actor(request, who))
     return await views.get_recommendation(store=store, recommendation_id=state["id"], as_of=None)
 
 
 @router.post("/recommendations/{recommendation_id}/status", response_model=RecommendationDetail, tags=ORG,
              responses=problems(404, 409))
 async def change_status(
-    recommendation_id: str, body: StatusChange, platform: PlatformDep, store: StoreDep, who: Organizer
+    recommendation_id: str, body: StatusChange, request: Request, platform: PlatformDep, store: StoreDep, who: Organizer
 ) -> RecommendationDetail:
     """Change status and progress with a reason; `complete` is only proposed until a second organizer approves."""
     await service.change_status(platform=platform, recommendation_id=recommendation_id, data=body,
-                                actor=service.Actor.of(who))
+                                actor=_actor(request, who))
     return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
 
 
 @router.post("/recommendations/{recommendation_id}/completion/approve", response_model=RecommendationDetail,
              tags=ORG, responses=problems(404, 409))
 async def approve_completion(
-    recommendation_id: str, body: Decision, platform: PlatformDep, store: StoreDep, who: Organizer
+    recommendation_id: str, body: Decision, request: Request, platform: PlatformDep, store: StoreDep, who: Reviewer
 ) -> RecommendationDetail:
     """Approve a proposed completion (by an organizer other than the proposer)."""
     await service.decide_completion(platform=platform, recommendation_id=recommendation_id, data=body,
-                                    actor=service.Actor.of(who), approve=True)
+                                    actor=_actor(request, who), approve=True)
     return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
 
 
 @router.post("/recommendations/{recommendation_id}/completion/send-back", response_model=RecommendationDetail,
              tags=ORG, responses=problems(404, 409))
 async def send_back_completion(
-    recommendation_id: str, body: Decision, platform: PlatformDep, store: StoreDep, who: Organizer
+    recommendation_id: str, body: Decision, request: Request, platform: PlatformDep, store: StoreDep, who: Reviewer
 ) -> RecommendationDetail:
     """Send a proposed completion back (by an organizer other than the proposer)."""
     await service.decide_completion(platform=platform, recommendation_id=recommendation_id, data=body,
-                                    actor=service.Actor.of(who), approve=False)
+                                    actor=_actor(request, who), approve=False)
     return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
 
 
 @router.post("/recommendations/{recommendation_id}/milestones", response_model=RecommendationDetail,
              status_code=201, tags=ORG, responses=problems(404, 409))
 async def add_milestone(
-    recommendation_id: str, body: MilestoneCreate, platform: PlatformDep, store: StoreDep, who: Organizer
+    recommendation_id: str, body: MilestoneCreate, request: Request, platform: PlatformDep, store: StoreDep,
+    who: Organizer,
 ) -> RecommendationDetail:
     """Add an action/milestone with its owner and due date."""
     await service.add_milestone(platform=platform, recommendation_id=recommendation_id, data=body,
-                                actor=service.Actor.of(who))
+                                actor=_actor(request, who))
     return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
 
 
 @router.post("/recommendations/{recommendation_id}/milestones/{milestone_id}/complete",
              response_model=RecommendationDetail, tags=ORG, responses=problems(404, 409))
 async def complete_milestone(
-    recommendation_id: str, milestone_id: str, body: MilestoneCompletion, platform: PlatformDep, store: StoreDep,
-    who: Organizer,
+    recommendation_id: str, milestone_id: str, body: MilestoneCompletion, request: Request, platform: PlatformDep,
+    store: StoreDep, who: Organizer,
 ) -> RecommendationDetail:
     """Mark a milestone done, with a reason and optional evidence."""
     await service.complete_milestone(platform=platform, recommendation_id=recommendation_id,
-                                     milestone_id=milestone_id, data=body, actor=service.Actor.of(who))
+                                     milestone_id=milestone_id, data=body, actor=_actor(request, who))
     return await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
 
 
@@ -158,19 +167,20 @@ async def get_indicator(
 
 @router.post("/indicators", response_model=ind.IndicatorPublic, status_code=201, tags=ORG,
              responses=problems(404, 409))
-async def define_indicator(body: ind.IndicatorCreate, platform: PlatformDep, who: Organizer) -> ind.IndicatorPublic:
+async def define_indicator(body: ind.IndicatorCreate, request: Request, platform: PlatformDep, who: Organizer
+                           ) -> ind.IndicatorPublic:
     """Define a manual indicator."""
-    return await ind.define_indicator(platform=platform, data=body)
+    return await ind.define_indicator(platform=platform, data=body, act=Act.of(request, who))
 
 
 @router.post("/indicators/{indicator_id}/values", response_model=ind.IndicatorPublic, status_code=201, tags=ORG,
              responses=problems(404, 409))
 async def record_indicator_value(
-    indicator_id: str, body: ind.IndicatorValueCreate, platform: PlatformDep, who: Organizer
+    indicator_id: str, body: ind.IndicatorValueCreate, request: Request, platform: PlatformDep, who: Organizer
 ) -> ind.IndicatorPublic:
     """Record a new value of a manual indicator, with its date and source."""
     return await ind.record_indicator_value(platform=platform, indicator_id=indicator_id, data=body,
-                                            actor=service.Actor.of(who))
+                                            actor=_actor(request, who))
 
 
 @router.get("/dashboard", response_model=views.Dashboard, tags=TAG)

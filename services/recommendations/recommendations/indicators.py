@@ -15,6 +15,8 @@ from recommendations.catalogue import AUTOMATIC_INDICATORS
 from recommendations.domain import SLUG, Reason, now_ms
 from recommendations.service import SOURCE, Actor
 from recommendations.store import Store
+from shared import audit
+from shared.audit import Act
 from shared.envelope import make_envelope
 from shared.errors import Conflict, NotFound
 from shared.i18n import LocalizedText
@@ -114,7 +116,7 @@ async def ensure_automatic_indicators(store: Store) -> None:
                                       "created_at": now_ms()})
 
 
-async def define_indicator(*, platform: Platform, data: IndicatorCreate) -> IndicatorPublic:
+async def define_indicator(*, platform: Platform, data: IndicatorCreate, act: Act | None = None) -> IndicatorPublic:
     store = Store(platform.db)
     doc = {"_id": data.id, "recommendation_id": data.recommendation_id, "name": data.name.model_dump(),
            "unit": data.unit, "mode": "manual", "baseline": data.baseline,
@@ -128,6 +130,8 @@ async def define_indicator(*, platform: Platform, data: IndicatorCreate) -> Indi
         if data.recommendation_id and await store.get(data.recommendation_id, session) is None:
             raise NotFound("recommendation_unknown", recommendation_id=data.recommendation_id)
         await store.insert_indicator(doc, session)
+        await audit.record(platform.db, act, action="indicator.define", object_type="indicator", object_id=data.id,
+                           session=session)
         return to_public(doc, None)
 
     return await platform.transaction(work)
@@ -146,6 +150,8 @@ async def record_indicator_value(
         current = await push_value(store=store, outbox=platform.outbox, session=session, indicator=indicator,
                                    value=data.value, as_of=as_of, source=data.source, reason=data.reason,
                                    by_role=actor.role)
+        await audit.record(platform.db, actor.act, action="indicator.record_value", object_type="indicator",
+                           object_id=indicator_id, session=session)
         return to_public(indicator, current)
 
     return await platform.transaction(work)

@@ -1,7 +1,7 @@
 """Use cases of the register: one function per verb, each one transaction with its messages."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +20,8 @@ from recommendations.domain import (
     resolve_progress,
 )
 from recommendations.store import Store
+from shared import audit
+from shared.audit import Act
 from shared.auth import Principal
 from shared.envelope import make_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
@@ -35,10 +37,12 @@ class Actor:
 
     sub: str
     role: str
+    # Where the change came from, for the audit log (None for loaders and the service's own changes).
+    act: Act | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, principal: Principal) -> "Actor":
-        return cls(sub=principal.sub, role="organizer")
+    def of(cls, principal: Principal, act: Act | None = None) -> "Actor":
+        return cls(sub=principal.sub, role="organizer", act=act)
 
     @classmethod
     def system(cls, name: str) -> "Actor":
@@ -57,6 +61,8 @@ async def record_change(
     }
     new_state = apply(state, record)
     await store.append(record, new_state, session)
+    await audit.record(store.db, actor.act, action=f"recommendation.{kind}", object_type="recommendation",
+                       object_id=recommendation_id, session=session)
     return record, new_state
 
 

@@ -9,6 +9,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from registration import store
 from registration.domain import SEAT_HOLDING, has_seat
 from registration.service import emit_participant, free_seat_and_promote, promote, serialized, utcnow
+from shared import audit
+from shared.audit import Act
 from shared.csvfile import csv_bytes
 from shared.errors import Conflict, NotFound
 from shared.platform import Platform
@@ -28,15 +30,15 @@ async def get_registration(*, platform: Platform, registration_id: str) -> Docum
     return await _registration(platform, registration_id)
 
 
-async def approve_registration(*, platform: Platform, registration_id: str) -> Document:
-    return await _decide(platform, registration_id, approve=True)
+async def approve_registration(*, platform: Platform, registration_id: str, act: Act | None = None) -> Document:
+    return await _decide(platform, registration_id, approve=True, act=act)
 
 
-async def reject_registration(*, platform: Platform, registration_id: str) -> Document:
-    return await _decide(platform, registration_id, approve=False)
+async def reject_registration(*, platform: Platform, registration_id: str, act: Act | None = None) -> Document:
+    return await _decide(platform, registration_id, approve=False, act=act)
 
 
-async def _decide(platform: Platform, registration_id: str, *, approve: bool) -> Document:
+async def _decide(platform: Platform, registration_id: str, *, approve: bool, act: Act | None) -> Document:
     first = await _registration(platform, registration_id)
     now = utcnow()
 
@@ -51,12 +53,14 @@ async def _decide(platform: Platform, registration_id: str, *, approve: bool) ->
         await emit_participant(platform, session, "approved" if approve else "rejected", updated, now)
         if not approve:
             await free_seat_and_promote(platform, session, doc["conference_id"], doc["category"], now)
+        await audit.record(platform.db, act, action="registration.approve" if approve else "registration.reject",
+                           object_type="registration", object_id=registration_id, session=session, at=now)
         return updated
 
     return await serialized(platform, first["conference_id"], work)
 
 
-async def promote_registration(*, platform: Platform, registration_id: str) -> Document:
+async def promote_registration(*, platform: Platform, registration_id: str, act: Act | None = None) -> Document:
     """Move one person off the waiting list, if a seat (and a place in their category's quota) is free."""
     first = await _registration(platform, registration_id)
     now = utcnow()
@@ -69,6 +73,8 @@ async def promote_registration(*, platform: Platform, registration_id: str) -> D
         assert conference is not None
         if not has_seat(conference, doc["category"]):
             raise Conflict("capacity_reached")
+        await audit.record(platform.db, act, action="registration.promote", object_type="registration",
+                           object_id=registration_id, session=session, at=now)
         return await promote(platform, session, conference, doc, now)
 
     return await serialized(platform, first["conference_id"], work)
@@ -77,7 +83,7 @@ async def promote_registration(*, platform: Platform, registration_id: str) -> D
 PERSONAL_FIELDS = ("full_name", "email", "phone", "organization_name", "accessibility_needs")
 
 
-async def erase_personal_data(*, platform: Platform, registration_id: str) -> Document:
+async def erase_personal_data(*, platform: Platform, registration_id: str, act: Act | None = None) -> Document:
     """Law 09-08 erasure: personal fields go, the anonymous ones (status, category, region...) stay
     for the counts; the manage token is revoked with its nonce."""
     await _registration(platform, registration_id)
@@ -89,6 +95,8 @@ async def erase_personal_data(*, platform: Platform, registration_id: str) -> Do
         updated = await store.update_registration(platform.db, registration_id, fields, session)
         assert updated is not None
         await emit_participant(platform, session, "erased", updated, now)
+        await audit.record(platform.db, act, action="registration.erase", object_type="registration",
+                           object_id=registration_id, session=session, at=now)
         return updated
 
     return await platform.transaction(work)

@@ -1,10 +1,15 @@
-"""Organizer routes (role ``organizer``): conferences, registrations, decisions, exports, statistics."""
+"""Organizer routes: conferences, registrations, decisions, exports, statistics.
+
+Creating a conference is for platform administrators; everything else needs the
+conference's organizer scope (``organizer:conference:<id>``), found for a registration
+through the conference it belongs to. Each change is written to the audit log.
+"""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from registration import admin, service
+from registration import admin, service, store
 from registration.domain import (
     Category,
     ConferenceCreate,
@@ -16,7 +21,8 @@ from registration.domain import (
     Status,
     registration_public,
 )
-from shared.auth import Organizer
+from shared.audit import Act
+from shared.auth import Admin, Principal, require
 from shared.errors import problems
 from shared.platform import Platform, get_platform
 
@@ -24,23 +30,37 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 router = APIRouter(prefix="/admin", tags=["organizers"])
 
 
+async def registration_conference(request: Request) -> dict[str, str] | None:
+    """The conference a registration belongs to, for its organizer scope."""
+    doc = await store.get_registration(get_platform(request).db, request.path_params["registration_id"])
+    return {"conference_id": doc["conference_id"]} if doc else None
+
+
+ConferenceOrganizer = Annotated[Principal, require("organizer:conference:{conference_id}")]
+RegistrationOrganizer = Annotated[Principal, require("organizer:conference:{conference_id}",
+                                                     resolve=registration_conference)]
+
+
 @router.post("/conferences", status_code=201, response_model=ConferencePublic, responses=problems(409))
-async def create_conference(body: ConferenceCreate, platform: PlatformDep, who: Organizer) -> ConferencePublic:
+async def create_conference(body: ConferenceCreate, request: Request, platform: PlatformDep, who: Admin
+                            ) -> ConferencePublic:
     """Create a conference."""
-    return service.conference_public(await service.create_conference(platform=platform, data=body))
+    doc = await service.create_conference(platform=platform, data=body, act=Act.of(request, who))
+    return service.conference_public(doc)
 
 
 @router.patch("/conferences/{conference_id}", response_model=ConferencePublic, responses=problems(404, 409))
-async def update_conference(conference_id: str, body: ConferenceUpdate, platform: PlatformDep, who: Organizer
-                            ) -> ConferencePublic:
+async def update_conference(conference_id: str, body: ConferenceUpdate, request: Request, platform: PlatformDep,
+                            who: ConferenceOrganizer) -> ConferencePublic:
     """Edit a conference (capacity and quotas never below the seats taken)."""
-    doc = await service.update_conference(platform=platform, conference_id=conference_id, data=body)
+    doc = await service.update_conference(platform=platform, conference_id=conference_id, data=body,
+                                         act=Act.of(request, who))
     return service.conference_public(doc)
 
 
 @router.get("/conferences/{conference_id}/registrations", response_model=RegistrationPage, responses=problems(404))
 async def list_registrations(
-    conference_id: str, platform: PlatformDep, who: Organizer,
+    conference_id: str, platform: PlatformDep, who: ConferenceOrganizer,
     status: Status | None = None, category: Category | None = None, region: Region | None = None,
     checked_in: bool | None = None, q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -56,7 +76,7 @@ async def list_registrations(
 
 @router.get("/conferences/{conference_id}/registrations.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}, **problems(404)})
-async def export_registrations(conference_id: str, platform: PlatformDep, who: Organizer) -> Response:
+async def export_registrations(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> Response:
     """All registrations as CSV (UTF-8 with BOM, opens in Excel with Arabic intact)."""
     await service.get_conference(platform=platform, conference_id=conference_id)
     content = await admin.export_csv(platform=platform, conference_id=conference_id)
@@ -65,40 +85,53 @@ async def export_registrations(conference_id: str, platform: PlatformDep, who: O
 
 
 @router.get("/conferences/{conference_id}/stats", responses=problems(404))
-async def stats(conference_id: str, platform: PlatformDep, who: Organizer) -> dict[str, Any]:
+async def stats(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> dict[str, Any]:
     """Counts by status; seat holders by category, region, gender, age band; check-ins per hour."""
     await service.get_conference(platform=platform, conference_id=conference_id)
     return await admin.conference_stats(platform=platform, conference_id=conference_id)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))
-async def read_registration(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+async def read_registration(registration_id: str, platform: PlatformDep, who: RegistrationOrganizer
+                            ) -> RegistrationPublic:
     """One registration."""
     return registration_public(await admin.get_registration(platform=platform, registration_id=registration_id))
 
 
 @router.post("/registrations/{registration_id}/approve", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def approve(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+async def approve(registration_id: str, request: Request, platform: PlatformDep, who: RegistrationOrganizer
+                  ) -> RegistrationPublic:
     """Approve a pending registration."""
-    return registration_public(await admin.approve_registration(platform=platform, registration_id=registration_id))
+    doc = await admin.approve_registration(platform=platform, registration_id=registration_id,
+                                          act=Act.of(request, who))
+    return registration_public(doc)
 
 
 @router.post("/registrations/{registration_id}/reject", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def reject(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+async def reject(registration_id: str, request: Request, platform: PlatformDep, who: RegistrationOrganizer
+                 ) -> RegistrationPublic:
     """Reject a pending registration; its seat goes to the waiting list."""
-    return registration_public(await admin.reject_registration(platform=platform, registration_id=registration_id))
+    doc = await admin.reject_registration(platform=platform, registration_id=registration_id,
+                                         act=Act.of(request, who))
+    return registration_public(doc)
 
 
 @router.post("/registrations/{registration_id}/promote", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def promote(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+async def promote(registration_id: str, request: Request, platform: PlatformDep, who: RegistrationOrganizer
+                  ) -> RegistrationPublic:
     """Move someone off the waiting list (needs a free seat)."""
-    return registration_public(await admin.promote_registration(platform=platform, registration_id=registration_id))
+    doc = await admin.promote_registration(platform=platform, registration_id=registration_id,
+                                          act=Act.of(request, who))
+    return registration_public(doc)
 
 
 @router.post("/registrations/{registration_id}/erase", response_model=RegistrationPublic, responses=problems(404))
-async def erase(registration_id: str, platform: PlatformDep, who: Organizer) -> RegistrationPublic:
+async def erase(registration_id: str, request: Request, platform: PlatformDep, who: RegistrationOrganizer
+                ) -> RegistrationPublic:
     """Erase a participant's personal data on request (law 09-08); anonymous counts stay."""
-    return registration_public(await admin.erase_personal_data(platform=platform, registration_id=registration_id))
+    doc = await admin.erase_personal_data(platform=platform, registration_id=registration_id,
+                                         act=Act.of(request, who))
+    return registration_public(doc)

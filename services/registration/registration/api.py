@@ -21,7 +21,7 @@ from registration.domain import (
     RegistrationPublic,
     registration_public,
 )
-from shared.auth import Staff
+from shared.auth import Principal, require
 from shared.errors import Conflict, NotFound, problems
 from shared.i18n import request_language, translate
 from shared.platform import Platform, get_platform
@@ -33,6 +33,9 @@ Token = Annotated[str, Query(min_length=1, max_length=2000, description="the man
 public = APIRouter(tags=["public"])
 participant = APIRouter(prefix="/registrations", tags=["participant"])
 checkin = APIRouter(prefix="/checkin", tags=["check-in"])
+# Gate staff scan at their own conference only; its organizers may scan too.
+ConferenceStaff = Annotated[Principal, require("staff:conference:{conference_id}",
+                                              "organizer:conference:{conference_id}")]
 
 
 @public.get("/.well-known/jwks.json")
@@ -120,7 +123,7 @@ def _answer(request: Request, result: ScanResult, nonce: str | None = None) -> S
 
 
 @checkin.post("/conferences/{conference_id}/scans", response_model=ScanAnswer, responses=problems(400, 409))
-async def scan(conference_id: str, body: SingleScan, request: Request, platform: PlatformDep, who: Staff
+async def scan(conference_id: str, body: SingleScan, request: Request, platform: PlatformDep, who: ConferenceStaff
                ) -> ScanAnswer:
     """Scan a badge: 200 checked in (or already, with the time); 400 forged/foreign; 409 refused."""
     result = await check_in(platform=platform, conference_id=conference_id, scan=body, device_id=body.device_id)
@@ -132,7 +135,7 @@ async def scan(conference_id: str, body: SingleScan, request: Request, platform:
 
 
 @checkin.post("/conferences/{conference_id}/scans/batch", response_model=list[ScanAnswer])
-async def scan_batch(conference_id: str, body: ScanBatch, request: Request, platform: PlatformDep, who: Staff
+async def scan_batch(conference_id: str, body: ScanBatch, request: Request, platform: PlatformDep, who: ConferenceStaff
                      ) -> list[ScanAnswer]:
     """Sync scans collected offline; idempotent per (device id, nonce), one answer per scan."""
     answers = []

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from registration import service, store
 from registration.domain import CATEGORIES, ParticipantDetails, RegistrationCreate, registration_public
+from shared.auth import session_refresh_url
 from shared.errors import Conflict, DomainError
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
@@ -203,7 +204,8 @@ async def scanner(conference_id: str, request: Request, platform: PlatformDep) -
     return pages.render(request, "registration_scanner.html", {
         "conference": conference, "texts": texts,
         "scan_url": f"/checkin/conferences/{conference_id}/scans",
-        "batch_url": f"/checkin/conferences/{conference_id}/scans/batch"})
+        "batch_url": f"/checkin/conferences/{conference_id}/scans/batch",
+        "refresh_url": session_refresh_url(request)})
 
 
 router.include_router(pages.static_router())

@@ -38,6 +38,8 @@ from registration.events import (
     conference_type,
     participant_type,
 )
+from shared import audit
+from shared.audit import Act
 from shared.envelope import make_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
 from shared.platform import Platform
@@ -102,13 +104,15 @@ def conference_public(doc: Document, now: datetime | None = None) -> ConferenceP
                             registration_open=registration_window(doc, now or utcnow()) is None, **fields)
 
 
-async def create_conference(*, platform: Platform, data: ConferenceCreate) -> Document:
+async def create_conference(*, platform: Platform, data: ConferenceCreate, act: Act | None = None) -> Document:
     doc = {"_id": data.id or f"conf-{secrets.token_hex(5)}", **_conference_fields(data, only_set=False),
            "taken": 0, "taken_by_category": {}, "next_number": 0, "created_at": utcnow()}
 
     async def work(session: AsyncClientSession) -> Document:
         await store.insert_conference(platform.db, dict(doc), session)
         await _emit_conference(platform, session, "created", doc)
+        await audit.record(platform.db, act, action="conference.create", object_type="conference",
+                           object_id=doc["_id"], session=session)
         return doc
 
     try:
@@ -117,7 +121,8 @@ async def create_conference(*, platform: Platform, data: ConferenceCreate) -> Do
         raise Conflict("conference_exists", id=doc["_id"]) from None
 
 
-async def update_conference(*, platform: Platform, conference_id: str, data: ConferenceUpdate) -> Document:
+async def update_conference(*, platform: Platform, conference_id: str, data: ConferenceUpdate,
+                            act: Act | None = None) -> Document:
     fields = _conference_fields(data, only_set=True)
 
     async def work(session: AsyncClientSession) -> Document:
@@ -133,6 +138,8 @@ async def update_conference(*, platform: Platform, conference_id: str, data: Con
         doc = await store.update_conference(platform.db, conference_id, fields | {"updated_at": utcnow()}, session)
         assert doc is not None
         await _emit_conference(platform, session, "updated", doc)
+        await audit.record(platform.db, act, action="conference.update", object_type="conference",
+                           object_id=conference_id, session=session)
         return doc
 
     return await serialized(platform, conference_id, work)

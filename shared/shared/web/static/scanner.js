@@ -60,9 +60,18 @@
     result.textContent = text;
     if (navigator.vibrate) { navigator.vibrate(kind === "ok" ? 80 : [80, 60, 80]); }
   }
+  // A typed staff token goes as a bearer token; without one, the platform's browser session (its HttpOnly
+  // cookie goes by itself) is used, with the csrf cookie's value echoed in X-CSRF-Token.
+  function csrfCookie() {
+    var match = document.cookie.match(/(?:^|;\s*)tadamon_csrf=([^;]*)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+  function typedToken() { return localStorage.getItem("tadamon.staffToken") || tokenInput.value.trim(); }
+  function signedIn() { return Boolean(typedToken() || csrfCookie()); }
   function headers() {
-    return { "Content-Type": "application/json", "Accept-Language": cfg.lang,
-             "Authorization": "Bearer " + (localStorage.getItem("tadamon.staffToken") || tokenInput.value.trim()) };
+    var h = { "Content-Type": "application/json", "Accept-Language": cfg.lang };
+    if (typedToken()) { h.Authorization = "Bearer " + typedToken(); } else { h["X-CSRF-Token"] = csrfCookie(); }
+    return h;
   }
 
   function textOf(value) {
@@ -109,7 +118,7 @@
     // result on screen stays the one of the person in front of the gate.
     if (!deliberate && seen[token] && now - seen[token] < REPEAT_MS) { return; }
     seen[token] = now;
-    if (!tokenInput.value.trim()) { show("bad", cfg.texts.need_token); return; }
+    if (!signedIn()) { show("bad", cfg.texts.need_token); return; }
     var scan = { token: token, nonce: randomId(), scanned_at: new Date().toISOString() };
     if (!navigator.onLine) { enqueue(scan); return; }
     var body = { device_id: deviceId };
@@ -118,6 +127,13 @@
       .then(function (response) {
         return response.json().then(function (answer) {
           if (response.ok) { showAnswer(answer); return; }
+          // The session's short-lived token expired: keep the scan, let the accounts service renew the
+          // session and come back here, where the queue is sent.
+          if (response.status === 401 && !typedToken() && cfg.refresh_url) {
+            enqueue(scan);
+            window.location.assign(cfg.refresh_url);
+            return;
+          }
           if (response.status >= 500) { enqueue(scan); return; }
           showProblem(response.status, answer);
         });
@@ -128,7 +144,7 @@
   function sync() {
     var items = queue();
     renderPending();
-    if (syncing || !items.length || !navigator.onLine || !tokenInput.value.trim()) { return; }
+    if (syncing || !items.length || !navigator.onLine || !signedIn()) { return; }
     syncing = true;
     var batch = items.slice(0, 500);
     fetch(cfg.batch_url, { method: "POST", headers: headers(),
