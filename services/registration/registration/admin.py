@@ -11,7 +11,15 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from registration import store
 from registration.domain import SEAT_HOLDING, has_seat
-from registration.service import emit_participant, free_seat_and_promote, promote, serialized, utcnow
+from registration.events import ParticipantApproved, ParticipantErased, ParticipantRejected
+from registration.service import (
+    emit_participant,
+    free_seat_and_promote,
+    participant_fact,
+    promote,
+    serialized,
+    utcnow,
+)
 from shared.errors import Conflict, NotFound
 from shared.platform import Platform
 
@@ -50,7 +58,8 @@ async def _decide(platform: Platform, registration_id: str, *, approve: bool) ->
         updated = await store.update_registration(
             platform.db, registration_id, {"status": status, "status_changed_at": now}, session)
         assert updated is not None
-        await emit_participant(platform, session, "approved" if approve else "rejected", updated, now)
+        fact = ParticipantApproved if approve else ParticipantRejected
+        await emit_participant(platform, session, participant_fact(fact, updated, now))
         if not approve:
             await free_seat_and_promote(platform, session, doc["conference_id"], doc["category"], now)
         return updated
@@ -90,7 +99,7 @@ async def erase_personal_data(*, platform: Platform, registration_id: str) -> Do
         fields |= {"email_normalized": f"erased:{registration_id}", "manage_nonce": None, "erased_at": now}
         updated = await store.update_registration(platform.db, registration_id, fields, session)
         assert updated is not None
-        await emit_participant(platform, session, "erased", updated, now)
+        await emit_participant(platform, session, participant_fact(ParticipantErased, updated, now, erased_at=now))
         return updated
 
     return await platform.transaction(work)

@@ -34,9 +34,13 @@ from registration.events import (
     CONFERENCES,
     PARTICIPANTS,
     ConferenceChanged,
-    ParticipantChanged,
+    ParticipantCancelled,
+    ParticipantConfirmed,
+    ParticipantFact,
+    ParticipantPromoted,
+    ParticipantRegistered,
+    ParticipantWaitlisted,
     conference_type,
-    participant_type,
 )
 from shared.envelope import make_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
@@ -63,15 +67,22 @@ async def serialized(platform: Platform, conference_id: str, work: Callable[[Asy
         return await platform.transaction(work)
 
 
-async def emit_participant(platform: Platform, session: AsyncClientSession, verb: str, doc: Document,
-                           at: datetime, payload: ParticipantChanged | None = None) -> None:
-    data = payload or ParticipantChanged(
-        registration_id=doc["_id"], conference_id=doc["conference_id"], status=doc["status"],
-        category=doc["category"], region=doc["region"], gender=doc.get("gender"), age_band=doc.get("age_band"),
-        language=doc["language"], at=at,
-    )
-    envelope = make_envelope(type=participant_type(verb), source=platform.settings.service_name,
-                             subject=doc["_id"], data=data)
+F = TypeVar("F", bound=ParticipantFact)
+# The message a registration's status on arrival is announced with, besides ``registered``.
+ARRIVAL_FACTS: dict[str, type[ParticipantFact]] = {"confirmed": ParticipantConfirmed,
+                                                   "waitlisted": ParticipantWaitlisted}
+
+
+def participant_fact(fact: type[F], doc: Document, at: datetime, **extra: Any) -> F:
+    """The fact about a stored registration, with the anonymous fields every reader gets."""
+    return fact(registration_id=doc["_id"], conference_id=doc["conference_id"], status=doc["status"],
+                category=doc["category"], region=doc["region"], gender=doc.get("gender"),
+                age_band=doc.get("age_band"), language=doc["language"], at=at, **extra)
+
+
+async def emit_participant(platform: Platform, session: AsyncClientSession, fact: ParticipantFact) -> None:
+    envelope = make_envelope(type=fact.message_type, source=platform.settings.service_name,
+                             subject=fact.registration_id, data=fact)
     await platform.outbox.add(session, PARTICIPANTS, envelope)
 
 
@@ -181,9 +192,10 @@ async def register_participant(*, platform: Platform, conference_id: str, data: 
         doc = _new_registration(registration_id, conference_id, data, status, current.get("next_number", 0) + 1,
                                 email_normalized, nonce, now)
         await store.insert_registration(platform.db, doc, session)
-        await emit_participant(platform, session, "registered", doc, now)
-        if status != "pending":
-            await emit_participant(platform, session, status, doc, now)
+        await emit_participant(platform, session, participant_fact(ParticipantRegistered, doc, now))
+        arrival = ARRIVAL_FACTS.get(status)
+        if arrival is not None:
+            await emit_participant(platform, session, participant_fact(arrival, doc, now))
         return doc
 
     try:
@@ -260,7 +272,7 @@ async def cancel_registration(*, platform: Platform, registration_id: str, token
         updated = await store.update_registration(
             platform.db, registration_id, {"status": "cancelled", "status_changed_at": now}, session)
         assert updated is not None
-        await emit_participant(platform, session, "cancelled", updated, now)
+        await emit_participant(platform, session, participant_fact(ParticipantCancelled, updated, now))
         if doc["status"] in SEAT_HOLDING:
             await free_seat_and_promote(platform, session, doc["conference_id"], doc["category"], now)
         return updated
@@ -291,5 +303,5 @@ async def promote(platform: Platform, session: AsyncClientSession, conference: D
     updated = await store.update_registration(
         platform.db, doc["_id"], {"status": status, "status_changed_at": now, "promoted_at": now}, session)
     assert updated is not None
-    await emit_participant(platform, session, "promoted", updated, now)
+    await emit_participant(platform, session, participant_fact(ParticipantPromoted, updated, now))
     return updated
