@@ -59,7 +59,8 @@ async def test_each_message_type_is_published_with_the_documented_fields(infra: 
         assert types == {"registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled",
                          "checked-in", "erased"}
         for envelope in envelopes:
-            extra = {"checked_in_at", "device_id"} if envelope["type"].endswith("checked-in.v1") else set()
+            extra = {"registration.participant-checked-in.v1": {"checked_in_at", "device_id"},
+                     "registration.participant-erased.v1": {"erased_at"}}.get(envelope["type"], set())
             assert set(envelope["data"]) == PARTICIPANT_FIELDS | extra, envelope["type"]
             assert envelope["subject"] == envelope["data"]["registration_id"]
         by_type = {(e["type"], e["subject"]): e["data"] for e in envelopes}
