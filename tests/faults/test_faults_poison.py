@@ -75,7 +75,7 @@ def valid_message(topic: str) -> Envelope:
         "marketplace.sales": ("marketplace.sales-declared.v1", SalesDeclared(
             declaration_id=unique("d"), market_id="m-poison", cooperative_id="coop-poison", day=now.date(),
             amount_mad=1250.5, by_category={"argan": 1250.5}, region="souss-massa", sector="argan", women_led=True,
-            youth_led=False, declared_at=now, at=now)),
+            youth_led=False, declared_at=now, version=1)),
     }
     kind, data = payloads[topic]
     subject = next(iter(data.model_dump().values()))
