@@ -4,7 +4,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ class Agenda:
     keys: Keys
     signer: Signer
     conference_id: str
+    versions: dict[str, int] = field(default_factory=dict)
 
     @property
     def org(self) -> dict[str, str]:
@@ -56,8 +57,10 @@ class Agenda:
         """Publish a participant fact (registration's own class) and wait until the agenda has applied it."""
         registration_id = registration_id or unique("reg")
         status = status or STATUS_AFTER.get(fact, "confirmed")
+        # Each later fact about a registration is its next version, as registration numbers them.
+        self.versions[registration_id] = self.versions.get(registration_id, 0) + 1
         await self.publish("registration.participants", participant_message(
-            registration_id, self.conference_id, fact, status))
+            registration_id, self.conference_id, fact, status, version=self.versions[registration_id]))
 
         async def applied() -> bool:
             mine = await self.client.get("/me/agenda", headers=self.token(registration_id))
@@ -128,7 +131,7 @@ STATUS_AFTER: dict[type[ParticipantFact], str] = {
 
 
 def participant_message(registration_id: str, conference_id: str, fact: type[ParticipantFact],
-                        status: str = "confirmed", at: datetime | None = None) -> Envelope:
+                        status: str = "confirmed", at: datetime | None = None, version: int = 1) -> Envelope:
     """A participant message as registration sends it, built with registration's own class."""
     at = at or datetime.now(UTC)
     extra: dict[str, Any] = {}
@@ -137,7 +140,7 @@ def participant_message(registration_id: str, conference_id: str, fact: type[Par
     elif fact is ParticipantErased:
         extra = {"erased_at": at}
     data = fact(registration_id=registration_id, conference_id=conference_id, status=status, category="cooperative",
-                region="souss-massa", gender=None, age_band=None, language="fr", at=at, **extra)
+                region="souss-massa", gender=None, age_band=None, language="fr", at=at, version=version, **extra)
     return make_envelope(type=fact.message_type, source="registration", subject=registration_id, data=data)
 
 

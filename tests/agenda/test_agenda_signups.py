@@ -133,10 +133,10 @@ async def test_a_later_fact_does_not_undo_an_erasure(agenda: Agenda) -> None:
     [alice] = await agenda.participants(1)
     await agenda.participant(ParticipantErased, registration_id=alice)
     later = datetime.now(UTC) + timedelta(seconds=5)
-    for fact, status, at in ((ParticipantWaitlisted, "waitlisted", later), (ParticipantPromoted, "confirmed",
-                                                                           later + timedelta(seconds=1))):
+    for version, (fact, status) in enumerate(((ParticipantWaitlisted, "waitlisted"),
+                                              (ParticipantPromoted, "confirmed")), start=3):
         await agenda.publish("registration.participants", participant_message(
-            alice, agenda.conference_id, fact, status, at))
+            alice, agenda.conference_id, fact, status, later + timedelta(seconds=version), version))
     db = AsyncMongoClient[dict[str, object]](agenda.infra.mongo_url)[agenda.settings.database_name]
 
     async def promoted() -> bool:
@@ -147,6 +147,27 @@ async def test_a_later_fact_does_not_undo_an_erasure(agenda: Agenda) -> None:
     await eventually(promoted)
     refused = await agenda.client.post("/sessions/later/signup", headers=agenda.token(alice))
     assert refused.status_code == 401 and refused.json()["code"] == "manage_token_revoked"
+
+
+async def test_the_fact_committed_last_wins_even_when_its_clock_read_earlier(agenda: Agenda) -> None:
+    alice, bilal = await agenda.participants(2)
+    await sign_up(agenda, alice, "small")
+    assert (await sign_up(agenda, bilal, "small"))["status"] == "waitlisted"
+    now = datetime.now(UTC)
+    # Two registration instances: the cancellation read its clock first but committed after
+    # another change of the same registration, so it carries the higher version.
+    await agenda.publish("registration.participants", participant_message(
+        alice, agenda.conference_id, ParticipantPromoted, "confirmed", now, version=2))
+    await agenda.publish("registration.participants", participant_message(
+        alice, agenda.conference_id, ParticipantCancelled, "cancelled", now - timedelta(seconds=1), version=3))
+
+    async def promoted() -> bool:
+        listed = (await agenda.client.get("/sessions/small/signups", headers=agenda.org)).json()
+        return [(s["registration_id"], s["status"]) for s in listed] == [(bilal, "confirmed")]
+
+    await eventually(promoted)
+    mine = (await agenda.client.get("/me/agenda", headers=agenda.token(alice))).json()
+    assert mine["registration_status"] == "cancelled"
 
 
 async def test_participant_not_yet_confirmed_cannot_sign_up(agenda: Agenda) -> None:

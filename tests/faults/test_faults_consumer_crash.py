@@ -48,7 +48,7 @@ def confirmed(n: int, conference_id: str) -> Envelope:
     registration_id = unique(f"r{n}")
     data = ParticipantConfirmed(registration_id=registration_id, conference_id=conference_id, status="confirmed",
                                 category="participant", region=REGION_CODES[n % len(REGION_CODES)], gender="female",
-                                age_band="25_34", language="fr", at=datetime.now(UTC))
+                                age_band="25_34", language="fr", at=datetime.now(UTC), version=1)
     return Envelope(type=ParticipantConfirmed.message_type, source="registration", subject=registration_id,
                     data=data.model_dump(mode="json"))
 

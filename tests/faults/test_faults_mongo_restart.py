@@ -106,7 +106,7 @@ def _outage_message(conference_id: str) -> Envelope:
     registration_id = unique("r-outage")
     data = ParticipantConfirmed(registration_id=registration_id, conference_id=conference_id, status="confirmed",
                                 category="participant", region="souss-massa", gender=None, age_band=None,
-                                language="ar", at=datetime.now(UTC))
+                                language="ar", at=datetime.now(UTC), version=1)
     return Envelope(type=ParticipantConfirmed.message_type, source="registration", subject=registration_id,
                     data=data.model_dump(mode="json"))
 

@@ -65,7 +65,7 @@ def valid_message(topic: str) -> Envelope:
             registration_closes_at=None, requires_approval=False)),
         "registration.participants": (ParticipantConfirmed.message_type, ParticipantConfirmed(
             registration_id=unique("r"), conference_id="conf-poison", status="confirmed", category="participant",
-            region="l-oriental", gender=None, age_band=None, language="fr", at=now)),
+            region="l-oriental", gender=None, age_band=None, language="fr", at=now, version=1)),
         "agenda.sessions": ("agenda.session-outcomes-recorded.v1", SessionOutcomesRecorded(
             session_id=unique("s"), conference_id="conf-poison", session_title=text, conclusions=text,
             recommendations=[OutcomeItem(key="1", text=text)], recorded_at=now)),

@@ -79,7 +79,8 @@ FACTS = {fact.message_type.removeprefix("registration.participant-").removesuffi
          for fact in PARTICIPANT_FACTS}
 
 
-def participant(verb: str, registration_id: str, status: str, region: str, at: datetime | None = None) -> Envelope:
+def participant(verb: str, registration_id: str, status: str, region: str, at: datetime | None = None,
+                version: int = 1) -> Envelope:
     """A participant message built with registration's own class for ``verb``."""
     fact = FACTS[verb]
     at = at or datetime.now(UTC)
@@ -89,7 +90,7 @@ def participant(verb: str, registration_id: str, status: str, region: str, at: d
     elif fact is ParticipantErased:
         extra = {"erased_at": at}
     data = fact(registration_id=registration_id, conference_id="conf-5", status=status, category="cooperative",
-                region=region, gender=None, age_band=None, language="ar", at=at, **extra)
+                region=region, gender=None, age_band=None, language="ar", at=at, version=version, **extra)
     return make_envelope(type=fact.message_type, source="registration", subject=registration_id, data=data)
 
 

@@ -83,9 +83,9 @@ async def test_participants_per_region_follow_confirmations_check_ins_and_cancel
             participant("registered", "reg-1", "confirmed", "souss-massa", start),
             participant("registered", "reg-2", "waitlisted", "oriental", start),
             participant("registered", "reg-3", "confirmed", "oriental", start),
-            participant("promoted", "reg-2", "confirmed", "oriental", start + timedelta(seconds=1)),
-            participant("checked-in", "reg-1", "confirmed", "souss-massa", start + timedelta(seconds=2)),
-            participant("cancelled", "reg-3", "cancelled", "oriental", start + timedelta(seconds=3)),
+            participant("promoted", "reg-2", "confirmed", "oriental", start + timedelta(seconds=1), version=2),
+            participant("checked-in", "reg-1", "confirmed", "souss-massa", start + timedelta(seconds=2), version=2),
+            participant("cancelled", "reg-3", "cancelled", "oriental", start + timedelta(seconds=3), version=2),
             participant("registered", "reg-4", "pending", "fes-meknes", start),
         ]
         for envelope in steps:

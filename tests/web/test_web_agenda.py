@@ -98,7 +98,7 @@ async def test_programme_filters_by_day_stars_a_session_into_my_agenda_and_signs
         await publish(infra, settings, "registration.participants", make_envelope(
             type=ParticipantConfirmed.message_type, source="registration", subject=rid, data=ParticipantConfirmed(
                 registration_id=rid, conference_id=cid, status="confirmed", category="cooperative",
-                region="souss-massa", gender=None, age_band=None, language="fr", at=datetime.now(UTC))))
+                region="souss-massa", gender=None, age_band=None, language="fr", at=datetime.now(UTC), version=1)))
         token = registration_signer.sign({"t": "manage", "r": rid, "c": cid, "n": uuid.uuid4().hex[:8]})
 
         async def confirmed() -> bool:

@@ -45,6 +45,8 @@ class ParticipantSeen(BaseModel):
     conference_id: str
     status: str
     at: datetime
+    # Absent from messages sent before registration numbered its states.
+    version: int | None = None
 
     @field_validator("at")
     @classmethod

@@ -37,34 +37,42 @@ def session_lock(platform: Platform, session_id: str) -> asyncio.Lock:
     return locks[session_id]
 
 
+def older_than_known(known: Document | None, version: int | None, at: datetime) -> bool:
+    """Registration's version orders its facts as they committed; ``at`` only when one side has none."""
+    if known is None:
+        return False
+    if version is not None and known.get("version") is not None:
+        return version < int(known["version"])
+    return bool(known["at"] > at)
+
+
 async def follow_participant(*, platform: Platform, registration_id: str, conference_id: str, status: str,
-                             at: datetime, session: AsyncClientSession) -> bool:
+                             at: datetime, version: int | None, session: AsyncClientSession) -> bool:
     """Follow a registration's status; False when the fact is older than the one already known."""
     store = Store(platform.db)
-    known = await store.participant(registration_id, session=session)
-    if known is not None and known["at"] > at:
+    if older_than_known(await store.participant(registration_id, session=session), version, at):
         return False
-    await store.set_participant(registration_id, {"conference_id": conference_id, "status": status, "at": at},
-                                session=session)
+    await store.set_participant(registration_id, {"conference_id": conference_id, "status": status, "at": at,
+                                                  "version": version}, session=session)
     return True
 
 
 async def participant_left(*, platform: Platform, registration_id: str, conference_id: str, status: str,
-                           at: datetime, session: AsyncClientSession) -> None:
+                           at: datetime, version: int | None, session: AsyncClientSession) -> None:
     """A cancelled or rejected registration: its seats go to the waiting lists."""
     if await follow_participant(platform=platform, registration_id=registration_id, conference_id=conference_id,
-                                status=status, at=at, session=session):
+                                status=status, at=at, version=version, session=session):
         await _release_signups(platform, Store(platform.db), registration_id, "registration_cancelled", session)
 
 
 async def forget_participant(*, platform: Platform, registration_id: str, conference_id: str, status: str,
-                             at: datetime, session: AsyncClientSession) -> None:
+                             at: datetime, version: int | None, session: AsyncClientSession) -> None:
     """An erased registration: its seats go to the waiting lists as on a cancellation, then its
     sign-ups and stars are deleted and its manage tokens refused from now on, whatever the
     order in which older facts about it arrive."""
     store = Store(platform.db)
     await follow_participant(platform=platform, registration_id=registration_id, conference_id=conference_id,
-                             status=status, at=at, session=session)
+                             status=status, at=at, version=version, session=session)
     await store.set_participant(registration_id, {"erased": True}, session=session)
     await _release_signups(platform, store, registration_id, "registration_erased", session)
     await store.forget_signups(registration_id, session=session)

@@ -36,6 +36,8 @@ class ParticipantFacts(BaseModel):
     status: str
     region: str | None = None
     at: datetime
+    # Absent from messages sent before registration numbered its states.
+    version: int | None = None
 
 
 class ExhibitorCheckedIn(BaseModel):
@@ -63,14 +65,15 @@ async def apply_participant_change(
     *, store: Store, outbox: Outbox, session: AsyncClientSession, data: ParticipantFacts, checked_in: bool
 ) -> None:
     previous = await store.feed_get("registrations", data.registration_id, session)
-    if previous is not None and previous["at"] > data.at:
+    if previous is not None and _older(data, previous):
         return  # an older fact arriving late changes nothing
     attended = checked_in or bool(previous and previous.get("checked_in"))
     counted = data.status in COUNTED_STATUSES or (attended and data.status not in NOT_ATTENDING)
     region = data.region or "unknown"
     await store.feed_put("registrations", data.registration_id,
                          {"conference_id": data.conference_id, "status": data.status, "region": region,
-                          "at": data.at, "checked_in": attended, "counted": counted}, session)
+                          "at": data.at, "version": data.version, "checked_in": attended, "counted": counted},
+                         session)
     was = (previous["counted"], previous["region"]) if previous else (False, region)
     if was == (counted, region):
         return
@@ -85,6 +88,14 @@ async def apply_participant_change(
                      value=sum(breakdown.values()), as_of=data.at, source="registration.participants",
                      reason=None, by_role="system", breakdown=breakdown)
     await _update_regions_represented(store, outbox, session, breakdown, data.at)
+
+
+def _older(data: ParticipantFacts, previous: dict[str, Any]) -> bool:
+    """Registration's version orders its facts as they committed (``at`` is read before the
+    transaction); ``at`` decides only when one of the two has no version."""
+    if data.version is not None and previous.get("version") is not None:
+        return data.version < int(previous["version"])
+    return bool(previous["at"] > data.at)
 
 
 async def _update_regions_represented(

@@ -50,6 +50,11 @@ class ParticipantFact(BaseModel):
     Not sent as such: each fact below is its own class with its own message type, so
     a reader acts on the type and never infers the fact from ``status``. ``status``
     is the registration's status after the fact (an erasure leaves it unchanged).
+    ``version`` numbers the registration's states (1 on arrival, +1 with every change,
+    assigned in the transaction that makes it): a reader keeps the fact with the
+    highest version, since ``at`` is read before the transaction and two concurrent
+    changes can commit in the other order. ``registered`` and the ``confirmed`` or
+    ``waitlisted`` sent with it share version 1.
     Subject: the registration id. Read by registration itself (the notification
     mails), agenda (who may sign up for sessions) and recommendations (participation
     indicators). Region, category, gender and age band are coarse codes kept for
@@ -67,6 +72,7 @@ class ParticipantFact(BaseModel):
     age_band: str | None
     language: str
     at: datetime
+    version: int
 
 
 class ParticipantRegistered(ParticipantFact):

@@ -77,7 +77,7 @@ def participant_fact(fact: type[F], doc: Document, at: datetime, **extra: Any) -
     """The fact about a stored registration, with the anonymous fields every reader gets."""
     return fact(registration_id=doc["_id"], conference_id=doc["conference_id"], status=doc["status"],
                 category=doc["category"], region=doc["region"], gender=doc.get("gender"),
-                age_band=doc.get("age_band"), language=doc["language"], at=at, **extra)
+                age_band=doc.get("age_band"), language=doc["language"], at=at, version=doc["version"], **extra)
 
 
 async def emit_participant(platform: Platform, session: AsyncClientSession, fact: ParticipantFact) -> None:
@@ -213,7 +213,7 @@ def _new_registration(registration_id: str, conference_id: str, data: Registrati
         "phone": data.phone, "organization_name": data.organization_name, "category": data.organization_type,
         "region": data.region, "gender": data.gender, "age_band": data.age_band, "language": data.language,
         "accessibility_needs": data.accessibility_needs, "consent_at": now, "registered_at": now,
-        "status_changed_at": now, "checked_in_at": None, "manage_nonce": nonce,
+        "status_changed_at": now, "checked_in_at": None, "manage_nonce": nonce, "version": 1,
     }
 
 

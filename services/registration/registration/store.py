@@ -105,7 +105,9 @@ async def get_registration(db: Db, registration_id: str, session: Session = None
 async def update_registration(
     db: Db, registration_id: str, fields: Document, session: Session, *, unset: list[str] | None = None
 ) -> Document | None:
-    change: dict[str, Any] = {"$set": fields}
+    # Every change numbers the registration's next state in the same transaction: two
+    # concurrent changes conflict and one runs again, so versions follow the commits.
+    change: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
     if unset:
         change["$unset"] = {name: "" for name in unset}
     # An update then a read by id, not findAndModify: the local server runs findAndModify
