@@ -54,6 +54,8 @@ async def _decide(platform: Platform, registration_id: str, *, approve: bool) ->
         doc = await _registration(platform, registration_id, session)
         if doc["status"] != "pending":
             raise Conflict("not_pending")
+        if approve and doc.get("erased_at"):
+            raise Conflict("registration_erased")
         status = "confirmed" if approve else "rejected"
         updated = await store.update_registration(
             platform.db, registration_id, {"status": status, "status_changed_at": now}, session)
@@ -76,6 +78,8 @@ async def promote_registration(*, platform: Platform, registration_id: str) -> D
         doc = await _registration(platform, registration_id, session)
         if doc["status"] != "waitlisted":
             raise Conflict("not_waitlisted")
+        if doc.get("erased_at"):
+            raise Conflict("registration_erased")
         conference = await store.get_conference(platform.db, doc["conference_id"], session)
         assert conference is not None
         if not has_seat(conference, doc["category"]):

@@ -121,8 +121,11 @@ async def update_registration(
 
 async def waitlisted(db: Db, conference_id: str, session: Session, *, category: str | None = None,
                      limit: int = 1) -> list[Document]:
-    """The waiting list in arrival order (registration number), optionally of one category."""
-    query: Document = {"conference_id": conference_id, "status": "waitlisted"}
+    """The waiting list in arrival order (registration number), optionally of one category.
+
+    An erased registration keeps its place in the counts but can no longer be reached nor
+    use a seat (its tokens are revoked, its address gone): it is never promoted."""
+    query: Document = {"conference_id": conference_id, "status": "waitlisted", "erased_at": None}
     if category is not None:
         query["category"] = category
     cursor = db[REGISTRATIONS].find(query, session=session).sort("number", ASCENDING).limit(limit)
