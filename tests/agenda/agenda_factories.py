@@ -4,7 +4,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,16 @@ import httpx
 
 from agenda.app import create_app
 from agenda.settings import Settings
-from shared.envelope import make_envelope
+from registration.events import (
+    ParticipantCancelled,
+    ParticipantCheckedIn,
+    ParticipantConfirmed,
+    ParticipantErased,
+    ParticipantFact,
+    ParticipantRejected,
+    ParticipantWaitlisted,
+)
+from shared.envelope import Envelope, make_envelope
 from shared.signing import Signer
 from support import Infra, Keys, eventually, produce_raw, running, settings_for, unique
 
@@ -28,6 +37,7 @@ class Agenda:
     keys: Keys
     signer: Signer
     conference_id: str
+    versions: dict[str, int] = field(default_factory=dict)
 
     @property
     def org(self) -> dict[str, str]:
@@ -42,15 +52,20 @@ class Agenda:
                                    "n": uuid.uuid4().hex[:8]})
         return {"X-Manage-Token": signed}
 
-    async def participant(self, status: str = "confirmed", verb: str | None = None,
+    async def participant(self, fact: type[ParticipantFact] = ParticipantConfirmed, status: str | None = None,
                           registration_id: str | None = None) -> str:
-        """Publish a participant message and wait until the agenda has applied it."""
+        """Publish a participant fact (registration's own class) and wait until the agenda has applied it."""
         registration_id = registration_id or unique("reg")
+        status = status or STATUS_AFTER.get(fact, "confirmed")
+        # Each later fact about a registration is its next version, as registration numbers them.
+        self.versions[registration_id] = self.versions.get(registration_id, 0) + 1
         await self.publish("registration.participants", participant_message(
-            registration_id, self.conference_id, status, verb))
+            registration_id, self.conference_id, fact, status, version=self.versions[registration_id]))
 
         async def applied() -> bool:
             mine = await self.client.get("/me/agenda", headers=self.token(registration_id))
+            if fact is ParticipantErased:
+                return mine.status_code == 401
             return mine.status_code == 200 and mine.json()["registration_status"] == status
 
         await eventually(applied)
@@ -110,13 +125,23 @@ def conference_message(conference_id: str, starts_on: str = DAY1, ends_on: str =
                                "registration_closes_at": "2027-06-10T00:00:00Z", "requires_approval": False})
 
 
-def participant_message(registration_id: str, conference_id: str, status: str, verb: str | None = None) -> Any:
-    return make_envelope(type=f"registration.participant-{verb or status}.v1", source="registration",
-                         subject=registration_id,
-                         data={"registration_id": registration_id, "conference_id": conference_id,
-                               "status": status, "category": "cooperative", "region": "souss-massa",
-                               "gender": None, "age_band": None, "language": "fr",
-                               "at": datetime.now(UTC).isoformat()})
+# The status registration gives with each fact (checked-in and erased leave it as it was).
+STATUS_AFTER: dict[type[ParticipantFact], str] = {
+    ParticipantWaitlisted: "waitlisted", ParticipantCancelled: "cancelled", ParticipantRejected: "rejected"}
+
+
+def participant_message(registration_id: str, conference_id: str, fact: type[ParticipantFact],
+                        status: str = "confirmed", at: datetime | None = None, version: int = 1) -> Envelope:
+    """A participant message as registration sends it, built with registration's own class."""
+    at = at or datetime.now(UTC)
+    extra: dict[str, Any] = {}
+    if fact is ParticipantCheckedIn:
+        extra = {"checked_in_at": at, "device_id": "gate-1"}
+    elif fact is ParticipantErased:
+        extra = {"erased_at": at}
+    data = fact(registration_id=registration_id, conference_id=conference_id, status=status, category="cooperative",
+                region="souss-massa", gender=None, age_band=None, language="fr", at=at, version=version, **extra)
+    return make_envelope(type=fact.message_type, source="registration", subject=registration_id, data=data)
 
 
 @asynccontextmanager

@@ -2,12 +2,21 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from agenda_factories import DAY1, Agenda, agenda_service
+from agenda_factories import DAY1, Agenda, agenda_service, participant_message
+from pymongo import AsyncMongoClient
 
 from agenda.app import create_app
+from registration.events import (
+    ParticipantCancelled,
+    ParticipantCheckedIn,
+    ParticipantErased,
+    ParticipantPromoted,
+    ParticipantWaitlisted,
+)
 from shared.signing import MissingSigningKey, Signer
 from support import Infra, Keys, envelope_of, eventually, read_topic, running
 
@@ -85,7 +94,7 @@ async def test_cancelled_registration_frees_the_seat_for_the_waiting_list(agenda
     alice, bilal = await agenda.participants(2)
     await sign_up(agenda, alice, "small")
     assert (await sign_up(agenda, bilal, "small"))["status"] == "waitlisted"
-    await agenda.participant("cancelled", registration_id=alice)
+    await agenda.participant(ParticipantCancelled, registration_id=alice)
 
     async def promoted() -> bool:
         listed = (await agenda.client.get("/sessions/small/signups", headers=agenda.org)).json()
@@ -96,8 +105,73 @@ async def test_cancelled_registration_frees_the_seat_for_the_waiting_list(agenda
     assert again.status_code == 403 and again.json()["code"] == "participant_not_eligible"
 
 
+async def test_erasure_frees_seats_forgets_the_person_and_revokes_the_manage_token(agenda: Agenda) -> None:
+    alice, bilal = await agenda.participants(2)
+    await sign_up(agenda, alice, "small")
+    await sign_up(agenda, alice, "later")
+    assert (await sign_up(agenda, bilal, "small"))["status"] == "waitlisted"
+    assert (await agenda.client.put("/me/stars/open", headers=agenda.token(alice))).status_code == 204
+    # Registration leaves the status as it was on erasure: only the message type says what happened.
+    await agenda.participant(ParticipantErased, status="confirmed", registration_id=alice)
+
+    listed = (await agenda.client.get("/sessions/small/signups", headers=agenda.org)).json()
+    assert [(s["registration_id"], s["status"]) for s in listed] == [(bilal, "confirmed")]
+    assert (await agenda.client.get("/sessions/later/signups", headers=agenda.org)).json() == []
+    assert (await agenda.client.get("/sessions/later", headers=agenda.org)).json()["seats_taken"] == 0
+    refused = await agenda.client.post("/sessions/open/signup", headers={**agenda.token(alice),
+                                                                         "Accept-Language": "ar"})
+    assert refused.status_code == 401 and refused.json()["code"] == "manage_token_revoked"
+    assert "سُحب" in refused.json()["detail"]
+    calendar = await agenda.client.get("/me/calendar.ics", params={"token": agenda.token(alice)["X-Manage-Token"]})
+    assert calendar.status_code == 401
+    db = AsyncMongoClient[dict[str, object]](agenda.infra.mongo_url)[agenda.settings.database_name]
+    assert await db.signups.count_documents({"registration_id": alice}) == 0
+    assert await db.stars.count_documents({"owner": f"r:{alice}"}) == 0
+
+
+async def test_a_later_fact_does_not_undo_an_erasure(agenda: Agenda) -> None:
+    [alice] = await agenda.participants(1)
+    await agenda.participant(ParticipantErased, registration_id=alice)
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    for version, (fact, status) in enumerate(((ParticipantWaitlisted, "waitlisted"),
+                                              (ParticipantPromoted, "confirmed")), start=3):
+        await agenda.publish("registration.participants", participant_message(
+            alice, agenda.conference_id, fact, status, later + timedelta(seconds=version), version))
+    db = AsyncMongoClient[dict[str, object]](agenda.infra.mongo_url)[agenda.settings.database_name]
+
+    async def promoted() -> bool:
+        known = await db.participants.find_one({"_id": alice})
+        # Stored instants come back naive (UTC); the promotion is the only fact after ``later``.
+        return known is not None and known["status"] == "confirmed" and known["at"] > later.replace(tzinfo=None)
+
+    await eventually(promoted)
+    refused = await agenda.client.post("/sessions/later/signup", headers=agenda.token(alice))
+    assert refused.status_code == 401 and refused.json()["code"] == "manage_token_revoked"
+
+
+async def test_the_fact_committed_last_wins_even_when_its_clock_read_earlier(agenda: Agenda) -> None:
+    alice, bilal = await agenda.participants(2)
+    await sign_up(agenda, alice, "small")
+    assert (await sign_up(agenda, bilal, "small"))["status"] == "waitlisted"
+    now = datetime.now(UTC)
+    # Two registration instances: the cancellation read its clock first but committed after
+    # another change of the same registration, so it carries the higher version.
+    await agenda.publish("registration.participants", participant_message(
+        alice, agenda.conference_id, ParticipantPromoted, "confirmed", now, version=2))
+    await agenda.publish("registration.participants", participant_message(
+        alice, agenda.conference_id, ParticipantCancelled, "cancelled", now - timedelta(seconds=1), version=3))
+
+    async def promoted() -> bool:
+        listed = (await agenda.client.get("/sessions/small/signups", headers=agenda.org)).json()
+        return [(s["registration_id"], s["status"]) for s in listed] == [(bilal, "confirmed")]
+
+    await eventually(promoted)
+    mine = (await agenda.client.get("/me/agenda", headers=agenda.token(alice))).json()
+    assert mine["registration_status"] == "cancelled"
+
+
 async def test_participant_not_yet_confirmed_cannot_sign_up(agenda: Agenda) -> None:
-    waiting = await agenda.participant("waitlisted")
+    waiting = await agenda.participant(ParticipantWaitlisted)
     response = await agenda.client.post("/sessions/later/signup",
                                         headers={**agenda.token(waiting), "Accept-Language": "fr"})
     assert response.status_code == 403
@@ -105,7 +179,7 @@ async def test_participant_not_yet_confirmed_cannot_sign_up(agenda: Agenda) -> N
 
 
 async def test_checked_in_participant_can_sign_up(agenda: Agenda) -> None:
-    person = await agenda.participant("checked_in", verb="checked-in")
+    person = await agenda.participant(ParticipantCheckedIn)
     assert (await sign_up(agenda, person, "later"))["status"] == "confirmed"
 
 

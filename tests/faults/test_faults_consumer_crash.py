@@ -36,7 +36,7 @@ from faults_support import (
 )
 
 from recommendations.catalogue import PARTICIPANTS_BY_REGION
-from registration.events import PARTICIPANTS, ParticipantChanged, participant_type
+from registration.events import PARTICIPANTS, ParticipantConfirmed
 from shared.envelope import Envelope
 from support import eventually, unique
 
@@ -46,10 +46,10 @@ MESSAGES = 100
 
 def confirmed(n: int, conference_id: str) -> Envelope:
     registration_id = unique(f"r{n}")
-    data = ParticipantChanged(registration_id=registration_id, conference_id=conference_id, status="confirmed",
-                              category="participant", region=REGION_CODES[n % len(REGION_CODES)], gender="female",
-                              age_band="25_34", language="fr", at=datetime.now(UTC))
-    return Envelope(type=participant_type("confirmed"), source="registration", subject=registration_id,
+    data = ParticipantConfirmed(registration_id=registration_id, conference_id=conference_id, status="confirmed",
+                                category="participant", region=REGION_CODES[n % len(REGION_CODES)], gender="female",
+                                age_band="25_34", language="fr", at=datetime.now(UTC), version=1)
+    return Envelope(type=ParticipantConfirmed.message_type, source="registration", subject=registration_id,
                     data=data.model_dump(mode="json"))
 
 

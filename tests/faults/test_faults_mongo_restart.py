@@ -35,7 +35,7 @@ from faults_support import (
     seconds_since,
 )
 
-from registration.events import PARTICIPANTS, ParticipantChanged, participant_type
+from registration.events import PARTICIPANTS, ParticipantConfirmed
 from shared.envelope import Envelope
 from support import eventually, unique
 
@@ -104,10 +104,10 @@ async def test_mongo_killed_and_restarted_services_refuse_with_503_then_recover_
 
 def _outage_message(conference_id: str) -> Envelope:
     registration_id = unique("r-outage")
-    data = ParticipantChanged(registration_id=registration_id, conference_id=conference_id, status="confirmed",
-                              category="participant", region="souss-massa", gender=None, age_band=None,
-                              language="ar", at=datetime.now(UTC))
-    return Envelope(type=participant_type("confirmed"), source="registration", subject=registration_id,
+    data = ParticipantConfirmed(registration_id=registration_id, conference_id=conference_id, status="confirmed",
+                                category="participant", region="souss-massa", gender=None, age_band=None,
+                                language="ar", at=datetime.now(UTC), version=1)
+    return Envelope(type=ParticipantConfirmed.message_type, source="registration", subject=registration_id,
                     data=data.model_dump(mode="json"))
 
 

@@ -37,7 +37,7 @@ from marketplace.consumers import consumer_specs as marketplace_consumers
 from marketplace.events import ExhibitorCheckedIn, SalesDeclared
 from recommendations.consumers import consumer_specs as recommendations_consumers
 from registration.consumers import consumer_specs as registration_consumers
-from registration.events import ConferenceChanged, ParticipantChanged
+from registration.events import ConferenceChanged, ParticipantConfirmed
 from shared.consumer import ConsumerSpec
 from shared.envelope import Envelope
 from shared.i18n import LocalizedText
@@ -63,9 +63,9 @@ def valid_message(topic: str) -> Envelope:
             city="Agadir", region="souss-massa", venue="Chambre", starts_on=date(2029, 5, 1),
             ends_on=date(2029, 5, 1), timezone="Africa/Casablanca", capacity=50, registration_opens_at=None,
             registration_closes_at=None, requires_approval=False)),
-        "registration.participants": ("registration.participant-confirmed.v1", ParticipantChanged(
+        "registration.participants": (ParticipantConfirmed.message_type, ParticipantConfirmed(
             registration_id=unique("r"), conference_id="conf-poison", status="confirmed", category="participant",
-            region="l-oriental", gender=None, age_band=None, language="fr", at=now)),
+            region="l-oriental", gender=None, age_band=None, language="fr", at=now, version=1)),
         "agenda.sessions": ("agenda.session-outcomes-recorded.v1", SessionOutcomesRecorded(
             session_id=unique("s"), conference_id="conf-poison", session_title=text, conclusions=text,
             recommendations=[OutcomeItem(key="1", text=text)], recorded_at=now)),
@@ -75,7 +75,7 @@ def valid_message(topic: str) -> Envelope:
         "marketplace.sales": ("marketplace.sales-declared.v1", SalesDeclared(
             declaration_id=unique("d"), market_id="m-poison", cooperative_id="coop-poison", day=now.date(),
             amount_mad=1250.5, by_category={"argan": 1250.5}, region="souss-massa", sector="argan", women_led=True,
-            youth_led=False, declared_at=now, at=now)),
+            youth_led=False, declared_at=now, version=1)),
     }
     kind, data = payloads[topic]
     subject = next(iter(data.model_dump().values()))

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from marketplace.allocation import Candidate, Holder, allocate
 from marketplace.domain import SelectionRules, market_day, normalize_register_number
-from marketplace.figures import aggregate
+from marketplace.figures import aggregate, public_aggregates
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -142,3 +142,46 @@ def test_market_with_repeated_opening_days_is_refused() -> None:
             "application_opens_at": "2026-04-01T00:00:00Z", "application_closes_at": "2026-04-20T00:00:00Z",
             "stands": [{"number": 1, "zone": "A"}],
         })
+
+
+def _in(market: str, row: dict[str, object]) -> dict[str, object]:
+    return {**row, "market_id": market}
+
+
+def test_a_market_hidden_among_all_markets_shows_no_amount_on_its_own() -> None:
+    big = [_in("big", _row(c, amount)) for c, amount in (("a", 1000), ("b", 2000), ("c", 3000))]
+    rows = big + [_in("small", _row("lone", 777))]
+    overall = public_aggregates(rows)
+    # On its own the big market has three cooperatives; shown, its total would give the lone one
+    # away as the overall total minus it.
+    assert aggregate(big).total_mad == 6000
+    assert overall.total_mad == 6777 and all(f.suppressed for f in overall.by_market)
+    for market, cooperatives in (("big", 3), ("small", 1)):
+        alone = public_aggregates(rows, market)
+        assert alone.total_mad is None and alone.by_region == [] and alone.cooperatives == cooperatives
+        assert alone.women_led_share.share is None
+
+
+def test_an_overall_cell_is_hidden_when_the_markets_leave_it_to_fewer_than_three() -> None:
+    one = [_in("one", _row(c, 100)) for c in "abc"] + [_in("one", _row(c, 50, region="oriental")) for c in "def"]
+    two = ([_in("two", _row(c, 100)) for c in "ghi"] + [_in("two", _row(c, 70, region="fes-meknes")) for c in "jkl"]
+           + [_in("two", _row("lone", 999, region="oriental"))])
+    rows = one + two
+    market_two = {f.key: f for f in public_aggregates(rows, "two").by_region}
+    assert market_two["oriental"].suppressed
+    assert {f.key: f.amount_mad for f in public_aggregates(rows, "one").by_region}["oriental"] == 150
+    # All markets' Orient minus market one's would be the lone cooperative's 999.
+    assert {f.key: f.amount_mad for f in aggregate(rows).by_region}["oriental"] == 1149
+    overall = {f.key: f for f in public_aggregates(rows).by_region}
+    assert overall["oriental"].suppressed and overall["oriental"].amount_mad is None
+    assert overall["souss-massa"].amount_mad == 600 and overall["fes-meknes"].amount_mad == 210
+
+
+def test_overall_share_is_hidden_when_markets_hiding_theirs_hold_one_woman_led_cooperative() -> None:
+    one = [_in("one", _row(c, 100)) for c in "abc"] + [_in("one", _row(c, 100, women=True)) for c in "def"]
+    two = [_in("two", _row(c, 100)) for c in "ghij"] + [_in("two", _row("w", 400, women=True))]
+    rows = one + two
+    assert public_aggregates(rows, "one").women_led_share.share == 0.5
+    assert public_aggregates(rows, "two").women_led_share.share is None
+    assert aggregate(rows).women_led_share.share is not None
+    assert public_aggregates(rows).women_led_share.share is None

@@ -31,7 +31,8 @@ async def test_correction_replaces_the_days_total_and_republishes_it(infra: Infr
         assert {m["subject"] for m in messages} == {declaration_id}
         assert set(messages[1]["data"]) == {"declaration_id", "market_id", "cooperative_id", "day", "amount_mad",
                                             "by_category", "region", "sector", "women_led", "youth_led",
-                                            "declared_at"}
+                                            "declared_at", "version"}
+        assert [m["data"]["version"] for m in messages] == [1, 2]
         assert messages[1]["data"]["youth_led"] is True and messages[1]["data"]["declaration_id"] == declaration_id
 
 
@@ -92,3 +93,26 @@ async def test_public_aggregates_are_correct_and_never_show_one_cooperative(infr
         assert forbidden.status_code == 403
         overall = (await svc.client.get("/sales/aggregates")).json()
         assert overall["total_mad"] == 6777 and overall["by_market"][0]["amount_mad"] == 6777
+
+
+async def test_all_markets_minus_one_market_never_gives_away_a_lone_cooperative(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        big, small = await svc.market(stands=3), await svc.market(stands=1)
+        for market, amounts in ((big, [1500, 800, 2500.5]), (small, [200])):
+            for amount in amounts:
+                coop, _ = await svc.exhibitor_at(market["id"])
+                response = await svc.client.put(f"/markets/{market['id']}/sales/{today()}",
+                                                json={"by_category": {"honey": amount}},
+                                                headers=svc.exhibitor(coop["id"]))
+                assert response.status_code == 200, response.text
+        overall = (await svc.client.get("/sales/aggregates")).json()
+        answers = [overall] + [(await svc.client.get(f"/markets/{m['id']}/sales/aggregates")).json()
+                               for m in (big, small)]
+    assert overall["total_mad"] == 5000.5
+    shown = {a["total_mad"] for a in answers[1:]} | {f["amount_mad"] for f in overall["by_market"]}
+    assert shown == {None}
+    # No published amount, nor the total minus one, is the small market's lone cooperative's 200.
+    published = [f["amount_mad"] for a in answers for name in ("by_day", "by_category", "by_region", "by_sector")
+                 for f in a[name]] + [a["total_mad"] for a in answers]
+    amounts = [p for p in published if p is not None]
+    assert 200 not in amounts and all(round(5000.5 - p, 2) != 200 for p in amounts)

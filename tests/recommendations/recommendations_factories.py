@@ -4,13 +4,15 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 
+from marketplace.events import SalesDeclared
 from recommendations.app import create_app
 from recommendations.settings import Settings
+from registration.events import PARTICIPANT_FACTS, ParticipantCheckedIn, ParticipantErased
 from shared.envelope import Envelope, make_envelope
 from shared.platform import Platform
 from support import Infra, Keys, produce_raw, running, settings_for
@@ -73,14 +75,23 @@ def conference(conference_id: str, edition: int | None) -> Envelope:
                                "requires_approval": False})
 
 
-def participant(verb: str, registration_id: str, status: str, region: str, at: datetime | None = None) -> Envelope:
-    data = {"registration_id": registration_id, "conference_id": "conf-5", "status": status, "category": "cooperative",
-            "region": region, "gender": None, "age_band": None, "language": "ar",
-            "at": (at or datetime.now(UTC)).isoformat()}
-    if verb == "checked-in":
-        data |= {"checked_in_at": data["at"], "device_id": "scanner-1"}
-    return make_envelope(type=f"registration.participant-{verb}.v1", source="registration", subject=registration_id,
-                         data=data)
+FACTS = {fact.message_type.removeprefix("registration.participant-").removesuffix(".v1"): fact
+         for fact in PARTICIPANT_FACTS}
+
+
+def participant(verb: str, registration_id: str, status: str, region: str, at: datetime | None = None,
+                version: int = 1) -> Envelope:
+    """A participant message built with registration's own class for ``verb``."""
+    fact = FACTS[verb]
+    at = at or datetime.now(UTC)
+    extra: dict[str, Any] = {}
+    if fact is ParticipantCheckedIn:
+        extra = {"checked_in_at": at, "device_id": "scanner-1"}
+    elif fact is ParticipantErased:
+        extra = {"erased_at": at}
+    data = fact(registration_id=registration_id, conference_id="conf-5", status=status, category="cooperative",
+                region=region, gender=None, age_band=None, language="ar", at=at, version=version, **extra)
+    return make_envelope(type=fact.message_type, source="registration", subject=registration_id, data=data)
 
 
 def checkin(market_id: str, cooperative_id: str, day: str = "2026-11-20") -> Envelope:
@@ -91,9 +102,12 @@ def checkin(market_id: str, cooperative_id: str, day: str = "2026-11-20") -> Env
                              "checked_in_at": datetime.now(UTC).isoformat()})
 
 
-def sales(market_id: str, cooperative_id: str, day: str, amount: str, declared_at: datetime | None = None) -> Envelope:
+def sales(market_id: str, cooperative_id: str, day: str, amount: str, declared_at: datetime | None = None,
+          version: int = 1) -> Envelope:
+    """A sales declaration's message built with marketplace's own class."""
     declaration_id = f"{market_id}:{cooperative_id}:{day}"
-    return make_envelope(type="marketplace.sales-declared.v1", source="marketplace", subject=declaration_id, data={
-        "declaration_id": declaration_id, "market_id": market_id, "cooperative_id": cooperative_id, "day": day,
-        "amount_mad": amount, "by_category": {"food": amount}, "region": "souss-massa", "sector": "argan",
-        "women_led": True, "youth_led": False, "declared_at": (declared_at or datetime.now(UTC)).isoformat()})
+    data = SalesDeclared(declaration_id=declaration_id, market_id=market_id, cooperative_id=cooperative_id,
+                         day=date.fromisoformat(day), amount_mad=float(amount), by_category={"food": float(amount)},
+                         region="souss-massa", sector="argan", women_led=True, youth_led=False,
+                         declared_at=declared_at or datetime.now(UTC), version=version)
+    return make_envelope(type="marketplace.sales-declared.v1", source="marketplace", subject=declaration_id, data=data)

@@ -83,9 +83,9 @@ async def test_participants_per_region_follow_confirmations_check_ins_and_cancel
             participant("registered", "reg-1", "confirmed", "souss-massa", start),
             participant("registered", "reg-2", "waitlisted", "oriental", start),
             participant("registered", "reg-3", "confirmed", "oriental", start),
-            participant("promoted", "reg-2", "confirmed", "oriental", start + timedelta(seconds=1)),
-            participant("checked-in", "reg-1", "confirmed", "souss-massa", start + timedelta(seconds=2)),
-            participant("cancelled", "reg-3", "cancelled", "oriental", start + timedelta(seconds=3)),
+            participant("promoted", "reg-2", "confirmed", "oriental", start + timedelta(seconds=1), version=2),
+            participant("checked-in", "reg-1", "confirmed", "souss-massa", start + timedelta(seconds=2), version=2),
+            participant("cancelled", "reg-3", "cancelled", "oriental", start + timedelta(seconds=3), version=2),
             participant("registered", "reg-4", "pending", "fes-meknes", start),
         ]
         for envelope in steps:
@@ -111,26 +111,53 @@ async def test_participants_per_region_follow_confirmations_check_ins_and_cancel
     assert updates[-1]["subject"] in {"ind-r21-participants-by-region", "ind-r21-regions-represented"}
 
 
-async def test_market_indicators_count_distinct_cooperatives_and_the_latest_sales_per_declaration(
-    infra: Infra, keys: Keys
-) -> None:
-    t0 = datetime.now(UTC) - timedelta(hours=1)
+async def test_exhibiting_cooperatives_are_counted_once_whatever_the_market_or_day(infra: Infra, keys: Keys) -> None:
     async with service(infra, keys) as svc:
         for envelope in [checkin("mkt-1", "coop-a"), checkin("mkt-1", "coop-b"),
                          checkin("mkt-1", "coop-a", day="2026-11-21"), checkin("mkt-2", "coop-a")]:
             await svc.publish("marketplace.checkins", envelope)
+        cooperatives = await eventually(lambda: _indicator(svc, "ind-r17-exhibiting-cooperatives", 2))
+    assert cooperatives["current"]["value"] == 2 and len(cooperatives["values"]) == 2
+
+
+async def test_sales_keep_the_highest_version_of_each_declaration_whatever_its_time(infra: Infra, keys: Keys) -> None:
+    t0 = datetime.now(UTC) - timedelta(hours=1)
+    async with service(infra, keys) as svc:
         for envelope in [sales("mkt-1", "coop-a", "2026-11-20", "1200.50", t0),
                          sales("mkt-1", "coop-b", "2026-11-20", "300", t0),
-                         sales("mkt-1", "coop-a", "2026-11-20", "1500.25", t0 + timedelta(minutes=5)),
-                         sales("mkt-1", "coop-a", "2026-11-20", "999", t0 + timedelta(minutes=1)),  # stale
-                         sales("mkt-1", "coop-a", "2026-11-21", "100", t0)]:
+                         sales("mkt-1", "coop-a", "2026-11-20", "1500.25", t0 + timedelta(minutes=1), version=3),
+                         # committed before version 3, though its clock read later: it must not win
+                         sales("mkt-1", "coop-a", "2026-11-20", "999", t0 + timedelta(minutes=5), version=2),
+                         sales("mkt-1", "coop-a", "2026-11-20", "1500.25", t0, version=3),  # repeated
+                         sales("mkt-1", "coop-c", "2026-11-21", "100", t0)]:
             await svc.publish("marketplace.sales", envelope)
-        cooperatives = await eventually(lambda: _indicator(svc, "ind-r17-exhibiting-cooperatives", 2))
-        amount = await eventually(lambda: _indicator(svc, "ind-r17-market-sales-mad", 4))
-    assert cooperatives["current"]["value"] == 2 and len(cooperatives["values"]) == 2
+        amount = await eventually(lambda: _indicator(svc, "ind-r17-market-sales-mad", 1))
     assert amount["current"]["value"] == 1900.25
-    assert len(amount["values"]) == 4 and amount["values"][-1]["value"] == 1900.25
+    assert [v["value"] for v in amount["values"]] == [1900.25]
     assert amount["unit"] == "MAD" and amount["recommendation_id"] == "ess5-r17"
+
+
+async def test_public_sales_history_moves_only_in_steps_of_three_cooperatives(infra: Infra, keys: Keys) -> None:
+    async with service(infra, keys) as svc:
+        totals = svc.platform.db["feed_totals"]
+
+        async def pending(expected: list[str]) -> bool:
+            doc = await totals.find_one({"_id": "ind-r17-market-sales-mad"})
+            return doc is not None and doc["pending"] == expected
+
+        for coop, amount in (("coop-a", "1500"), ("coop-b", "800"), ("coop-c", "2500.5")):
+            await svc.publish("marketplace.sales", sales("mkt-1", coop, "2026-11-20", amount))
+        first = await eventually(lambda: _indicator(svc, "ind-r17-market-sales-mad", 1))
+        # One cooperative's correction alone is held back: publishing it would show its new figure.
+        await svc.publish("marketplace.sales", sales("mkt-1", "coop-c", "2026-11-20", "2300.5", version=2))
+        await eventually(lambda: pending(["coop-c"]))
+        held = (await svc.client.get("/indicators/ind-r17-market-sales-mad")).json()
+        await svc.publish("marketplace.sales", sales("mkt-1", "coop-d", "2026-11-20", "400"))
+        await svc.publish("marketplace.sales", sales("mkt-2", "coop-e", "2026-11-21", "600"))
+        second = await eventually(lambda: _indicator(svc, "ind-r17-market-sales-mad", 2))
+    assert [v["value"] for v in first["values"]] == [4800.5]
+    assert [v["value"] for v in held["values"]] == [4800.5] and held["current"]["value"] == 4800.5
+    assert [v["value"] for v in second["values"]] == [4800.5, 5600.5]
 
 
 async def test_an_invalid_sales_message_goes_to_the_dlq_and_the_next_one_is_counted(infra: Infra, keys: Keys) -> None:
@@ -138,7 +165,8 @@ async def test_an_invalid_sales_message_goes_to_the_dlq_and_the_next_one_is_coun
         bad = make_envelope(type="marketplace.sales-declared.v1", source="marketplace", subject="x",
                             data={"declaration_id": "x", "amount_mad": "beaucoup"})
         await svc.publish("marketplace.sales", bad)
-        await svc.publish("marketplace.sales", sales("mkt-9", "coop-z", "2026-11-20", "42"))
+        for coop in ("coop-x", "coop-y", "coop-z"):
+            await svc.publish("marketplace.sales", sales("mkt-9", coop, "2026-11-20", "14"))
         amount = await eventually(lambda: _indicator(svc, "ind-r17-market-sales-mad", 1))
         dead = await read_topic(infra.kafka_bootstrap, svc.settings.topic("marketplace.sales") + ".dlq", expect=1)
     assert amount["current"]["value"] == 42

@@ -12,7 +12,7 @@ CONFERENCE_FIELDS = {"conference_id", "kind", "edition", "title", "slogan", "cit
                      "ends_on", "timezone", "capacity", "registration_opens_at", "registration_closes_at",
                      "requires_approval"}
 PARTICIPANT_FIELDS = {"registration_id", "conference_id", "status", "category", "region", "gender", "age_band",
-                      "language", "at"}
+                      "language", "at", "version"}
 
 
 async def test_each_message_type_is_published_with_the_documented_fields(infra: Infra, keys: Keys) -> None:
@@ -59,9 +59,17 @@ async def test_each_message_type_is_published_with_the_documented_fields(infra: 
         assert types == {"registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled",
                          "checked-in", "erased"}
         for envelope in envelopes:
-            extra = {"checked_in_at", "device_id"} if envelope["type"].endswith("checked-in.v1") else set()
+            extra = {"registration.participant-checked-in.v1": {"checked_in_at", "device_id"},
+                     "registration.participant-erased.v1": {"erased_at"}}.get(envelope["type"], set())
             assert set(envelope["data"]) == PARTICIPANT_FIELDS | extra, envelope["type"]
             assert envelope["subject"] == envelope["data"]["registration_id"]
+        versions: dict[str, list[int]] = {}
+        for envelope in envelopes:  # one key per registration: its messages are in commit order
+            versions.setdefault(envelope["subject"], []).append(envelope["data"]["version"])
+        for subject, numbers in versions.items():
+            # registered and the confirmed/waitlisted sent with it share version 1; each change adds one
+            assert numbers[0] == 1 and numbers[1:] == sorted(set(numbers[1:])), (subject, numbers)
+        assert versions[a["registration"]["id"]] == [1, 2, 3, 4]  # registered, approved, checked in, erased
         by_type = {(e["type"], e["subject"]): e["data"] for e in envelopes}
         assert by_type[("registration.participant-promoted.v1", c["registration"]["id"])]["status"] == "pending"
         assert by_type[("registration.participant-checked-in.v1", a["registration"]["id"])]["device_id"] == "gate-1"

@@ -108,3 +108,19 @@ async def test_erasure_removes_personal_data_revokes_the_token_and_keeps_counts(
         assert stats["by_status"] == {"confirmed": 1}
         # The address is free again: the person may register anew after erasure.
         await svc.register(conference["id"], email="khadija@example.ma")
+
+
+async def test_an_erased_registration_on_the_waiting_list_is_passed_over(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        cid = (await svc.conference(capacity=1))["id"]
+        seated = await svc.register(cid)
+        erased, next_one = await svc.register(cid), await svc.register(cid)
+        assert (await svc.client.post(f"/admin/registrations/{erased['registration']['id']}/erase",
+                                      headers=svc.organizer)).status_code == 200
+        await svc.client.post(f"/registrations/{seated['registration']['id']}/cancel",
+                              params={"token": seated["manage_token"]})
+        assert await _status(svc, next_one["registration"]["id"]) == "confirmed"
+        assert await _status(svc, erased["registration"]["id"]) == "waitlisted"
+        manual = await svc.client.post(f"/admin/registrations/{erased['registration']['id']}/promote",
+                                       headers=svc.organizer)
+        assert manual.status_code == 409 and manual.json()["code"] == "registration_erased"

@@ -12,6 +12,7 @@ from web_support import screenshot, serve, text_of
 
 from agenda.app import create_app
 from agenda.settings import Settings
+from registration.events import ParticipantConfirmed
 from shared.envelope import make_envelope
 from shared.signing import Signer
 from support import Infra, Keys, eventually, produce_raw, settings_for, unique
@@ -95,10 +96,9 @@ async def test_programme_filters_by_day_stars_a_session_into_my_agenda_and_signs
 
         # A confirmed participant following their mail link can sign up for a session with seats.
         await publish(infra, settings, "registration.participants", make_envelope(
-            type="registration.participant-confirmed.v1", source="registration", subject=rid, data={
-                "registration_id": rid, "conference_id": cid, "status": "confirmed", "category": "cooperative",
-                "region": "souss-massa", "gender": None, "age_band": None, "language": "fr",
-                "at": datetime.now(UTC).isoformat()}))
+            type=ParticipantConfirmed.message_type, source="registration", subject=rid, data=ParticipantConfirmed(
+                registration_id=rid, conference_id=cid, status="confirmed", category="cooperative",
+                region="souss-massa", gender=None, age_band=None, language="fr", at=datetime.now(UTC), version=1)))
         token = registration_signer.sign({"t": "manage", "r": rid, "c": cid, "n": uuid.uuid4().hex[:8]})
 
         async def confirmed() -> bool:

@@ -43,11 +43,12 @@ class ParticipantRef(BaseModel):
     conference_id: str
 
 
-def participant(
+async def participant(
     platform: PlatformDep, x_manage_token: Annotated[str | None, Header()] = None,
     token: Annotated[str | None, Query(description="for calendar apps that cannot send headers")] = None,
 ) -> ParticipantRef:
-    """The registration a manage token was issued for, checked offline with registration's key."""
+    """The registration a manage token was issued for, checked offline with registration's key and
+    refused once registration's messages said the registration was erased."""
     raw = x_manage_token or token
     if not raw:
         raise DomainError("manage_token_missing", status=401)
@@ -60,6 +61,7 @@ def participant(
         raise DomainError("manage_token_invalid", status=401) from None
     if not isinstance(claims.get("r"), str) or not isinstance(claims.get("c"), str):
         raise DomainError("manage_token_invalid", status=401)
+    await participation.refuse_revoked(platform=platform, registration_id=claims["r"])
     return ParticipantRef(registration_id=claims["r"], conference_id=claims["c"])
 
 

@@ -15,8 +15,11 @@ from shared.platform import Platform
 CONSUMED_TOPICS: list[str] = ["registration.conferences", "registration.participants"]
 
 CONFERENCE_TYPES = ("registration.conference-created.v1", "registration.conference-updated.v1")
-PARTICIPANT_VERBS = ("registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled",
-                     "checked-in", "erased")
+# Registration's participant facts by what they mean here (registration.events names one class per type).
+STATUS_FACTS = tuple(f"registration.participant-{verb}.v1" for verb in (
+    "registered", "confirmed", "waitlisted", "promoted", "approved", "checked-in"))
+LEAVING_FACTS = ("registration.participant-cancelled.v1", "registration.participant-rejected.v1")
+ERASED_FACT = "registration.participant-erased.v1"
 
 
 class ConferenceSeen(BaseModel):
@@ -42,6 +45,8 @@ class ParticipantSeen(BaseModel):
     conference_id: str
     status: str
     at: datetime
+    # Absent from messages sent before registration numbered its states.
+    version: int | None = None
 
     @field_validator("at")
     @classmethod
@@ -60,14 +65,23 @@ def consumer_specs(holder: dict[str, Platform] | None = None) -> list[ConsumerSp
             {**seen.model_dump(), "timezone": seen.timezone or DEFAULT_TIMEZONE})
         await service.record_conference(platform=holder["platform"], conference=conference, session=session)
 
-    async def on_participant(envelope: Envelope, session: AsyncClientSession) -> None:
+    @spec.on(ERASED_FACT)
+    async def on_erased(envelope: Envelope, session: AsyncClientSession) -> None:
         seen = ParticipantSeen.model_validate(envelope.data)
-        await participation.record_participant(
-            platform=holder["platform"], registration_id=seen.registration_id, conference_id=seen.conference_id,
-            status=seen.status, at=seen.at, session=session)
+        await participation.forget_participant(platform=holder["platform"], session=session, **seen.model_dump())
+
+    async def on_leaving(envelope: Envelope, session: AsyncClientSession) -> None:
+        seen = ParticipantSeen.model_validate(envelope.data)
+        await participation.participant_left(platform=holder["platform"], session=session, **seen.model_dump())
+
+    async def on_status(envelope: Envelope, session: AsyncClientSession) -> None:
+        seen = ParticipantSeen.model_validate(envelope.data)
+        await participation.follow_participant(platform=holder["platform"], session=session, **seen.model_dump())
 
     for kind in CONFERENCE_TYPES:
         spec.on(kind)(on_conference)
-    for verb in PARTICIPANT_VERBS:
-        spec.on(f"registration.participant-{verb}.v1")(on_participant)
+    for kind in LEAVING_FACTS:
+        spec.on(kind)(on_leaving)
+    for kind in STATUS_FACTS:
+        spec.on(kind)(on_status)
     return [spec]

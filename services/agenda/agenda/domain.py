@@ -19,8 +19,6 @@ SignupStatus = Literal["confirmed", "waitlisted", "cancelled"]
 # Registration statuses that may sign up for sessions; "checked-in" appears in both
 # spellings because the status mirrors the message verb.
 ELIGIBLE_STATUSES = frozenset({"confirmed", "approved", "promoted", "checked_in", "checked-in"})
-# Statuses after which a participant's sign-ups are released to others.
-GONE_STATUSES = frozenset({"cancelled", "rejected", "erased"})
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 

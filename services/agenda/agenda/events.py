@@ -59,7 +59,9 @@ class SignupChanged(BaseModel):
     waiting list to a seat) or ``-cancelled``, on ``agenda.signups``; subject =
     ``<session_id>:<registration_id>``. ``reason`` says why a sign-up was cancelled:
     ``participant`` (they withdrew), ``registration_cancelled`` (their conference
-    registration ended), ``session_cancelled``. No consumer yet."""
+    registration was cancelled or rejected), ``registration_erased`` (its personal
+    data was erased; the sign-up is then deleted), ``session_cancelled``. No
+    consumer yet."""
 
     session_id: str
     conference_id: str

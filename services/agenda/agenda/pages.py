@@ -106,7 +106,7 @@ async def my_agenda(request: Request, platform: PlatformDep,
     lang = page_language(request)
     try:
         if token:
-            who = participant(platform, None, token)
+            who = await participant(platform, None, token)
             owner, registration_id = f"r:{who.registration_id}", who.registration_id
         elif agenda:
             owner, registration_id = await participation.owner_of_agenda(platform=platform, agenda_id=agenda), None

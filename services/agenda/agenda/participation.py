@@ -12,7 +12,6 @@ from agenda import events
 from agenda.domain import (
     DEFAULT_TIMEZONE,
     ELIGIBLE_STATUSES,
-    GONE_STATUSES,
     ScheduleConflict,
     SignupPublic,
     overlaps,
@@ -38,25 +37,64 @@ def session_lock(platform: Platform, session_id: str) -> asyncio.Lock:
     return locks[session_id]
 
 
-async def record_participant(*, platform: Platform, registration_id: str, conference_id: str, status: str,
-                             at: datetime, session: AsyncClientSession) -> None:
-    """Follow a participant's registration status; one who leaves frees their seats."""
+def older_than_known(known: Document | None, version: int | None, at: datetime) -> bool:
+    """Registration's version orders its facts as they committed; ``at`` only when one side has none."""
+    if known is None:
+        return False
+    if version is not None and known.get("version") is not None:
+        return version < int(known["version"])
+    return bool(known["at"] > at)
+
+
+async def follow_participant(*, platform: Platform, registration_id: str, conference_id: str, status: str,
+                             at: datetime, version: int | None, session: AsyncClientSession) -> bool:
+    """Follow a registration's status; False when the fact is older than the one already known."""
     store = Store(platform.db)
-    known = await store.get("participants", registration_id, session=session)
-    if known is not None and known["at"] > at:
-        return
-    await store.upsert("participants", registration_id,
-                       {"conference_id": conference_id, "status": status, "at": at}, session=session)
-    if status in GONE_STATUSES:
-        for signup in await store.active_signups(registration_id, session=session):
-            await _cancel(platform, store, signup, "registration_cancelled", session)
-    if status == "erased":
-        await store.forget_owner(f"r:{registration_id}", session=session)
+    if older_than_known(await store.participant(registration_id, session=session), version, at):
+        return False
+    await store.set_participant(registration_id, {"conference_id": conference_id, "status": status, "at": at,
+                                                  "version": version}, session=session)
+    return True
+
+
+async def participant_left(*, platform: Platform, registration_id: str, conference_id: str, status: str,
+                           at: datetime, version: int | None, session: AsyncClientSession) -> None:
+    """A cancelled or rejected registration: its seats go to the waiting lists."""
+    if await follow_participant(platform=platform, registration_id=registration_id, conference_id=conference_id,
+                                status=status, at=at, version=version, session=session):
+        await _release_signups(platform, Store(platform.db), registration_id, "registration_cancelled", session)
+
+
+async def forget_participant(*, platform: Platform, registration_id: str, conference_id: str, status: str,
+                             at: datetime, version: int | None, session: AsyncClientSession) -> None:
+    """An erased registration: its seats go to the waiting lists as on a cancellation, then its
+    sign-ups and stars are deleted and its manage tokens refused from now on, whatever the
+    order in which older facts about it arrive."""
+    store = Store(platform.db)
+    await follow_participant(platform=platform, registration_id=registration_id, conference_id=conference_id,
+                             status=status, at=at, version=version, session=session)
+    await store.set_participant(registration_id, {"erased": True}, session=session)
+    await _release_signups(platform, store, registration_id, "registration_erased", session)
+    await store.forget_signups(registration_id, session=session)
+    await store.forget_owner(f"r:{registration_id}", session=session)
+
+
+async def _release_signups(platform: Platform, store: Store, registration_id: str, reason: str,
+                           session: AsyncClientSession) -> None:
+    for signup in await store.active_signups(registration_id, session=session):
+        await _cancel(platform, store, signup, reason, session)
+
+
+async def refuse_revoked(*, platform: Platform, registration_id: str) -> None:
+    """Registration's key still verifies an erased registration's manage token: refuse it here."""
+    known = await Store(platform.db).participant(registration_id)
+    if known is not None and known.get("erased"):
+        raise DomainError("manage_token_revoked", status=401)
 
 
 async def registration_status(*, platform: Platform, registration_id: str) -> str | None:
     """The registration status as last heard from registration (None: not heard of yet)."""
-    known = await Store(platform.db).get("participants", registration_id)
+    known = await Store(platform.db).participant(registration_id)
     return str(known["status"]) if known else None
 
 
@@ -64,7 +102,9 @@ async def sign_up(*, platform: Platform, registration_id: str, conference_id: st
     store = Store(platform.db)
 
     async def work(session: AsyncClientSession) -> Document:
-        participant = await store.get("participants", registration_id, session=session)
+        participant = await store.participant(registration_id, session=session)
+        if participant is not None and participant.get("erased"):
+            raise DomainError("manage_token_revoked", status=401)
         if participant is None or participant["status"] not in ELIGIBLE_STATUSES:
             status = participant["status"] if participant else "unknown"
             raise Forbidden("participant_not_eligible", registration_status=status)

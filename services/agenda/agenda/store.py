@@ -124,6 +124,16 @@ class Store:
     async def unstar(self, owner: str, session_id: str) -> None:
         await self.db.stars.delete_one({"_id": f"{owner}:{session_id}"})
 
+    async def participant(self, registration_id: str, *, session: Session = None) -> Document | None:
+        return await self.db.participants.find_one({"_id": registration_id}, session=session)
+
+    async def set_participant(self, registration_id: str, fields: Document, *, session: Session = None) -> None:
+        await self.db.participants.update_one({"_id": registration_id}, {"$set": fields}, upsert=True,
+                                              session=session)
+
+    async def forget_signups(self, registration_id: str, *, session: Session = None) -> None:
+        await self.db.signups.delete_many({"registration_id": registration_id}, session=session)
+
     async def forget_owner(self, owner: str, *, session: Session = None) -> None:
         await self.db.stars.delete_many({"owner": owner}, session=session)
 

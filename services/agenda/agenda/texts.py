@@ -79,6 +79,11 @@ register_messages(
             "fr": "Le jeton de gestion n'est pas valide.",
             "en": "The manage token is not valid.",
         },
+        "manage_token_revoked": {
+            "ar": "سُحب رمز التدبير هذا: مُحيت بيانات هذا التسجيل الشخصية.",
+            "fr": "Ce jeton de gestion est révoqué : les données personnelles de cette inscription ont été effacées.",
+            "en": "This manage token is revoked: the registration's personal data was erased.",
+        },
         "manage_tokens_unavailable": {
             "ar": "التحقق من رموز التدبير غير متاح حاليا على هذه الخدمة.",
             "fr": "La vérification des jetons de gestion n'est pas disponible sur ce service.",

@@ -112,7 +112,10 @@ class SalesDeclared(BaseModel):
 
     Sent when an exhibitor declares a market day's sales, and again with the new
     total (not a difference) when it corrects them; an unchanged re-declaration sends
-    nothing. Read by recommendations for its indicators.
+    nothing. ``version`` starts at 1 and grows by one with each correction, assigned in
+    the transaction that stores the declaration: the newest state of a declaration is
+    the one with the highest version (not the latest ``declared_at``). Read by
+    recommendations for its indicators.
     """
 
     declaration_id: str
@@ -126,3 +129,4 @@ class SalesDeclared(BaseModel):
     women_led: bool
     youth_led: bool
     declared_at: datetime
+    version: int

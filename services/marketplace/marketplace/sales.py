@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from marketplace import figures
 from marketplace.domain import SalesDeclare, SalesPublic, market_day, now_utc
 from marketplace.events import SALES, SalesDeclared
 from marketplace.figures import SalesAggregates, aggregate
@@ -24,6 +25,19 @@ class SalesReport(BaseModel):
 
     aggregates: SalesAggregates
     declarations: list[SalesPublic]
+
+
+def next_version(existing: dict[str, Any] | None) -> int:
+    """The version of a declaration's next state, read and written in the transaction that stores it.
+
+    Two concurrent corrections read the same state and write the same document, so one
+    of them conflicts and runs again on the other's result: versions follow the order
+    of commits, which ``declared_at`` (taken before the transaction, kept by retries)
+    does not. Declarations stored before versions existed count their corrections.
+    """
+    if existing is None:
+        return 1
+    return int(existing.get("version", existing["corrections"] + 1)) + 1
 
 
 async def _may_declare(store: Store, market_id: str, cooperative_id: str) -> None:
@@ -61,12 +75,14 @@ async def declare_sales(*, store: Store, principal: Principal, market_id: str, d
                "day": day.isoformat(), "amount_mad": round(sum(data.by_category.values()), 2), **figures,
                "region": coop["region"], "sector": coop["sector"], "women_led": coop["women_led"],
                "youth_led": coop["youth_led"], "declared_at": now,
-               "corrections": existing["corrections"] + 1 if existing else 0}
+               "corrections": existing["corrections"] + 1 if existing else 0,
+               "version": next_version(existing)}
         await store.replace_sales(doc, session)
         await store.publish(session, SALES, type="marketplace.sales-declared.v1", subject=declaration_id,
                             data=SalesDeclared(declaration_id=declaration_id, **{
                                 k: doc[k] for k in ("market_id", "cooperative_id", "day", "amount_mad", "by_category",
-                                                    "region", "sector", "women_led", "youth_led", "declared_at")}))
+                                                    "region", "sector", "women_led", "youth_led", "declared_at",
+                                                    "version")}))
         return doc
 
     return _public(await store.transaction(work))
@@ -80,10 +96,12 @@ async def my_sales(*, store: Store, principal: Principal, market_id: str,
 
 
 async def public_aggregates(*, store: Store, market_id: str | None = None) -> SalesAggregates:
-    """Anonymous figures: groups of fewer than three cooperatives are suppressed (figures.py)."""
+    """Anonymous figures: groups of fewer than three cooperatives are suppressed, and a market's
+    figures are computed with all the others so that no two public answers differ by a small
+    group (figures.py)."""
     if market_id:
         await get_market(store=store, market_id=market_id)
-    return aggregate(await store.find("sales", {"market_id": market_id} if market_id else {}))
+    return figures.public_aggregates(await store.find("sales", {}), market_id)
 
 
 async def sales_report(*, store: Store, market_id: str) -> SalesReport:

@@ -14,8 +14,11 @@ CONSUMED_TOPICS: list[str] = [
     "agenda.sessions", "registration.conferences", "registration.participants", "marketplace.checkins",
     "marketplace.sales",
 ]
-PARTICIPANT_VERBS = ("registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled",
-                     "checked-in", "erased")
+# Registration's participant facts that change who attends; an erasure keeps the anonymous
+# fields the counts rest on and changes no status, so it is not read here.
+STATUS_FACTS = tuple(f"registration.participant-{verb}.v1" for verb in (
+    "registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled"))
+CHECKED_IN_FACT = "registration.participant-checked-in.v1"
 
 
 def consumer_specs(holder: dict[str, Any]) -> list[ConsumerSpec]:
@@ -42,10 +45,16 @@ def consumer_specs(holder: dict[str, Any]) -> list[ConsumerSpec]:
     async def on_participant(envelope: Envelope, session: AsyncClientSession) -> None:
         data = feeds.ParticipantFacts.model_validate(envelope.data)
         await feeds.apply_participant_change(store=Store(platform().db), outbox=platform().outbox, session=session,
-                                           data=data, checked_in=envelope.type.endswith("-checked-in.v1"))
+                                           data=data, checked_in=False)
 
-    for verb in PARTICIPANT_VERBS:
-        spec.on(f"registration.participant-{verb}.v1")(on_participant)
+    for kind in STATUS_FACTS:
+        spec.on(kind)(on_participant)
+
+    @spec.on(CHECKED_IN_FACT)
+    async def on_checked_in(envelope: Envelope, session: AsyncClientSession) -> None:
+        data = feeds.ParticipantFacts.model_validate(envelope.data)
+        await feeds.apply_participant_change(store=Store(platform().db), outbox=platform().outbox, session=session,
+                                           data=data, checked_in=True)
 
     @spec.on("marketplace.exhibitor-checked-in.v1")
     async def on_checkin(envelope: Envelope, session: AsyncClientSession) -> None:

@@ -22,6 +22,10 @@ from shared.regions import REGIONS
 # cancellation or rejection takes them out again.
 COUNTED_STATUSES = frozenset({"confirmed", "checked_in", "checked-in"})
 NOT_ATTENDING = frozenset({"cancelled", "rejected", "waitlisted", "pending"})
+# The sales indicator's history is public: a value is published only once the changes
+# since the last published one come from at least this many cooperatives, or a step
+# of the history would be one cooperative's day total (marketplace's threshold too).
+MIN_COOPERATIVES_PER_STEP = 3
 
 
 class ParticipantFacts(BaseModel):
@@ -32,6 +36,8 @@ class ParticipantFacts(BaseModel):
     status: str
     region: str | None = None
     at: datetime
+    # Absent from messages sent before registration numbered its states.
+    version: int | None = None
 
 
 class ExhibitorCheckedIn(BaseModel):
@@ -51,20 +57,23 @@ class SalesDeclared(BaseModel):
     day: date
     amount_mad: Decimal = Field(ge=0)
     declared_at: datetime
+    # Absent from messages sent before marketplace numbered its declarations.
+    version: int | None = Field(default=None, ge=1)
 
 
 async def apply_participant_change(
     *, store: Store, outbox: Outbox, session: AsyncClientSession, data: ParticipantFacts, checked_in: bool
 ) -> None:
     previous = await store.feed_get("registrations", data.registration_id, session)
-    if previous is not None and previous["at"] > data.at:
+    if previous is not None and _older(data, previous):
         return  # an older fact arriving late changes nothing
     attended = checked_in or bool(previous and previous.get("checked_in"))
     counted = data.status in COUNTED_STATUSES or (attended and data.status not in NOT_ATTENDING)
     region = data.region or "unknown"
     await store.feed_put("registrations", data.registration_id,
                          {"conference_id": data.conference_id, "status": data.status, "region": region,
-                          "at": data.at, "checked_in": attended, "counted": counted}, session)
+                          "at": data.at, "version": data.version, "checked_in": attended, "counted": counted},
+                         session)
     was = (previous["counted"], previous["region"]) if previous else (False, region)
     if was == (counted, region):
         return
@@ -79,6 +88,14 @@ async def apply_participant_change(
                      value=sum(breakdown.values()), as_of=data.at, source="registration.participants",
                      reason=None, by_role="system", breakdown=breakdown)
     await _update_regions_represented(store, outbox, session, breakdown, data.at)
+
+
+def _older(data: ParticipantFacts, previous: dict[str, Any]) -> bool:
+    """Registration's version orders its facts as they committed (``at`` is read before the
+    transaction); ``at`` decides only when one of the two has no version."""
+    if data.version is not None and previous.get("version") is not None:
+        return data.version < int(previous["version"])
+    return bool(previous["at"] > data.at)
 
 
 async def _update_regions_represented(
@@ -105,23 +122,38 @@ async def apply_exhibitor_checkin(
                      as_of=data.checked_in_at, source="marketplace.checkins", reason=None, by_role="system")
 
 
+def _supersedes(data: SalesDeclared, previous: dict[str, Any]) -> bool:
+    """Whether a declaration's message is newer than the state kept: by marketplace's version,
+    which follows the order its transactions committed in; by time only for unnumbered ones."""
+    if data.version is not None and previous.get("version") is not None:
+        return data.version > int(previous["version"])
+    return bool(data.declared_at >= previous["declared_at"])
+
+
 async def apply_sales_declaration(
     *, store: Store, outbox: Outbox, session: AsyncClientSession, data: SalesDeclared
 ) -> None:
-    """Each declaration carries the day's total: keep the latest per declaration and sum them (in centimes)."""
+    """Each declaration carries the day's total: keep the newest per declaration and sum them (in
+    centimes). The sum is published when it holds changes of ``MIN_COOPERATIVES_PER_STEP``
+    cooperatives since the last published value; until then the changes wait in ``pending``."""
     previous = await store.feed_get("sales", data.declaration_id, session)
-    if previous is not None and previous["declared_at"] > data.declared_at:
+    if previous is not None and not _supersedes(data, previous):
         return
     cents = int((data.amount_mad * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     delta = cents - (previous["cents"] if previous else 0)
     await store.feed_put("sales", data.declaration_id,
-                         {"cents": cents, "declared_at": data.declared_at, "market_id": data.market_id,
-                          "cooperative_id": data.cooperative_id, "day": data.day.isoformat()}, session)
-    if delta == 0 and previous is not None:
+                         {"cents": cents, "declared_at": data.declared_at, "version": data.version,
+                          "market_id": data.market_id, "cooperative_id": data.cooperative_id,
+                          "day": data.day.isoformat()}, session)
+    if delta == 0:
+        return  # a change of nothing hides nobody else's change: it does not count for a step
+    totals = await store.feed_get("totals", MARKET_SALES, session) or {}
+    total = totals.get("cents", 0) + delta
+    pending = sorted(set(totals.get("pending", [])) | {data.cooperative_id})
+    if len(pending) < MIN_COOPERATIVES_PER_STEP:
+        await store.feed_put("totals", MARKET_SALES, {"cents": total, "pending": pending}, session)
         return
-    totals = await store.feed_get("totals", MARKET_SALES, session)
-    total = (totals["cents"] if totals else 0) + delta
-    await store.feed_put("totals", MARKET_SALES, {"cents": total}, session)
+    await store.feed_put("totals", MARKET_SALES, {"cents": total, "pending": []}, session)
     indicator = await _automatic(store, MARKET_SALES, session)
     await push_value(store=store, outbox=outbox, session=session, indicator=indicator, value=total / 100,
                      as_of=data.declared_at, source="marketplace.sales", reason=None, by_role="system")

@@ -8,7 +8,15 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from registration import store
 from registration.domain import SEAT_HOLDING, has_seat
-from registration.service import emit_participant, free_seat_and_promote, promote, serialized, utcnow
+from registration.events import ParticipantApproved, ParticipantErased, ParticipantRejected
+from registration.service import (
+    emit_participant,
+    free_seat_and_promote,
+    participant_fact,
+    promote,
+    serialized,
+    utcnow,
+)
 from shared import audit
 from shared.audit import Act
 from shared.csvfile import csv_bytes
@@ -46,11 +54,14 @@ async def _decide(platform: Platform, registration_id: str, *, approve: bool, ac
         doc = await _registration(platform, registration_id, session)
         if doc["status"] != "pending":
             raise Conflict("not_pending")
+        if approve and doc.get("erased_at"):
+            raise Conflict("registration_erased")
         status = "confirmed" if approve else "rejected"
         updated = await store.update_registration(
             platform.db, registration_id, {"status": status, "status_changed_at": now}, session)
         assert updated is not None
-        await emit_participant(platform, session, "approved" if approve else "rejected", updated, now)
+        fact = ParticipantApproved if approve else ParticipantRejected
+        await emit_participant(platform, session, participant_fact(fact, updated, now))
         if not approve:
             await free_seat_and_promote(platform, session, doc["conference_id"], doc["category"], now)
         await audit.record(platform.db, act, action="registration.approve" if approve else "registration.reject",
@@ -69,6 +80,8 @@ async def promote_registration(*, platform: Platform, registration_id: str, act:
         doc = await _registration(platform, registration_id, session)
         if doc["status"] != "waitlisted":
             raise Conflict("not_waitlisted")
+        if doc.get("erased_at"):
+            raise Conflict("registration_erased")
         conference = await store.get_conference(platform.db, doc["conference_id"], session)
         assert conference is not None
         if not has_seat(conference, doc["category"]):
@@ -94,7 +107,7 @@ async def erase_personal_data(*, platform: Platform, registration_id: str, act: 
         fields |= {"email_normalized": f"erased:{registration_id}", "manage_nonce": None, "erased_at": now}
         updated = await store.update_registration(platform.db, registration_id, fields, session)
         assert updated is not None
-        await emit_participant(platform, session, "erased", updated, now)
+        await emit_participant(platform, session, participant_fact(ParticipantErased, updated, now, erased_at=now))
         await audit.record(platform.db, act, action="registration.erase", object_type="registration",
                            object_id=registration_id, session=session, at=now)
         return updated

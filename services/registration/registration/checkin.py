@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 from registration import store
 from registration.domain import CHECKIN_REFUSALS
 from registration.events import ParticipantCheckedIn
-from registration.service import emit_participant, signer_of, utcnow
+from registration.service import emit_participant, participant_fact, signer_of, utcnow
 from shared.platform import Platform
 from shared.scanwindow import scan_time_refusal
 from shared.signing import InvalidSignedToken
@@ -111,11 +111,6 @@ async def _apply(platform: Platform, session: AsyncClientSession, registration_i
     updated = await store.update_registration(
         platform.db, registration_id, {"checked_in_at": scanned_at, "checked_in_device": device_id}, session)
     assert updated is not None
-    payload = ParticipantCheckedIn(
-        registration_id=registration_id, conference_id=conference_id, status=updated["status"],
-        category=updated["category"], region=updated["region"], gender=updated.get("gender"),
-        age_band=updated.get("age_band"), language=updated["language"], at=utcnow(), checked_in_at=scanned_at,
-        device_id=device_id,
-    )
-    await emit_participant(platform, session, "checked-in", updated, payload.at, payload)
+    fact = participant_fact(ParticipantCheckedIn, updated, utcnow(), checked_in_at=scanned_at, device_id=device_id)
+    await emit_participant(platform, session, fact)
     return _result("checked_in", "checked_in", updated)

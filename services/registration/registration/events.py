@@ -6,6 +6,7 @@ consumer that needs the address reads it from the service's own database.
 """
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from pydantic import BaseModel
 
@@ -43,19 +44,24 @@ class ConferenceChanged(BaseModel):
     requires_approval: bool
 
 
-class ParticipantChanged(BaseModel):
-    """``registration.participant-<verb>.v1``: a registration changed status or was erased.
+class ParticipantFact(BaseModel):
+    """The fields every ``registration.participant-<verb>.v1`` message carries.
 
-    Verbs: ``registered`` (every new registration, with the status it got),
-    ``confirmed`` (a seat was given on arrival), ``waitlisted`` (no seat on
-    arrival), ``promoted`` (left the waiting list: automatically when a seat frees
-    up, or by an organizer), ``approved`` / ``rejected`` (an organizer decided on a
-    pending one), ``cancelled`` (by the participant), ``erased`` (personal data
-    erased under law 09-08; status unchanged). ``status`` is the status after the
-    change. Subject: the registration id. Read by registration itself (the
-    notification mails), agenda (who may sign up for sessions) and recommendations
-    (participation indicators).
+    Not sent as such: each fact below is its own class with its own message type, so
+    a reader acts on the type and never infers the fact from ``status``. ``status``
+    is the registration's status after the fact (an erasure leaves it unchanged).
+    ``version`` numbers the registration's states (1 on arrival, +1 with every change,
+    assigned in the transaction that makes it): a reader keeps the fact with the
+    highest version, since ``at`` is read before the transaction and two concurrent
+    changes can commit in the other order. ``registered`` and the ``confirmed`` or
+    ``waitlisted`` sent with it share version 1.
+    Subject: the registration id. Read by registration itself (the notification
+    mails), agenda (who may sign up for sessions) and recommendations (participation
+    indicators). Region, category, gender and age band are coarse codes kept for
+    the counts, not personal data.
     """
+
+    message_type: ClassVar[str]
 
     registration_id: str
     conference_id: str
@@ -66,22 +72,91 @@ class ParticipantChanged(BaseModel):
     age_band: str | None
     language: str
     at: datetime
+    version: int
 
 
-class ParticipantCheckedIn(ParticipantChanged):
+class ParticipantRegistered(ParticipantFact):
+    """``registration.participant-registered.v1``: every new registration, with the status it got.
+
+    A seat or waiting-list place given on arrival is also announced by its own
+    ``confirmed`` or ``waitlisted`` message, right after this one.
+    """
+
+    message_type = "registration.participant-registered.v1"
+
+
+class ParticipantConfirmed(ParticipantFact):
+    """``registration.participant-confirmed.v1``: a seat was given on arrival."""
+
+    message_type = "registration.participant-confirmed.v1"
+
+
+class ParticipantWaitlisted(ParticipantFact):
+    """``registration.participant-waitlisted.v1``: no seat was left on arrival."""
+
+    message_type = "registration.participant-waitlisted.v1"
+
+
+class ParticipantPromoted(ParticipantFact):
+    """``registration.participant-promoted.v1``: left the waiting list, automatically when a seat
+    freed up or by an organizer (``status`` is ``pending`` where the conference needs approval)."""
+
+    message_type = "registration.participant-promoted.v1"
+
+
+class ParticipantApproved(ParticipantFact):
+    """``registration.participant-approved.v1``: an organizer accepted a pending registration."""
+
+    message_type = "registration.participant-approved.v1"
+
+
+class ParticipantRejected(ParticipantFact):
+    """``registration.participant-rejected.v1``: an organizer refused a pending registration."""
+
+    message_type = "registration.participant-rejected.v1"
+
+
+class ParticipantCancelled(ParticipantFact):
+    """``registration.participant-cancelled.v1``: the participant cancelled with the manage token.
+
+    The token stays valid (the person may still read what they had); their seat and
+    session sign-ups go to others.
+    """
+
+    message_type = "registration.participant-cancelled.v1"
+
+
+class ParticipantErased(ParticipantFact):
+    """``registration.participant-erased.v1``: personal data erased under law 09-08.
+
+    ``status`` is unchanged; every manage token given out for the registration is
+    revoked from ``erased_at`` on. Readers drop whatever they hold for the person
+    (sign-ups, stars) and refuse the registration's manage tokens.
+    """
+
+    message_type = "registration.participant-erased.v1"
+
+    erased_at: datetime
+
+
+class ParticipantCheckedIn(ParticipantFact):
     """``registration.participant-checked-in.v1``: the first scan of a badge at the venue.
 
     Repeated scans publish nothing. ``checked_in_at`` is the scan time (the
-    scanner's clock for offline batches), ``device_id`` the scanner. Subject: the
-    registration id. Read by agenda and recommendations (attendance).
+    scanner's clock for offline batches), ``device_id`` the scanner. Read by agenda
+    and recommendations (attendance).
     """
+
+    message_type = "registration.participant-checked-in.v1"
 
     checked_in_at: datetime
     device_id: str | None
 
 
-def participant_type(verb: str) -> str:
-    return f"registration.participant-{verb}.v1"
+PARTICIPANT_FACTS: tuple[type[ParticipantFact], ...] = (
+    ParticipantRegistered, ParticipantConfirmed, ParticipantWaitlisted, ParticipantPromoted, ParticipantApproved,
+    ParticipantRejected, ParticipantCancelled, ParticipantErased, ParticipantCheckedIn,
+)
 
 
 def conference_type(verb: str) -> str:

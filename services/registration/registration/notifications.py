@@ -23,6 +23,15 @@ from typing import Any, cast
 import aiosmtplib
 
 from registration import store
+from registration.events import (
+    ParticipantApproved,
+    ParticipantCancelled,
+    ParticipantConfirmed,
+    ParticipantPromoted,
+    ParticipantRegistered,
+    ParticipantRejected,
+    ParticipantWaitlisted,
+)
 from registration.service import badge_token, manage_token, utcnow
 from registration.settings import Settings
 from shared.i18n import LocalizedText, translate
@@ -34,13 +43,13 @@ log = logging.getLogger(__name__)
 # Which mail each participant message causes; "registered" mails only a pending request
 # (the other statuses get their own confirmed/waitlisted message).
 MAIL_KINDS = {
-    "registration.participant-confirmed.v1": "confirmed",
-    "registration.participant-waitlisted.v1": "waitlisted",
-    "registration.participant-promoted.v1": "promoted",
-    "registration.participant-approved.v1": "approved",
-    "registration.participant-rejected.v1": "rejected",
-    "registration.participant-cancelled.v1": "cancelled",
-    "registration.participant-registered.v1": "pending",
+    ParticipantConfirmed.message_type: "confirmed",
+    ParticipantWaitlisted.message_type: "waitlisted",
+    ParticipantPromoted.message_type: "promoted",
+    ParticipantApproved.message_type: "approved",
+    ParticipantRejected.message_type: "rejected",
+    ParticipantCancelled.message_type: "cancelled",
+    ParticipantRegistered.message_type: "pending",
 }
 # A refused or failed send is tried again after 5 s, 30 s, 2 min, 10 min, then every 30 min.
 RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 1800.0)

@@ -34,9 +34,13 @@ from registration.events import (
     CONFERENCES,
     PARTICIPANTS,
     ConferenceChanged,
-    ParticipantChanged,
+    ParticipantCancelled,
+    ParticipantConfirmed,
+    ParticipantFact,
+    ParticipantPromoted,
+    ParticipantRegistered,
+    ParticipantWaitlisted,
     conference_type,
-    participant_type,
 )
 from shared import audit
 from shared.audit import Act
@@ -65,15 +69,22 @@ async def serialized(platform: Platform, conference_id: str, work: Callable[[Asy
         return await platform.transaction(work)
 
 
-async def emit_participant(platform: Platform, session: AsyncClientSession, verb: str, doc: Document,
-                           at: datetime, payload: ParticipantChanged | None = None) -> None:
-    data = payload or ParticipantChanged(
-        registration_id=doc["_id"], conference_id=doc["conference_id"], status=doc["status"],
-        category=doc["category"], region=doc["region"], gender=doc.get("gender"), age_band=doc.get("age_band"),
-        language=doc["language"], at=at,
-    )
-    envelope = make_envelope(type=participant_type(verb), source=platform.settings.service_name,
-                             subject=doc["_id"], data=data)
+F = TypeVar("F", bound=ParticipantFact)
+# The message a registration's status on arrival is announced with, besides ``registered``.
+ARRIVAL_FACTS: dict[str, type[ParticipantFact]] = {"confirmed": ParticipantConfirmed,
+                                                   "waitlisted": ParticipantWaitlisted}
+
+
+def participant_fact(fact: type[F], doc: Document, at: datetime, **extra: Any) -> F:
+    """The fact about a stored registration, with the anonymous fields every reader gets."""
+    return fact(registration_id=doc["_id"], conference_id=doc["conference_id"], status=doc["status"],
+                category=doc["category"], region=doc["region"], gender=doc.get("gender"),
+                age_band=doc.get("age_band"), language=doc["language"], at=at, version=doc["version"], **extra)
+
+
+async def emit_participant(platform: Platform, session: AsyncClientSession, fact: ParticipantFact) -> None:
+    envelope = make_envelope(type=fact.message_type, source=platform.settings.service_name,
+                             subject=fact.registration_id, data=fact)
     await platform.outbox.add(session, PARTICIPANTS, envelope)
 
 
@@ -188,9 +199,10 @@ async def register_participant(*, platform: Platform, conference_id: str, data: 
         doc = _new_registration(registration_id, conference_id, data, status, current.get("next_number", 0) + 1,
                                 email_normalized, nonce, now)
         await store.insert_registration(platform.db, doc, session)
-        await emit_participant(platform, session, "registered", doc, now)
-        if status != "pending":
-            await emit_participant(platform, session, status, doc, now)
+        await emit_participant(platform, session, participant_fact(ParticipantRegistered, doc, now))
+        arrival = ARRIVAL_FACTS.get(status)
+        if arrival is not None:
+            await emit_participant(platform, session, participant_fact(arrival, doc, now))
         return doc
 
     try:
@@ -208,7 +220,7 @@ def _new_registration(registration_id: str, conference_id: str, data: Registrati
         "phone": data.phone, "organization_name": data.organization_name, "category": data.organization_type,
         "region": data.region, "gender": data.gender, "age_band": data.age_band, "language": data.language,
         "accessibility_needs": data.accessibility_needs, "consent_at": now, "registered_at": now,
-        "status_changed_at": now, "checked_in_at": None, "manage_nonce": nonce,
+        "status_changed_at": now, "checked_in_at": None, "manage_nonce": nonce, "version": 1,
     }
 
 
@@ -267,7 +279,7 @@ async def cancel_registration(*, platform: Platform, registration_id: str, token
         updated = await store.update_registration(
             platform.db, registration_id, {"status": "cancelled", "status_changed_at": now}, session)
         assert updated is not None
-        await emit_participant(platform, session, "cancelled", updated, now)
+        await emit_participant(platform, session, participant_fact(ParticipantCancelled, updated, now))
         if doc["status"] in SEAT_HOLDING:
             await free_seat_and_promote(platform, session, doc["conference_id"], doc["category"], now)
         return updated
@@ -298,5 +310,5 @@ async def promote(platform: Platform, session: AsyncClientSession, conference: D
     updated = await store.update_registration(
         platform.db, doc["_id"], {"status": status, "status_changed_at": now, "promoted_at": now}, session)
     assert updated is not None
-    await emit_participant(platform, session, "promoted", updated, now)
+    await emit_participant(platform, session, participant_fact(ParticipantPromoted, updated, now))
     return updated

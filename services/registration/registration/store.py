@@ -105,7 +105,9 @@ async def get_registration(db: Db, registration_id: str, session: Session = None
 async def update_registration(
     db: Db, registration_id: str, fields: Document, session: Session, *, unset: list[str] | None = None
 ) -> Document | None:
-    change: dict[str, Any] = {"$set": fields}
+    # Every change numbers the registration's next state in the same transaction: two
+    # concurrent changes conflict and one runs again, so versions follow the commits.
+    change: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
     if unset:
         change["$unset"] = {name: "" for name in unset}
     # An update then a read by id, not findAndModify: the local server runs findAndModify
@@ -119,8 +121,11 @@ async def update_registration(
 
 async def waitlisted(db: Db, conference_id: str, session: Session, *, category: str | None = None,
                      limit: int = 1) -> list[Document]:
-    """The waiting list in arrival order (registration number), optionally of one category."""
-    query: Document = {"conference_id": conference_id, "status": "waitlisted"}
+    """The waiting list in arrival order (registration number), optionally of one category.
+
+    An erased registration keeps its place in the counts but can no longer be reached nor
+    use a seat (its tokens are revoked, its address gone): it is never promoted."""
+    query: Document = {"conference_id": conference_id, "status": "waitlisted", "erased_at": None}
     if category is not None:
         query["category"] = category
     cursor = db[REGISTRATIONS].find(query, session=session).sort("number", ASCENDING).limit(limit)
