@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sample_service import SampleSettings, create_app
 
-from support import Infra, Keys, running, settings_for
+from support import Infra, Keys, eventually, running, settings_for
 
 
 @pytest.fixture
@@ -95,9 +95,16 @@ async def test_health_readiness_and_metrics(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"mongodb": True, "kafka": True}
+
+    async def kafka_seen() -> bool:
+        return bool((await client.get("/readyz")).json()["checks"] == {"mongodb": True, "kafka": True})
+
+    # Kafka's state comes from the producer's background check, reported once it has run.
+    await eventually(kafka_seen)
     metrics = await client.get("/metrics")
     assert "http_requests_total" in metrics.text
+    assert "tadamon_kafka_up 1.0" in metrics.text
+    assert "tadamon_outbox_pending 0.0" in metrics.text
 
 
 async def test_correlation_id_is_echoed(client: httpx.AsyncClient) -> None:
