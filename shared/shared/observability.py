@@ -25,6 +25,10 @@ CORRELATION_HEADER = "X-Correlation-ID"
 SAMPLE_TIMEOUT_SECONDS = 2.0
 Sampler = Callable[[], Awaitable[None]]
 access_log = logging.getLogger("tadamon.access")
+# Reads of routes tagged "public" (programme, register, conferences) may be kept this long
+# by browsers and shared caches; anything asked with credentials or a token is never stored.
+PUBLIC_TAG = "public"
+PUBLIC_MAX_AGE_SECONDS = 60
 T = TypeVar("T")
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
@@ -149,6 +153,7 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
             response = await call_next(request)
             status = response.status_code
             response.headers[CORRELATION_HEADER] = incoming
+            _cache_headers(request, response)
             return response
         finally:
             took = time.perf_counter() - started
@@ -162,6 +167,21 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
     async def prometheus_metrics() -> Response:
         await metrics.sample()
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _cache_headers(request: Request, response: Response) -> None:
+    """Every answer depends on Accept-Language (texts, problem details); public reads may be cached briefly."""
+    vary = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    if "accept-language" not in {v.lower() for v in vary}:
+        response.headers["Vary"] = ", ".join([*vary, "Accept-Language"])
+    if "Cache-Control" in response.headers:
+        return
+    route_tags = getattr(request.scope.get("route"), "tags", None) or []
+    personal = "authorization" in request.headers or "cookie" in request.headers or "token" in request.query_params
+    if request.method == "GET" and response.status_code == 200 and PUBLIC_TAG in route_tags and not personal:
+        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE_SECONDS}"
+    elif personal:
+        response.headers["Cache-Control"] = "private, no-store"
 
 
 def _log_access(request: Request, route: str, status: int, took: float) -> None:

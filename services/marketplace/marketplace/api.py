@@ -38,6 +38,7 @@ from marketplace.store import Store
 from shared.auth import Exhibitor, Organizer, Staff
 from shared.errors import problems
 from shared.i18n import request_language
+from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
 
@@ -67,10 +68,11 @@ async def create_cooperative(body: CooperativeCreate, store: StoreDep, _: Organi
 
 
 @router.get("/cooperatives", response_model=list[CooperativePublic], tags=["cooperatives"])
-async def list_cooperatives(store: StoreDep, _: Organizer, region: str | None = None,
-                            sector: str | None = None) -> list[CooperativePublic]:
-    """List cooperatives, by region or sector."""
-    return await service.list_cooperatives(store=store, region=region, sector=sector)
+async def list_cooperatives(store: StoreDep, _: Organizer, page: Paged, request: Request, response: Response,
+                            region: str | None = None, sector: str | None = None) -> list[CooperativePublic]:
+    """List cooperatives, by region or sector (paginated)."""
+    return page_of(await service.list_cooperatives(store=store, region=region, sector=sector), page, request,
+                   response)
 
 
 @router.get("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
@@ -128,10 +130,12 @@ async def create_market(body: MarketCreate, store: StoreDep, _: Organizer) -> Ma
 
 
 @router.get("/markets", response_model=list[MarketPublic], tags=["markets"])
-async def list_markets(store: StoreDep, circuit: str | None = None, kind: str | None = None,
+async def list_markets(store: StoreDep, page: Paged, request: Request, response: Response,
+                       circuit: str | None = None, kind: str | None = None,
                        region: str | None = None) -> list[MarketPublic]:
-    """Markets and fairs, by circuit, kind or region."""
-    return await service.list_markets(store=store, circuit=circuit, kind=kind, region=region)
+    """Markets and fairs, by circuit, kind or region (paginated)."""
+    return page_of(await service.list_markets(store=store, circuit=circuit, kind=kind, region=region), page,
+                   request, response)
 
 
 @router.get("/markets/{market_id}", response_model=MarketPublic, tags=["markets"], responses=problems(404))
@@ -163,12 +167,13 @@ async def apply(body: ApplicationCreate, store: StoreDep, who: Exhibitor) -> lis
 
 
 @router.get("/applications", response_model=list[ApplicationPublic], tags=["applications"])
-async def list_applications(request: Request, store: StoreDep, who: Exhibitor, market_id: str | None = None,
-                            status: str | None = None, cooperative_id: str | None = None) -> list[ApplicationPublic]:
-    """Applications (an exhibitor sees its own only)."""
+async def list_applications(request: Request, response: Response, store: StoreDep, who: Exhibitor, page: Paged,
+                            market_id: str | None = None, status: str | None = None,
+                            cooperative_id: str | None = None) -> list[ApplicationPublic]:
+    """Applications (an exhibitor sees its own only; paginated)."""
     docs = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
                                           cooperative_id=cooperative_id)
-    return [stands.application_public(d, request_language(request)) for d in docs]
+    return [stands.application_public(d, request_language(request)) for d in page_of(docs, page, request, response)]
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationPublic, tags=["applications"],
@@ -273,10 +278,11 @@ async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: St
 
 
 @router.get("/markets/{market_id}/sales", response_model=list[SalesPublic], tags=["sales"])
-async def own_sales(market_id: str, store: StoreDep, who: Exhibitor,
-                    cooperative_id: str | None = None) -> list[SalesPublic]:
-    """A cooperative's own declarations at a market."""
-    return await sales.my_sales(store=store, principal=who, market_id=market_id, cooperative_id=cooperative_id)
+async def own_sales(market_id: str, store: StoreDep, who: Exhibitor, page: Paged, request: Request,
+                    response: Response, cooperative_id: str | None = None) -> list[SalesPublic]:
+    """A cooperative's own declarations at a market (paginated)."""
+    return page_of(await sales.my_sales(store=store, principal=who, market_id=market_id,
+                                        cooperative_id=cooperative_id), page, request, response)
 
 
 @router.get("/markets/{market_id}/sales/aggregates", response_model=SalesAggregates, tags=["sales"],

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from recommendations import indicators as ind
@@ -24,6 +24,7 @@ from recommendations.domain import (
 from recommendations.store import Store
 from shared.auth import Organizer
 from shared.errors import problems
+from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
 
 router = APIRouter()
@@ -55,9 +56,11 @@ ORG: list[str | Enum] = ["organizers"]
 
 
 @router.get("/recommendations", response_model=list[RecommendationPublic], tags=TAG)
-async def list_recommendations(store: StoreDep, filters: FiltersDep, as_of: AsOf) -> list[RecommendationPublic]:
-    """The register, filtered by status, theme (axis), body (lead or contributing) and edition."""
-    return await views.list_recommendations(store=store, filters=filters, as_of=as_of)
+async def list_recommendations(store: StoreDep, filters: FiltersDep, as_of: AsOf, page: Paged, request: Request,
+                               response: Response) -> list[RecommendationPublic]:
+    """The register, filtered by status, theme (axis), body (lead or contributing) and edition (paginated)."""
+    return page_of(await views.list_recommendations(store=store, filters=filters, as_of=as_of), page, request,
+                   response)
 
 
 @router.get("/recommendations/{recommendation_id}", response_model=RecommendationDetail, tags=TAG,
@@ -68,12 +71,13 @@ async def get_recommendation(recommendation_id: str, store: StoreDep, as_of: AsO
 
 
 @router.get("/recommendations/{recommendation_id}/history", tags=ORG, responses=problems(404))
-async def private_history(recommendation_id: str, store: StoreDep, who: Organizer) -> list[dict[str, Any]]:
-    """The full history with the organizers' identities (accountability; organizers only)."""
+async def private_history(recommendation_id: str, store: StoreDep, who: Organizer, page: Paged, request: Request,
+                          response: Response) -> list[dict[str, Any]]:
+    """The full history with the organizers' identities (accountability; organizers only; paginated)."""
     records = await store.timeline(recommendation_id)
     if not records:
         await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
-    return [{k: v for k, v in r.items() if k != "set"} for r in records]
+    return [{k: v for k, v in r.items() if k != "set"} for r in page_of(records, page, request, response)]
 
 
 @router.post("/recommendations", response_model=RecommendationDetail, status_code=201, tags=ORG,
