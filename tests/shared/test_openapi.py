@@ -69,3 +69,14 @@ def test_every_list_that_can_grow_is_paginated_with_bounds(service: str) -> None
         assert params["page"]["minimum"] == 1 and params["page_size"]["minimum"] == 1, path
         assert "maximum" in params["page"] and "maximum" in params["page_size"], path
         assert params["page"]["maximum"] <= MAX_PAGE and params["page_size"]["maximum"] <= MAX_PAGE_SIZE, path
+
+
+def test_the_registration_examples_are_valid_bodies_and_appear_in_the_document() -> None:
+    from registration.domain import ConferenceCreate, RegistrationCreate
+
+    schemas = build("registration").openapi()["components"]["schemas"]
+    for model in (ConferenceCreate, RegistrationCreate):
+        examples = schemas[model.__name__]["examples"]
+        assert examples
+        for example in examples:
+            model.model_validate(example)
