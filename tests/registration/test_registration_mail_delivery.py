@@ -142,6 +142,22 @@ async def test_a_mail_waiting_for_the_relay_counts_in_the_queue_depth(infra: Inf
         assert await metric(svc, "tadamon_mail_failed_total") == 0
 
 
+async def test_a_mail_still_failing_for_a_passing_reason_after_the_give_up_delay_ends_failed(
+        infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        svc.settings.smtp_port = 1  # nothing listens there
+        conference = await svc.conference()
+        await svc.register(conference["id"], email="gone-for-days@example.ma")
+        mails = svc.platform.db.mails
+        waiting = await eventually(lambda: mails.find_one({"last_error": {"$exists": True}}))
+        assert waiting["state"] == "pending"
+        days_ago = waiting["created_at"] - dt.timedelta(hours=svc.settings.mail_give_up_hours + 1)
+        await mails.update_one({"_id": waiting["_id"]}, {"$set": {"created_at": days_ago, "due_at": days_ago}})
+        failed = await eventually(lambda: mails.find_one({"state": "failed"}))
+        assert failed["_id"] == waiting["_id"]
+        assert await metric(svc, 'tadamon_mail_failed_total{reason="expired"}') == 1
+
+
 async def test_mail_goes_out_over_starttls_with_sign_in_at_the_relay(infra: Infra, keys: Keys,
                                                                     tmp_path: Path) -> None:
     cert_file, key_file = self_signed(tmp_path)
