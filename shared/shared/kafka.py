@@ -89,11 +89,11 @@ class KafkaProbe:
         self._holder = producer_holder
         self.interval = interval
         self.up: bool | None = None
-        self.on_change: list[Callable[[bool], None]] = []
+        self.on_check: list[Callable[[bool], None]] = []
 
     async def check(self) -> bool:
         self.up = await self._holder.reachable()
-        for listener in self.on_change:
+        for listener in self.on_check:
             listener(self.up)
         return self.up
 

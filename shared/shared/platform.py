@@ -58,7 +58,7 @@ class Platform:
         self.db: AsyncDatabase[Document] = self.client[settings.database_name]
         self.producers = ProducerHolder(settings)
         self.kafka_probe = KafkaProbe(self.producers, settings.kafka_probe_seconds)
-        self.kafka_probe.on_change.append(lambda up: self.metrics.kafka_up.set(1 if up else 0))
+        self.kafka_probe.on_check.append(lambda up: self.metrics.kafka_up.set(1 if up else 0))
         self._probe_task: asyncio.Task[None] | None = None
         self.outbox = Outbox(settings, self.db)
         self.relay = OutboxRelay(settings, self.db, self.outbox, self.producers, self.metrics)
