@@ -38,8 +38,17 @@ Paged = Annotated[PageRequest, Depends(page_request)]
 
 
 def page_of(items: Sequence[T], page: PageRequest, request: Request, response: Response) -> list[T]:
-    """The requested page of ``items``, with ``X-Total-Count`` and ``Link`` set on ``response``."""
-    total = len(items)
+    """The requested page of ``items``, with ``X-Total-Count`` and ``Link`` set on ``response``.
+
+    For lists read whole anyway (a session's sign-ups, a conference's speakers); a list that
+    grows without bound reads its page from the database and calls ``page_headers``.
+    """
+    page_headers(len(items), page, request, response)
+    return list(items[page.skip:page.skip + page.page_size])
+
+
+def page_headers(total: int, page: PageRequest, request: Request, response: Response) -> None:
+    """``X-Total-Count`` and the ``Link``s to the next and previous pages."""
     response.headers["X-Total-Count"] = str(total)
     links = []
     if page.skip + page.page_size < total:
@@ -48,4 +57,3 @@ def page_of(items: Sequence[T], page: PageRequest, request: Request, response: R
         links.append(f'<{request.url.include_query_params(page=page.page - 1)}>; rel="prev"')
     if links:
         response.headers["Link"] = ", ".join(links)
-    return list(items[page.skip:page.skip + page.page_size])

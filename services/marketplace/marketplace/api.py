@@ -38,7 +38,7 @@ from marketplace.store import Store
 from shared.auth import Exhibitor, Organizer, Staff
 from shared.errors import problems
 from shared.i18n import request_language
-from shared.pagination import Paged, page_of
+from shared.pagination import Paged, page_headers, page_of
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
 
@@ -71,8 +71,9 @@ async def create_cooperative(body: CooperativeCreate, store: StoreDep, _: Organi
 async def list_cooperatives(store: StoreDep, _: Organizer, page: Paged, request: Request, response: Response,
                             region: str | None = None, sector: str | None = None) -> list[CooperativePublic]:
     """List cooperatives, by region or sector (paginated)."""
-    return page_of(await service.list_cooperatives(store=store, region=region, sector=sector), page, request,
-                   response)
+    found, total = await service.list_cooperatives(store=store, page=page, region=region, sector=sector)
+    page_headers(total, page, request, response)
+    return found
 
 
 @router.get("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
@@ -171,9 +172,10 @@ async def list_applications(request: Request, response: Response, store: StoreDe
                             market_id: str | None = None, status: str | None = None,
                             cooperative_id: str | None = None) -> list[ApplicationPublic]:
     """Applications (an exhibitor sees its own only; paginated)."""
-    docs = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
-                                          cooperative_id=cooperative_id)
-    return [stands.application_public(d, request_language(request)) for d in page_of(docs, page, request, response)]
+    docs, total = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
+                                                 cooperative_id=cooperative_id, page=page)
+    page_headers(total, page, request, response)
+    return [stands.application_public(d, request_language(request)) for d in docs]
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationPublic, tags=["applications"],

@@ -27,6 +27,7 @@ from marketplace.store import Store, clean
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import LocalizedText, translate
+from shared.pagination import PageRequest
 from shared.regions import region_name
 
 OPEN = ("submitted", "waitlisted")
@@ -107,12 +108,16 @@ async def get_application(*, store: Store, principal: Principal, application_id:
 
 
 async def list_applications(*, store: Store, principal: Principal, market_id: str | None = None,
-                            status: str | None = None, cooperative_id: str | None = None) -> list[dict[str, Any]]:
+                            status: str | None = None, cooperative_id: str | None = None,
+                            page: PageRequest | None = None) -> tuple[list[dict[str, Any]], int]:
+    """One page of the applications (all without ``page``) and how many there are in all."""
     if not principal.has("organizer"):
         cooperative_id = own_cooperative(principal, cooperative_id)
     query = {k: v for k, v in {"market_id": market_id, "status": status, "cooperative_id": cooperative_id}.items()
              if v}
-    return await store.find("applications", query, sort=[("submitted_at", 1), ("_id", 1)])
+    docs = await store.find("applications", query, sort=[("submitted_at", 1), ("_id", 1)],
+                            skip=page.skip if page else 0, limit=page.page_size if page else 0)
+    return docs, (await store.count("applications", query) if page else len(docs))
 
 
 # ---- allocating ---------------------------------------------------------------------
