@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -129,6 +130,20 @@ class ConsumerRunner:
                 # Committed only once every record of the batch has had its effect (or
                 # gone to the DLQ): a crash before this line means redelivery, not loss.
                 await consumer.commit({partition: records[-1].offset + 1})
+            await self._measure_lag(consumer)
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Records between the group's position and the end of each assigned partition (as last fetched)."""
+        for partition in consumer.assignment():
+            end = consumer.highwater(partition)
+            if end is None:
+                continue
+            try:
+                position = await asyncio.wait_for(consumer.position(partition), 0.5)
+            except (TimeoutError, KafkaError):
+                continue
+            self.metrics.consumer_lag.labels(self.group, partition.topic, str(partition.partition)).set(
+                max(0, end - position))
 
     async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
@@ -188,7 +203,7 @@ class ConsumerRunner:
             )
 
         try:
-            await run_in_transaction(self.client, work)
+            await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
         except DuplicateKeyError:
             # Another member of the group handled it concurrently (a rebalance); that is a
             # redelivery only if the marker is really there, otherwise a genuine error.
@@ -210,6 +225,7 @@ class ConsumerRunner:
         ]
         await producer.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
         self.metrics.messages_consumed.labels(record.topic, "dead_lettered").inc()
+        self.metrics.dlq_messages.labels(record.topic, self.group, type(exc).__name__).inc()
         log.error("message at %s[%d]@%d sent to the DLQ: %r", record.topic, record.partition, record.offset, exc)
 
 

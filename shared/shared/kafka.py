@@ -1,9 +1,10 @@
-"""Kafka clients built from settings, topic creation and a readiness probe."""
+"""Kafka clients built from settings, topic creation and the producer's view of the brokers."""
 
 import asyncio
 import logging
 import ssl
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -77,19 +78,29 @@ async def _wait_for_topics(admin: AIOKafkaAdminClient, topics: list[str], timeou
 
 
 class KafkaProbe:
-    """Answers whether the brokers are reachable; cached briefly so /readyz stays cheap."""
+    """The producer's view of Kafka, refreshed in the background every few seconds.
 
-    def __init__(self, producer_holder: "ProducerHolder") -> None:
+    It is a metric (``tadamon_kafka_up``) and a line of ``/readyz``, never a reason to be
+    unready: while Kafka is away the outbox keeps every message, so requests are still
+    served. Readers get the last answer at once; a probe of an absent broker takes seconds.
+    """
+
+    def __init__(self, producer_holder: "ProducerHolder", interval: float = 5.0) -> None:
         self._holder = producer_holder
-        self._checked_at = 0.0
-        self._ok = False
+        self.interval = interval
+        self.up: bool | None = None
+        self.on_check: list[Callable[[bool], None]] = []
 
-    async def ready(self) -> bool:
-        if time.monotonic() - self._checked_at < 1.0:
-            return self._ok
-        self._ok = await self._holder.reachable()
-        self._checked_at = time.monotonic()
-        return self._ok
+    async def check(self) -> bool:
+        self.up = await self._holder.reachable()
+        for listener in self.on_check:
+            listener(self.up)
+        return self.up
+
+    async def watch(self) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(self.interval)
 
 
 class ProducerHolder:

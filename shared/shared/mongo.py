@@ -61,11 +61,14 @@ async def run_in_transaction(
     *,
     max_attempts: int = MAX_TRANSACTION_ATTEMPTS,
     max_seconds: float = MAX_TRANSACTION_SECONDS,
+    on_retry: Callable[[], None] | None = None,
 ) -> T:
     """Run ``work(session)`` in one transaction; retry it whole on transient errors.
 
     ``work`` may run several times, so it must build everything it writes (ids,
     envelopes, timestamps) inside itself. Domain errors it raises abort and propagate.
+    ``on_retry`` is called before each new attempt (the services count them: a storm of
+    retries means a hot document in concurrent transactions).
     """
     deadline = time.monotonic() + max_seconds
     async with client.start_session() as session:
@@ -81,6 +84,8 @@ async def run_in_transaction(
                 await _abort_quietly(session)
                 again = attempt < max_attempts and time.monotonic() < deadline
                 if exc.has_error_label("TransientTransactionError") and again:
+                    if on_retry is not None:
+                        on_retry()
                     await asyncio.sleep(retry_pause(attempt))
                     continue
                 raise

@@ -1,5 +1,11 @@
-"""Structured JSON logs, the correlation id that travels with a request, and metrics."""
+"""Structured JSON logs, the correlation id that travels with a request, and metrics.
 
+Metrics an operator alerts on carry the ``tadamon_`` prefix. Gauges that are a count in
+MongoDB (outbox entries, queued mails) are read when Prometheus scrapes ``/metrics``, by
+the samplers a service registers, so they are never stale and cost nothing between scrapes.
+"""
+
+import asyncio
 import contextvars
 import json
 import logging
@@ -8,11 +14,22 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar, cast
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 CORRELATION_HEADER = "X-Correlation-ID"
+# A sampler that does not answer within this time (MongoDB down) is skipped: the scrape
+# still answers, with that gauge's last value, well within Prometheus' scrape timeout.
+SAMPLE_TIMEOUT_SECONDS = 2.0
+Sampler = Callable[[], Awaitable[None]]
+access_log = logging.getLogger("tadamon.access")
+# Reads of routes tagged "public" (programme, register, conferences) may be kept this long
+# by browsers and shared caches; anything asked with credentials or a token is never stored.
+PUBLIC_TAG = "public"
+PUBLIC_MAX_AGE_SECONDS = 60
+T = TypeVar("T")
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
 
@@ -60,6 +77,8 @@ class Metrics:
 
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()
+        self.samplers: list[Sampler] = []
+        self._own: dict[str, object] = {}
         self.requests = Counter(
             "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
         )
@@ -72,10 +91,53 @@ class Metrics:
         self.messages_consumed = Counter(
             "messages_consumed_total", "Messages handled by consumers", ["topic", "outcome"], registry=self.registry
         )
-        self.outbox_pending = Histogram(
+        self.outbox_batch = Histogram(
             "outbox_batch_size", "Messages per relay batch", registry=self.registry,
             buckets=(1, 5, 10, 50, 100, 500),
         )
+        self.outbox_pending = Gauge(
+            "tadamon_outbox_pending", "Outbox entries not yet published to Kafka", registry=self.registry
+        )
+        self.outbox_oldest_age = Gauge(
+            "tadamon_outbox_oldest_pending_age_seconds",
+            "Age of the oldest outbox entry not yet published (0 when none)", registry=self.registry,
+        )
+        self.kafka_up = Gauge(
+            "tadamon_kafka_up", "1 while the service's producer reaches Kafka, 0 otherwise", registry=self.registry
+        )
+        self.dlq_messages = Counter(
+            "tadamon_consumer_dlq_messages", "Messages consumers moved to a dead-letter topic",
+            ["topic", "group", "error_type"], registry=self.registry,
+        )
+        self.consumer_lag = Gauge(
+            "tadamon_consumer_lag_messages", "Records of a partition not yet consumed by the service's group",
+            ["group", "topic", "partition"], registry=self.registry,
+        )
+        self.transaction_retries = Counter(
+            "tadamon_transaction_retries", "MongoDB transactions started again after a transient error",
+            registry=self.registry,
+        )
+
+    def own(self, name: str, build: Callable[[CollectorRegistry], T]) -> T:
+        """A service's own metric, registered once per registry however often the service starts."""
+        if name not in self._own:
+            self._own[name] = build(self.registry)
+        return cast(T, self._own[name])
+
+    def sample_with(self, sampler: Sampler) -> None:
+        """Run ``sampler`` before each scrape (it sets gauges from the database)."""
+        self.samplers.append(sampler)
+
+    def stop_sampling(self, sampler: Sampler) -> None:
+        if sampler in self.samplers:
+            self.samplers.remove(sampler)
+
+    async def sample(self) -> None:
+        for sampler in self.samplers:
+            try:
+                await asyncio.wait_for(sampler(), SAMPLE_TIMEOUT_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - a scrape answers even with the database down
+                logging.getLogger(__name__).warning("metrics sampler failed: %r", exc)
 
 
 def install_observability(app: FastAPI, metrics: Metrics) -> None:
@@ -83,20 +145,49 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
     async def correlate_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        incoming = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-        token = set_correlation_id(incoming[:128])
+        incoming = (request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4()))[:128]
+        token = set_correlation_id(incoming)
         started = time.perf_counter()
+        status = 500
         try:
             response = await call_next(request)
+            status = response.status_code
+            response.headers[CORRELATION_HEADER] = incoming
+            _cache_headers(request, response)
+            return response
         finally:
+            took = time.perf_counter() - started
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            metrics.requests.labels(request.method, route, str(status)).inc()
+            metrics.latency.labels(request.method, route).observe(took)
+            _log_access(request, route, status, took)
             reset_correlation_id(token)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.requests.labels(request.method, path, str(response.status_code)).inc()
-        metrics.latency.labels(request.method, path).observe(time.perf_counter() - started)
-        response.headers[CORRELATION_HEADER] = incoming[:128]
-        return response
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
+        await metrics.sample()
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _cache_headers(request: Request, response: Response) -> None:
+    """Every answer depends on Accept-Language (texts, problem details); public reads may be cached briefly."""
+    vary = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    if "accept-language" not in {v.lower() for v in vary}:
+        response.headers["Vary"] = ", ".join([*vary, "Accept-Language"])
+    if "Cache-Control" in response.headers:
+        return
+    route_tags = getattr(request.scope.get("route"), "tags", None) or []
+    personal = "authorization" in request.headers or "cookie" in request.headers or "token" in request.query_params
+    if request.method == "GET" and response.status_code == 200 and PUBLIC_TAG in route_tags and not personal:
+        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE_SECONDS}"
+    elif personal:
+        response.headers["Cache-Control"] = "private, no-store"
+
+
+def _log_access(request: Request, route: str, status: int, took: float) -> None:
+    """One line per request. The path only, never the query: it may carry a manage token."""
+    access_log.info(
+        "%s %s %d", request.method, request.url.path, status,
+        extra={"fields": {"method": request.method, "path": request.url.path, "route": route, "status": status,
+                          "duration_ms": round(took * 1000, 1)}},
+    )

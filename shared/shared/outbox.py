@@ -92,6 +92,17 @@ class Outbox:
     async def pending_count(self) -> int:
         return await self.collection.count_documents({"status": "pending"})
 
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest entry still waiting for Kafka was written (read through ``pending_in_order``)."""
+        oldest = await self.collection.find_one({"status": "pending"}, {"created_at": 1}, sort=[("seq", ASCENDING)])
+        return None if oldest is None else oldest["created_at"]
+
+    async def sample(self, metrics: Metrics) -> None:
+        """Set the outbox gauges: what an alert on a stuck relay or an absent Kafka reads."""
+        metrics.outbox_pending.set(await self.pending_count())
+        oldest = await self.oldest_pending()
+        metrics.outbox_oldest_age.set(0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds())
+
 
 class OutboxRelay:
     def __init__(
@@ -197,7 +208,7 @@ class OutboxRelay:
             )
             for entry in sent:
                 self.metrics.messages_published.labels(entry["topic"]).inc()
-        self.metrics.outbox_pending.observe(len(batch))
+        self.metrics.outbox_batch.observe(len(batch))
         errors = [result for _, result in outcomes if isinstance(result, BaseException)]
         error = errors[0] if errors else refused
         if error is not None:

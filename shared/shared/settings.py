@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
     # the first deployment is missed.
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 1_000
+    # How often the producer checks that Kafka answers (the tadamon_kafka_up gauge).
+    kafka_probe_seconds: float = 5.0
 
     jwt_public_key_file: str = ""
     jwt_public_key: str = ""

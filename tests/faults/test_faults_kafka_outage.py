@@ -3,7 +3,8 @@
 Registration, agenda and recommendations run as processes on our own Kafka and
 MongoDB. Concurrent registrations go to registration over HTTP; after a quarter of
 them are answered the broker is killed, and it is started again (same port, same
-data) once three quarters are answered. Afterwards: every acknowledged registration
+data) once three quarters are answered. While it is down every service sees it
+(`checks.kafka` false) and stays ready (/readyz 200). Afterwards: every acknowledged registration
 is stored, every message it caused reaches the topic and all three consumers, and
 each consumer's effect is there once: one marker per message, one mail per status
 message, one agenda projection per participant, the participants-by-region
@@ -54,6 +55,7 @@ async def test_kafka_killed_mid_rush_loses_nothing_and_every_effect_happens_once
     bodies = [participant_body("outage") for _ in range(RUSH)]
     progress: list[Attempt] = []
     chaos: dict[str, float] = {}
+    readiness: dict[str, int] = {}
 
     def answered() -> int:
         return sum(1 for a in progress if a.answered_at is not None)
@@ -63,6 +65,7 @@ async def test_kafka_killed_mid_rush_loses_nothing_and_every_effect_happens_once
         chaos["killed_at"] = time.monotonic()
         chaos["killed_after"] = answered()
         await asyncio.to_thread(fault_stack.kill_kafka)
+        readiness.update(await _readiness_once_kafka_seen_down([registration, agenda, recommendations]))
         await eventually(lambda: _true(answered() >= 3 * RUSH // 4), timeout=180, interval=0.05)
         chaos["restart_from"] = time.monotonic()
         chaos["restart_after"] = answered()
@@ -83,7 +86,10 @@ async def test_kafka_killed_mid_rush_loses_nothing_and_every_effect_happens_once
           f"{chaos['restart_took']:.1f} s, down {chaos['back_at'] - chaos['killed_at']:.1f} s); "
           f"{len(acknowledged)} acknowledged, {len(during_outage)} of them while Kafka was down; "
           f"not acknowledged: {dict(refused)}")
-    # The outbox makes Kafka's absence invisible to participants: every request is taken.
+    # The outbox makes Kafka's absence invisible to participants: every request is taken,
+    # and no service left its Service's endpoints for it.
+    print(f"/readyz while Kafka was down: {readiness}")
+    assert readiness == {"registration": 200, "agenda": 200, "recommendations": 200}
     assert len(acknowledged) == RUSH, refused
     assert len(during_outage) > RUSH // 4, "the rush should have gone on while Kafka was down"
 
@@ -180,3 +186,17 @@ async def _check(mongo: Mongo, fault_stack: FaultStack, services: Services, regi
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def _readiness_once_kafka_seen_down(processes: list[Any]) -> dict[str, int]:
+    """Each service's /readyz status once its producer has noticed that Kafka is gone."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        async def seen_down(process: Any) -> int:
+            async def answer() -> int:
+                ready = await client.get(process.url + "/readyz")
+                return ready.status_code if ready.json()["checks"]["kafka"] is False else 0
+
+            return await eventually(answer, timeout=60, interval=0.2)
+
+        codes = await asyncio.gather(*(seen_down(p) for p in processes))
+    return {p.name: code for p, code in zip(processes, codes, strict=True)}

@@ -82,7 +82,10 @@ def consumer_spec(db_holder: dict[str, Platform]) -> ConsumerSpec:
         data = NoteWritten.model_validate(envelope.data)
         if data.fail:
             raise RuntimeError("this handler always fails for this message")
-        effects = db_holder["platform"].db.effects
+        db = db_holder["platform"].db
+        if await db.switches.find_one({"_id": "handler-broken"}, session=session):
+            raise LookupError("a fault of the handler, until the switch is removed (a fix deployed)")
+        effects = db.effects
         await effects.update_one(
             {"_id": data.note_id},
             {"$inc": {"applied": 1, "copies": data.copies}, "$set": {"correlation_id": current_correlation_id()}},

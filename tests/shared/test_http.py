@@ -1,12 +1,15 @@
 """Auth, errors as problem JSON, health and metrics, through a real app on real MongoDB and Kafka."""
 
+import json
+import logging
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sample_service import SampleSettings, create_app
 
-from support import Infra, Keys, running, settings_for
+from shared.observability import JsonFormatter
+from support import Infra, Keys, eventually, running, settings_for
 
 
 @pytest.fixture
@@ -95,11 +98,44 @@ async def test_health_readiness_and_metrics(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"mongodb": True, "kafka": True}
+
+    async def kafka_seen() -> bool:
+        return bool((await client.get("/readyz")).json()["checks"] == {"mongodb": True, "kafka": True})
+
+    # Kafka's state comes from the producer's background check, reported once it has run.
+    await eventually(kafka_seen)
     metrics = await client.get("/metrics")
     assert "http_requests_total" in metrics.text
+    assert "tadamon_kafka_up 1.0" in metrics.text
+    assert "tadamon_outbox_pending 0.0" in metrics.text
 
 
 async def test_correlation_id_is_echoed(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz", headers={"X-Correlation-ID": "abc-123"})
     assert response.headers["x-correlation-id"] == "abc-123"
+
+
+async def test_each_request_writes_one_access_line_with_its_correlation_id_and_no_query(
+        client: httpx.AsyncClient) -> None:
+    lines: list[dict] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(JsonFormatter().format(record)))
+
+    handler = Collect()
+    access = logging.getLogger("tadamon.access")
+    access.addHandler(handler)
+    previous = access.level
+    access.setLevel(logging.INFO)
+    try:
+        await client.get("/notes/nowhere", params={"token": "secret-token"}, headers={"X-Correlation-ID": "corr-7"})
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(previous)
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["correlation_id"] == "corr-7"
+    assert (line["method"], line["path"], line["route"], line["status"]) == ("GET", "/notes/nowhere",
+                                                                             "/notes/{note_id}", 404)
+    assert line["duration_ms"] >= 0 and "secret-token" not in json.dumps(line)

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from pymongo import AsyncMongoClient
 from sample_service import TOPIC, SampleSettings, create_app
@@ -124,16 +125,64 @@ async def test_poison_messages_go_to_the_dlq_and_the_consumer_keeps_going(infra:
     assert dead[0].value == b"\x00 not json"
 
 
-async def test_writes_are_acknowledged_and_kept_pending_while_kafka_is_unreachable(infra: Infra, keys: Keys) -> None:
+async def test_writes_are_acknowledged_and_kept_pending_and_the_service_stays_ready_while_kafka_is_unreachable(
+        infra: Infra, keys: Keys) -> None:
     settings = settings_for(SampleSettings, infra, keys, kafka_bootstrap_servers="127.0.0.1:1",
-                            with_consumer=False)
+                            with_consumer=False, kafka_probe_seconds=0.5)
     async with running(create_app(settings)) as client:
         response = await client.post("/notes", json={"text": {"fr": "x"}, "copies": 1},
                                      headers=keys.headers("admin"))
         assert response.status_code == 201
-        ready = await client.get("/readyz")
-        assert ready.status_code == 503 and ready.json()["checks"]["kafka"] is False
+
+        async def kafka_seen_down() -> dict | None:
+            ready = await client.get("/readyz")
+            return ready if ready.json()["checks"]["kafka"] is False else None
+
+        ready = await eventually(kafka_seen_down)
+        # MongoDB answers, so requests are served: Kafka's absence is the outbox's to absorb.
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
         await asyncio.sleep(1.5)
         platform = client._transport.app.state.platform  # type: ignore[attr-defined]
         entry = await platform.outbox.collection.find_one({})
         assert entry["status"] == "pending"
+        metrics = (await client.get("/metrics")).text
+        assert "tadamon_kafka_up 0.0" in metrics and "tadamon_outbox_pending 1.0" in metrics
+        age = next(float(line.split()[1]) for line in metrics.splitlines()
+                   if line.startswith("tadamon_outbox_oldest_pending_age_seconds "))
+        assert age >= 1.5
+
+
+async def test_write_conflicts_are_retried_and_counted_and_consumer_lag_is_measured(
+        infra: Infra, keys: Keys) -> None:
+    settings = settings_for(SampleSettings, infra, keys)
+    async with running(create_app(settings)) as client:
+        platform = client._transport.app.state.platform  # type: ignore[attr-defined]
+        await platform.db.counters.insert_one({"_id": "seats", "taken": 0})
+        both_read = asyncio.Barrier(2)
+        attempts: list[int] = []
+
+        async def take_seat(session: Any) -> None:
+            await platform.db.counters.find_one({"_id": "seats"}, session=session)
+            attempts.append(1)
+            if len(attempts) <= 2:  # the first two attempts both read before either writes
+                await both_read.wait()
+            await platform.db.counters.update_one({"_id": "seats"}, {"$inc": {"taken": 1}}, session=session)
+
+        # Two transactions that read, then write, the same document: one of them conflicts and starts again.
+        await asyncio.gather(platform.transaction(take_seat), platform.transaction(take_seat))
+        assert (await platform.db.counters.find_one({"_id": "seats"}))["taken"] == 2
+        note = make_envelope(type="sample.note-written.v1", source="sample", subject="lagging",
+                             data={"note_id": "lagging", "copies": 1})
+        await produce_raw(infra.kafka_bootstrap, settings.topic(TOPIC), note.to_bytes(), b"lagging")
+        await eventually(lambda: effect(infra.mongo_url, settings.mongo_db, "lagging"))
+
+        async def lag_measured() -> str:
+            text = (await client.get("/metrics")).text
+            return text if "tadamon_consumer_lag_messages{" in text else ""
+
+        metrics = await eventually(lag_measured)
+    retries = next(float(line.split()[1]) for line in metrics.splitlines()
+                   if line.startswith("tadamon_transaction_retries_total "))
+    assert retries >= len(attempts) - 2 >= 1
+    lags = [line for line in metrics.splitlines() if line.startswith("tadamon_consumer_lag_messages{")]
+    assert lags and all(line.endswith(" 0.0") for line in lags), lags

@@ -4,6 +4,9 @@
 #
 #   deploy/k8s/secrets.example/create-secrets.sh tadamon-dev path/to/jwt_public.pem
 #
+# SMTP_USERNAME and SMTP_PASSWORD in the environment are the mail relay's account
+# for registration (Secret registration-smtp); without them the Secret is not made.
+#
 # The second argument is the PEM public key of the identity provider that signs
 # the bearer tokens. Signing keys and MongoDB passwords are generated here and
 # never leave the cluster. A Secret that already exists is kept, so running the
@@ -68,3 +71,11 @@ mongodb_user registration
 mongodb_user agenda
 mongodb_user recommendations
 mongodb_user marketplace
+
+# The mail relay's account of registration (SMTP_USERNAME, SMTP_PASSWORD).
+if [ -n "${SMTP_USERNAME:-}" ]; then
+    create registration-smtp --from-literal=username="$SMTP_USERNAME" \
+        --from-literal=password="${SMTP_PASSWORD:?SMTP_PASSWORD is needed with SMTP_USERNAME}"
+else
+    echo "SMTP_USERNAME not set: secret/registration-smtp not made (registration will not start without it)"
+fi

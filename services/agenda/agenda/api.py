@@ -27,6 +27,7 @@ from shared.audit import Act
 from shared.auth import Principal, require
 from shared.errors import DomainError, problems
 from shared.i18n import Language, request_language
+from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
 from shared.signing import InvalidSignedToken, Verifier
 
@@ -110,9 +111,11 @@ async def create_speaker(conference_id: str, body: SpeakerCreate, request: Reque
 
 
 @router.get("/conferences/{conference_id}/speakers", response_model=list[SpeakerPublic], tags=["programme"])
-async def list_speakers(conference_id: str, platform: PlatformDep, _: ConferenceOrganizer) -> list[dict[str, Any]]:
-    """The conference's speakers and moderators."""
-    return await service.list_of(platform=platform, collection="speakers", conference_id=conference_id)
+async def list_speakers(conference_id: str, platform: PlatformDep, _: ConferenceOrganizer, page: Paged,
+                        request: Request, response: Response) -> list[dict[str, Any]]:
+    """The conference's speakers and moderators (paginated)."""
+    return page_of(await service.list_of(platform=platform, collection="speakers", conference_id=conference_id),
+                   page, request, response)
 
 
 @router.post("/conferences/{conference_id}/sessions", status_code=201, response_model=SessionPublic,
@@ -125,9 +128,11 @@ async def create_session(conference_id: str, body: SessionCreate, request: Reque
 
 
 @router.get("/conferences/{conference_id}/sessions", response_model=list[SessionPublic], tags=["programme"])
-async def list_sessions(conference_id: str, platform: PlatformDep, _: ConferenceOrganizer) -> list[SessionPublic]:
-    """The draft programme, cancelled sessions included."""
-    return await service.list_sessions(platform=platform, conference_id=conference_id)
+async def list_sessions(conference_id: str, platform: PlatformDep, _: ConferenceOrganizer, page: Paged,
+                        request: Request, response: Response) -> list[SessionPublic]:
+    """The draft programme, cancelled sessions included (paginated)."""
+    return page_of(await service.list_sessions(platform=platform, conference_id=conference_id), page, request,
+                   response)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionPublic, tags=["programme"], responses=problems(404))
@@ -163,9 +168,11 @@ async def record_outcomes(session_id: str, body: OutcomesRecord, request: Reques
 
 
 @router.get("/sessions/{session_id}/signups", response_model=list[SignupPublic], tags=["programme"])
-async def list_signups(session_id: str, platform: PlatformDep, _: SessionOrganizer) -> list[SignupPublic]:
-    """Confirmed and waiting sign-ups of a session, in order."""
-    return await participation.session_signups(platform=platform, session_id=session_id)
+async def list_signups(session_id: str, platform: PlatformDep, _: SessionOrganizer, page: Paged, request: Request,
+                       response: Response) -> list[SignupPublic]:
+    """Confirmed and waiting sign-ups of a session, in order (paginated)."""
+    return page_of(await participation.session_signups(platform=platform, session_id=session_id), page, request,
+                   response)
 
 
 @router.post("/conferences/{conference_id}/releases", status_code=201, response_model=ReleasePublic,
@@ -179,9 +186,11 @@ async def release_schedule(conference_id: str, request: Request, platform: Platf
 
 @router.get("/conferences/{conference_id}/changelog", response_model=list[ReleasePublic], tags=["public"],
             responses=problems(404))
-async def changelog(conference_id: str, platform: PlatformDep) -> list[ReleasePublic]:
-    """Every released version with what changed since the one before, newest first."""
-    return await service.changelog(platform=platform, conference_id=conference_id)
+async def changelog(conference_id: str, platform: PlatformDep, page: Paged, request: Request,
+                    response: Response) -> list[ReleasePublic]:
+    """Every released version with what changed since the one before, newest first (paginated)."""
+    return page_of(await service.changelog(platform=platform, conference_id=conference_id), page, request,
+                   response)
 
 
 @router.get("/conferences/{conference_id}/schedule", tags=["public"], responses=problems(404))

@@ -26,6 +26,14 @@ async def _localized_conflict(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=exc.status, code=exc.code, params=params)
 
 
+TAGS = {
+    "public": "The released programme, its exports (iCal, frab XML) and changelog; no sign-in.",
+    "programme": "Rooms, speakers, sessions, releases and sign-up lists of the draft programme (organizers).",
+    "participants": "A registered participant's sign-ups, stars and personal agenda (manage token).",
+    "visitors": "Personal agendas of visitors without a registration, reached by their own agenda id.",
+}
+
+
 def create_app(settings: Settings) -> FastAPI:
     holder: dict[str, Platform] = {}
     manage_verifier = Verifier.from_pem_files(settings.registration_public_key_file)
@@ -40,7 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon agenda", description=DESCRIPTION, routers=[router, pages.router], indexes=store.indexes(),
-        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[remember],
+        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[remember], tags=TAGS,
     )
     app = create_service_app(settings, spec)
     app.add_exception_handler(ScheduleConflict, _localized_conflict)

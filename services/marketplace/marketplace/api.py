@@ -39,6 +39,7 @@ from shared.audit import Act
 from shared.auth import Admin, Principal, require
 from shared.errors import problems
 from shared.i18n import request_language
+from shared.pagination import Paged, page_headers, page_of
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
 
@@ -89,10 +90,12 @@ async def create_cooperative(body: CooperativeCreate, request: Request, store: S
 
 
 @router.get("/cooperatives", response_model=list[CooperativePublic], tags=["cooperatives"])
-async def list_cooperatives(store: StoreDep, _: Registry, region: str | None = None,
-                            sector: str | None = None) -> list[CooperativePublic]:
-    """List cooperatives, by region or sector."""
-    return await service.list_cooperatives(store=store, region=region, sector=sector)
+async def list_cooperatives(store: StoreDep, _: Registry, page: Paged, request: Request, response: Response,
+                            region: str | None = None, sector: str | None = None) -> list[CooperativePublic]:
+    """List cooperatives, by region or sector (paginated)."""
+    found, total = await service.list_cooperatives(store=store, page=page, region=region, sector=sector)
+    page_headers(total, page, request, response)
+    return found
 
 
 @router.get("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
@@ -152,10 +155,12 @@ async def create_market(body: MarketCreate, request: Request, store: StoreDep, w
 
 
 @router.get("/markets", response_model=list[MarketPublic], tags=["markets"])
-async def list_markets(store: StoreDep, circuit: str | None = None, kind: str | None = None,
+async def list_markets(store: StoreDep, page: Paged, request: Request, response: Response,
+                       circuit: str | None = None, kind: str | None = None,
                        region: str | None = None) -> list[MarketPublic]:
-    """Markets and fairs, by circuit, kind or region."""
-    return await service.list_markets(store=store, circuit=circuit, kind=kind, region=region)
+    """Markets and fairs, by circuit, kind or region (paginated)."""
+    return page_of(await service.list_markets(store=store, circuit=circuit, kind=kind, region=region), page,
+                   request, response)
 
 
 @router.get("/markets/{market_id}", response_model=MarketPublic, tags=["markets"], responses=problems(404))
@@ -188,11 +193,13 @@ async def apply(body: ApplicationCreate, store: StoreDep, who: Applicant) -> lis
 
 
 @router.get("/applications", response_model=list[ApplicationPublic], tags=["applications"])
-async def list_applications(request: Request, store: StoreDep, who: Applicant, market_id: str | None = None,
-                            status: str | None = None, cooperative_id: str | None = None) -> list[ApplicationPublic]:
-    """Applications (an exhibitor sees its own only)."""
-    docs = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
-                                          cooperative_id=cooperative_id)
+async def list_applications(request: Request, response: Response, store: StoreDep, who: Applicant, page: Paged,
+                            market_id: str | None = None, status: str | None = None,
+                            cooperative_id: str | None = None) -> list[ApplicationPublic]:
+    """Applications (an exhibitor sees its own only; paginated)."""
+    docs, total = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
+                                                 cooperative_id=cooperative_id, page=page)
+    page_headers(total, page, request, response)
     return [stands.application_public(d, request_language(request)) for d in docs]
 
 
@@ -302,10 +309,11 @@ async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: St
 
 
 @router.get("/markets/{market_id}/sales", response_model=list[SalesPublic], tags=["sales"])
-async def own_sales(market_id: str, store: StoreDep, who: MarketExhibitor,
-                    cooperative_id: str | None = None) -> list[SalesPublic]:
-    """A cooperative's own declarations at a market."""
-    return await sales.my_sales(store=store, principal=who, market_id=market_id, cooperative_id=cooperative_id)
+async def own_sales(market_id: str, store: StoreDep, who: MarketExhibitor, page: Paged, request: Request,
+                    response: Response, cooperative_id: str | None = None) -> list[SalesPublic]:
+    """A cooperative's own declarations at a market (paginated)."""
+    return page_of(await sales.my_sales(store=store, principal=who, market_id=market_id,
+                                        cooperative_id=cooperative_id), page, request, response)
 
 
 @router.get("/markets/{market_id}/sales/aggregates", response_model=SalesAggregates, tags=["sales"],

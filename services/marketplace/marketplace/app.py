@@ -15,6 +15,16 @@ DESCRIPTION = (
 )
 
 
+TAGS = {
+    "cooperatives": "Cooperative profiles, their products and the invitations of their members.",
+    "markets": "Mobile markets and fairs of cooperative products.",
+    "stands": "Stand maps and the allocation of stands to applications (market organizers).",
+    "applications": "Cooperatives' applications to a market and the decisions on them.",
+    "passes": "Exhibitor passes, their QR codes, scans at the market gate and attendance.",
+    "sales": "Daily sales declared by cooperatives and the anonymous figures drawn from them.",
+}
+
+
 def create_app(settings: Settings) -> FastAPI:
     signer = load_signer(key_file=settings.signing_key_file, previous_key_files=settings.signing_previous_key_files,
                          production=settings.production)
@@ -27,6 +37,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon marketplace", description=DESCRIPTION, routers=[router, pages.router], indexes=indexes(),
-        topics=TOPICS, consumers=consumer_specs(), on_startup=[open_store],
+        topics=TOPICS, consumers=consumer_specs(), on_startup=[open_store], tags=TAGS,
     )
     return create_service_app(settings, spec)

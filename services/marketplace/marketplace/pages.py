@@ -76,7 +76,7 @@ async def _space(request: Request, platform: Platform, who: Principal, *, errors
                  saved: bool = False, status_code: int = 200) -> HTMLResponse:
     lang = page_language(request)
     store = _store(platform)
-    docs = await stands.list_applications(store=store, principal=who)
+    docs, _ = await stands.list_applications(store=store, principal=who)
     cards: list[dict[str, Any]] = []
     for doc in docs:
         application = stands.application_public(doc, lang)

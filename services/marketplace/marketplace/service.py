@@ -30,6 +30,7 @@ from shared import audit
 from shared.audit import Act
 from shared.auth import Principal, load_private_key, mint_token
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.pagination import PageRequest
 
 
 def new_id(prefix: str) -> str:
@@ -89,11 +90,13 @@ async def get_cooperative(*, store: Store, principal: Principal, cooperative_id:
     return CooperativePublic.model_validate(clean(doc))
 
 
-async def list_cooperatives(*, store: Store, region: str | None = None,
-                            sector: str | None = None) -> list[CooperativePublic]:
+async def list_cooperatives(*, store: Store, page: PageRequest, region: str | None = None,
+                            sector: str | None = None) -> tuple[list[CooperativePublic], int]:
+    """One page of the cooperatives by register number, and how many match in all."""
     query = {k: v for k, v in {"region": region, "sector": sector}.items() if v}
-    docs = await store.find("cooperatives", query, sort=[("register_number", 1)])
-    return [CooperativePublic.model_validate(clean(d)) for d in docs]
+    docs = await store.find("cooperatives", query, sort=[("register_number", 1)], skip=page.skip,
+                            limit=page.page_size)
+    return [CooperativePublic.model_validate(clean(d)) for d in docs], await store.count("cooperatives", query)
 
 
 async def update_cooperative(*, store: Store, principal: Principal, cooperative_id: str,

@@ -29,6 +29,7 @@ from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import LocalizedText, translate
+from shared.pagination import PageRequest
 from shared.regions import region_name
 
 OPEN = ("submitted", "waitlisted")
@@ -110,7 +111,9 @@ async def get_application(*, store: Store, principal: Principal, application_id:
 
 
 async def list_applications(*, store: Store, principal: Principal, market_id: str | None = None,
-                            status: str | None = None, cooperative_id: str | None = None) -> list[dict[str, Any]]:
+                            status: str | None = None, cooperative_id: str | None = None,
+                            page: PageRequest | None = None) -> tuple[list[dict[str, Any]], int]:
+    """One page of the applications (all without ``page``) and how many there are in all."""
     markets = principal.objects("organizer", "market")
     if not principal.is_admin and not markets:
         cooperative_id = own_cooperative(principal, cooperative_id)
@@ -119,7 +122,9 @@ async def list_applications(*, store: Store, principal: Principal, market_id: st
     if not principal.is_admin and markets:
         # An organizer sees the applications to its own markets, and those of a cooperative it also exhibits for.
         query["$or"] = [{"market_id": {"$in": markets}}, {"cooperative_id": {"$in": principal.cooperatives}}]
-    return await store.find("applications", query, sort=[("submitted_at", 1), ("_id", 1)])
+    docs = await store.find("applications", query, sort=[("submitted_at", 1), ("_id", 1)],
+                            skip=page.skip if page else 0, limit=page.page_size if page else 0)
+    return docs, (await store.count("applications", query) if page else len(docs))
 
 
 # ---- allocating ---------------------------------------------------------------------

@@ -81,11 +81,16 @@ class Store:
     async def get(self, collection: str, doc_id: str, session: Session = None) -> Document | None:
         return await self.db[collection].find_one({"_id": doc_id}, session=session)
 
+    async def count(self, collection: str, query: Document) -> int:
+        return await self.db[collection].count_documents(query)
+
     async def find(self, collection: str, query: Document, *, sort: list[tuple[str, int]] | None = None,
-                   limit: int = 0, session: Session = None) -> list[Document]:
+                   limit: int = 0, skip: int = 0, session: Session = None) -> list[Document]:
         cursor = self.db[collection].find(query, session=session)
         if sort:
             cursor = cursor.sort(sort)
+        if skip:
+            cursor = cursor.skip(skip)
         if limit:
             cursor = cursor.limit(limit)
         return await cursor.to_list()

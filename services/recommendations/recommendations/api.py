@@ -25,6 +25,7 @@ from recommendations.store import Store
 from shared.audit import Act
 from shared.auth import Principal, require
 from shared.errors import problems
+from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
 
 router = APIRouter()
@@ -63,9 +64,11 @@ ORG: list[str | Enum] = ["organizers"]
 
 
 @router.get("/recommendations", response_model=list[RecommendationPublic], tags=TAG)
-async def list_recommendations(store: StoreDep, filters: FiltersDep, as_of: AsOf) -> list[RecommendationPublic]:
-    """The register, filtered by status, theme (axis), body (lead or contributing) and edition."""
-    return await views.list_recommendations(store=store, filters=filters, as_of=as_of)
+async def list_recommendations(store: StoreDep, filters: FiltersDep, as_of: AsOf, page: Paged, request: Request,
+                               response: Response) -> list[RecommendationPublic]:
+    """The register, filtered by status, theme (axis), body (lead or contributing) and edition (paginated)."""
+    return page_of(await views.list_recommendations(store=store, filters=filters, as_of=as_of), page, request,
+                   response)
 
 
 @router.get("/recommendations/{recommendation_id}", response_model=RecommendationDetail, tags=TAG,
@@ -76,12 +79,13 @@ async def get_recommendation(recommendation_id: str, store: StoreDep, as_of: AsO
 
 
 @router.get("/recommendations/{recommendation_id}/history", tags=ORG, responses=problems(404))
-async def private_history(recommendation_id: str, store: StoreDep, who: Reviewer) -> list[dict[str, Any]]:
-    """The full history with the organizers' identities (accountability; organizers only)."""
+async def private_history(recommendation_id: str, store: StoreDep, who: Reviewer, page: Paged, request: Request,
+                          response: Response) -> list[dict[str, Any]]:
+    """The full history with the organizers' identities (accountability; organizers only; paginated)."""
     records = await store.timeline(recommendation_id)
     if not records:
         await views.get_recommendation(store=store, recommendation_id=recommendation_id, as_of=None)
-    return [{k: v for k, v in r.items() if k != "set"} for r in records]
+    return [{k: v for k, v in r.items() if k != "set"} for r in page_of(records, page, request, response)]
 
 
 @router.post("/recommendations", response_model=RecommendationDetail, status_code=201, tags=ORG,

@@ -17,6 +17,13 @@ DESCRIPTION = (
 )
 
 
+TAGS = {
+    "public": "The register of recommendations, indicators, the dashboard and open data; no sign-in.",
+    "organizers": "Registering recommendations, status changes with evidence, approvals and milestones "
+                  "(recommendations officers).",
+}
+
+
 def create_app(settings: Settings) -> FastAPI:
     holder: dict[str, Any] = {}
 
@@ -26,6 +33,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon recommendations", description=DESCRIPTION, routers=[router, pages.router],
-        indexes=store.indexes(), topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start],
+        indexes=store.indexes(), topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start], tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -24,6 +24,7 @@ from registration.domain import (
 from shared.auth import Principal, require
 from shared.errors import Conflict, NotFound, problems
 from shared.i18n import request_language, translate
+from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
 
@@ -45,10 +46,12 @@ async def jwks(platform: PlatformDep) -> dict[str, Any]:
 
 
 @public.get("/conferences", response_model=list[ConferencePublic])
-async def list_conferences(platform: PlatformDep) -> list[ConferencePublic]:
-    """Conferences, newest first."""
+async def list_conferences(platform: PlatformDep, page: Paged, request: Request,
+                           response: Response) -> list[ConferencePublic]:
+    """Conferences, newest first (paginated)."""
     now = service.utcnow()
-    return [service.conference_public(doc, now) for doc in await store.list_conferences(platform.db)]
+    docs = page_of(await store.list_conferences(platform.db), page, request, response)
+    return [service.conference_public(doc, now) for doc in docs]
 
 
 @public.get("/conferences/{conference_id}", response_model=ConferencePublic, responses=problems(404))

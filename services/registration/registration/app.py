@@ -17,6 +17,14 @@ DESCRIPTION = (
 )
 
 
+TAGS = {
+    "public": "Conferences open to registration and the registration form; no sign-in.",
+    "participant": "A participant's own registration, reached with the manage token of the confirmation mail.",
+    "check-in": "Badge scans at the conference gate (staff).",
+    "organizers": "Registrations, approvals, exports and figures of a conference (organizers).",
+}
+
+
 def create_app(settings: Settings) -> FastAPI:
     holder: dict[str, Any] = {}
     # Loaded before anything starts: in production a missing key stops the process here.
@@ -36,6 +44,6 @@ def create_app(settings: Settings) -> FastAPI:
     spec = ServiceSpec(
         title="Tadamon registration", description=DESCRIPTION,
         routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router], indexes=store.indexes(),
-        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start], on_shutdown=[stop],
+        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start], on_shutdown=[stop], tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -89,6 +89,14 @@ class ConferenceFields(BaseModel):
 
 
 class ConferenceCreate(ConferenceFields):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "id": "ess-national-7", "kind": "national_conference", "edition": 7,
+        "title": {"ar": "الدورة السابعة للمناظرة الوطنية", "fr": "7e édition des Assises nationales de l'ESS",
+                  "en": "7th National ESS Conference"},
+        "venue": "Palais des congrès", "city": "Skhirat", "region": "rabat-sale-kenitra",
+        "starts_on": "2029-06-20", "ends_on": "2029-06-21", "capacity": 1500,
+        "quotas": {"cooperative": 600, "media": 50}, "requires_approval": False}]})
+
     id: str | None = None
 
     @field_validator("id")
@@ -158,7 +166,10 @@ class ParticipantDetails(BaseModel):
 
 
 class RegistrationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "full_name": "Amina Alaoui", "email": "amina@example.ma", "phone": "06 12 34 56 78",
+        "organization_name": "Coopérative Tifawin", "organization_type": "cooperative", "region": "souss-massa",
+        "gender": "female", "age_band": "35_44", "language": "ar", "accessibility_needs": None, "consent": True}]})
 
     full_name: str = Field(min_length=2, max_length=150)
     email: str = Field(max_length=254)

@@ -9,18 +9,26 @@ Delivery is at least once: a mail is marked ``sending`` with a lease before the 
 exchange and ``sent`` after it. If the process dies after the server accepted the
 mail but before the mark, the lease runs out and the mail is sent again; a
 redelivered message or a retried transaction never is.
+
+A mail ends ``failed`` (counted in ``tadamon_mail_failed_total`` by reason) when trying
+again cannot help: the relay refused it for good (a 5xx answer to the recipient or the
+content: a bounce), it cannot be composed at all (a header the mail library rejects),
+or passing failures went on for ``mail_give_up_hours``. Failures of the connection, of
+authentication or of the sender address are the relay's or the setup's: retried.
 """
 
 import asyncio
 import logging
 import os
 import socket
+import ssl
 import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, cast
 
 import aiosmtplib
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from registration import store
 from registration.events import (
@@ -53,6 +61,19 @@ MAIL_KINDS = {
 }
 # A refused or failed send is tried again after 5 s, 30 s, 2 min, 10 min, then every 30 min.
 RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 1800.0)
+# Reasons a mail ends failed (the label of tadamon_mail_failed_total).
+REFUSED, UNCOMPOSABLE, EXPIRED = "refused", "uncomposable", "expired"
+
+
+class MailMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.failed = Counter("tadamon_mail_failed", "Mails given up: refused for good by the relay (bounced), "
+                              "impossible to compose, or still failing after mail_give_up_hours",
+                              ["reason"], registry=registry)
+        self.queue_depth = Gauge("tadamon_mail_queue_depth", "Mails waiting to be sent or being sent",
+                                 registry=registry)
+        for reason in (REFUSED, UNCOMPOSABLE, EXPIRED):
+            self.failed.labels(reason)
 
 
 async def queue_mail(platform: Platform, session: Any, *, message_id: str, message_type: str,
@@ -96,16 +117,19 @@ class Mailer:
         self.platform = platform
         self.settings = cast(Settings, platform.settings)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.metrics = platform.metrics.own("mail", MailMetrics)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
 
     def start(self) -> None:
         self._stopping = asyncio.Event()
+        self.platform.metrics.sample_with(self.sample)
         # Each sender is its own lease owner: a mail is finished only by the one that claimed it.
         self._tasks = [asyncio.create_task(self._run(f"{self.owner}/{n}"), name=f"mailer-{n}")
                        for n in range(self.settings.mail_senders)]
 
     async def stop(self) -> None:
+        self.platform.metrics.stop_sampling(self.sample)
         # A flag as well as the cancellation: a cancellation landing inside a driver call
         # can be absorbed there, and the loop must still end.
         self._stopping.set()
@@ -116,6 +140,9 @@ class Mailer:
                 await task
             except asyncio.CancelledError:
                 pass
+
+    async def sample(self) -> None:
+        self.metrics.queue_depth.set(await store.count_queued_mails(self.platform.db))
 
     async def _pause(self) -> None:
         try:
@@ -148,16 +175,59 @@ class Mailer:
             await store.finish_mail(self.platform.db, mail["_id"], owner, "skipped", utcnow())
             return True
         try:
-            await aiosmtplib.send(compose(self.platform, mail, registration, conference),
-                                  hostname=self.settings.smtp_host, port=self.settings.smtp_port,
-                                  timeout=self.settings.smtp_timeout_seconds, start_tls=False)
+            message = compose(self.platform, mail, registration, conference)
+        except Exception as exc:  # noqa: BLE001 - the same data fails the same way on every try
+            await self._fail(mail, owner, UNCOMPOSABLE, exc)
+            return True
+        try:
+            await aiosmtplib.send(message, **self.smtp_options())
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            pause = RETRY_SECONDS[min(mail["attempts"], len(RETRY_SECONDS)) - 1]
-            log.warning("mail %s not sent (%r); next try in %.0f s", mail["_id"], exc, pause)
-            await store.retry_mail(self.platform.db, mail["_id"], owner, _later(pause), repr(exc))
+            await self._after_refusal(mail, owner, exc)
             return True
         await store.finish_mail(self.platform.db, mail["_id"], owner, "sent", utcnow())
         return True
+
+    def smtp_options(self) -> dict[str, Any]:
+        settings = self.settings
+        options: dict[str, Any] = {
+            "hostname": settings.smtp_host, "port": settings.smtp_port, "timeout": settings.smtp_timeout_seconds,
+            "use_tls": settings.smtp_security == "tls", "start_tls": settings.smtp_security == "starttls",
+        }
+        if settings.smtp_security != "none":
+            options["tls_context"] = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+            if settings.smtp_ca_file:
+                # The private CA is trusted besides the system's, not instead of them.
+                options["tls_context"].load_default_certs()
+        if settings.smtp_username:
+            options["username"] = settings.smtp_username
+            options["password"] = settings.smtp_password.get_secret_value()
+        return options
+
+    async def _after_refusal(self, mail: dict[str, Any], owner: str, exc: BaseException) -> None:
+        if refused_for_good(exc):
+            await self._fail(mail, owner, REFUSED, exc)
+            return
+        if utcnow() - mail["created_at"] > timedelta(hours=self.settings.mail_give_up_hours):
+            await self._fail(mail, owner, EXPIRED, exc)
+            return
+        pause = RETRY_SECONDS[min(mail["attempts"], len(RETRY_SECONDS)) - 1]
+        log.warning("mail %s not sent (%r); next try in %.0f s", mail["_id"], exc, pause)
+        await store.retry_mail(self.platform.db, mail["_id"], owner, _later(pause), repr(exc))
+
+    async def _fail(self, mail: dict[str, Any], owner: str, reason: str, exc: BaseException) -> None:
+        # The error's type only in the log: its text may quote an address or a name.
+        log.error("mail %s failed for good (%s): %s", mail["_id"], reason, type(exc).__name__)
+        await store.finish_mail(self.platform.db, mail["_id"], owner, "failed", utcnow(), error=repr(exc))
+        self.metrics.failed.labels(reason).inc()
+
+
+def refused_for_good(exc: BaseException) -> bool:
+    """A 5xx answer to the recipient or to the content: this mail will never be taken (a bounce)."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(r.code >= 500 for r in exc.recipients)
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError):
+        return exc.code >= 500
+    return False
 
 
 def _later(seconds: float) -> datetime:

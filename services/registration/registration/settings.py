@@ -1,4 +1,6 @@
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -23,3 +25,15 @@ class Settings(ServiceSettings):
     # hours over ten thousand confirmations; each sender claims its own mail.
     mail_senders: int = Field(default=4, ge=1, le=32)
     smtp_timeout_seconds: float = 15.0
+    # How the connection to the mail relay is protected: "starttls" upgrades the plain
+    # connection (port 587), "tls" speaks TLS from the start (port 465), "none" only for
+    # a local mail catcher. The relay's certificate is checked against the system's CAs
+    # plus SMTP_CA_FILE when set (a relay with a private CA).
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_ca_file: str = ""
+    # Authentication at the relay; none when the username is empty.
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # A mail the relay keeps refusing for a passing reason (4xx, unreachable) is given up
+    # after this long, as mail servers give up after a few days.
+    mail_give_up_hours: float = Field(default=72.0, gt=0)

@@ -186,9 +186,17 @@ async def claim_due_mail(db: Db, owner: str, now: datetime, lease: timedelta) ->
     return None
 
 
-async def finish_mail(db: Db, mail_id: str, owner: str, state: str, now: datetime) -> None:
-    await db[MAILS].update_one({"_id": mail_id, "owner": owner},
-                               {"$set": {"state": state, "finished_at": now}})
+async def finish_mail(db: Db, mail_id: str, owner: str, state: str, now: datetime, error: str | None = None
+                      ) -> None:
+    fields: Document = {"state": state, "finished_at": now}
+    if error is not None:
+        fields["last_error"] = error[:500]
+    await db[MAILS].update_one({"_id": mail_id, "owner": owner}, {"$set": fields})
+
+
+async def count_queued_mails(db: Db) -> int:
+    """Mails still to send: waiting (first try or a retry) or being sent (through ``due_mails``)."""
+    return await db[MAILS].count_documents({"state": {"$in": ["pending", "sending"]}})
 
 
 async def retry_mail(db: Db, mail_id: str, owner: str, due_at: datetime, error: str) -> None:
