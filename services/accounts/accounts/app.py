@@ -1,0 +1,26 @@
+from fastapi import FastAPI
+
+from accounts import api, pages, store, texts  # noqa: F401 - texts registers the messages
+from accounts.settings import Settings
+from accounts.tokens import KeyRing
+from shared.platform import Platform, ServiceSpec, create_service_app
+
+DESCRIPTION = (
+    "People, teams with scoped roles and sign-in for the whole platform: browser sessions (cookies, CSRF, "
+    "TOTP, lock-out), gate scanners signed in by an organizer's device code, and the access tokens the other "
+    "services verify (EdDSA, public keys by kid at /.well-known/jwks.json)."
+)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    keyring = KeyRing.from_files(settings.signing_key_file, settings.previous_signing_key_files)
+
+    async def start(platform: Platform) -> None:
+        platform.extras["keyring"] = keyring
+
+    spec = ServiceSpec(
+        title="Tadamon accounts", description=DESCRIPTION,
+        routers=[api.public, api.me, api.admin, pages.router, pages.pages.static_router()],
+        indexes=store.indexes(), topics=[], on_startup=[start],
+    )
+    return create_service_app(settings, spec)

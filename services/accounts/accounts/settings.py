@@ -1,0 +1,35 @@
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "accounts"
+    port: int = 8005
+    # Ed25519 private key (PEM) signing access tokens; empty: a key made in memory, so
+    # tokens die with the process (fine for tests, not for production). Keys retired by a
+    # rotation stay published (their public half) until the tokens they signed expired.
+    signing_key_file: str = ""
+    previous_signing_key_files: list[str] = []
+    # Browser access tokens are short-lived: the accounts service reissues them from the
+    # refresh cookie, and refuses to once the account is disabled or the session revoked.
+    access_token_seconds: int = Field(default=300, ge=30, le=300)
+    # Re-authentication at least every 12 hours, and after 30 minutes without use (ASVS 3.3.2).
+    session_max_seconds: int = 12 * 3600
+    session_idle_seconds: int = 30 * 60
+    # A gate scanner stays signed in for one working day.
+    device_session_seconds: int = 12 * 3600
+    device_code_seconds: int = Field(default=300, ge=30, le=900)
+    # Lock-out: after this many failed attempts in a row, sign-in is refused for a while.
+    max_failed_attempts: int = Field(default=5, ge=1)
+    lockout_seconds: int = 15 * 60
+    # Hosts a ``next`` link may send the browser to after sign-in (the platform's own).
+    allowed_redirect_hosts: list[str] = ["127.0.0.1", "localhost"]
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_timeout_seconds: float = 15.0
+    mail_from: str = "tadamon@localhost"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
