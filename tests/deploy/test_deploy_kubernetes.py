@@ -132,6 +132,7 @@ def test_disruption_budget_and_service_select_the_pods(overlay, service):
 @overlays
 @services
 def test_network_policy_admits_only_the_ingress_controller_and_prometheus(overlay, service):
+    """...and, for the accounts service alone, the platform's own pods reading its JWKS."""
     policy = by_name(render(overlay), "NetworkPolicy")[service]
     assert selects(policy["spec"]["podSelector"]["matchLabels"], pod_labels(deployment(overlay, service)))
     assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
@@ -139,18 +140,25 @@ def test_network_policy_admits_only_the_ingress_controller_and_prometheus(overla
     for rule in policy["spec"]["ingress"]:
         assert [p["port"] for p in rule["ports"]] == ["http"]
         for peer in rule["from"]:
-            sources.add(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
-    assert sources == {"ingress-nginx", "monitoring"}
+            if "namespaceSelector" in peer:
+                sources.add(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
+            else:
+                assert peer["podSelector"]["matchLabels"] == {"app.kubernetes.io/part-of": "tadamon"}
+                sources.add("tadamon pods")
+    expected = {"ingress-nginx", "monitoring"} | ({"tadamon pods"} if service == "accounts" else set())
+    assert sources == expected
 
 
 @overlays
 @services
-def test_network_policy_lets_out_only_kafka_mongodb_dns_and_mail(overlay, service):
+def test_network_policy_lets_out_only_kafka_mongodb_dns_mail_and_the_jwks(overlay, service):
     policy = by_name(render(overlay), "NetworkPolicy")[service]
     ports = {(p["port"], p.get("protocol", "TCP")) for rule in policy["spec"]["egress"] for p in rule["ports"]}
     expected = {(9092, "TCP"), (9093, "TCP"), (27017, "TCP"), (53, "UDP"), (53, "TCP")}
-    if service == "registration":
+    if service in ("registration", "accounts"):
         expected |= {(587, "TCP"), (25, "TCP")}
+    if service != "accounts":
+        expected |= {(8005, "TCP")}  # the JWKS of the accounts service
     assert ports == expected
     kafka_rules = [r for r in policy["spec"]["egress"] if {p["port"] for p in r["ports"]} == {9092, 9093}]
     assert kafka_rules[0]["to"][0]["podSelector"]["matchLabels"]["strimzi.io/cluster"] == KAFKA_CLUSTER

@@ -43,6 +43,9 @@ create tadamon-jwt-public-key --from-file=public.pem="$jwt_public_key"
 # Ed25519 keys that sign badges, passes and manage tokens (SIGNING_KEY_FILE).
 create registration-signing-key --from-file=private.pem="$(ed25519_key registration)"
 create marketplace-signing-key --from-file=private.pem="$(ed25519_key marketplace)"
+# The accounts service signs access tokens; the other services read its public half
+# from its JWKS (JWT_JWKS_URL). Rotation: docs/SECURITY.md.
+create accounts-signing-key --from-file=private.pem="$(ed25519_key accounts)"
 # The marketplace mints exhibitor tokens (accepted invitations) with its own key,
 # trusted by the marketplace alone (JWT_PRIVATE_KEY_FILE).
 create marketplace-exhibitor-jwt-key --from-file=private.pem="$(ed25519_key marketplace-exhibitor-jwt)"
@@ -58,3 +61,4 @@ create registration-mongodb-password --from-literal=password="$(password)"
 create agenda-mongodb-password --from-literal=password="$(password)"
 create recommendations-mongodb-password --from-literal=password="$(password)"
 create marketplace-mongodb-password --from-literal=password="$(password)"
+create accounts-mongodb-password --from-literal=password="$(password)"

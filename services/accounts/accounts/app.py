@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 from accounts import api, pages, store, texts  # noqa: F401 - texts registers the messages
+from accounts.events import TOPICS
 from accounts.settings import Settings
 from accounts.tokens import KeyRing
 from shared.platform import Platform, ServiceSpec, create_service_app
@@ -21,6 +22,6 @@ def create_app(settings: Settings) -> FastAPI:
     spec = ServiceSpec(
         title="Tadamon accounts", description=DESCRIPTION,
         routers=[api.public, api.me, api.admin, pages.router, pages.pages.static_router()],
-        indexes=store.indexes(), topics=[], on_startup=[start],
+        indexes=store.indexes(), topics=TOPICS, on_startup=[start],
     )
     return create_service_app(settings, spec)
