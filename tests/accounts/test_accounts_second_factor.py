@@ -1,0 +1,66 @@
+"""TOTP: required for organizers with rights on personal data, enrolled at sign-in, codes used once."""
+
+import re
+
+import pyotp
+from accounts.cookies import ACCESS_COOKIE
+from accounts_factories import accounts_service, answer_code, csrf_of, sign_in
+
+from support import Infra, Keys
+
+
+def secret_of(html: str) -> str:
+    found = re.search(r'id="totp-secret">([A-Z2-7]+)<', html)
+    assert found, "the enrolment page shows no key"
+    return found.group(1)
+
+
+async def test_a_conference_organizer_must_enrol_a_totp_app_before_getting_a_session(
+        infra: Infra, keys: Keys) -> None:
+    async with accounts_service(infra, keys) as svc:
+        organizer = await svc.account(scopes=["organizer:conference:ess-national-6"])
+        answer = await sign_in(svc.client, organizer["email"], next="/account")
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/signin/code")
+        assert ACCESS_COOKIE not in svc.client.cookies
+        page = await svc.client.get("/signin/code")
+        secret = secret_of(page.text)
+        wrong = await svc.client.post("/signin/code", data={"code": "000000", "csrf_token": csrf_of(page.text)})
+        assert wrong.status_code == 400 and ACCESS_COOKIE not in svc.client.cookies
+        done = await answer_code(svc.client, secret)
+        assert done.status_code == 303 and done.headers["location"] == "/account"
+        claims = await svc.claims(svc.client.cookies[ACCESS_COOKIE])
+        assert claims["scopes"] == ["organizer:conference:ess-national-6"]
+        stored = await svc.platform.db.accounts.find_one({"_id": organizer["_id"]})
+        assert stored["totp_enabled"] is True and stored["totp_secret"] == secret
+
+
+async def test_a_reviewer_without_personal_data_signs_in_with_the_password_alone(infra: Infra, keys: Keys) -> None:
+    async with accounts_service(infra, keys) as svc:
+        reviewer = await svc.account(scopes=["reviewer:recommendations"])
+        answer = await sign_in(svc.client, reviewer["email"])
+        assert answer.status_code == 303 and answer.headers["location"] == "/account"
+        assert ACCESS_COOKIE in svc.client.cookies
+
+
+async def test_once_enrolled_each_sign_in_asks_a_code_and_a_code_cannot_be_used_twice(
+        infra: Infra, keys: Keys) -> None:
+    async with accounts_service(infra, keys) as svc:
+        admin = await svc.account(admin=True)
+        secret = pyotp.random_base32()
+        await svc.platform.db.accounts.update_one({"_id": admin["_id"]},
+                                                  {"$set": {"totp_secret": secret, "totp_enabled": True}})
+        code = pyotp.TOTP(secret).now()
+        await sign_in(svc.client, admin["email"])
+        assert (await answer_code(svc.client, secret, code=code)).status_code == 303
+        svc.client.cookies.clear()
+        await sign_in(svc.client, admin["email"])
+        replayed = await answer_code(svc.client, secret, code=code)
+        assert replayed.status_code == 400
+        assert ACCESS_COOKIE not in svc.client.cookies
+
+
+async def test_the_code_step_cannot_be_skipped_without_the_password(infra: Infra, keys: Keys) -> None:
+    async with accounts_service(infra, keys) as svc:
+        page = await svc.client.get("/signin/code?lang=en")
+        assert page.status_code == 401
+        assert "The sign-in has expired" in page.text
