@@ -1,11 +1,13 @@
 """JSON routes: the JWKS, token refresh, the caller's own account and sessions, and (administrators
 only) accounts and teams."""
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from accounts import service, store
 from accounts.cookies import REFRESH_COOKIE, Admin, AnyCaller, clear_session_cookies, safe_next, set_access_cookie
@@ -130,3 +132,20 @@ async def remove_member(team_id: str, account_id: str, caller: Admin, platform: 
     return service.team_public(doc)
 
 
+
+
+class InvitationCreate(AccountCreate):
+    team_id: str | None = Field(default=None, max_length=80)
+
+
+class InvitationSent(BaseModel):
+    account: AccountPublic
+    expires_at: datetime
+
+
+@admin.post("/invitations", status_code=201, response_model=InvitationSent, responses=problems(404, 409, 503))
+async def invite(body: InvitationCreate, caller: Admin, platform: PlatformDep) -> dict[str, Any]:
+    """Invite a person by mail (in their language), optionally into a team; the link sets their password."""
+    account, link = await service.invite(platform=platform, data=AccountCreate.model_validate(
+        body.model_dump(exclude={"team_id"})), team_id=body.team_id)
+    return {"account": service.account_public(account), "expires_at": link["expires_at"]}

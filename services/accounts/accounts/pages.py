@@ -108,6 +108,11 @@ async def signin_submit(request: Request, platform: PlatformDep) -> Response:
         return render(request, "accounts_signin.html", {
             "next": target, "values": {"email": email}, "errors": {"__all__": _message(request, exc)}},
             status_code=exc.status)
+    return await _continue(request, platform, step, target)
+
+
+async def _continue(request: Request, platform: Platform, step: service.SignInStep, target: str) -> Response:
+    """After a correct password: on to the second factor, or signed in."""
     if step.challenge is not None:
         response = RedirectResponse("/signin/code?" + urlencode({"next": target}), status_code=303)
         response.set_cookie(CHALLENGE_COOKIE, step.challenge["_id"], max_age=service.CHALLENGE_SECONDS,
@@ -195,6 +200,16 @@ async def _account_page(request: Request, platform: Platform, account: dict[str,
     }, status_code=status_code)
 
 
+def _new_password_error(fields: dict[str, str], lang: str) -> str:
+    new = fields.get("new_password", "")
+    if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX:
+        return translate("field_too_short" if len(new) < PASSWORD_MIN else "field_too_long", lang,
+                         min=PASSWORD_MIN, max=PASSWORD_MAX)
+    if new != fields.get("new_password_again"):
+        return translate("passwords_differ", lang)
+    return ""
+
+
 @router.post("/account/password", response_class=HTMLResponse)
 async def change_password(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
     fields, csrf_ok = await _form(request)
@@ -203,12 +218,7 @@ async def change_password(request: Request, platform: PlatformDep, caller: Maybe
     if not csrf_ok:
         return _csrf_refused(request)
     lang, new = page_language(request), fields.get("new_password", "")
-    error = ""
-    if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX:
-        error = translate("field_too_short" if len(new) < PASSWORD_MIN else "field_too_long", lang,
-                          min=PASSWORD_MIN, max=PASSWORD_MAX)
-    elif new != fields.get("new_password_again"):
-        error = translate("passwords_differ", lang)
+    error = _new_password_error(fields, lang)
     if error:
         return await _account_page(request, platform, caller.account, caller.session_id,
                                    {"new_password": error}, status_code=422)
@@ -322,3 +332,74 @@ async def device_ready(request: Request, platform: PlatformDep) -> Response:
         return RedirectResponse("/auth/refresh?next=/device/ready", status_code=303)
     return render(request, "accounts_device_ready.html", {"name": claims.get("name", ""),
                                                           "scopes": claims.get("scopes", [])})
+
+
+# Invitations and password resets (links from a mail)
+
+LINK_PAGES = {"invitation": "/invitation", "reset": "/reset/password"}
+Token = Annotated[str, Query(max_length=200)]
+
+
+async def _password_page(request: Request, platform: Platform, kind: str, token: str, error: str = "",
+                         status_code: int = 200) -> Response:
+    try:
+        account = await service.link_account(platform=platform, token=token, kind=kind)
+    except DomainError as exc:
+        return render(request, "accounts_error.html", {"message": _message(request, exc)}, status_code=exc.status)
+    return render(request, "accounts_set_password.html", {
+        "kind": kind, "action": LINK_PAGES[kind], "token": token, "name": account["name"], "error": error,
+        "errors": {"new_password": error} if error else {}, "password_min": PASSWORD_MIN}, status_code=status_code)
+
+
+async def _password_submit(request: Request, platform: Platform, kind: str) -> Response:
+    fields, csrf_ok = await _form(request)
+    if not csrf_ok:
+        return _csrf_refused(request)
+    token = fields.get("token", "")[:200]
+    error = _new_password_error(fields, page_language(request))
+    if error:
+        return await _password_page(request, platform, kind, token, error, 422)
+    try:
+        account = await service.set_password_from_link(platform=platform, token=token, kind=kind,
+                                                       password=fields["new_password"])
+    except DomainError as exc:
+        return render(request, "accounts_error.html", {"message": _message(request, exc)}, status_code=exc.status)
+    step = await service.after_password(platform=platform, account=account)
+    return await _continue(request, platform, step, "/account")
+
+
+@router.get("/invitation", response_class=HTMLResponse)
+async def invitation_form(request: Request, platform: PlatformDep, token: Token = "") -> Response:
+    return await _password_page(request, platform, "invitation", token)
+
+
+@router.post("/invitation", response_class=HTMLResponse)
+async def invitation_accept(request: Request, platform: PlatformDep) -> Response:
+    return await _password_submit(request, platform, "invitation")
+
+
+@router.get("/reset", response_class=HTMLResponse)
+async def reset_form(request: Request) -> Response:
+    return render(request, "accounts_reset.html", {"sent": False, "values": {}, "errors": {}})
+
+
+@router.post("/reset", response_class=HTMLResponse)
+async def reset_request(request: Request, platform: PlatformDep) -> Response:
+    fields, csrf_ok = await _form(request)
+    if not csrf_ok:
+        return _csrf_refused(request)
+    try:
+        await service.request_password_reset(platform=platform, email=fields.get("email", "")[:254])
+    except DomainError:
+        pass  # the same page either way: the answer must not tell whether the address has an account
+    return render(request, "accounts_reset.html", {"sent": True, "values": {}, "errors": {}})
+
+
+@router.get("/reset/password", response_class=HTMLResponse)
+async def reset_password_form(request: Request, platform: PlatformDep, token: Token = "") -> Response:
+    return await _password_page(request, platform, "reset", token)
+
+
+@router.post("/reset/password", response_class=HTMLResponse)
+async def reset_password(request: Request, platform: PlatformDep) -> Response:
+    return await _password_submit(request, platform, "reset")

@@ -17,6 +17,7 @@ TEAMS = "teams"
 SESSIONS = "sessions"
 CHALLENGES = "challenges"
 DEVICE_CODES = "device_codes"
+LINKS = "links"
 
 
 def indexes() -> Indexes:
@@ -28,6 +29,7 @@ def indexes() -> Indexes:
               IndexModel([("created_by", ASCENDING), ("created_at", DESCENDING)], name="by_creator"))
     found.add(CHALLENGES, IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"))
     found.add(DEVICE_CODES, IndexModel([("expires_at", ASCENDING)], name="by_expiry"))
+    found.add(LINKS, IndexModel([("account_id", ASCENDING), ("kind", ASCENDING)], name="by_account"))
     return found
 
 
@@ -176,3 +178,27 @@ async def claim_device_code(db: Db, code_hash: str, now: datetime) -> Document |
     return await db[DEVICE_CODES].find_one_and_update(
         {"_id": code_hash, "claimed_at": None, "expires_at": {"$gt": now}}, {"$set": {"claimed_at": now}},
         return_document=ReturnDocument.AFTER)
+
+
+# Mailed links: invitations and password resets (kept by the digest of their token)
+
+
+async def insert_link(db: Db, doc: Document) -> None:
+    await db[LINKS].insert_one(doc)
+
+
+async def get_link(db: Db, token_hash: str, kind: str, now: datetime) -> Document | None:
+    return await db[LINKS].find_one({"_id": token_hash, "kind": kind, "used_at": None, "expires_at": {"$gt": now}})
+
+
+async def use_link(db: Db, token_hash: str, kind: str, now: datetime) -> Document | None:
+    """Spend a link once: a second use of the same mail finds nothing."""
+    return await db[LINKS].find_one_and_update(
+        {"_id": token_hash, "kind": kind, "used_at": None, "expires_at": {"$gt": now}}, {"$set": {"used_at": now}},
+        return_document=ReturnDocument.AFTER)
+
+
+async def retire_links(db: Db, account_id: str, kind: str, now: datetime) -> None:
+    """An older link of the same kind stops working when a new one is sent."""
+    await db[LINKS].update_many({"account_id": account_id, "kind": kind, "used_at": None},
+                                {"$set": {"used_at": now}})

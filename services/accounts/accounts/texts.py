@@ -85,6 +85,51 @@ ERRORS = {
         "fr": "Les deux mots de passe ne sont pas identiques.",
         "en": "The two passwords do not match.",
     },
+    "link_invalid": {
+        "ar": "هذا الرابط غير صالح أو منتهي الصلاحية أو سبق استعماله.",
+        "fr": "Ce lien est invalide, expiré ou déjà utilisé.",
+        "en": "This link is invalid, expired or already used.",
+    },
+    "mail_not_sent": {
+        "ar": "تعذر إرسال الرسالة الآن. أعيدوا المحاولة بعد لحظات.",
+        "fr": "Le message n'a pas pu être envoyé pour l'instant. Réessayez dans quelques instants.",
+        "en": "The mail could not be sent just now. Please try again in a few moments.",
+    },
+}
+
+MAILS = {
+    "mail_invitation_subject": {
+        "ar": "دعوة للانضمام إلى منصة تضامن",
+        "fr": "Invitation à rejoindre la plateforme Tadamon",
+        "en": "Invitation to join the Tadamon platform",
+    },
+    "mail_invitation_body": {
+        "ar": "مرحبا {name}،\n\nتمت دعوتكم إلى منصة تضامن لتظاهرات الاقتصاد الاجتماعي والتضامني. لاختيار كلمة "
+              "المرور والدخول إلى فضائكم، افتحوا هذا الرابط (صالح لمدة {days} أيام، لمرة واحدة):\n\n{link}\n\n"
+              "إذا لم تكونوا تنتظرون هذه الدعوة، تجاهلوا هذه الرسالة.",
+        "fr": "Bonjour {name},\n\nVous êtes invité(e) sur Tadamon, la plateforme des événements de l'économie "
+              "sociale et solidaire. Pour choisir votre mot de passe et entrer dans votre espace, ouvrez ce lien "
+              "(valable {days} jours, une seule fois) :\n\n{link}\n\nSi vous n'attendiez pas cette invitation, "
+              "ignorez ce message.",
+        "en": "Hello {name},\n\nYou are invited to Tadamon, the events platform of the social and solidarity "
+              "economy. To choose your password and enter your space, open this link (valid for {days} days, "
+              "once):\n\n{link}\n\nIf you did not expect this invitation, ignore this mail.",
+    },
+    "mail_reset_subject": {
+        "ar": "إعادة تعيين كلمة المرور على تضامن",
+        "fr": "Réinitialisation de votre mot de passe Tadamon",
+        "en": "Resetting your Tadamon password",
+    },
+    "mail_reset_body": {
+        "ar": "مرحبا {name}،\n\nلاختيار كلمة مرور جديدة، افتحوا هذا الرابط (صالح لمدة {minutes} دقيقة، لمرة "
+              "واحدة):\n\n{link}\n\nإذا لم تطلبوا ذلك، تجاهلوا هذه الرسالة: كلمة مروركم لم تتغير.",
+        "fr": "Bonjour {name},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable {minutes} minutes, "
+              "une seule fois) :\n\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de "
+              "passe n'a pas changé.",
+        "en": "Hello {name},\n\nTo choose a new password, open this link (valid for {minutes} minutes, once):"
+              "\n\n{link}\n\nIf you did not ask for this, ignore this mail: your password has not changed.",
+    },
 }
 
 register_messages(ERRORS)
+register_messages(MAILS)

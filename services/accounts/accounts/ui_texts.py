@@ -101,6 +101,29 @@ UI_TEXTS = {
         "ar": "لا تنظمون أي ملتقى أو سوق.", "fr": "Vous n'organisez aucune conférence ni aucun marché.",
         "en": "You organize no conference or market.",
     },
+    "ui_acc_forgot": {"ar": "نسيتم كلمة المرور؟", "fr": "Mot de passe oublié ?", "en": "Forgot your password?"},
+    "ui_acc_reset_title": {
+        "ar": "إعادة تعيين كلمة المرور", "fr": "Réinitialiser le mot de passe", "en": "Reset your password",
+    },
+    "ui_acc_reset_intro": {
+        "ar": "أدخلوا بريدكم الإلكتروني: سنرسل إليه رابطا لاختيار كلمة مرور جديدة.",
+        "fr": "Saisissez votre adresse e-mail : nous y enverrons un lien pour choisir un nouveau mot de passe.",
+        "en": "Enter your e-mail address: we will send a link to choose a new password.",
+    },
+    "ui_acc_send_link": {"ar": "إرسال الرابط", "fr": "Envoyer le lien", "en": "Send the link"},
+    "ui_acc_reset_sent": {
+        "ar": "إذا كان لهذا العنوان حساب، فقد أرسلنا إليه رابطا. تفقدوا بريدكم.",
+        "fr": "Si un compte existe avec cette adresse, un lien vient d'y être envoyé. Consultez votre messagerie.",
+        "en": "If an account has this address, a link has just been sent to it. Check your mail.",
+    },
+    "ui_acc_invited": {
+        "ar": "مرحبا {name}، اختاروا كلمة مروركم للدخول إلى فضائكم.",
+        "fr": "Bienvenue {name} : choisissez votre mot de passe pour entrer dans votre espace.",
+        "en": "Welcome, {name}: choose your password to enter your space.",
+    },
+    "ui_acc_choose_password": {
+        "ar": "اختيار كلمة المرور", "fr": "Choisir le mot de passe", "en": "Choose the password",
+    },
 }
 
 
