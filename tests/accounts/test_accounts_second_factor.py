@@ -64,3 +64,20 @@ async def test_the_code_step_cannot_be_skipped_without_the_password(infra: Infra
         page = await svc.client.get("/signin/code?lang=en")
         assert page.status_code == 401
         assert "The sign-in has expired" in page.text
+
+
+async def test_an_administrator_removes_a_lost_second_factor_and_the_next_sign_in_enrols_a_new_one(
+        infra: Infra, keys: Keys) -> None:
+    async with accounts_service(infra, keys) as svc:
+        admin = await svc.bearer(await svc.account(admin=True))
+        organizer = await svc.account(scopes=["organizer:market:souk-1"])
+        await svc.platform.db.accounts.update_one({"_id": organizer["_id"]},
+                                                  {"$set": {"totp_secret": pyotp.random_base32(),
+                                                            "totp_enabled": True}})
+        changed = await svc.client.patch(f"/accounts/{organizer['_id']}", headers=admin,
+                                         json={"reset_second_factor": True})
+        assert changed.status_code == 200 and changed.json()["totp_enabled"] is False
+        await sign_in(svc.client, organizer["email"])
+        page = await svc.client.get("/signin/code")
+        new_secret = secret_of(page.text)
+        assert (await answer_code(svc.client, new_secret)).status_code == 303

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from accounts import service, store
 from accounts.cookies import REFRESH_COOKIE, Admin, AnyCaller, clear_session_cookies, safe_next, set_access_cookie
 from accounts.domain import (
+    AccountChange,
     AccountCreate,
-    AccountDisable,
     AccountPublic,
     MemberAdd,
     SessionPublic,
@@ -96,13 +96,18 @@ async def list_accounts(caller: Admin, platform: PlatformDep) -> list[dict[str, 
     return [service.account_public(doc) for doc in await store.list_accounts(platform.db)]
 
 
-@admin.patch("/accounts/{account_id}", response_model=AccountPublic, responses=problems(404))
-async def disable_account(account_id: str, body: AccountDisable, caller: Admin,
-                          platform: PlatformDep) -> dict[str, Any]:
-    """Disable an account (its sessions end, its access tokens are not renewed) or enable it again."""
+@admin.patch("/accounts/{account_id}", response_model=AccountPublic, responses=problems(404, 409))
+async def change_account(account_id: str, body: AccountChange, caller: Admin,
+                         platform: PlatformDep) -> dict[str, Any]:
+    """Disable an account (its sessions end, its access tokens are not renewed) or enable it again; or remove
+    its second factor (a lost phone): a new one is enrolled at the next sign-in."""
     if account_id == caller.account["_id"] and body.disabled:
         raise DomainError("cannot_disable_self", 409)
-    doc = await service.set_account_disabled(platform=platform, account_id=account_id, disabled=body.disabled)
+    doc = await service.get_account(platform=platform, account_id=account_id)
+    if body.reset_second_factor:
+        doc = await service.reset_second_factor(platform=platform, account_id=account_id)
+    if body.disabled is not None:
+        doc = await service.set_account_disabled(platform=platform, account_id=account_id, disabled=body.disabled)
     return service.account_public(doc)
 
 

@@ -130,10 +130,14 @@ class MemberAdd(BaseModel):
     account_id: str = Field(min_length=1, max_length=80)
 
 
-class AccountDisable(BaseModel):
+class AccountChange(BaseModel):
+    """An administrator's change: disable (or enable) the account, or remove its second factor so that its
+    owner, who lost the phone, enrols a new one at the next sign-in."""
+
     model_config = ConfigDict(extra="forbid")
 
-    disabled: bool
+    disabled: bool | None = None
+    reset_second_factor: bool = False
 
 
 class SessionPublic(BaseModel):

@@ -125,6 +125,16 @@ async def set_account_disabled(*, platform: Platform, account_id: str, disabled:
     return doc
 
 
+async def reset_second_factor(*, platform: Platform, account_id: str) -> Document:
+    """Remove the TOTP secret (its phone is lost); the sessions it protected end with it."""
+    doc = await store.update_account(platform.db, account_id, {"totp_secret": None, "totp_enabled": False,
+                                                               "totp_last_step": None})
+    if doc is None:
+        raise NotFound("account_not_found")
+    await store.revoke_sessions_of(platform.db, account_id, utcnow())
+    return doc
+
+
 async def change_password(*, platform: Platform, account: Document, current: str, new: str,
                           keep_session: str | None) -> None:
     if not await _password_matches(account.get("password_hash"), current):
