@@ -1,6 +1,6 @@
 """Teams and their scopes (administrators only), sessions, and gate scanners signed in by a device code."""
 
-from accounts import service
+from accounts import devices, service
 from accounts.cookies import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE
 from accounts_factories import accounts_service, browser, csrf_of, sign_in
 
@@ -98,7 +98,7 @@ async def test_an_organizer_signs_a_gate_scanner_in_for_their_conference_only_on
         infra: Infra, keys: Keys) -> None:
     async with accounts_service(infra, keys) as svc:
         organizer = await svc.account(scopes=["organizer:conference:ess-national-6"])
-        code, _ = await service.create_device_code(platform=svc.platform, account=organizer,
+        code, _ = await devices.create_device_code(platform=svc.platform, account=organizer,
                                                    scope="staff:conference:ess-national-6", label="Entrée A")
         async with browser(svc) as phone:
             page = await phone.get("/device", params={"code": code})
@@ -124,7 +124,7 @@ async def test_an_organizer_cannot_hand_out_gate_access_to_another_conference(in
         organizer = await svc.account(scopes=["organizer:conference:ess-national-6", "staff:market:souk-1"])
         for scope in ("staff:conference:other", "staff:market:souk-1", "organizer:conference:ess-national-6"):
             try:
-                await service.create_device_code(platform=svc.platform, account=organizer, scope=scope, label="x")
+                await devices.create_device_code(platform=svc.platform, account=organizer, scope=scope, label="x")
             except Exception as exc:  # noqa: BLE001
                 assert getattr(exc, "code", None) == "scope_not_grantable", scope
             else:
@@ -135,9 +135,9 @@ async def test_an_organizer_cannot_hand_out_gate_access_to_another_conference(in
 async def test_a_scanner_stops_when_its_organizer_is_disabled(infra: Infra, keys: Keys) -> None:
     async with accounts_service(infra, keys) as svc:
         organizer = await svc.account(scopes=["organizer:market:souk-1"])
-        code, _ = await service.create_device_code(platform=svc.platform, account=organizer,
+        code, _ = await devices.create_device_code(platform=svc.platform, account=organizer,
                                                    scope="staff:market:souk-1", label="Porte")
-        session, refresh = await service.claim_device_code(platform=svc.platform, code=code, user_agent="phone")
+        session, refresh = await devices.claim_device_code(platform=svc.platform, code=code, user_agent="phone")
         assert await service.refresh_access(platform=svc.platform, refresh_token=refresh)
         await service.set_account_disabled(platform=svc.platform, account_id=organizer["_id"], disabled=True)
         try:

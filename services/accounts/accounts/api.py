@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from accounts import service, store
+from accounts import invitations, service, store
 from accounts.cookies import REFRESH_COOKIE, Admin, AnyCaller, clear_session_cookies, safe_next, set_access_cookie
 from accounts.domain import (
     AccountChange,
@@ -151,6 +151,6 @@ class InvitationSent(BaseModel):
 @admin.post("/invitations", status_code=201, response_model=InvitationSent, responses=problems(404, 409, 503))
 async def invite(body: InvitationCreate, caller: Admin, platform: PlatformDep) -> dict[str, Any]:
     """Invite a person by mail (in their language), optionally into a team; the link sets their password."""
-    account, link = await service.invite(platform=platform, data=AccountCreate.model_validate(
+    account, link = await invitations.invite(platform=platform, data=AccountCreate.model_validate(
         body.model_dump(exclude={"team_id"})), team_id=body.team_id)
     return {"account": service.account_public(account), "expires_at": link["expires_at"]}

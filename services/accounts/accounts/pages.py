@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import service
 from accounts.cookies import (
-    ACCESS_COOKIE,
     CHALLENGE_COOKIE,
     CSRF_COOKIE,
     REFRESH_COOKIE,
@@ -28,7 +27,6 @@ from accounts.cookies import (
     set_session_cookies,
 )
 from accounts.domain import ADMIN, PASSWORD_MAX, PASSWORD_MIN, staff_scopes_grantable
-from accounts.tokens import InvalidAccessToken
 from accounts.ui_texts import register_ui_texts
 from shared.errors import DomainError
 from shared.i18n import translate
@@ -53,27 +51,27 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     return response
 
 
-def _message(request: Request, exc: DomainError) -> str:
+def message(request: Request, exc: DomainError) -> str:
     return translate(exc.code, page_language(request), **exc.params)
 
 
-def _qr_data_uri(text: str) -> str:
+def qr_data_uri(text: str) -> str:
     return "data:image/png;base64," + base64.b64encode(qr_png(text)).decode()
 
 
-async def _form(request: Request) -> tuple[dict[str, str], bool]:
+async def posted_form(request: Request) -> tuple[dict[str, str], bool]:
     """The posted fields (strings only, bounded) and whether the CSRF token matched."""
     raw = await request.form()
     fields = {k: v[:PASSWORD_MAX * 4] for k, v in raw.items() if isinstance(v, str)}
     return fields, csrf_matches(request, fields.get("csrf_token"))
 
 
-def _csrf_refused(request: Request) -> HTMLResponse:
+def csrf_refused(request: Request) -> HTMLResponse:
     return render(request, "accounts_error.html", {"message": translate("csrf_failed", page_language(request))},
                   status_code=403)
 
 
-def _signed_in(request: Request, platform: Platform, target: str, session: dict[str, Any], access: str,
+def signed_in(request: Request, platform: Platform, target: str, session: dict[str, Any], access: str,
                refresh: str) -> Response:
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(response, service.settings_of(platform), access=access, refresh=refresh)
@@ -96,9 +94,9 @@ async def signin_form(request: Request, platform: PlatformDep, caller: MaybeCall
 
 @router.post("/signin", response_class=HTMLResponse)
 async def signin_submit(request: Request, platform: PlatformDep) -> Response:
-    fields, csrf_ok = await _form(request)
+    fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
-        return _csrf_refused(request)
+        return csrf_refused(request)
     target = safe_next(service.settings_of(platform), fields.get("next"))
     email = fields.get("email", "").strip()[:254]
     try:
@@ -106,12 +104,12 @@ async def signin_submit(request: Request, platform: PlatformDep) -> Response:
                                                    password=fields.get("password", ""))
     except DomainError as exc:
         return render(request, "accounts_signin.html", {
-            "next": target, "values": {"email": email}, "errors": {"__all__": _message(request, exc)}},
+            "next": target, "values": {"email": email}, "errors": {"__all__": message(request, exc)}},
             status_code=exc.status)
-    return await _continue(request, platform, step, target)
+    return await continue_sign_in(request, platform, step, target)
 
 
-async def _continue(request: Request, platform: Platform, step: service.SignInStep, target: str) -> Response:
+async def continue_sign_in(request: Request, platform: Platform, step: service.SignInStep, target: str) -> Response:
     """After a correct password: on to the second factor, or signed in."""
     if step.challenge is not None:
         response = RedirectResponse("/signin/code?" + urlencode({"next": target}), status_code=303)
@@ -122,7 +120,7 @@ async def _continue(request: Request, platform: Platform, step: service.SignInSt
     session, refresh = await service.open_session(platform=platform, account=step.account,
                                                   user_agent=request.headers.get("user-agent", ""))
     access = await service.access_token(platform=platform, session=session)
-    return _signed_in(request, platform, target, session, access, refresh)
+    return signed_in(request, platform, target, session, access, refresh)
 
 
 async def _code_page(request: Request, platform: Platform, target: str, error: str = "",
@@ -132,12 +130,12 @@ async def _code_page(request: Request, platform: Platform, target: str, error: s
                                                 challenge_id=request.cookies.get(CHALLENGE_COOKIE, ""))
     except DomainError as exc:
         return render(request, "accounts_signin.html", {
-            "next": target, "values": {}, "errors": {"__all__": _message(request, exc)}}, status_code=exc.status)
+            "next": target, "values": {}, "errors": {"__all__": message(request, exc)}}, status_code=exc.status)
     context: dict[str, Any] = {"next": target, "error": error, "enroll": challenge["kind"] == "enroll"}
     if context["enroll"]:
         account = await service.get_account(platform=platform, account_id=challenge["account_id"])
         uri = service.totp_uri(secret=challenge["secret"], email=account["email"])
-        context.update(secret=challenge["secret"], qr=_qr_data_uri(uri))
+        context.update(secret=challenge["secret"], qr=qr_data_uri(uri))
     return render(request, "accounts_code.html", context, status_code=status_code)
 
 
@@ -148,9 +146,9 @@ async def code_form(request: Request, platform: PlatformDep, next: Next = "") ->
 
 @router.post("/signin/code", response_class=HTMLResponse)
 async def code_submit(request: Request, platform: PlatformDep) -> Response:
-    fields, csrf_ok = await _form(request)
+    fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
-        return _csrf_refused(request)
+        return csrf_refused(request)
     target = safe_next(service.settings_of(platform), fields.get("next"))
     try:
         account = await service.answer_challenge(platform=platform,
@@ -158,34 +156,34 @@ async def code_submit(request: Request, platform: PlatformDep) -> Response:
                                                  code=fields.get("code", "")[:16])
     except DomainError as exc:
         if exc.code == "wrong_code":
-            return await _code_page(request, platform, target, _message(request, exc), exc.status)
+            return await _code_page(request, platform, target, message(request, exc), exc.status)
         return render(request, "accounts_signin.html", {
-            "next": target, "values": {}, "errors": {"__all__": _message(request, exc)}}, status_code=exc.status)
+            "next": target, "values": {}, "errors": {"__all__": message(request, exc)}}, status_code=exc.status)
     session, refresh = await service.open_session(platform=platform, account=account,
                                                   user_agent=request.headers.get("user-agent", ""))
     access = await service.access_token(platform=platform, session=session)
-    return _signed_in(request, platform, target, session, access, refresh)
+    return signed_in(request, platform, target, session, access, refresh)
 
 
 @router.post("/auth/signout", response_class=HTMLResponse)
 async def signout(request: Request, platform: PlatformDep) -> Response:
-    fields, csrf_ok = await _form(request)
+    fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
-        return _csrf_refused(request)
+        return csrf_refused(request)
     await service.sign_out(platform=platform, refresh_token=request.cookies.get(REFRESH_COOKIE, ""))
     response = RedirectResponse("/signin", status_code=303)
     clear_session_cookies(response, service.settings_of(platform))
     return response
 
 
-def _to_signin(path: str) -> Response:
+def to_signin(path: str) -> Response:
     return RedirectResponse("/signin?" + urlencode({"next": path}), status_code=303)
 
 
 @router.get("/account", response_class=HTMLResponse)
 async def account_page(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
     if caller is None:
-        return _to_signin("/account")
+        return to_signin("/account")
     return await _account_page(request, platform, caller.account, caller.session_id)
 
 
@@ -200,7 +198,7 @@ async def _account_page(request: Request, platform: Platform, account: dict[str,
     }, status_code=status_code)
 
 
-def _new_password_error(fields: dict[str, str], lang: str) -> str:
+def new_password_error(fields: dict[str, str], lang: str) -> str:
     new = fields.get("new_password", "")
     if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX:
         return translate("field_too_short" if len(new) < PASSWORD_MIN else "field_too_long", lang,
@@ -212,13 +210,13 @@ def _new_password_error(fields: dict[str, str], lang: str) -> str:
 
 @router.post("/account/password", response_class=HTMLResponse)
 async def change_password(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
-    fields, csrf_ok = await _form(request)
+    fields, csrf_ok = await posted_form(request)
     if caller is None:
-        return _to_signin("/account")
+        return to_signin("/account")
     if not csrf_ok:
-        return _csrf_refused(request)
+        return csrf_refused(request)
     lang, new = page_language(request), fields.get("new_password", "")
-    error = _new_password_error(fields, lang)
+    error = new_password_error(fields, lang)
     if error:
         return await _account_page(request, platform, caller.account, caller.session_id,
                                    {"new_password": error}, status_code=422)
@@ -228,7 +226,7 @@ async def change_password(request: Request, platform: PlatformDep, caller: Maybe
                                       keep_session=caller.session_id)
     except DomainError as exc:
         return await _account_page(request, platform, caller.account, caller.session_id,
-                                   {"current_password": _message(request, exc)}, status_code=exc.status)
+                                   {"current_password": message(request, exc)}, status_code=exc.status)
     return await _account_page(request, platform, caller.account, caller.session_id,
                                notice=translate("ui_acc_password_changed", lang))
 
@@ -236,11 +234,11 @@ async def change_password(request: Request, platform: PlatformDep, caller: Maybe
 @router.post("/account/totp", response_class=HTMLResponse)
 async def enable_totp(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
     """Enrol a TOTP app: the same step as at sign-in, which then opens a fresh session."""
-    fields, csrf_ok = await _form(request)
+    fields, csrf_ok = await posted_form(request)
     if caller is None:
-        return _to_signin("/account")
+        return to_signin("/account")
     if not csrf_ok:
-        return _csrf_refused(request)
+        return csrf_refused(request)
     challenge = await service.start_totp_enrolment(platform=platform, account=caller.account)
     response = RedirectResponse("/signin/code?" + urlencode({"next": "/account"}), status_code=303)
     response.set_cookie(CHALLENGE_COOKIE, challenge["_id"], max_age=service.CHALLENGE_SECONDS, path="/signin",
@@ -250,156 +248,13 @@ async def enable_totp(request: Request, platform: PlatformDep, caller: MaybeCall
 
 @router.post("/account/sessions/{session_id}/revoke", response_class=HTMLResponse)
 async def revoke_session(session_id: str, request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
-    fields, csrf_ok = await _form(request)
+    fields, csrf_ok = await posted_form(request)
     if caller is None:
-        return _to_signin("/account")
+        return to_signin("/account")
     if not csrf_ok:
-        return _csrf_refused(request)
+        return csrf_refused(request)
     try:
         await service.revoke_session(platform=platform, account_id=caller.account["_id"], session_id=session_id)
     except DomainError:
         pass  # already ended: the page shows what is open now
     return RedirectResponse("/account", status_code=303)
-
-
-# Gate scanners
-
-
-@router.get("/device/new", response_class=HTMLResponse)
-async def device_code_form(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
-    if caller is None:
-        return _to_signin("/device/new")
-    return await _device_form(request, platform, caller.account)
-
-
-async def _device_form(request: Request, platform: Platform, account: dict[str, Any], error: str = "",
-                       status_code: int = 200) -> Response:
-    scopes = await service.account_scopes(platform=platform, account=account)
-    return render(request, "accounts_device_new.html", {
-        "choices": staff_scopes_grantable(scopes), "free_scope": ADMIN in scopes, "error": error},
-        status_code=status_code)
-
-
-@router.post("/device/new", response_class=HTMLResponse)
-async def device_code_create(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
-    fields, csrf_ok = await _form(request)
-    if caller is None:
-        return _to_signin("/device/new")
-    if not csrf_ok:
-        return _csrf_refused(request)
-    label = fields.get("label", "").strip()[:80] or translate("ui_acc_scanner", page_language(request))
-    try:
-        code, doc = await service.create_device_code(platform=platform, account=caller.account,
-                                                     scope=fields.get("scope", "").strip()[:120], label=label)
-    except DomainError as exc:
-        return await _device_form(request, platform, caller.account, _message(request, exc), exc.status)
-    link = f"{service.settings_of(platform).base_url}/device?" + urlencode({"code": code,
-                                                                            "lang": page_language(request)})
-    return render(request, "accounts_device_code.html", {
-        "code": code, "scope": doc["scope"], "label": label, "link": link, "qr": _qr_data_uri(link),
-        "minutes": service.settings_of(platform).device_code_seconds // 60})
-
-
-@router.get("/device", response_class=HTMLResponse)
-async def device_claim_form(request: Request, code: Annotated[str, Query(max_length=20)] = "") -> Response:
-    return render(request, "accounts_device.html", {"code": code, "error": ""})
-
-
-@router.post("/device", response_class=HTMLResponse)
-async def device_claim(request: Request, platform: PlatformDep) -> Response:
-    fields, csrf_ok = await _form(request)
-    if not csrf_ok:
-        return _csrf_refused(request)
-    code = fields.get("code", "")[:20]
-    try:
-        session, refresh = await service.claim_device_code(platform=platform, code=code,
-                                                           user_agent=request.headers.get("user-agent", ""))
-    except DomainError as exc:
-        return render(request, "accounts_device.html", {"code": code, "error": _message(request, exc)},
-                      status_code=exc.status)
-    access = await service.access_token(platform=platform, session=session)
-    return _signed_in(request, platform, "/device/ready", session, access, refresh)
-
-
-@router.get("/device/ready", response_class=HTMLResponse)
-async def device_ready(request: Request, platform: PlatformDep) -> Response:
-    """What this scanner is signed in for, read from its own access token."""
-    settings = service.settings_of(platform)
-    try:
-        claims = service.keyring_of(platform).verify(request.cookies.get(ACCESS_COOKIE, ""),
-                                                     issuer=settings.jwt_issuer, audience=settings.jwt_audience)
-    except InvalidAccessToken:
-        return RedirectResponse("/auth/refresh?next=/device/ready", status_code=303)
-    return render(request, "accounts_device_ready.html", {"name": claims.get("name", ""),
-                                                          "scopes": claims.get("scopes", [])})
-
-
-# Invitations and password resets (links from a mail)
-
-LINK_PAGES = {"invitation": "/invitation", "reset": "/reset/password"}
-Token = Annotated[str, Query(max_length=200)]
-
-
-async def _password_page(request: Request, platform: Platform, kind: str, token: str, error: str = "",
-                         status_code: int = 200) -> Response:
-    try:
-        account = await service.link_account(platform=platform, token=token, kind=kind)
-    except DomainError as exc:
-        return render(request, "accounts_error.html", {"message": _message(request, exc)}, status_code=exc.status)
-    return render(request, "accounts_set_password.html", {
-        "kind": kind, "action": LINK_PAGES[kind], "token": token, "name": account["name"], "error": error,
-        "errors": {"new_password": error} if error else {}, "password_min": PASSWORD_MIN}, status_code=status_code)
-
-
-async def _password_submit(request: Request, platform: Platform, kind: str) -> Response:
-    fields, csrf_ok = await _form(request)
-    if not csrf_ok:
-        return _csrf_refused(request)
-    token = fields.get("token", "")[:200]
-    error = _new_password_error(fields, page_language(request))
-    if error:
-        return await _password_page(request, platform, kind, token, error, 422)
-    try:
-        account = await service.set_password_from_link(platform=platform, token=token, kind=kind,
-                                                       password=fields["new_password"])
-    except DomainError as exc:
-        return render(request, "accounts_error.html", {"message": _message(request, exc)}, status_code=exc.status)
-    step = await service.after_password(platform=platform, account=account)
-    return await _continue(request, platform, step, "/account")
-
-
-@router.get("/invitation", response_class=HTMLResponse)
-async def invitation_form(request: Request, platform: PlatformDep, token: Token = "") -> Response:
-    return await _password_page(request, platform, "invitation", token)
-
-
-@router.post("/invitation", response_class=HTMLResponse)
-async def invitation_accept(request: Request, platform: PlatformDep) -> Response:
-    return await _password_submit(request, platform, "invitation")
-
-
-@router.get("/reset", response_class=HTMLResponse)
-async def reset_form(request: Request) -> Response:
-    return render(request, "accounts_reset.html", {"sent": False, "values": {}, "errors": {}})
-
-
-@router.post("/reset", response_class=HTMLResponse)
-async def reset_request(request: Request, platform: PlatformDep) -> Response:
-    fields, csrf_ok = await _form(request)
-    if not csrf_ok:
-        return _csrf_refused(request)
-    try:
-        await service.request_password_reset(platform=platform, email=fields.get("email", "")[:254])
-    except DomainError:
-        pass  # the same page either way: the answer must not tell whether the address has an account
-    return render(request, "accounts_reset.html", {"sent": True, "values": {}, "errors": {}})
-
-
-@router.get("/reset/password", response_class=HTMLResponse)
-async def reset_password_form(request: Request, platform: PlatformDep, token: Token = "") -> Response:
-    return await _password_page(request, platform, "reset", token)
-
-
-@router.post("/reset/password", response_class=HTMLResponse)
-async def reset_password(request: Request, platform: PlatformDep) -> Response:
-    return await _password_submit(request, platform, "reset")

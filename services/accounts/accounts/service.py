@@ -16,9 +16,8 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from accounts import mails, store
+from accounts import store
 from accounts.domain import (
-    ADMIN,
     AccountCreate,
     TeamCreate,
     can_grant_staff,
@@ -28,7 +27,7 @@ from accounts.domain import (
 )
 from accounts.settings import Settings
 from accounts.tokens import KeyRing
-from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.errors import Conflict, DomainError, NotFound
 from shared.mongo import Document
 from shared.platform import Platform
 
@@ -37,8 +36,6 @@ _hasher = PasswordHasher()
 # Checked when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 CHALLENGE_SECONDS = 300
-INVITATION_SECONDS = 7 * 24 * 3600
-RESET_SECONDS = 3600
 CHALLENGE_ATTEMPTS = 5
 TOTP_ISSUER = "Tadamon"
 
@@ -359,116 +356,6 @@ async def remove_team_member(*, platform: Platform, team_id: str, account_id: st
     if doc is None:
         raise NotFound("team_not_found")
     return doc
-
-
-# Gate scanners signed in by an organizer
-
-
-def _device_code() -> str:
-    # 8 characters without look-alikes (0/O, 1/I): typed on a phone from another screen.
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    raw = "".join(secrets.choice(alphabet) for _ in range(8))
-    return f"{raw[:4]}-{raw[4:]}"
-
-
-def normalize_device_code(code: str) -> str:
-    raw = "".join(ch for ch in code.upper() if ch.isalnum())
-    return f"{raw[:4]}-{raw[4:]}"
-
-
-async def create_device_code(*, platform: Platform, account: Document, scope: str, label: str) -> tuple[str, Document]:
-    """A one-time code signing a scanner in for ``scope`` (a gate scope the organizer may grant)."""
-    scopes = await account_scopes(platform=platform, account=account)
-    if not can_grant_staff(scopes, scope):
-        raise Forbidden("scope_not_grantable")
-    code, now = _device_code(), utcnow()
-    doc: Document = {"_id": digest(code), "scope": scope, "label": label, "created_by": account["_id"],
-                     "created_at": now, "claimed_at": None,
-                     "expires_at": now + timedelta(seconds=settings_of(platform).device_code_seconds)}
-    await store.insert_device_code(platform.db, doc)
-    return code, doc
-
-
-async def claim_device_code(*, platform: Platform, code: str, user_agent: str) -> tuple[Document, str]:
-    """Sign a scanner in with a device code: a session of its own, for the gate scope alone."""
-    now = utcnow()
-    claimed = await store.claim_device_code(platform.db, digest(normalize_device_code(code)), now)
-    if claimed is None:
-        raise DomainError("device_code_invalid")
-    refresh = secrets.token_urlsafe(32)
-    doc: Document = {
-        "_id": f"ses_{uuid.uuid4().hex}", "kind": "device", "account_id": None,
-        "created_by": claimed["created_by"], "scopes": [claimed["scope"]], "device_id": f"dev_{uuid.uuid4().hex}",
-        "device_name": claimed["label"], "refresh_hash": digest(refresh), "user_agent": user_agent[:200],
-        "created_at": now, "last_used_at": now,
-        "expires_at": now + timedelta(seconds=settings_of(platform).device_session_seconds), "revoked_at": None,
-    }
-    await store.insert_session(platform.db, doc)
-    return doc, refresh
-
-
-def is_admin(scopes: list[str]) -> bool:
-    return ADMIN in scopes
-
-
-# Invitations and password resets
-
-
-async def _mail_link(platform: Platform, account: Document, kind: str, seconds: int, path: str) -> Document:
-    settings, now = settings_of(platform), utcnow()
-    token = secrets.token_urlsafe(32)
-    await store.retire_links(platform.db, account["_id"], kind, now)
-    doc: Document = {"_id": digest(token), "kind": kind, "account_id": account["_id"], "created_at": now,
-                     "expires_at": now + timedelta(seconds=seconds), "used_at": None}
-    await store.insert_link(platform.db, doc)
-    lang = account["language"]
-    link = f"{settings.base_url}{path}?token={token}&lang={lang}"
-    await mails.send(settings, mails.compose(settings, kind=kind, to=account["email"], lang=lang, params={
-        "name": account["name"], "link": link, "days": seconds // 86400, "minutes": seconds // 60}))
-    return doc
-
-
-async def invite(*, platform: Platform, data: AccountCreate, team_id: str | None) -> tuple[Document, Document]:
-    """Create the account (or find it, not yet activated), add it to the team, and mail the invitation."""
-    if team_id is not None and await store.get_team(platform.db, team_id) is None:
-        raise NotFound("team_not_found")
-    account = await store.find_account_by_email(platform.db, normalize_email(data.email))
-    if account is None:
-        account = await create_account(platform=platform, data=data)
-    elif account.get("password_hash"):
-        raise Conflict("account_exists")
-    if team_id is not None:
-        await store.add_member(platform.db, team_id, account["_id"])
-    link = await _mail_link(platform, account, "invitation", INVITATION_SECONDS, "/invitation")
-    return account, link
-
-
-async def request_password_reset(*, platform: Platform, email: str) -> None:
-    """Mail a reset link if an active account has this address; say nothing either way."""
-    account = await store.find_account_by_email(platform.db, normalize_email(email))
-    if account is None or account["disabled"] or not account.get("password_hash"):
-        return
-    await _mail_link(platform, account, "reset", RESET_SECONDS, "/reset/password")
-
-
-async def link_account(*, platform: Platform, token: str, kind: str) -> Document:
-    link = await store.get_link(platform.db, digest(token), kind, utcnow()) if token else None
-    account = link and await store.get_account(platform.db, link["account_id"])
-    if not account or account["disabled"]:
-        raise DomainError("link_invalid")
-    return account
-
-
-async def set_password_from_link(*, platform: Platform, token: str, kind: str, password: str) -> Document:
-    """Accept an invitation or a reset: the password is set, older sessions end, the lock is lifted."""
-    await link_account(platform=platform, token=token, kind=kind)
-    link = await store.use_link(platform.db, digest(token), kind, utcnow())
-    if link is None:
-        raise DomainError("link_invalid")
-    await set_password(platform=platform, account_id=link["account_id"], password=password)
-    await store.revoke_sessions_of(platform.db, link["account_id"], utcnow())
-    await store.clear_failed_sign_ins(platform.db, link["account_id"])
-    return await get_account(platform=platform, account_id=link["account_id"])
 
 
 async def after_password(*, platform: Platform, account: Document) -> SignInStep:
