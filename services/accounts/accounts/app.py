@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from accounts import api, device_pages, link_pages, pages, store, texts  # noqa: F401 - texts registers the messages
+from accounts import api, device_pages, link_pages, oidc, oidc_pages, pages, store, texts  # noqa: F401 - texts: messages
 from accounts.events import TOPICS
 from accounts.settings import Settings
 from accounts.tokens import KeyRing
@@ -18,11 +18,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     async def start(platform: Platform) -> None:
         platform.extras["keyring"] = keyring
+        if settings.oidc_issuer:
+            platform.extras["oidc"] = oidc.OidcProvider(settings)
 
     spec = ServiceSpec(
         title="Tadamon accounts", description=DESCRIPTION,
         routers=[api.public, api.me, api.admin, pages.router, device_pages.router, link_pages.router,
-                 pages.pages.static_router()],
+                 oidc_pages.router, pages.pages.static_router()],
         indexes=store.indexes(), topics=TOPICS, on_startup=[start],
     )
     return create_service_app(settings, spec)

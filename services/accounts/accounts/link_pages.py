@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import invitations, service
 from accounts.domain import PASSWORD_MIN
@@ -27,6 +27,9 @@ Token = Annotated[str, Query(max_length=200)]
 
 async def _password_page(request: Request, platform: Platform, kind: str, token: str, error: str = "",
                          status_code: int = 200) -> Response:
+    if not service.settings_of(platform).local_passwords:
+        # The provider holds the passwords: an invited person signs in there.
+        return RedirectResponse("/signin?next=/account", status_code=303)
     try:
         account = await invitations.link_account(platform=platform, token=token, kind=kind)
     except DomainError as exc:
@@ -40,6 +43,8 @@ async def _password_submit(request: Request, platform: Platform, kind: str) -> R
     fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
         return csrf_refused(request)
+    if not service.settings_of(platform).local_passwords:
+        return RedirectResponse("/signin?next=/account", status_code=303)
     token = fields.get("token", "")[:200]
     error = new_password_error(fields, page_language(request))
     if error:
@@ -74,6 +79,8 @@ async def reset_request(request: Request, platform: PlatformDep) -> Response:
     if not csrf_ok:
         return csrf_refused(request)
     try:
+        if not service.settings_of(platform).local_passwords:
+            raise DomainError("local_passwords_off", 403)
         await invitations.request_password_reset(platform=platform, email=fields.get("email", "")[:254])
     except DomainError:
         pass  # the same page either way: the answer must not tell whether the address has an account

@@ -45,7 +45,8 @@ register_ui_texts()
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """A page whose forms carry the CSRF token (the cookie is set if the browser has none yet)."""
     token = csrf_token(request)
-    response = pages.render(request, name, {"csrf": token, **context}, status_code=status_code)
+    signin = signin_options(request.app.state.platform)
+    response = pages.render(request, name, {"csrf": token, "signin": signin, **context}, status_code=status_code)
     if request.cookies.get(CSRF_COOKIE) != token:
         set_csrf_cookie(response, service.settings_of(request.app.state.platform), token)
     return response
@@ -92,6 +93,12 @@ async def signin_form(request: Request, platform: PlatformDep, caller: MaybeCall
     return render(request, "accounts_signin.html", {"next": target, "values": {}, "errors": {}})
 
 
+def signin_options(platform: Platform) -> dict[str, bool]:
+    """What the sign-in page offers: local passwords, the provider, or both."""
+    settings = service.settings_of(platform)
+    return {"local_passwords": settings.local_passwords, "provider": bool(settings.oidc_issuer)}
+
+
 @router.post("/signin", response_class=HTMLResponse)
 async def signin_submit(request: Request, platform: PlatformDep) -> Response:
     fields, csrf_ok = await posted_form(request)
@@ -100,6 +107,8 @@ async def signin_submit(request: Request, platform: PlatformDep) -> Response:
     target = safe_next(service.settings_of(platform), fields.get("next"))
     email = fields.get("email", "").strip()[:254]
     try:
+        if not service.settings_of(platform).local_passwords:
+            raise DomainError("local_passwords_off", 403)
         step = await service.sign_in_with_password(platform=platform, email=email,
                                                    password=fields.get("password", ""))
     except DomainError as exc:

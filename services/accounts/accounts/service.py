@@ -44,7 +44,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -165,7 +165,7 @@ async def sign_in_with_password(*, platform: Platform, email: str, password: str
     if account is None or account["disabled"]:
         raise DomainError("sign_in_refused", 401)
     locked_until = account.get("locked_until")
-    if locked_until is not None and _aware(locked_until) > now:
+    if locked_until is not None and aware(locked_until) > now:
         raise DomainError("sign_in_refused", 401)
     if not matches:
         await store.record_failed_sign_in(platform.db, account["_id"], limit=settings.max_failed_attempts,
@@ -194,7 +194,7 @@ async def start_totp_enrolment(*, platform: Platform, account: Document) -> Docu
 
 async def get_challenge(*, platform: Platform, challenge_id: str) -> Document:
     doc = await store.get_challenge(platform.db, challenge_id) if challenge_id else None
-    if doc is None or _aware(doc["expires_at"]) <= utcnow():
+    if doc is None or aware(doc["expires_at"]) <= utcnow():
         raise DomainError("challenge_expired", 401)
     return doc
 
@@ -258,9 +258,9 @@ async def open_session(*, platform: Platform, account: Document, user_agent: str
 
 async def _live_session(platform: Platform, session: Document | None) -> Document | None:
     settings, now = settings_of(platform), utcnow()
-    if session is None or session["revoked_at"] is not None or _aware(session["expires_at"]) <= now:
+    if session is None or session["revoked_at"] is not None or aware(session["expires_at"]) <= now:
         return None
-    if session["kind"] == "browser" and _aware(session["last_used_at"]) + timedelta(
+    if session["kind"] == "browser" and aware(session["last_used_at"]) + timedelta(
             seconds=settings.session_idle_seconds) <= now:
         return None
     return session

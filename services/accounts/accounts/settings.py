@@ -25,6 +25,14 @@ class Settings(ServiceSettings):
     lockout_seconds: int = 15 * 60
     # Hosts a ``next`` link may send the browser to after sign-in (the platform's own).
     allowed_redirect_hosts: list[str] = ["127.0.0.1", "localhost"]
+    # An OpenID Connect provider (the ministry's, or Keycloak): its issuer URL turns on
+    # "sign in with the provider"; LOCAL_PASSWORDS=false then leaves it the only way in.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_timeout_seconds: float = 10.0
+    local_passwords: bool = True
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_timeout_seconds: float = 15.0

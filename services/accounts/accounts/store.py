@@ -22,7 +22,8 @@ LINKS = "links"
 
 def indexes() -> Indexes:
     found = Indexes()
-    found.add(ACCOUNTS, IndexModel([("email_normalized", ASCENDING)], unique=True, name="one_account_per_email"))
+    found.add(ACCOUNTS, IndexModel([("email_normalized", ASCENDING)], unique=True, name="one_account_per_email"),
+              IndexModel([("oidc_subject", ASCENDING)], name="by_oidc_subject"))
     found.add(TEAMS, IndexModel([("members", ASCENDING)], name="by_member"))
     found.add(SESSIONS, IndexModel([("refresh_hash", ASCENDING)], unique=True, name="by_refresh"),
               IndexModel([("account_id", ASCENDING), ("created_at", DESCENDING)], name="by_account"),
@@ -46,6 +47,10 @@ async def get_account(db: Db, account_id: str, session: Session = None) -> Docum
 
 async def find_account_by_email(db: Db, email_normalized: str) -> Document | None:
     return await db[ACCOUNTS].find_one({"email_normalized": email_normalized})
+
+
+async def find_account_by_oidc(db: Db, subject: str) -> Document | None:
+    return await db[ACCOUNTS].find_one({"oidc_subject": subject})
 
 
 async def list_accounts(db: Db, limit: int = 500) -> list[Document]:

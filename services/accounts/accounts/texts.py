@@ -95,6 +95,31 @@ ERRORS = {
         "fr": "Le message n'a pas pu être envoyé pour l'instant. Réessayez dans quelques instants.",
         "en": "The mail could not be sent just now. Please try again in a few moments.",
     },
+    "provider_unavailable": {
+        "ar": "تعذر الاتصال بمزود الهوية الآن. أعيدوا المحاولة بعد لحظات.",
+        "fr": "Le fournisseur d'identité est injoignable pour l'instant. Réessayez dans quelques instants.",
+        "en": "The identity provider cannot be reached just now. Please try again in a few moments.",
+    },
+    "provider_refused": {
+        "ar": "لم يؤكد مزود الهوية تسجيل الدخول. أعيدوا المحاولة.",
+        "fr": "Le fournisseur d'identité n'a pas confirmé la connexion. Réessayez.",
+        "en": "The identity provider did not confirm the sign-in. Please try again.",
+    },
+    "provider_not_configured": {
+        "ar": "تسجيل الدخول عبر مزود هوية خارجي غير مفعل.",
+        "fr": "La connexion par un fournisseur d'identité externe n'est pas activée.",
+        "en": "Signing in through an external identity provider is not turned on.",
+    },
+    "no_account_for_identity": {
+        "ar": "لا يوجد حساب على تضامن لهذه الهوية. اطلبوا دعوة من مسؤول المنصة.",
+        "fr": "Aucun compte Tadamon ne correspond à cette identité. Demandez une invitation à un administrateur.",
+        "en": "No Tadamon account matches this identity. Ask an administrator for an invitation.",
+    },
+    "local_passwords_off": {
+        "ar": "تسجيل الدخول يتم عبر مزود الهوية فقط.",
+        "fr": "La connexion se fait uniquement par le fournisseur d'identité.",
+        "en": "Sign-in goes through the identity provider only.",
+    },
 }
 
 MAILS = {

@@ -124,6 +124,10 @@ UI_TEXTS = {
     "ui_acc_choose_password": {
         "ar": "اختيار كلمة المرور", "fr": "Choisir le mot de passe", "en": "Choose the password",
     },
+    "ui_acc_with_provider": {
+        "ar": "الدخول عبر مزود الهوية", "fr": "Se connecter avec le fournisseur d'identité",
+        "en": "Sign in with the identity provider",
+    },
 }
 
 
