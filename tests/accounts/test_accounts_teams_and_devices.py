@@ -147,3 +147,22 @@ async def test_a_scanner_stops_when_its_organizer_is_disabled(infra: Infra, keys
         else:
             raise AssertionError("the scanner still got a token")
         assert session["scopes"] == ["staff:market:souk-1"]
+
+
+async def test_account_creation_refuses_a_bad_address_and_a_second_account_for_one_address(
+        infra: Infra, keys: Keys) -> None:
+    async with accounts_service(infra, keys) as svc:
+        admin = await svc.bearer(await svc.account(admin=True))
+        bad = await svc.client.post("/accounts", headers={**admin, "Accept-Language": "fr"},
+                                    json={"email": "pas-une-adresse", "name": "X"})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "field_bad_email"
+        first = await svc.client.post("/accounts", headers=admin, json={"email": "Amal@example.ma", "name": "Amal"})
+        assert first.status_code == 201
+        second = await svc.client.post("/accounts", headers={**admin, "Accept-Language": "ar"},
+                                       json={"email": "amal@EXAMPLE.ma", "name": "Amal bis"})
+        assert second.status_code == 409 and second.json()["code"] == "account_exists"
+        assert second.json()["title"] == "يوجد حساب بهذا البريد الإلكتروني من قبل."
+        missing = await svc.client.post("/teams/team_nope/members", headers=admin,
+                                        json={"account_id": first.json()["id"]})
+        assert missing.status_code == 404 and missing.json()["code"] == "team_not_found"
+        assert await svc.platform.db.accounts.count_documents({"email_normalized": "amal@example.ma"}) == 1

@@ -15,6 +15,7 @@ from typing import Any, cast
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo.errors import DuplicateKeyError
 
 from accounts import store
 from accounts.domain import (
@@ -87,10 +88,8 @@ async def create_account(*, platform: Platform, data: AccountCreate, password: s
         raise Conflict("account_exists")
     try:
         await store.insert_account(platform.db, doc)
-    except Exception as exc:
-        if getattr(exc, "code", None) == 11000:
-            raise Conflict("account_exists") from exc
-        raise
+    except DuplicateKeyError as exc:  # the same address created at the same moment
+        raise Conflict("account_exists") from exc
     return doc
 
 
