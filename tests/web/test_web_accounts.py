@@ -82,6 +82,8 @@ async def test_organizer_signs_in_with_totp_and_signs_a_gate_scanner_in_by_qr(
         await scanner.click("button[type=submit]")
         await scanner.wait_for_url(re.compile(r"/device/ready$"))
         assert await text_of(scanner, "#device-ready") == translate("ui_acc_device_ready", lang)
+        assert await scanner.get_attribute("#open-scanner", "href") == (
+            f"http://127.0.0.1:8001/scanner/{conference}?lang={lang}")
         await screenshot(scanner, f"accounts-device-ready-{lang}")
         token = next(c for c in await phone.cookies() if c["name"] == "tadamon_access")
         assert token["httpOnly"]

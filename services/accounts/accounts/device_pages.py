@@ -2,7 +2,7 @@
 volunteer's phone enters it (``/device``) and shows what it is signed in for (``/device/ready``)."""
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,6 +11,7 @@ from accounts import devices, service
 from accounts.cookies import ACCESS_COOKIE, MaybeCaller
 from accounts.domain import ADMIN, staff_scopes_grantable
 from accounts.pages import PlatformDep, csrf_refused, message, posted_form, qr_data_uri, render, signed_in, to_signin
+from accounts.settings import Settings
 from accounts.tokens import InvalidAccessToken
 from shared.errors import DomainError
 from shared.i18n import translate
@@ -85,7 +86,17 @@ async def device_ready(request: Request, platform: PlatformDep) -> Response:
                                                      issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     except InvalidAccessToken:
         return RedirectResponse("/auth/refresh?next=/device/ready", status_code=303)
-    return render(request, "accounts_device_ready.html", {"name": claims.get("name", ""),
-                                                          "scopes": claims.get("scopes", [])})
+    scopes = [str(scope) for scope in claims.get("scopes", [])]
+    return render(request, "accounts_device_ready.html", {"name": claims.get("name", ""), "scopes": scopes,
+                                                          "links": scanner_links(settings, scopes)})
+
+
+def scanner_links(settings: Settings, scopes: list[str]) -> list[str]:
+    links = []
+    for scope in scopes:
+        _, kind, thing = scope.split(":", 2)
+        if kind in settings.scanner_links:
+            links.append(settings.scanner_links[kind].replace("{id}", quote(thing, safe="")))
+    return links
 
 

@@ -33,6 +33,9 @@ class Settings(ServiceSettings):
     oidc_scopes: str = "openid email profile"
     oidc_timeout_seconds: float = 10.0
     local_passwords: bool = True
+    # Where a signed-in gate scanner goes to scan, per kind of gate scope ({id}: the conference or market).
+    scanner_links: dict[str, str] = {"conference": "http://127.0.0.1:8001/scanner/{id}",
+                                     "market": "http://127.0.0.1:8004/scanner/markets/{id}"}
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_timeout_seconds: float = 15.0

@@ -124,6 +124,7 @@ UI_TEXTS = {
     "ui_acc_choose_password": {
         "ar": "اختيار كلمة المرور", "fr": "Choisir le mot de passe", "en": "Choose the password",
     },
+    "ui_acc_open_scanner": {"ar": "فتح الماسح", "fr": "Ouvrir le scanner", "en": "Open the scanner"},
     "ui_acc_with_provider": {
         "ar": "الدخول عبر مزود الهوية", "fr": "Se connecter avec le fournisseur d'identité",
         "en": "Sign in with the identity provider",
