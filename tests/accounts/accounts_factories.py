@@ -98,7 +98,8 @@ def link_in(mail: EmailMessage) -> str:
 
 @asynccontextmanager
 async def accounts_service(infra: Infra, keys: Keys, **overrides: Any) -> AsyncIterator[AccountsService]:
-    settings = settings_for(Settings, infra, keys, **overrides)
+    # No mail server unless the test brings one (port 1 refuses at once): nothing reaches a local sink.
+    settings = settings_for(Settings, infra, keys, **{"smtp_port": 1, **overrides})
     app = create_app(settings)
     async with running(app) as client:
         yield AccountsService(client, app.state.platform, settings, app)

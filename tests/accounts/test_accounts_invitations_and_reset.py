@@ -75,4 +75,21 @@ async def test_a_password_reset_mail_sets_a_new_password_ends_old_sessions_and_l
         assert (await sign_in(svc.client, person["email"], password=PASSWORD)).status_code == 401
         svc.client.cookies.clear()
         assert (await sign_in(svc.client, person["email"], password=NEW_PASSWORD)).status_code == 303
-        assert len(mails.mails) == 1
+        (link_mail, notice) = mails.to(person["email"])
+        assert notice["Subject"] == "Your Tadamon password was changed"
+        assert "/reset?lang=en" in notice.get_body(("plain",)).get_content()
+
+
+async def test_a_password_change_from_my_account_is_told_to_the_owner_by_mail(infra: Infra, keys: Keys) -> None:
+    async with mail_catcher() as mails, accounts_service(infra, keys, smtp_port=mails.port) as svc:
+        person = await svc.account(language="fr")
+        await sign_in(svc.client, person["email"])
+        page = await svc.client.get("/account")
+        changed = await svc.client.post("/account/password", data={
+            "current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD,
+            "csrf_token": csrf_of(page.text)})
+        assert changed.status_code == 200 and "Mot de passe changé" in changed.text
+        (notice,) = mails.to(person["email"])
+        assert notice["Subject"] == "Votre mot de passe Tadamon a été changé"
+        svc.client.cookies.clear()
+        assert (await sign_in(svc.client, person["email"], password=NEW_PASSWORD)).status_code == 303

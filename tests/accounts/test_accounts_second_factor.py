@@ -4,7 +4,7 @@ import re
 
 import pyotp
 from accounts.cookies import ACCESS_COOKIE
-from accounts_factories import accounts_service, answer_code, csrf_of, sign_in
+from accounts_factories import accounts_service, answer_code, csrf_of, mail_catcher, sign_in
 
 from support import Infra, Keys
 
@@ -17,7 +17,7 @@ def secret_of(html: str) -> str:
 
 async def test_a_conference_organizer_must_enrol_a_totp_app_before_getting_a_session(
         infra: Infra, keys: Keys) -> None:
-    async with accounts_service(infra, keys) as svc:
+    async with mail_catcher() as mails, accounts_service(infra, keys, smtp_port=mails.port) as svc:
         organizer = await svc.account(scopes=["organizer:conference:ess-national-6"])
         answer = await sign_in(svc.client, organizer["email"], next="/account")
         assert answer.status_code == 303 and answer.headers["location"].startswith("/signin/code")
@@ -32,6 +32,8 @@ async def test_a_conference_organizer_must_enrol_a_totp_app_before_getting_a_ses
         assert claims["scopes"] == ["organizer:conference:ess-national-6"]
         stored = await svc.platform.db.accounts.find_one({"_id": organizer["_id"]})
         assert stored["totp_enabled"] is True and stored["totp_secret"] == secret
+        (notice,) = mails.to(organizer["email"])
+        assert notice["Subject"] == "Validation en deux étapes activée sur votre compte Tadamon"
 
 
 async def test_a_reviewer_without_personal_data_signs_in_with_the_password_alone(infra: Infra, keys: Keys) -> None:

@@ -29,7 +29,7 @@ NAMES = {"ar": "خديجة بنعلي", "fr": "Khadija Benali", "en": "Khadija B
 @pytest.mark.parametrize("lang", ["ar", "fr", "en"])
 async def test_organizer_signs_in_with_totp_and_signs_a_gate_scanner_in_by_qr(
         infra: Infra, keys: Keys, browser: Browser, lang: str) -> None:
-    settings = settings_for(Settings, infra, keys)
+    settings = settings_for(Settings, infra, keys, smtp_port=1)
     app = create_app(settings)
     conference = unique("conf")
     async with serve(app) as base:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from accounts import mails, store
 from accounts.domain import AccountCreate, normalize_email
-from accounts.service import create_account, digest, get_account, set_password, settings_of, utcnow
+from accounts.service import create_account, digest, get_account, notify, set_password, settings_of, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.mongo import Document
 from shared.platform import Platform
@@ -68,4 +68,7 @@ async def set_password_from_link(*, platform: Platform, token: str, kind: str, p
     await set_password(platform=platform, account_id=link["account_id"], password=password)
     await store.revoke_sessions_of(platform.db, link["account_id"], utcnow())
     await store.clear_failed_sign_ins(platform.db, link["account_id"])
-    return await get_account(platform=platform, account_id=link["account_id"])
+    account = await get_account(platform=platform, account_id=link["account_id"])
+    if kind == "reset":
+        await notify(platform=platform, account=account, kind="password_changed")
+    return account

@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
-from accounts import store
+from accounts import mails, store
 from accounts.domain import (
     AccountCreate,
     TeamCreate,
@@ -138,6 +138,19 @@ async def change_password(*, platform: Platform, account: Document, current: str
     await store.update_account(platform.db, account["_id"], {"password_hash": await hash_password(new)})
     # Whoever knew the old password loses the sessions it opened.
     await store.revoke_sessions_of(platform.db, account["_id"], utcnow(), keep=keep_session)
+    await notify(platform=platform, account=account, kind="password_changed")
+
+
+async def notify(*, platform: Platform, account: Document, kind: str) -> None:
+    """Tell the owner that their password or second factor changed (ASVS 2.2.3): if it was not them, they
+    know at once. The change stands even if the mail cannot leave now."""
+    settings = settings_of(platform)
+    message = mails.compose(settings, kind=kind, to=account["email"], lang=account["language"], params={
+        "name": account["name"], "link": f"{settings.base_url}/reset?lang={account['language']}"})
+    try:
+        await mails.send(settings, message)
+    except DomainError:
+        pass  # mails.send logged it
 
 
 async def set_password(*, platform: Platform, account_id: str, password: str) -> None:
@@ -234,6 +247,7 @@ async def answer_challenge(*, platform: Platform, challenge_id: str, code: str) 
         raise DomainError("challenge_expired", 401)
     if challenge["kind"] == "enroll":
         await store.update_account(platform.db, account["_id"], {"totp_secret": secret, "totp_enabled": True})
+        await notify(platform=platform, account=account, kind="totp_enabled")
     await store.clear_failed_sign_ins(platform.db, account["_id"])
     return account
 

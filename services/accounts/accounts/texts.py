@@ -154,6 +154,33 @@ MAILS = {
         "en": "Hello {name},\n\nTo choose a new password, open this link (valid for {minutes} minutes, once):"
               "\n\n{link}\n\nIf you did not ask for this, ignore this mail: your password has not changed.",
     },
+    "mail_password_changed_subject": {
+        "ar": "تم تغيير كلمة مروركم على تضامن",
+        "fr": "Votre mot de passe Tadamon a été changé",
+        "en": "Your Tadamon password was changed",
+    },
+    "mail_password_changed_body": {
+        "ar": "مرحبا {name}،\n\nتم تغيير كلمة مرور حسابكم على تضامن للتو. إذا لم تقوموا بذلك، أعيدوا تعيينها فورا:"
+              "\n\n{link}\n\nوأخبروا مسؤول المنصة.",
+        "fr": "Bonjour {name},\n\nLe mot de passe de votre compte Tadamon vient d'être changé. Si ce n'est pas vous, "
+              "réinitialisez-le tout de suite :\n\n{link}\n\net prévenez un administrateur de la plateforme.",
+        "en": "Hello {name},\n\nThe password of your Tadamon account has just been changed. If it was not you, reset "
+              "it at once:\n\n{link}\n\nand tell a platform administrator.",
+    },
+    "mail_totp_enabled_subject": {
+        "ar": "تم تفعيل التحقق بخطوتين على حسابكم في تضامن",
+        "fr": "Validation en deux étapes activée sur votre compte Tadamon",
+        "en": "Two-step verification turned on for your Tadamon account",
+    },
+    "mail_totp_enabled_body": {
+        "ar": "مرحبا {name}،\n\nتم ربط تطبيق مصادقة جديد بحسابكم على تضامن. إذا لم تقوموا بذلك، أعيدوا تعيين كلمة "
+              "المرور فورا:\n\n{link}\n\nوأخبروا مسؤول المنصة.",
+        "fr": "Bonjour {name},\n\nUne nouvelle application d'authentification vient d'être liée à votre compte "
+              "Tadamon. Si ce n'est pas vous, réinitialisez votre mot de passe tout de suite :\n\n{link}\n\net "
+              "prévenez un administrateur de la plateforme.",
+        "en": "Hello {name},\n\nA new authenticator app has just been linked to your Tadamon account. If it was not "
+              "you, reset your password at once:\n\n{link}\n\nand tell a platform administrator.",
+    },
 }
 
 register_messages(ERRORS)
