@@ -176,3 +176,14 @@ async def test_tokens_signed_before_a_key_rotation_stay_valid_with_the_new_jwks(
         assert (await svc.client.get("/me", headers=before)).status_code == 200
         after = (await svc.bearer(person))["Authorization"].removeprefix("Bearer ")
         assert jwt.get_unverified_header(after)["kid"] == new.kid
+
+
+async def test_with_a_cookie_domain_the_access_and_csrf_cookies_reach_the_sibling_hosts(
+        infra: Infra, keys: Keys) -> None:
+    async with accounts_service(infra, keys, cookie_domain="tadamon.ma") as svc:
+        person = await svc.account()
+        async with browser(svc, "http://accounts.tadamon.ma") as client:
+            answer = await sign_in(client, person["email"])
+        cookies = set_cookie_headers(answer)
+        assert "Domain=tadamon.ma" in cookies[ACCESS_COOKIE] and "Domain=tadamon.ma" in cookies[CSRF_COOKIE]
+        assert "Domain" not in cookies[REFRESH_COOKIE]

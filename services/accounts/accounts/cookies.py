@@ -30,7 +30,8 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def set_session_cookies(response: Response, settings: Settings, *, access: str, refresh: str) -> None:
     secure = settings.secure_cookies
     response.set_cookie(ACCESS_COOKIE, access, max_age=settings.access_token_seconds, path="/", httponly=True,
-                        secure=secure, samesite="lax")
+                        secure=secure, samesite="lax", domain=settings.cookie_domain or None)
+    # The refresh cookie stays with this host: no other service has any use for it.
     response.set_cookie(REFRESH_COOKIE, refresh, max_age=settings.session_max_seconds, path="/auth",
                         httponly=True, secure=secure, samesite="lax")
     # A new CSRF token with each session: one planted before sign-in is worth nothing after it.
@@ -39,19 +40,20 @@ def set_session_cookies(response: Response, settings: Settings, *, access: str, 
 
 def set_access_cookie(response: Response, settings: Settings, access: str) -> None:
     response.set_cookie(ACCESS_COOKIE, access, max_age=settings.access_token_seconds, path="/", httponly=True,
-                        secure=settings.secure_cookies, samesite="lax")
+                        secure=settings.secure_cookies, samesite="lax", domain=settings.cookie_domain or None)
 
 
 def set_csrf_cookie(response: Response, settings: Settings, token: str) -> None:
     response.set_cookie(CSRF_COOKIE, token, path="/", httponly=False, secure=settings.secure_cookies,
-                        samesite="lax")
+                        samesite="lax", domain=settings.cookie_domain or None)
 
 
 def clear_session_cookies(response: Response, settings: Settings) -> None:
-    for name, path in ((ACCESS_COOKIE, "/"), (REFRESH_COOKIE, "/auth"), (CSRF_COOKIE, "/"),
-                       (CHALLENGE_COOKIE, "/signin")):
-        response.delete_cookie(name, path=path, secure=settings.secure_cookies, httponly=name != CSRF_COOKIE,
-                               samesite="lax")
+    shared = settings.cookie_domain or None
+    for name, path, domain in ((ACCESS_COOKIE, "/", shared), (REFRESH_COOKIE, "/auth", None),
+                               (CSRF_COOKIE, "/", shared), (CHALLENGE_COOKIE, "/signin", None)):
+        response.delete_cookie(name, path=path, domain=domain, secure=settings.secure_cookies,
+                               httponly=name != CSRF_COOKIE, samesite="lax")
 
 
 def csrf_token(request: Request) -> str:

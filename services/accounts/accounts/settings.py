@@ -23,6 +23,9 @@ class Settings(ServiceSettings):
     # Lock-out: after this many failed attempts in a row, sign-in is refused for a while.
     max_failed_attempts: int = Field(default=5, ge=1)
     lockout_seconds: int = 15 * 60
+    # Services on sibling hosts (registration.tadamon.ma, ...) read the access and CSRF cookies when
+    # they are set for the parent domain (``tadamon.ma``); empty: this host only (one host for all).
+    cookie_domain: str = ""
     # Hosts a ``next`` link may send the browser to after sign-in (the platform's own).
     allowed_redirect_hosts: list[str] = ["127.0.0.1", "localhost"]
     # An OpenID Connect provider (the ministry's, or Keycloak): its issuer URL turns on
