@@ -83,3 +83,19 @@ async def test_an_administrator_removes_a_lost_second_factor_and_the_next_sign_i
         page = await svc.client.get("/signin/code")
         new_secret = secret_of(page.text)
         assert (await answer_code(svc.client, new_secret)).status_code == 303
+
+
+async def test_wrong_codes_count_towards_the_lock_out_and_a_locked_account_gets_no_code_checked(
+        infra: Infra, keys: Keys) -> None:
+    async with accounts_service(infra, keys, max_failed_attempts=3) as svc:
+        admin = await svc.account(admin=True)
+        secret = pyotp.random_base32()
+        await svc.platform.db.accounts.update_one({"_id": admin["_id"]},
+                                                  {"$set": {"totp_secret": secret, "totp_enabled": True}})
+        await sign_in(svc.client, admin["email"])
+        for _ in range(3):
+            assert (await answer_code(svc.client, secret, code="000000")).status_code == 400
+        # The right code now: the account is locked, so it is refused and no session opens.
+        locked = await answer_code(svc.client, secret)
+        assert locked.status_code == 401 and ACCESS_COOKIE not in svc.client.cookies
+        assert (await sign_in(svc.client, admin["email"])).status_code == 401

@@ -234,6 +234,10 @@ async def answer_challenge(*, platform: Platform, challenge_id: str, code: str) 
     if account is None or account["disabled"]:
         await store.take_challenge(platform.db, challenge_id)
         raise DomainError("challenge_expired", 401)
+    locked_until = account.get("locked_until")
+    if locked_until is not None and aware(locked_until) > now:
+        await store.take_challenge(platform.db, challenge_id)
+        raise DomainError("sign_in_refused", 401)
     secret = challenge["secret"] if challenge["kind"] == "enroll" else account["totp_secret"]
     if not await _totp_accepted(platform, account["_id"], secret, code):
         await store.record_failed_sign_in(platform.db, account["_id"], limit=settings.max_failed_attempts,
