@@ -1,5 +1,5 @@
-"""Web pages: sign in (password, then the TOTP code), my account, sign out, and gate scanners
-signed in by an organizer's device code.
+"""Web pages: sign in (password, then the TOTP code), my account, sign out; and what the other
+page modules share (rendering with the CSRF token, posted forms, the end of a sign-in).
 
 Every form carries the CSRF token of the ``tadamon_csrf`` cookie (double submit); a form
 posted without it changes nothing. Forms work without JavaScript.
