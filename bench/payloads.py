@@ -14,8 +14,8 @@ SECTORS = ("agrifood", "argan_oils", "cosmetics", "textiles_carpets", "crafts", 
 
 
 def conference(conference_id: str, capacity: int, title: str) -> dict[str, Any]:
-    """A regional consultation two months ahead, open for registration now, with no category quota."""
-    starts = date.today() + timedelta(days=60)
+    """A regional consultation held today (its badges scan now), open for registration, with no category quota."""
+    starts = date.today()
     return {
         "id": conference_id, "kind": "regional_consultation",
         "title": {"fr": f"Banc d'essai {title}", "en": f"Benchmark {title}"},

@@ -13,6 +13,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     service_name: str
+    # "production" makes a service refuse to start without the keys it signs or
+    # verifies with, instead of falling back to a key made in memory.
+    environment: str = "development"
     host: str = "0.0.0.0"
     port: int = 8000
     log_level: str = "INFO"
@@ -48,6 +51,10 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_seconds: float = 0.5
     outbox_lease_seconds: float = 10.0
+
+    @property
+    def production(self) -> bool:
+        return self.environment.strip().lower() == "production"
 
     @property
     def database_name(self) -> str:

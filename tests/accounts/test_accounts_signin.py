@@ -3,7 +3,10 @@
 from pathlib import Path
 
 import jwt
+import pytest
+from accounts.app import create_app
 from accounts.cookies import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE
+from accounts.settings import Settings
 from accounts_factories import (
     PASSWORD,
     accounts_service,
@@ -14,8 +17,8 @@ from accounts_factories import (
 )
 from cryptography.hazmat.primitives import serialization
 
-from shared.signing import Signer
-from support import Infra, Keys
+from shared.signing import MissingSigningKey, Signer
+from support import Infra, Keys, settings_for
 
 
 async def test_sign_in_sets_the_session_cookies_and_the_token_carries_the_scopes_of_the_teams(
@@ -176,6 +179,14 @@ async def test_tokens_signed_before_a_key_rotation_stay_valid_with_the_new_jwks(
         assert (await svc.client.get("/me", headers=before)).status_code == 200
         after = (await svc.bearer(person))["Authorization"].removeprefix("Bearer ")
         assert jwt.get_unverified_header(after)["kid"] == new.kid
+
+
+def test_accounts_refuses_to_start_in_production_without_its_signing_key(infra: Infra, keys: Keys) -> None:
+    settings = settings_for(Settings, infra, keys, environment="production")
+    assert settings.production
+    with pytest.raises(MissingSigningKey, match="SIGNING_KEY_FILE"):
+        create_app(settings)
+    create_app(settings.model_copy(update={"signing_key_file": str(keys.private_file)}))
 
 
 async def test_with_a_cookie_domain_the_access_and_csrf_cookies_reach_the_sibling_hosts(

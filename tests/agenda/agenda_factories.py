@@ -120,12 +120,18 @@ def participant_message(registration_id: str, conference_id: str, status: str, v
 
 
 @asynccontextmanager
-async def agenda_service(infra: Infra, keys: Keys, tmp: Path) -> AsyncIterator[Agenda]:
-    """The agenda app on real Kafka and MongoDB, with a known conference and two rooms."""
+async def agenda_service(infra: Infra, keys: Keys, tmp: Path, previous: Signer | None = None
+                         ) -> AsyncIterator[Agenda]:
+    """The agenda app on real Kafka and MongoDB, with a known conference and two rooms; ``previous``
+    is a key registration signed with before a rotation, still trusted."""
     signer = Signer.from_file_or_new("")
     key_file = tmp / "registration_public.pem"
     key_file.write_text(signer.public_pem())
-    settings = settings_for(Settings, infra, keys, registration_public_key_file=str(key_file))
+    key_files = str(key_file)
+    if previous is not None:
+        (tmp / "registration_previous-1.pem").write_text(previous.public_pem())
+        key_files += f",{tmp}/registration_previous-*.pem"
+    settings = settings_for(Settings, infra, keys, registration_public_key_file=key_files)
     async with running(create_app(settings)) as client:
         agenda = Agenda(client, settings, infra, keys, signer, unique("ess"))
         await agenda.publish("registration.conferences", conference_message(agenda.conference_id))

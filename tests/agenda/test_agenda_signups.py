@@ -8,7 +8,7 @@ import pytest
 from agenda_factories import DAY1, Agenda, agenda_service
 
 from agenda.app import create_app
-from shared.signing import Signer
+from shared.signing import MissingSigningKey, Signer
 from support import Infra, Keys, envelope_of, eventually, read_topic, running
 
 
@@ -166,3 +166,29 @@ async def test_capacity_holds_across_two_processes_sharing_the_database(agenda: 
     statuses = [r.json()["status"] for r in responses]
     assert statuses.count("confirmed") == 5 and statuses.count("waitlisted") == 7
     assert (await agenda.client.get("/sessions/later", headers=agenda.org)).json()["seats_taken"] == 5
+
+
+async def test_manage_tokens_signed_before_and_after_a_key_rotation_both_sign_up(
+    infra: Infra, keys: Keys, tmp_path: Path
+) -> None:
+    previous = Signer.from_file_or_new("")
+    async with agenda_service(infra, keys, tmp_path, previous=previous) as service:
+        assert (await service.session("rotated", capacity=5)).status_code == 201
+        await service.release()
+        before, after = await service.participants(2)
+        assert service.signer.kid != previous.kid
+        old_token = previous.sign({"t": "manage", "r": before, "c": service.conference_id, "n": "n-old"})
+        answers = [await service.client.post("/sessions/rotated/signup", headers={"X-Manage-Token": old_token}),
+                   await service.client.post("/sessions/rotated/signup", headers=service.token(after))]
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+
+
+def test_agenda_refuses_to_start_in_production_without_registration_public_key(infra: Infra, keys: Keys,
+                                                                                 tmp_path: Path) -> None:
+    from agenda.settings import Settings
+
+    settings = Settings(environment="production", mongo_url=infra.mongo_url, jwt_public_key_file=str(keys.public_file))
+    with pytest.raises(MissingSigningKey, match="REGISTRATION_PUBLIC_KEY_FILE"):
+        create_app(settings)
+    with pytest.raises(MissingSigningKey):
+        create_app(settings.model_copy(update={"registration_public_key_file": f"{tmp_path}/none-*.pem"}))

@@ -25,7 +25,7 @@ def test_compose_builds_the_four_services_beside_mongodb_kafka_and_a_mail_catche
     assert set(compose_app_services()) == set(architecture_services())
     images = {name: svc.get("image", "") for name, svc in compose()["services"].items()}
     assert images["mongo"].startswith("mongo:8.0")
-    assert images["kafka"] == "apache/kafka:4.1.1"
+    assert images["kafka"] == "apache/kafka:4.3.0"
     assert images["mailpit"].startswith("axllent/mailpit")
 
 

@@ -4,6 +4,7 @@ carry everything the code needs (the image has nothing else: no .venv, no tests)
 import ast
 import fnmatch
 import importlib.metadata
+import importlib.util
 import re
 import sys
 import tomllib
@@ -27,7 +28,8 @@ def dockerfile(service: str) -> str:
 def test_dockerfile_builds_wheels_then_runs_them_unprivileged(service):
     text = dockerfile(service)
     port = architecture_services()[service].port
-    assert re.findall(r"^FROM (\S+)", text, re.M) == ["python:3.11-slim", "python:3.11-slim"]
+    builder, runtime = re.findall(r"^FROM (\S+)", text, re.M)
+    assert builder == runtime and re.fullmatch(r"python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}", runtime)
     assert f"pip wheel --wheel-dir /wheels ./shared ./services/{service}" in text
     assert f"pip install --no-index --find-links=/wheels tadamon-{service}" in text
     assert "USER 10001" in text
@@ -43,6 +45,47 @@ def test_dockerfile_builds_wheels_then_runs_them_unprivileged(service):
 def test_dockerignore_keeps_local_state_out_of_the_build_context():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".venv", ".local", ".git", "tests", "bench", "**/__pycache__"} <= ignored
+    assert {"deploy", "!deploy/images/constraints.txt"} <= ignored
+
+
+@services
+def test_image_is_built_with_the_tested_versions(service):
+    text = dockerfile(service)
+    builder = text[:text.index("pip wheel")]
+    assert "COPY deploy/images/constraints.txt /constraints.txt" in builder
+    assert "PIP_CONSTRAINT=/constraints.txt" in builder
+
+
+def _constraints_module():
+    spec = importlib.util.spec_from_file_location("constraints", ROOT / "deploy" / "images" / "constraints.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_constraints_are_the_versions_the_tests_run_with():
+    written = (ROOT / "deploy" / "images" / "constraints.txt").read_text(encoding="utf-8")
+    assert written == _constraints_module().render(), (
+        "deploy/images/constraints.txt differs from the environment the tests run in: "
+        ".venv/bin/python deploy/images/constraints.py > deploy/images/constraints.txt")
+    pins = dict(line.split("==") for line in written.splitlines() if not line.startswith("#"))
+    for service in architecture_services():
+        closure = _installed_closure(_declared(service))
+        assert closure <= set(pins), f"{service}: not pinned {sorted(closure - set(pins))}"
+
+
+@services
+def test_image_carries_oci_labels(service):
+    text = dockerfile(service)
+    runtime = text[text.rindex("\nFROM "):]
+    labels = dict(re.findall(r'(org\.opencontainers\.image\.[a-z.]+)="([^"]*)"', runtime))
+    assert labels["org.opencontainers.image.title"] == f"tadamon-{service}"
+    assert labels["org.opencontainers.image.version"] == "${VERSION}"
+    assert labels["org.opencontainers.image.revision"] == "${REVISION}"
+    digest = re.search(r"^FROM \S+@(sha256:[0-9a-f]{64})", runtime, re.M)
+    assert digest and labels["org.opencontainers.image.base.digest"] == digest.group(1)
+    assert {"ARG VERSION=0.1.0", "ARG REVISION=unknown"} <= set(runtime.splitlines())
 
 
 def _project(folder: Path) -> dict:

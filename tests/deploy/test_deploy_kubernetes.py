@@ -1,6 +1,8 @@
 """The Kustomize overlays render, their core objects are valid Kubernetes, and the
 services' workloads keep the platform's rules (security, probes, scaling, network)."""
 
+import re
+
 import kubernetes_validate
 import pytest
 from deploy_support import (
@@ -131,7 +133,7 @@ def test_disruption_budget_and_service_select_the_pods(overlay, service):
 
 @overlays
 @services
-def test_network_policy_admits_only_the_ingress_controller_and_prometheus(overlay, service):
+def test_network_policy_admits_only_the_gateway_proxies_and_prometheus(overlay, service):
     """...and, for the accounts service alone, the platform's own pods reading its JWKS."""
     policy = by_name(render(overlay), "NetworkPolicy")[service]
     assert selects(policy["spec"]["podSelector"]["matchLabels"], pod_labels(deployment(overlay, service)))
@@ -145,7 +147,7 @@ def test_network_policy_admits_only_the_ingress_controller_and_prometheus(overla
             else:
                 assert peer["podSelector"]["matchLabels"] == {"app.kubernetes.io/part-of": "tadamon"}
                 sources.add("tadamon pods")
-    expected = {"ingress-nginx", "monitoring"} | ({"tadamon pods"} if service == "accounts" else set())
+    expected = {"envoy-gateway-system", "monitoring"} | ({"tadamon pods"} if service == "accounts" else set())
     assert sources == expected
 
 
@@ -164,19 +166,92 @@ def test_network_policy_lets_out_only_kafka_mongodb_dns_mail_and_the_jwks(overla
     assert kafka_rules[0]["to"][0]["podSelector"]["matchLabels"]["strimzi.io/cluster"] == KAFKA_CLUSTER
 
 
+def listeners(overlay: str) -> dict[str, dict]:
+    (gateway,) = of_kind(render(overlay), "Gateway")
+    return {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
+
+
+def routes_of(overlay: str) -> dict[str, dict]:
+    return by_name(render(overlay), "HTTPRoute")
+
+
 @overlays
-def test_ingress_routes_a_host_to_each_service(overlay):
-    (ingress,) = of_kind(render(overlay), "Ingress")
-    routes = {}
-    for rule in ingress["spec"]["rules"]:
-        for path in rule["http"]["paths"]:
-            backend = path["backend"]["service"]
-            routes[backend["name"]] = (rule["host"], path["path"], backend["port"]["name"])
-    assert set(routes) == set(architecture_services())
-    assert len({host for host, _, _ in routes.values()}) == len(routes)
-    assert {(p, port) for _, p, port in routes.values()} == {("/", "http")}
-    if overlay == "production":
-        assert ingress["spec"]["tls"][0]["secretName"] == "tadamon-tls"
+def test_gateway_routes_a_host_of_its_own_to_each_service(overlay):
+    hosts = listeners(overlay)
+    for service, row in architecture_services().items():
+        route = routes_of(overlay)[service]
+        assert route["spec"]["parentRefs"] == [{"name": "tadamon", "sectionName": service}]
+        assert "hostnames" not in route["spec"], "hosts belong to the Gateway's listeners"
+        assert hosts[service]["hostname"].startswith(f"{service}.")
+        (default,) = [r for r in route["spec"]["rules"] if "matches" not in r]
+        assert default["backendRefs"] == [{"name": service, "port": row.port}]
+    assert len({listener.get("hostname") for listener in hosts.values()}) == len(hosts)
+
+
+@overlays
+@services
+def test_admin_and_metrics_are_not_served_on_the_public_hosts(overlay, service):
+    route = routes_of(overlay)[service]
+    hidden = {m["path"]["value"] for rule in route["spec"]["rules"] for m in rule.get("matches", [])
+              if [f["type"] for f in rule.get("filters", [])] == ["ExtensionRef"] and not rule.get("backendRefs")}
+    assert hidden == {"/admin", "/metrics"}
+    (ref,) = {f["extensionRef"]["name"] for rule in route["spec"]["rules"] for f in rule.get("filters", [])}
+    assert by_name(render(overlay), "HTTPRouteFilter")[ref]["spec"]["directResponse"]["statusCode"] == 404
+
+
+@overlays
+def test_registration_admin_api_is_reached_on_the_admin_host_only(overlay):
+    admin = routes_of(overlay)["admin"]
+    assert admin["spec"]["parentRefs"] == [{"name": "tadamon", "sectionName": "admin"}]
+    assert listeners(overlay)["admin"]["hostname"].startswith("admin.")
+    (rule,) = admin["spec"]["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/registration/admin"}}]
+    assert rule["filters"][0]["urlRewrite"]["path"]["replacePrefixMatch"] == "/admin"
+    assert rule["backendRefs"] == [{"name": "registration", "port": architecture_services()["registration"].port}]
+
+
+def test_production_serves_every_host_over_https_with_the_managed_certificate():
+    hosts = listeners("production")
+    (certificate,) = of_kind(render("production"), "Certificate")
+    for name, listener in hosts.items():
+        if name == "http":
+            assert listener["port"] == 80 and "hostname" not in listener
+            continue
+        assert (listener["protocol"], listener["port"]) == ("HTTPS", 443), name
+        assert listener["tls"]["certificateRefs"] == [{"name": certificate["spec"]["secretName"]}]
+        assert listener["hostname"] in certificate["spec"]["dnsNames"]
+    redirect = routes_of("production")["https-redirect"]
+    assert redirect["spec"]["parentRefs"] == [{"name": "tadamon", "sectionName": "http"}]
+    assert redirect["spec"]["rules"][0]["filters"][0]["requestRedirect"]["scheme"] == "https"
+
+
+@overlays
+def test_public_registration_and_sign_in_are_rate_limited_per_client(overlay):
+    policies = {p["spec"]["targetRefs"][0]["name"]: p for p in of_kind(render(overlay), "BackendTrafficPolicy")}
+    limited = {"registration": ["/conferences/c1/registrations", "/register/c1"],
+               "marketplace": ["/exhibitor/signin"],
+               "accounts": ["/signin", "/signin/code", "/device", "/reset", "/reset/password", "/invitation"]}
+    for route, paths in limited.items():
+        rules = policies[route]["spec"]["rateLimit"]["global"]["rules"]
+        for path in paths:
+            matching = [r for r in rules if _selects(r["clientSelectors"][0], "POST", path)]
+            assert matching, f"POST {path} is not limited"
+            assert all(r["clientSelectors"][0]["sourceCIDR"]["type"] == "Distinct" for r in matching)
+    assert not _selects(policies["registration"]["spec"]["rateLimit"]["global"]["rules"][0]["clientSelectors"][0],
+                        "GET", "/register/c1")
+    (accounts,) = policies["accounts"]["spec"]["rateLimit"]["global"]["rules"]
+    assert not _selects(accounts["clientSelectors"][0], "GET", "/signin")
+    assert not _selects(accounts["clientSelectors"][0], "POST", "/device/new")
+
+
+def _selects(selector: dict, method: str, path: str) -> bool:
+    methods = [m["value"] for m in selector.get("methods", [])]
+    if methods and method not in methods:
+        return False
+    match = selector.get("path", {"type": "PathPrefix", "value": "/"})
+    if match["type"] == "RegularExpression":
+        return re.fullmatch(match["value"], path) is not None
+    return path.startswith(match["value"])
 
 
 @overlays
@@ -212,10 +287,10 @@ def test_credentials_come_from_the_operators_secrets(overlay, service):
     manifests = render(overlay)
     container = deployment(overlay, service)["spec"]["template"]["spec"]["containers"][0]
     env = {e["name"]: e for e in container["env"]}
-    (mongodb,) = of_kind(manifests, "MongoDBCommunity")
-    user = next(u for u in mongodb["spec"]["users"] if u["name"] == service)
+    (mongodb,) = of_kind(manifests, "PerconaServerMongoDB")
+    assert service in {u["name"] for u in mongodb["spec"]["users"]}
     assert env["MONGO_URL"]["valueFrom"]["secretKeyRef"] == {
-        "name": user["connectionStringSecretName"], "key": "connectionString.standard"}
+        "name": f"{service}-mongodb", "key": "connectionString.standard"}
     assert service in by_name(manifests, "KafkaUser")
     assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": service, "key": "password"}
 
@@ -228,28 +303,43 @@ def referenced_secrets(manifests: list[dict]) -> set[str]:
         for container in pod["containers"] + pod.get("initContainers", []):
             names |= {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env", [])
                       if "secretKeyRef" in e.get("valueFrom", {})}
-    for mongodb in of_kind(manifests, "MongoDBCommunity"):
+    for mongodb in of_kind(manifests, "PerconaServerMongoDB"):
         names |= {u["passwordSecretRef"]["name"] for u in mongodb["spec"]["users"]}
-    for ingress in of_kind(manifests, "Ingress"):
-        names |= {t["secretName"] for t in ingress["spec"].get("tls", [])}
+        names |= {s["s3"]["credentialsSecret"] for s in mongodb["spec"]["backup"].get("storages", {}).values()}
+    for gateway in of_kind(manifests, "Gateway"):
+        names |= {ref["name"] for listener in gateway["spec"]["listeners"]
+                  for ref in listener.get("tls", {}).get("certificateRefs", [])}
     return names
 
 
 def operator_made_secrets(manifests: list[dict]) -> set[str]:
     made = {f"{kafka['metadata']['name']}-cluster-ca-cert" for kafka in of_kind(manifests, "Kafka")}
     made |= set(by_name(manifests, "KafkaUser"))
-    for mongodb in of_kind(manifests, "MongoDBCommunity"):
-        made |= {u["connectionStringSecretName"] for u in mongodb["spec"]["users"]}
+    made |= {certificate["spec"]["secretName"] for certificate in of_kind(manifests, "Certificate")}
+    for mongodb in of_kind(manifests, "PerconaServerMongoDB"):
+        made |= {mongodb["spec"]["secrets"]["users"], f"{mongodb['metadata']['name']}-ssl"}
     return made
+
+
+def scripted_secrets() -> set[str]:
+    """Secrets create-secrets.sh makes: `create NAME ...` lines, and a password and a
+    connection string per `mongodb_user SERVICE` line."""
+    script = (ROOT / "deploy" / "k8s" / "secrets.example" / "create-secrets.sh").read_text()
+    names = set()
+    for line in script.splitlines():
+        if line.startswith("create "):
+            names.add(line.split()[1])
+        elif line.startswith("mongodb_user "):
+            service = line.split()[1]
+            names |= {f"{service}-mongodb-password", f"{service}-mongodb"}
+    return names
 
 
 @overlays
 def test_every_secret_is_made_by_an_operator_or_by_the_documented_script(overlay):
     manifests = render(overlay)
-    script = (ROOT / "deploy" / "k8s" / "secrets.example" / "create-secrets.sh").read_text()
     readme = (ROOT / "deploy" / "README.md").read_text()
-    scripted = {line.split()[1] for line in script.splitlines() if line.startswith("create ")}
-    missing = {name for name in referenced_secrets(manifests) - operator_made_secrets(manifests) - scripted
+    missing = {name for name in referenced_secrets(manifests) - operator_made_secrets(manifests) - scripted_secrets()
                if f"`{name}`" not in readme}
     assert not missing, f"Secrets nobody creates (add them to create-secrets.sh or deploy/README.md): {missing}"
 
@@ -264,3 +354,14 @@ def test_key_files_of_the_configuration_are_mounted(overlay, service):
     for name, value in configmap_for(manifests, dep).items():
         if name.endswith("_FILE"):
             assert any(value.startswith(f"{path}/") for path in mounts), f"{name}={value} is on no volume"
+
+
+REGISTRIES = {"dev": "registry.tadamon.local", "production": "registry.tadamon.ma"}
+
+
+@overlays
+@services
+def test_images_come_from_the_registry_the_overlay_names(overlay, service):
+    pod = deployment(overlay, service)["spec"]["template"]["spec"]
+    for container in pod["containers"] + pod.get("initContainers", []):
+        assert container["image"].startswith(f"{REGISTRIES[overlay]}/tadamon/{service}:"), container["image"]

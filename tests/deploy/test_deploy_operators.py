@@ -1,6 +1,9 @@
-"""Strimzi and MongoDB Community custom resources: their shape (no schema of theirs
-ships with kubernetes-validate), their sizes per overlay, and that topics and
-access rights are exactly those of docs/ARCHITECTURE.md."""
+"""Strimzi and Percona MongoDB custom resources (their schemas are checked in
+test_deploy_custom_resources.py): their sizes per overlay, the platform's choices
+(TLS, backups, metrics), and that topics and access rights are exactly those of
+docs/ARCHITECTURE.md."""
+
+import re
 
 import pytest
 from deploy_support import (
@@ -20,8 +23,8 @@ from deploy_support import (
 # cold Go cache; `make test` runs that script first, this is the safety net.
 pytestmark = pytest.mark.timeout(900)
 
-STRIMZI = "kafka.strimzi.io/v1beta2"
-MONGODB = "mongodbcommunity.mongodb.com/v1"
+STRIMZI = "kafka.strimzi.io/v1"
+MONGODB = "psmdb.percona.com/v1"
 # (replicas, min.insync.replicas) of every topic and of Kafka's own defaults.
 REPLICATION = {"dev": (1, 1), "production": (3, 2)}
 
@@ -50,7 +53,8 @@ def test_kafka_runs_in_kraft_mode_with_node_pools(overlay):
     cluster = kafka(overlay)
     assert cluster["apiVersion"] == STRIMZI
     assert cluster["metadata"]["name"] == KAFKA_CLUSTER
-    assert cluster["metadata"]["annotations"] == {"strimzi.io/kraft": "enabled", "strimzi.io/node-pools": "enabled"}
+    # KRaft and node pools are all Strimzi 0.48 and later know: their annotations are ignored.
+    assert not set(cluster["metadata"].get("annotations", {})) & {"strimzi.io/kraft", "strimzi.io/node-pools"}
     spec = cluster["spec"]
     assert "zookeeper" not in spec
     assert {"version", "metadataVersion", "listeners", "config"} <= set(spec["kafka"])
@@ -62,6 +66,17 @@ def test_kafka_runs_in_kraft_mode_with_node_pools(overlay):
     assert spec["kafka"]["authorization"] == {"type": "simple"}
     assert spec["kafka"]["config"]["auto.create.topics.enable"] is False
     assert set(spec["entityOperator"]) == {"topicOperator", "userOperator"}
+
+
+@overlays
+def test_kafka_exports_broker_metrics_and_consumer_lag(overlay):
+    spec = kafka(overlay)["spec"]
+    assert spec["kafka"]["metricsConfig"] == {"type": "strimziMetricsReporter"}
+    exporter = spec["kafkaExporter"]
+    for service, row in architecture_services().items():
+        assert re.match(exporter["topicRegex"], f"{service}.anything"), service
+        for group in row.groups:
+            assert re.match(exporter["groupRegex"], group), group
 
 
 @overlays
@@ -150,19 +165,42 @@ def test_each_service_has_a_scram_user_limited_to_its_topics_and_groups(overlay)
 
 
 def mongodb(overlay: str) -> dict:
-    (replica_set,) = of_kind(render(overlay), "MongoDBCommunity")
+    (replica_set,) = of_kind(render(overlay), "PerconaServerMongoDB")
     return replica_set
 
 
 @overlays
-def test_mongodb_is_a_replica_set_with_scram(overlay):
+def test_mongodb_is_a_replica_set_with_tls_spread_over_nodes(overlay):
     replica_set = mongodb(overlay)
     assert replica_set["apiVersion"] == MONGODB
     spec = replica_set["spec"]
-    assert {"security", "type", "users", "version", "members"} <= set(spec)
-    assert spec["type"] == "ReplicaSet"
-    assert spec["security"]["authentication"]["modes"] == ["SCRAM"]
-    assert spec["members"] == (3 if overlay == "production" else 1)
+    assert spec["tls"]["mode"] == "requireTLS"
+    (rs,) = spec["replsets"]
+    assert rs["size"] == (3 if overlay == "production" else 1)
+    assert rs["affinity"]["antiAffinityTopologyKey"] == "kubernetes.io/hostname"
+    assert rs["podDisruptionBudget"] == {"maxUnavailable": 1}
+    assert spec.get("unsafeFlags", {}).get("replsetSize", False) is (overlay == "dev")
+    assert "sharding" not in spec or spec["sharding"]["enabled"] is False
+
+
+@overlays
+def test_mongodb_members_export_metrics(overlay):
+    (rs,) = mongodb(overlay)["spec"]["replsets"]
+    (exporter,) = [s for s in rs["sidecars"] if s["name"] == "mongodb-exporter"]
+    assert exporter["image"].startswith("percona/mongodb_exporter:")
+    assert [p["containerPort"] for p in exporter["ports"] if p["name"] == "metrics"] == [9216]
+    assert any(a.startswith("--mongodb.uri=") and "tls=true" in a for a in exporter["args"])
+
+
+def test_production_mongodb_has_nightly_backups_and_point_in_time_recovery():
+    backup = mongodb("production")["spec"]["backup"]
+    assert backup["enabled"] is True
+    assert backup["image"].startswith("percona/percona-backup-mongodb:")
+    assert backup["pitr"]["enabled"] is True and backup["pitr"]["oplogSpanMin"] <= 10
+    (storage_name,) = [name for name, s in backup["storages"].items() if s.get("main")]
+    (task,) = backup["tasks"]
+    assert task["enabled"] is True and task["storageName"] == storage_name
+    assert task["retention"]["count"] >= 7 and task["retention"]["deleteFromStorage"] is True
 
 
 @overlays
@@ -170,7 +208,6 @@ def test_each_service_has_a_mongodb_user_on_its_own_database_only(overlay):
     users = {u["name"]: u for u in mongodb(overlay)["spec"]["users"]}
     assert set(users) == set(architecture_services())
     for service, user in users.items():
-        assert {"passwordSecretRef", "roles", "scramCredentialsSecretName", "connectionStringSecretName"} <= set(user)
-        assert user["passwordSecretRef"]["name"]
+        assert user["db"] == "admin"
+        assert user["passwordSecretRef"] == {"name": f"{service}-mongodb-password", "key": "password"}
         assert user["roles"] == [{"name": "readWrite", "db": architecture_services()[service].database}]
-    assert len({u["scramCredentialsSecretName"] for u in users.values()}) == len(users)

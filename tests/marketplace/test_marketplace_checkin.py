@@ -2,12 +2,18 @@
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import jwt
+import pytest
 from marketplace_factories import decode_qr, marketplace_service, today
 
-from shared.signing import Signer, Verifier
-from support import Infra, Keys, envelope_of, read_topic
+from marketplace.app import create_app
+from marketplace.settings import Settings
+from shared.signing import MissingSigningKey, Signer, Verifier
+from support import Infra, Keys, envelope_of, read_topic, unique
 
 
 def _b64(raw: bytes) -> bytes:
@@ -174,3 +180,76 @@ async def test_attendance_lists_check_ins_per_day_and_no_shows(infra: Infra, key
         assert present["id"] not in [n["cooperative_id"] for n in now["no_shows"]]
         staff = await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.staff)
         assert staff.status_code == 403
+
+
+async def test_offline_scan_dated_tomorrow_is_refused_and_moves_nothing(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        tomorrow = today() + timedelta(days=1)
+        market = await svc.market(days=[today().isoformat(), tomorrow.isoformat()])
+        coop, application = await svc.exhibitor_at(market["id"])
+        token = await svc.pass_token(application)
+        ahead = datetime.now(UTC) + timedelta(days=1)
+        response = await svc.client.post(
+            f"/markets/{market['id']}/checkins/batch", headers=svc.staff | {"Accept-Language": "fr"},
+            json={"device_id": "tablet-4", "scans": [{"nonce": "f1", "token": token, "scanned_at": ahead.isoformat()}]})
+        assert response.status_code == 200, response.text
+        [result] = response.json()["results"]
+        assert (result["status"], result["code"]) == ("refused", "scan_in_future")
+        assert result["message"] == "L'heure du scan ne peut pas être dans le futur."
+        assert await svc.store.db.checkins.count_documents({"market_id": market["id"]}) == 0
+        profile = await svc.client.get(f"/cooperatives/{coop['id']}", headers=svc.exhibitor(coop["id"]))
+        assert profile.json()["last_exhibited_on"] is None
+        attendance = (await svc.client.get(f"/markets/{market['id']}/attendance", headers=svc.organizer)).json()
+        assert [d["checked_in"] for d in attendance["days"]] == [0, 0]
+
+
+async def test_early_arrival_before_the_first_day_counts_for_it_within_the_margin(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market(days=[today().isoformat()])
+        _, application = await svc.exhibitor_at(market["id"])
+        token = await svc.pass_token(application)
+        midnight = datetime.combine(today(), time.min, ZoneInfo("Africa/Casablanca"))
+        scans = [{"nonce": "e1", "token": token, "scanned_at": (midnight - timedelta(hours=5)).isoformat()},
+                 {"nonce": "e2", "token": token, "scanned_at": (midnight - timedelta(hours=3)).isoformat()}]
+        response = await svc.client.post(f"/markets/{market['id']}/checkins/batch", headers=svc.staff,
+                                         json={"device_id": "tablet-5", "scans": scans})
+        too_early, early = response.json()["results"]
+        assert (too_early["status"], too_early["code"]) == ("refused", "not_an_opening_day")
+        assert early["status"] == "checked_in" and early["day"] == str(today())
+
+
+async def test_passes_signed_before_and_after_a_key_rotation_both_check_in(
+    infra: Infra, keys: Keys, tmp_path: Path
+) -> None:
+    old, new = Keys.generate(tmp_path / "old"), Keys.generate(tmp_path / "new")
+    same = {"prefix": unique("t") + ".", "mongo_db": unique("db").replace("-", "_")}
+    async with marketplace_service(infra, keys, signing_key_file=str(old.private_file), **same) as svc:
+        market = await svc.market()
+        _, first = await svc.exhibitor_at(market["id"])
+        _, second = await svc.exhibitor_at(market["id"])
+        printed_before = await svc.pass_token(first)
+    async with marketplace_service(infra, keys, signing_key_file=str(new.private_file),
+                                   signing_previous_key_files=f"{tmp_path}/old/*.pem", **same) as svc:
+        issued_after = await svc.pass_token(second)
+        kids = [jwt.get_unverified_header(token)["kid"] for token in (printed_before, issued_after)]
+        assert kids[0] != kids[1]
+        jwks = (await svc.client.get("/.well-known/jwks.json")).json()["keys"]
+        assert [key["kid"] for key in jwks] == [kids[1], kids[0]]
+        for token in (printed_before, issued_after):
+            answer = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": token},
+                                           headers=svc.staff)
+            assert answer.status_code == 201, answer.text
+    async with marketplace_service(infra, keys, signing_key_file=str(new.private_file), **same) as svc:
+        refused = await svc.client.post(f"/markets/{market['id']}/checkins", json={"token": printed_before},
+                                        headers=svc.staff)
+        assert refused.status_code == 422 and refused.json()["code"] == "invalid_pass"
+
+
+def test_marketplace_refuses_to_start_in_production_without_its_keys(infra: Infra, keys: Keys) -> None:
+    base = Settings(environment="production", mongo_url=infra.mongo_url, jwt_public_key_file=str(keys.public_file))
+    with pytest.raises(MissingSigningKey, match="SIGNING_KEY_FILE"):
+        create_app(base.model_copy(update={"jwt_private_key_file": str(keys.private_file)}))
+    with pytest.raises(MissingSigningKey, match="JWT_PRIVATE_KEY_FILE"):
+        create_app(base.model_copy(update={"signing_key_file": str(keys.private_file)}))
+    create_app(base.model_copy(update={"signing_key_file": str(keys.private_file),
+                                       "jwt_private_key_file": str(keys.private_file)}))

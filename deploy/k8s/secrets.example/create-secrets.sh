@@ -8,7 +8,8 @@
 # the bearer tokens. Signing keys and MongoDB passwords are generated here and
 # never leave the cluster. A Secret that already exists is kept, so running the
 # script again rotates nothing. The Secrets made by the operators (the KafkaUser
-# passwords, Strimzi's cluster CA, the MongoDB connection strings) are not here.
+# passwords, Strimzi's cluster CA, MongoDB's system users and TLS certificates)
+# are not here.
 set -euo pipefail
 
 namespace="${1:?usage: create-secrets.sh NAMESPACE JWT_PUBLIC_KEY_PEM}"
@@ -33,7 +34,7 @@ ed25519_key() {
 }
 
 password() {
-    # Hex: nothing to escape in the connection string the operator builds.
+    # Hex: nothing to escape in the connection string built below.
     openssl rand -hex 24
 }
 
@@ -56,9 +57,18 @@ kubectl --namespace "$namespace" get secret registration-signing-key -o 'jsonpat
     | base64 --decode | openssl pkey -pubout -out "$work/registration-public.pem"
 create registration-public-key --from-file=public.pem="$work/registration-public.pem"
 
-# Passwords of the MongoDB users (MongoDBCommunity spec.users[].passwordSecretRef).
-create registration-mongodb-password --from-literal=password="$(password)"
-create agenda-mongodb-password --from-literal=password="$(password)"
-create recommendations-mongodb-password --from-literal=password="$(password)"
-create marketplace-mongodb-password --from-literal=password="$(password)"
-create accounts-mongodb-password --from-literal=password="$(password)"
+# Password of each service's MongoDB user (PerconaServerMongoDB spec.users[].passwordSecretRef)
+# and its connection string (MONGO_URL): the SRV name of the replica set's service
+# lists every member, TLS is verified against the CA bundle the pods assemble.
+mongodb_user() {
+    local service="$1" stored
+    create "$service-mongodb-password" --from-literal=password="$(password)"
+    stored="$(kubectl --namespace "$namespace" get secret "$service-mongodb-password" \
+        -o 'jsonpath={.data.password}' | base64 --decode)"
+    create "$service-mongodb" --from-literal=connectionString.standard="mongodb+srv://$service:$stored@tadamon-mongodb-rs0.$namespace.svc.cluster.local/?authSource=admin&replicaSet=rs0&tls=true&tlsCAFile=/etc/tadamon/ca/bundle.pem"
+}
+mongodb_user registration
+mongodb_user agenda
+mongodb_user recommendations
+mongodb_user marketplace
+mongodb_user accounts

@@ -5,6 +5,7 @@ from accounts.events import TOPICS
 from accounts.settings import Settings
 from accounts.tokens import KeyRing
 from shared.platform import Platform, ServiceSpec, create_service_app
+from shared.signing import MissingSigningKey
 
 DESCRIPTION = (
     "People, teams with scoped roles and sign-in for the whole platform: browser sessions (cookies, CSRF, "
@@ -14,6 +15,9 @@ DESCRIPTION = (
 
 
 def create_app(settings: Settings) -> FastAPI:
+    if settings.production and not settings.signing_key_file:
+        raise MissingSigningKey("SIGNING_KEY_FILE is required in production: a key made in memory would sign "
+                                "everyone out at the next restart")
     keyring = KeyRing.from_files(settings.signing_key_file, settings.previous_signing_key_files)
 
     async def start(platform: Platform) -> None:

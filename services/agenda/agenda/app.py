@@ -10,7 +10,7 @@ from agenda.settings import Settings
 from shared.errors import problem_response
 from shared.i18n import LocalizedText, request_language
 from shared.platform import Platform, ServiceSpec, create_service_app
-from shared.signing import Verifier
+from shared.signing import MissingSigningKey, Verifier
 
 DESCRIPTION = (
     "Programme of the ESS conferences: rooms, speakers, sessions, numbered releases with a public "
@@ -28,11 +28,15 @@ async def _localized_conflict(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: Settings) -> FastAPI:
     holder: dict[str, Platform] = {}
+    manage_verifier = Verifier.from_pem_files(settings.registration_public_key_file)
+    if settings.production and not manage_verifier.keys:
+        raise MissingSigningKey("REGISTRATION_PUBLIC_KEY_FILE is required in production: "
+                                "without it no manage token verifies")
 
     async def remember(platform: Platform) -> None:
         holder["platform"] = platform
-        if settings.registration_public_key_file:
-            platform.extras["manage_verifier"] = Verifier.from_pem_file(settings.registration_public_key_file)
+        if manage_verifier.keys:
+            platform.extras["manage_verifier"] = manage_verifier
 
     spec = ServiceSpec(
         title="Tadamon agenda", description=DESCRIPTION, routers=[router, pages.router], indexes=store.indexes(),

@@ -7,7 +7,7 @@ from marketplace.events import TOPICS
 from marketplace.settings import Settings
 from marketplace.store import Store, indexes
 from shared.platform import Platform, ServiceSpec, create_service_app
-from shared.signing import Signer
+from shared.signing import MissingSigningKey, load_signer
 
 DESCRIPTION = (
     "Mobile markets and fairs for cooperative products: cooperatives and their products, "
@@ -16,7 +16,11 @@ DESCRIPTION = (
 
 
 def create_app(settings: Settings) -> FastAPI:
-    signer = Signer.from_file_or_new(settings.signing_key_file)
+    signer = load_signer(key_file=settings.signing_key_file, previous_key_files=settings.signing_previous_key_files,
+                         production=settings.production)
+    if settings.production and not settings.jwt_private_key_file:
+        raise MissingSigningKey("JWT_PRIVATE_KEY_FILE is required in production: without it no invitation "
+                                "can be accepted")
 
     async def open_store(platform: Platform) -> None:
         platform.extras["store"] = Store(platform, signer)

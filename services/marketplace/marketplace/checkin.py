@@ -38,6 +38,7 @@ from marketplace.store import Store
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
 from shared.i18n import LocalizedText, translate
+from shared.scanwindow import event_day, scan_time_refusal
 from shared.signing import InvalidSignedToken
 
 # Two scanners racing on the same pass: the loser's insert fails on the check-in's
@@ -78,7 +79,13 @@ def _public(doc: dict[str, Any], cooperative: dict[str, Any] | None) -> CheckinP
 async def _record(store: Store, session: AsyncClientSession, market: MarketPublic, claims: dict[str, Any],
                   scanned_at: datetime, device_id: str | None) -> tuple[dict[str, Any], bool]:
     """The day's check-in for this pass, and whether this scan created it."""
-    day = market_day(scanned_at)
+    first, last = market.days[0], market.days[-1]
+    refusal = scan_time_refusal(scanned_at, now=now_utc(), first_day=first, last_day=last, tz=MARKET_TZ)
+    if refusal == "scan_in_future":
+        raise Conflict("scan_in_future")
+    if refusal is not None:
+        raise Conflict("not_an_opening_day", day=market_day(scanned_at).isoformat())
+    day = event_day(scanned_at, first_day=first, last_day=last, tz=MARKET_TZ)
     if day not in market.days:
         raise Conflict("not_an_opening_day", day=day.isoformat())
     held = await store.find("stand_assignments", {"pass_id": claims["p"]}, limit=1, session=session)

@@ -18,7 +18,7 @@ from marketplace.stands import allocate_market, submit_application
 from marketplace.store import Store, indexes
 from shared.auth import Principal
 from shared.platform import Platform, ServiceSpec
-from shared.signing import Signer
+from shared.signing import load_signer
 
 CIRCUIT = "circuit-printemps-2027"
 OPENS = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -185,7 +185,9 @@ async def main(settings: Settings) -> None:
                                               indexes=indexes(), topics=TOPICS))
     try:
         await indexes().create(platform.db)
-        await load_demo(Store(platform, Signer.from_file_or_new(settings.signing_key_file)))
+        signer = load_signer(key_file=settings.signing_key_file,
+                             previous_key_files=settings.signing_previous_key_files, production=settings.production)
+        await load_demo(Store(platform, signer))
     finally:
         await platform.client.close()
 

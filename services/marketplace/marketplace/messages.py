@@ -215,6 +215,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Ce badge est celui d'un autre marché.",
         "en": "This pass belongs to another market.",
     },
+    "scan_in_future": {
+        "ar": "وقت المسح لا يمكن أن يكون في المستقبل.",
+        "fr": "L'heure du scan ne peut pas être dans le futur.",
+        "en": "The scan time cannot be in the future.",
+    },
     "not_an_opening_day": {
         "ar": "يوم {day} ليس من أيام افتتاح هذا السوق.",
         "fr": "Le {day} n'est pas un jour d'ouverture de ce marché.",

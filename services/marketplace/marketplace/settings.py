@@ -9,8 +9,11 @@ class Settings(ServiceSettings):
     service_name: str = "marketplace"
     port: int = 8004
     # Ed25519 key that signs exhibitor passes; empty: a key is generated in memory
-    # (passes then stop verifying after a restart, fine for tests only).
+    # (passes then stop verifying after a restart, fine for tests; refused in production).
     signing_key_file: str = ""
+    # Keys signed with before a rotation, still verified: comma-separated PEM paths or
+    # glob patterns, private or public halves.
+    signing_previous_key_files: str = ""
     # Ed25519 key with which the marketplace mints the exhibitor token handed over
     # when a cooperative accepts its invitation. It is the marketplace's own key, not
     # the identity provider's: the marketplace trusts its public half in addition to

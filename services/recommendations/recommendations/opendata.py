@@ -5,14 +5,13 @@ with a byte-order mark so spreadsheet software shows Arabic correctly; multi-val
 cells are joined with ``|``.
 """
 
-import csv
-import io
 from datetime import UTC, datetime
 from typing import Any
 
 from recommendations.catalogue import AXES, BODIES
 from recommendations.domain import RecommendationPublic
 from recommendations.indicators import IndicatorPublic
+from shared.csvfile import csv_bytes
 
 DATASET = "tadamon-ess-recommendations"
 STATUS_LABELS: dict[str, dict[str, str]] = {
@@ -63,7 +62,7 @@ CSV_COLUMNS: list[tuple[str, str, str, str, str]] = [
 ]
 
 
-def csv_row(item: RecommendationPublic, snapshot_at: datetime) -> list[str]:
+def csv_row(item: RecommendationPublic, snapshot_at: datetime) -> list[Any]:
     values: dict[str, Any] = {
         "recommendation_id": item.id, "edition": item.edition, "number": item.number,
         "conference_id": item.conference_id, "session_id": item.session.id if item.session else None,
@@ -78,24 +77,12 @@ def csv_row(item: RecommendationPublic, snapshot_at: datetime) -> list[str]:
         "last_change_at": item.updated_at.isoformat(), "version": item.version,
         "snapshot_at": snapshot_at.isoformat(),
     }
-    return [_cell(values[column]) for column, *_ in CSV_COLUMNS]
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return [values[column] for column, *_ in CSV_COLUMNS]
 
 
 def to_csv(items: list[RecommendationPublic], snapshot_at: datetime) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([column for column, *_ in CSV_COLUMNS])
-    for item in items:
-        writer.writerow(csv_row(item, snapshot_at))
-    return buffer.getvalue().encode("utf-8-sig")
+    """Text cells that a spreadsheet would run as a formula are written as text (``shared.csvfile``)."""
+    return csv_bytes([column for column, *_ in CSV_COLUMNS], (csv_row(item, snapshot_at) for item in items))
 
 
 def to_json(items: list[RecommendationPublic], indicators: list[IndicatorPublic],

@@ -1,10 +1,7 @@
 """Organizer use cases: decisions on registrations, search, CSV export, statistics, erasure."""
 
-import csv
-import io
 import re
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -12,6 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from registration import store
 from registration.domain import SEAT_HOLDING, has_seat
 from registration.service import emit_participant, free_seat_and_promote, promote, serialized, utcnow
+from shared.csvfile import csv_bytes
 from shared.errors import Conflict, NotFound
 from shared.platform import Platform
 
@@ -122,21 +120,11 @@ CSV_COLUMNS = ("number", "status", "full_name", "email", "phone", "organization_
 
 
 async def export_csv(*, platform: Platform, conference_id: str) -> bytes:
-    """UTF-8 with a BOM: without it Excel reads the file as a legacy code page and mangles Arabic."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    async for doc in store.each_registration(platform.db, conference_id):
-        writer.writerow([_cell(doc.get(column)) for column in CSV_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+    """UTF-8 with a BOM; names and other input that a spreadsheet would run as a formula are
+    written as text (``shared.csvfile``)."""
+    rows = [[doc.get(column) for column in CSV_COLUMNS]
+            async for doc in store.each_registration(platform.db, conference_id)]
+    return csv_bytes(CSV_COLUMNS, rows)
 
 
 async def conference_stats(*, platform: Platform, conference_id: str) -> Document:

@@ -8,7 +8,7 @@ from registration.events import TOPICS
 from registration.notifications import Mailer
 from registration.settings import Settings
 from shared.platform import Platform, ServiceSpec, create_service_app
-from shared.signing import Signer
+from shared.signing import load_signer
 
 DESCRIPTION = (
     "Conferences of the social and solidarity economy, online registration with waiting lists, "
@@ -19,10 +19,13 @@ DESCRIPTION = (
 
 def create_app(settings: Settings) -> FastAPI:
     holder: dict[str, Any] = {}
+    # Loaded before anything starts: in production a missing key stops the process here.
+    signer = load_signer(key_file=settings.signing_key_file, previous_key_files=settings.signing_previous_key_files,
+                         production=settings.production)
 
     async def start(platform: Platform) -> None:
         holder["platform"] = platform
-        platform.extras["signer"] = Signer.from_file_or_new(settings.signing_key_file)
+        platform.extras["signer"] = signer
         mailer = Mailer(platform)
         platform.extras["mailer"] = mailer
         mailer.start()

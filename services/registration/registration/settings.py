@@ -7,8 +7,11 @@ class Settings(ServiceSettings):
     service_name: str = "registration"
     port: int = 8001
     # Ed25519 private key (PEM) signing badges and manage tokens; empty: a key made in
-    # memory, so tokens die with the process (fine for tests, not for production).
+    # memory, so tokens die with the process (fine for tests; refused in production).
     signing_key_file: str = ""
+    # Keys signed with before a rotation, still verified: comma-separated PEM paths or
+    # glob patterns, private or public halves.
+    signing_previous_key_files: str = ""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "tadamon@localhost"

@@ -78,6 +78,16 @@ ERRORS = {
         "fr": "Ce participant a déjà été enregistré à {at}.",
         "en": "This participant was already checked in at {at}.",
     },
+    "checkin_refused_erased": {
+        "ar": "الدخول مرفوض: تم محو البيانات الشخصية لهذا التسجيل.",
+        "fr": "Entrée refusée : les données personnelles de cette inscription ont été effacées.",
+        "en": "Entry refused: the personal data of this registration has been erased.",
+    },
+    "scan_outside_conference_days": {
+        "ar": "وقت المسح خارج أيام هذا المؤتمر.",
+        "fr": "L'heure du scan est en dehors des jours de cette conférence.",
+        "en": "The scan time is outside the days of this conference.",
+    },
     "scan_in_future": {
         "ar": "وقت المسح لا يمكن أن يكون في المستقبل.",
         "fr": "L'heure du scan ne peut pas être dans le futur.",

