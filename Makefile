@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) infra/stack.py
-SERVICE_NAMES := registration agenda recommendations marketplace
+SERVICE_NAMES := registration agenda recommendations marketplace accounts
 PACKAGES := $(wildcard shared/pyproject.toml $(foreach s,$(SERVICE_NAMES),services/$(s)/pyproject.toml))
 EDITABLES := $(foreach p,$(PACKAGES),-e $(patsubst %/,%,$(dir $(p))))
 # Reinstall when a requirement or a package's metadata changes; otherwise `make venv` is instant.
@@ -37,7 +37,8 @@ keys: venv
 token: venv
 	SCOPES="$(SCOPES)" $(STACK) token
 
-# Kafka, MongoDB (SecantusDB), the mail sink, the four services and demo data.
+# Kafka, MongoDB (SecantusDB), the mail sink, the services and demo data (with a demo administrator
+# account whose password the summary prints).
 # Whatever already runs is kept, so a second `make run` changes nothing.
 run: venv kafka-libs
 	$(STACK) keys

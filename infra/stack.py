@@ -18,6 +18,7 @@ import functools
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -43,7 +44,9 @@ LOCAL_MONGO_OPTIONS = "directConnection=true&retryWrites=false"
 
 def local_mongo_url(port: int) -> str:
     return f"mongodb://127.0.0.1:{port}/?{LOCAL_MONGO_OPTIONS}"
-SERVICES = {"registration": 8001, "agenda": 8002, "recommendations": 8003, "marketplace": 8004}
+SERVICES = {"registration": 8001, "agenda": 8002, "recommendations": 8003, "marketplace": 8004, "accounts": 8005}
+ACCOUNTS_URL = f"http://127.0.0.1:{SERVICES['accounts']}"
+DEMO_ADMIN_EMAIL = "organisateur@tadamon.ma"
 KEY_PAIRS = [
     ("jwt_private.pem", "jwt_public.pem"),
     ("registration_signing.pem", "registration_public.pem"),
@@ -590,15 +593,20 @@ def service_env(root: Path, name: str) -> dict[str, str]:
         "MONGO_DB": f"tadamon_{name}",
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{KAFKA_PORT}",
         "JWT_PUBLIC_KEY_FILE": str(keys / "jwt_public.pem"),
-        # Tokens of browser sessions are signed by the accounts service; scripts' tokens by the local key.
-        "JWT_JWKS_URL": "http://127.0.0.1:8005/.well-known/jwks.json",
-        "ACCOUNTS_URL": "http://127.0.0.1:8005",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(SMTP_PORT),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     if name in ("registration", "marketplace"):
         env["SIGNING_KEY_FILE"] = str(keys / f"{name}_signing.pem")
+    if name == "accounts":
+        # The key `make token` signs with: tokens of both kinds verify with the one public PEM too.
+        env["SIGNING_KEY_FILE"] = str(keys / "jwt_private.pem")
+        env["DEMO_ADMIN_PASSWORD"] = demo_admin_password(root)
+    else:
+        # Tokens of browser sessions are signed by the accounts service; scripts' tokens by the local key.
+        env["JWT_JWKS_URL"] = f"{ACCOUNTS_URL}/.well-known/jwks.json"
+        env["ACCOUNTS_URL"] = ACCOUNTS_URL
     if name == "marketplace":
         env["JWT_PRIVATE_KEY_FILE"] = str(keys / "marketplace_exhibitor_jwt.pem")
     if name == "agenda":
@@ -607,7 +615,7 @@ def service_env(root: Path, name: str) -> dict[str, str]:
 
 
 def services_up(root: Path = ROOT, timeout: float = 90.0) -> None:
-    """Start the four services (those not already running), then wait for each /readyz."""
+    """Start the services (those not already running), then wait for each /readyz."""
     started: dict[str, subprocess.Popen[bytes]] = {}
     for name, port in SERVICES.items():
         pidfile = _pidfile(root, name)
@@ -667,6 +675,17 @@ def make_keys(root: Path = ROOT) -> None:
                                                              serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
+def demo_admin_password(root: Path = ROOT) -> str:
+    """The demo administrator's password: drawn once, kept in .local/keys (git-ignored), so every
+    `make run` prints the one that works."""
+    path = _local(root) / "keys" / "demo_admin_password"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(12))
+    return path.read_text().strip()
+
+
 def organizer_token(root: Path = ROOT, scopes: Sequence[str] = ()) -> str:
     """A 12-hour token signed with the local key: scope ``admin`` unless ``scopes`` are given."""
     private = _local(root) / "keys" / "jwt_private.pem"
@@ -688,7 +707,11 @@ def summary(root: Path = ROOT) -> None:
     mail = _local(root) / "mail"
     print(f"  mails            {mail}/*.eml (one line per mail in {mail}/index.jsonl)")
     print(f"  logs             {_local(root) / 'logs'}/")
-    print(f"  organizer token  (12 h; `make token` for a new one)\n{organizer_token(root)}\n")
+    print(f"\nSign in at {ACCOUNTS_URL}/signin as the demo platform administrator:")
+    print(f"  e-mail           {DEMO_ADMIN_EMAIL}")
+    print(f"  password         {demo_admin_password(root)}")
+    print("  (the first sign-in asks to set up an authenticator app: administrators see personal data)")
+    print("Scripts: `make token` prints a bearer token (12 h).\n")
     print("Stop everything with `make stop`.")
 
 

@@ -37,7 +37,7 @@ PROPERTIES
 
 if [ ! -f "$data/meta.properties" ]; then
     scram=()
-    for service in registration agenda recommendations marketplace; do
+    for service in registration agenda recommendations marketplace accounts; do
         variable="${service^^}_KAFKA_PASSWORD"
         scram+=(--add-scram "SCRAM-SHA-512=[name=${service},password=${!variable:?${variable} is not set}]")
     done

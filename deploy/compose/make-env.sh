@@ -25,7 +25,7 @@ umask 077
     echo "MONGO_ROOT_PASSWORD=$(secret)"
     echo "BACKUP_MONGO_PASSWORD=$(secret)"
     echo "KAFKA_CLUSTER_ID=$(openssl rand -base64 16 | tr '+/' '-_' | tr -d '=')"
-    for service in REGISTRATION AGENDA RECOMMENDATIONS MARKETPLACE; do
+    for service in REGISTRATION AGENDA RECOMMENDATIONS MARKETPLACE ACCOUNTS; do
         echo "${service}_MONGO_PASSWORD=$(secret)"
         echo "${service}_KAFKA_PASSWORD=$(secret)"
     done

@@ -2,7 +2,7 @@
 // as the root user: one user per service with readWrite on its own database
 // only, and the backup user of the `mongo-backup` service. Passwords come from
 // the environment (.env.production).
-const services = ["registration", "agenda", "recommendations", "marketplace"];
+const services = ["registration", "agenda", "recommendations", "marketplace", "accounts"];
 const admin = db.getSiblingDB("admin");
 for (const service of services) {
   admin.createUser({

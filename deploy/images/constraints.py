@@ -1,5 +1,5 @@
 """Writes deploy/images/constraints.txt: the exact version of every distribution the
-four services' images install, taken from the development environment that the
+five services' images install, taken from the development environment that the
 tests run in (`make venv`, from requirements-dev.txt). The Dockerfiles build with
 it, so an image runs the versions the tests ran.
 
@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("registration", "agenda", "recommendations", "marketplace")
+SERVICES = ("registration", "agenda", "recommendations", "marketplace", "accounts")
 FIRST_PARTY = {canonicalize_name(f"tadamon-{name}") for name in ("shared", *SERVICES)}
 # The build backend of shared/ and the services (pyproject's build-system), pinned
 # too: pip resolves it at build time like any dependency.

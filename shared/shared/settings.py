@@ -43,7 +43,8 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str = ""
     jwt_issuer: str = "tadamon"
     jwt_audience: str = "tadamon"
-    # The accounts service: browser sign-in, and the refresh of the short-lived session cookie.
+    # The accounts service: browsers without a valid access cookie are sent to its
+    # /auth/refresh (then /signin) and come back.
     accounts_url: str = "http://127.0.0.1:8005"
 
     # Pauses before retrying a failing consumer handler; after the last one the

@@ -134,6 +134,7 @@ def test_disruption_budget_and_service_select_the_pods(overlay, service):
 @overlays
 @services
 def test_network_policy_admits_only_the_gateway_proxies_and_prometheus(overlay, service):
+    """...and, for the accounts service alone, the platform's own pods reading its JWKS."""
     policy = by_name(render(overlay), "NetworkPolicy")[service]
     assert selects(policy["spec"]["podSelector"]["matchLabels"], pod_labels(deployment(overlay, service)))
     assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
@@ -141,18 +142,25 @@ def test_network_policy_admits_only_the_gateway_proxies_and_prometheus(overlay, 
     for rule in policy["spec"]["ingress"]:
         assert [p["port"] for p in rule["ports"]] == ["http"]
         for peer in rule["from"]:
-            sources.add(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
-    assert sources == {"envoy-gateway-system", "monitoring"}
+            if "namespaceSelector" in peer:
+                sources.add(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
+            else:
+                assert peer["podSelector"]["matchLabels"] == {"app.kubernetes.io/part-of": "tadamon"}
+                sources.add("tadamon pods")
+    expected = {"envoy-gateway-system", "monitoring"} | ({"tadamon pods"} if service == "accounts" else set())
+    assert sources == expected
 
 
 @overlays
 @services
-def test_network_policy_lets_out_only_kafka_mongodb_dns_and_mail(overlay, service):
+def test_network_policy_lets_out_only_kafka_mongodb_dns_mail_and_the_jwks(overlay, service):
     policy = by_name(render(overlay), "NetworkPolicy")[service]
     ports = {(p["port"], p.get("protocol", "TCP")) for rule in policy["spec"]["egress"] for p in rule["ports"]}
     expected = {(9092, "TCP"), (9093, "TCP"), (27017, "TCP"), (53, "UDP"), (53, "TCP")}
-    if service == "registration":
+    if service in ("registration", "accounts"):
         expected |= {(587, "TCP"), (25, "TCP")}
+    if service != "accounts":
+        expected |= {(8005, "TCP")}  # the JWKS of the accounts service
     assert ports == expected
     kafka_rules = [r for r in policy["spec"]["egress"] if {p["port"] for p in r["ports"]} == {9092, 9093}]
     assert kafka_rules[0]["to"][0]["podSelector"]["matchLabels"]["strimzi.io/cluster"] == KAFKA_CLUSTER
@@ -221,7 +229,8 @@ def test_production_serves_every_host_over_https_with_the_managed_certificate():
 def test_public_registration_and_sign_in_are_rate_limited_per_client(overlay):
     policies = {p["spec"]["targetRefs"][0]["name"]: p for p in of_kind(render(overlay), "BackendTrafficPolicy")}
     limited = {"registration": ["/conferences/c1/registrations", "/register/c1"],
-               "marketplace": ["/exhibitor/signin"]}
+               "marketplace": ["/exhibitor/signin"],
+               "accounts": ["/signin", "/signin/code", "/device", "/reset", "/reset/password", "/invitation"]}
     for route, paths in limited.items():
         rules = policies[route]["spec"]["rateLimit"]["global"]["rules"]
         for path in paths:
@@ -230,6 +239,9 @@ def test_public_registration_and_sign_in_are_rate_limited_per_client(overlay):
             assert all(r["clientSelectors"][0]["sourceCIDR"]["type"] == "Distinct" for r in matching)
     assert not _selects(policies["registration"]["spec"]["rateLimit"]["global"]["rules"][0]["clientSelectors"][0],
                         "GET", "/register/c1")
+    (accounts,) = policies["accounts"]["spec"]["rateLimit"]["global"]["rules"]
+    assert not _selects(accounts["clientSelectors"][0], "GET", "/signin")
+    assert not _selects(accounts["clientSelectors"][0], "POST", "/device/new")
 
 
 def _selects(selector: dict, method: str, path: str) -> bool:

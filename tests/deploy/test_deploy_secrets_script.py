@@ -89,5 +89,5 @@ def test_signing_keys_are_made_and_agenda_gets_registrations_public_half(store):
     derived = subprocess.run(["openssl", "pkey", "-in", str(store / "registration-signing-key" / "private.pem"),
                               "-pubout"], capture_output=True, text=True, check=True).stdout
     assert (store / "registration-public-key" / "public.pem").read_text() == derived
-    for name in ("marketplace-signing-key", "marketplace-exhibitor-jwt-key"):
+    for name in ("marketplace-signing-key", "marketplace-exhibitor-jwt-key", "accounts-signing-key"):
         assert "PRIVATE KEY" in (store / name / "private.pem").read_text(), name

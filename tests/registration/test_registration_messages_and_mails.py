@@ -86,12 +86,14 @@ async def test_mails_go_out_in_the_participants_language_with_the_badge_attached
         await eventually(lambda: _count(svc, 2))
         confirmation = svc.mails.to("amal@example.ma")[0]
         assert confirmation["Subject"].startswith("تأكيد تسجيلكم")
+        assert confirmation["Content-Language"] == "ar"
         body = confirmation.get_body(("plain",)).get_content()
         assert "أمل الفاسي" in body and seated["registration"]["id"] in body
         attachments = list(confirmation.iter_attachments())
         assert [a.get_content_type() for a in attachments] == ["image/png"]
         waitlisted = svc.mails.to("jean@example.ma")[0]
         assert waitlisted["Subject"].startswith("Vous êtes sur liste d'attente")
+        assert waitlisted["Content-Language"] == "fr"
         assert not list(waitlisted.iter_attachments())
 
         await svc.client.post(f"/registrations/{seated['registration']['id']}/cancel",

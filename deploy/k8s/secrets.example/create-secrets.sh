@@ -47,6 +47,9 @@ create tadamon-jwt-public-key --from-file=public.pem="$jwt_public_key"
 # Ed25519 keys that sign badges, passes and manage tokens (SIGNING_KEY_FILE).
 create registration-signing-key --from-file=private.pem="$(ed25519_key registration)"
 create marketplace-signing-key --from-file=private.pem="$(ed25519_key marketplace)"
+# The accounts service signs access tokens; the other services read its public half
+# from its JWKS (JWT_JWKS_URL). Rotation: docs/SECURITY.md.
+create accounts-signing-key --from-file=private.pem="$(ed25519_key accounts)"
 # The marketplace mints exhibitor tokens (accepted invitations) with its own key,
 # trusted by the marketplace alone (JWT_PRIVATE_KEY_FILE).
 create marketplace-exhibitor-jwt-key --from-file=private.pem="$(ed25519_key marketplace-exhibitor-jwt)"
@@ -71,6 +74,7 @@ mongodb_user registration
 mongodb_user agenda
 mongodb_user recommendations
 mongodb_user marketplace
+mongodb_user accounts
 
 # The mail relay's account of registration (SMTP_USERNAME, SMTP_PASSWORD).
 if [ -n "${SMTP_USERNAME:-}" ]; then

@@ -103,12 +103,13 @@ def compose(platform: Platform, mail: dict[str, Any], registration: dict[str, An
     message["From"] = settings.mail_from
     message["To"] = registration["email"]
     message["Subject"] = translate(f"mail_{mail['kind']}_subject", lang, **params)
-    message["Content-Language"] = lang
     message["X-Tadamon-Message-Id"] = mail["_id"]
     message.set_content(translate(f"mail_{mail['kind']}_body", lang, **params))
     if mail["kind"] in ("confirmed", "approved", "promoted") and registration["status"] == "confirmed":
         message.add_attachment(qr_png(badge_token(platform, registration)), maintype="image", subtype="png",
                                filename=f"badge-{registration['number']}.png")
+    # Last: set_content and add_attachment move or drop the Content-* headers already there.
+    message["Content-Language"] = lang
     return message
 
 

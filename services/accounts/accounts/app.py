@@ -1,0 +1,34 @@
+from fastapi import FastAPI
+
+from accounts import api, device_pages, link_pages, oidc, oidc_pages, pages, store, texts  # noqa: F401 - texts: messages
+from accounts.events import TOPICS
+from accounts.settings import Settings
+from accounts.tokens import KeyRing
+from shared.platform import Platform, ServiceSpec, create_service_app
+from shared.signing import MissingSigningKey
+
+DESCRIPTION = (
+    "People, teams with scoped roles and sign-in for the whole platform: browser sessions (cookies, CSRF, "
+    "TOTP, lock-out), gate scanners signed in by an organizer's device code, and the access tokens the other "
+    "services verify (EdDSA, public keys by kid at /.well-known/jwks.json)."
+)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    if settings.production and not settings.signing_key_file:
+        raise MissingSigningKey("SIGNING_KEY_FILE is required in production: a key made in memory would sign "
+                                "everyone out at the next restart")
+    keyring = KeyRing.from_files(settings.signing_key_file, settings.previous_signing_key_files)
+
+    async def start(platform: Platform) -> None:
+        platform.extras["keyring"] = keyring
+        if settings.oidc_issuer:
+            platform.extras["oidc"] = oidc.OidcProvider(settings)
+
+    spec = ServiceSpec(
+        title="Tadamon accounts", description=DESCRIPTION,
+        routers=[api.public, api.me, api.admin, pages.router, device_pages.router, link_pages.router,
+                 oidc_pages.router, pages.pages.static_router()],
+        indexes=store.indexes(), topics=TOPICS, on_startup=[start],
+    )
+    return create_service_app(settings, spec)

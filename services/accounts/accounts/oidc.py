@@ -1,0 +1,145 @@
+"""Sign-in through an external OpenID Connect provider (authorization code flow with PKCE).
+
+The provider proves who the person is; the account, its teams and scopes stay here. A
+provider identity maps to an existing account (created by an administrator or an
+invitation): by the provider's ``sub`` once linked, else by its verified e-mail, which
+links it. Nobody gets an account by merely existing at the provider. The provider is
+responsible for the second factor of the people it signs in.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import jwt
+from authlib.common.security import generate_token
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from accounts import store
+from accounts.domain import normalize_email
+from accounts.service import CHALLENGE_SECONDS, aware, settings_of, utcnow
+from accounts.settings import Settings
+from shared.errors import DomainError
+from shared.mongo import Document
+from shared.platform import Platform
+
+ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
+
+
+class OidcProvider:
+    """The provider's metadata and keys, fetched once and again when an unknown key appears."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metadata: dict[str, Any] | None = None
+        self.keys: dict[str, Any] = {}
+
+    async def _get(self, url: str) -> dict[str, Any]:
+        try:
+            async with httpx.AsyncClient(timeout=self.settings.oidc_timeout_seconds) as client:
+                response = await client.get(url)
+                response.raise_for_status()
+                body: dict[str, Any] = response.json()
+                return body
+        except (httpx.HTTPError, ValueError) as exc:
+            raise DomainError("provider_unavailable", 503) from exc
+
+    async def discover(self) -> dict[str, Any]:
+        if self.metadata is None:
+            issuer = self.settings.oidc_issuer.rstrip("/")
+            self.metadata = await self._get(f"{issuer}/.well-known/openid-configuration")
+        return self.metadata
+
+    async def key(self, kid: str) -> Any:
+        if kid not in self.keys:
+            jwks = await self._get((await self.discover())["jwks_uri"])
+            self.keys = {k.key_id: k.key for k in jwt.PyJWKSet.from_dict(jwks).keys if k.key_id}
+        if kid not in self.keys:
+            raise DomainError("provider_refused", 401)
+        return self.keys[kid]
+
+    async def exchange(self, *, code: str, verifier: str, redirect_uri: str) -> dict[str, Any]:
+        token_endpoint = (await self.discover())["token_endpoint"]
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+                "code_verifier": verifier}
+        try:
+            async with httpx.AsyncClient(timeout=self.settings.oidc_timeout_seconds) as client:
+                response = await client.post(token_endpoint, data=data, auth=(self.settings.oidc_client_id,
+                                                                              self.settings.oidc_client_secret))
+        except httpx.HTTPError as exc:
+            raise DomainError("provider_unavailable", 503) from exc
+        if response.status_code != 200:
+            raise DomainError("provider_refused", 401)
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def provider_of(platform: Platform) -> OidcProvider:
+    provider = platform.extras.get("oidc")
+    if not isinstance(provider, OidcProvider):
+        raise DomainError("provider_not_configured", 404)
+    return provider
+
+
+def redirect_uri(settings: Settings) -> str:
+    return f"{settings.base_url}/signin/oidc/callback"
+
+
+async def start(*, platform: Platform, next_url: str) -> tuple[str, Document]:
+    """The provider's authorization URL, and the pending sign-in kept for the way back."""
+    settings, provider = settings_of(platform), provider_of(platform)
+    metadata = await provider.discover()
+    verifier = generate_token(64)
+    doc: Document = {"_id": secrets.token_urlsafe(32), "kind": "oidc", "account_id": None, "attempts": 0,
+                     "state": generate_token(32), "nonce": generate_token(32), "verifier": verifier,
+                     "next": next_url, "expires_at": utcnow() + timedelta(seconds=CHALLENGE_SECONDS)}
+    await store.insert_challenge(platform.db, doc)
+    url = add_params_to_uri(metadata["authorization_endpoint"], [
+        ("response_type", "code"), ("client_id", settings.oidc_client_id), ("redirect_uri", redirect_uri(settings)),
+        ("scope", settings.oidc_scopes), ("state", doc["state"]), ("nonce", doc["nonce"]),
+        ("code_challenge", create_s256_code_challenge(verifier)), ("code_challenge_method", "S256")])
+    return url, doc
+
+
+async def finish(*, platform: Platform, challenge_id: str, state: str, code: str) -> tuple[Document, str]:
+    """Check the provider's answer and find the account it signs in; returns it with the ``next`` URL."""
+    settings, provider = settings_of(platform), provider_of(platform)
+    pending = await store.take_challenge(platform.db, challenge_id) if challenge_id else None
+    if (pending is None or pending["kind"] != "oidc" or aware(pending["expires_at"]) <= utcnow()
+            or not secrets.compare_digest(pending["state"], state)):
+        raise DomainError("challenge_expired", 401)
+    tokens = await provider.exchange(code=code, verifier=pending["verifier"], redirect_uri=redirect_uri(settings))
+    claims = await _id_claims(provider, str(tokens.get("id_token", "")), settings)
+    if not secrets.compare_digest(str(claims.get("nonce", "")), pending["nonce"]):
+        raise DomainError("provider_refused", 401)
+    return await _account_of(platform, claims), str(pending["next"])
+
+
+async def _id_claims(provider: OidcProvider, id_token: str, settings: Settings) -> dict[str, Any]:
+    metadata = await provider.discover()
+    try:
+        header = jwt.get_unverified_header(id_token)
+        key = await provider.key(str(header.get("kid", "")))
+        claims: dict[str, Any] = jwt.decode(id_token, key, algorithms=ALGORITHMS, audience=settings.oidc_client_id,
+                                            issuer=metadata["issuer"], options={"require": ["exp", "iat", "sub"]})
+    except jwt.PyJWTError as exc:
+        raise DomainError("provider_refused", 401) from exc
+    return claims
+
+
+async def _account_of(platform: Platform, claims: dict[str, Any]) -> Document:
+    subject = hashlib.sha256(f"{provider_of(platform).settings.oidc_issuer}|{claims['sub']}".encode()).hexdigest()
+    account = await store.find_account_by_oidc(platform.db, subject)
+    if account is None and claims.get("email_verified") is True and isinstance(claims.get("email"), str):
+        account = await store.find_account_by_email(platform.db, normalize_email(claims["email"]))
+        if account is not None and account.get("oidc_subject") is None:
+            await store.update_account(platform.db, account["_id"], {"oidc_subject": subject})
+        elif account is not None:
+            account = None  # already linked to another identity of the provider
+    if account is None or account["disabled"]:
+        raise DomainError("no_account_for_identity", 403)
+    await store.clear_failed_sign_ins(platform.db, account["_id"])
+    return account
