@@ -1,9 +1,8 @@
 """Routes of the marketplace: parse, call one use case, shape the answer."""
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from marketplace import checkin, sales, service, stands
 from marketplace.domain import (
@@ -38,8 +37,10 @@ from marketplace.store import Store
 from shared.auth import Exhibitor, Organizer, Staff
 from shared.errors import problems
 from shared.i18n import request_language
+from shared.limits import REF_MAX
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
+from shared.timezones import Day
 
 
 def get_store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
@@ -48,6 +49,8 @@ def get_store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+# A list filter: a code or an id, never longer.
+Filter = Annotated[str | None, Query(max_length=REF_MAX)]
 router = APIRouter()
 
 
@@ -67,8 +70,8 @@ async def create_cooperative(body: CooperativeCreate, store: StoreDep, _: Organi
 
 
 @router.get("/cooperatives", response_model=list[CooperativePublic], tags=["cooperatives"])
-async def list_cooperatives(store: StoreDep, _: Organizer, region: str | None = None,
-                            sector: str | None = None) -> list[CooperativePublic]:
+async def list_cooperatives(store: StoreDep, _: Organizer, region: Filter = None,
+                            sector: Filter = None) -> list[CooperativePublic]:
     """List cooperatives, by region or sector."""
     return await service.list_cooperatives(store=store, region=region, sector=sector)
 
@@ -128,8 +131,8 @@ async def create_market(body: MarketCreate, store: StoreDep, _: Organizer) -> Ma
 
 
 @router.get("/markets", response_model=list[MarketPublic], tags=["markets"])
-async def list_markets(store: StoreDep, circuit: str | None = None, kind: str | None = None,
-                       region: str | None = None) -> list[MarketPublic]:
+async def list_markets(store: StoreDep, circuit: Filter = None, kind: Filter = None,
+                       region: Filter = None) -> list[MarketPublic]:
     """Markets and fairs, by circuit, kind or region."""
     return await service.list_markets(store=store, circuit=circuit, kind=kind, region=region)
 
@@ -163,8 +166,8 @@ async def apply(body: ApplicationCreate, store: StoreDep, who: Exhibitor) -> lis
 
 
 @router.get("/applications", response_model=list[ApplicationPublic], tags=["applications"])
-async def list_applications(request: Request, store: StoreDep, who: Exhibitor, market_id: str | None = None,
-                            status: str | None = None, cooperative_id: str | None = None) -> list[ApplicationPublic]:
+async def list_applications(request: Request, store: StoreDep, who: Exhibitor, market_id: Filter = None,
+                            status: Filter = None, cooperative_id: Filter = None) -> list[ApplicationPublic]:
     """Applications (an exhibitor sees its own only)."""
     docs = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
                                           cooperative_id=cooperative_id)
@@ -266,7 +269,7 @@ async def read_attendance(market_id: str, store: StoreDep, _: Organizer) -> Atte
 
 @router.put("/markets/{market_id}/sales/{day}", response_model=SalesPublic, tags=["sales"],
             responses=problems(404, 409))
-async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: StoreDep,
+async def declare_sales(market_id: str, day: Day, body: SalesDeclare, store: StoreDep,
                         who: Exhibitor) -> SalesPublic:
     """Declare (or correct) a market day's sales by product category."""
     return await sales.declare_sales(store=store, principal=who, market_id=market_id, day=day, data=body)
@@ -274,7 +277,7 @@ async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: St
 
 @router.get("/markets/{market_id}/sales", response_model=list[SalesPublic], tags=["sales"])
 async def own_sales(market_id: str, store: StoreDep, who: Exhibitor,
-                    cooperative_id: str | None = None) -> list[SalesPublic]:
+                    cooperative_id: Filter = None) -> list[SalesPublic]:
     """A cooperative's own declarations at a market."""
     return await sales.my_sales(store=store, principal=who, market_id=market_id, cooperative_id=cooperative_id)
 
