@@ -3,13 +3,13 @@
 Every text field of a request takes one of these types (or a ``LocalizedText`` built on
 them), so that nothing sent can make a stored document, a page or a message grow without
 bound: a message over Kafka's size limit could never be published. Request bodies as a
-whole are capped by ``ServiceSettings.max_body_bytes`` (1 MiB unless set).
+whole are capped by ``ServiceSettings.max_body_bytes`` (512 KiB unless set).
 """
 
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 # Characters, per language where a text is multilingual.
 NAME_MAX = 200
@@ -20,12 +20,11 @@ LONG_TEXT_MAX = 5000
 """Free text: an abstract, a bio, conclusions, a recommendation, a note, a reason."""
 REF_MAX = 100
 """An identifier sent to name something stored (a room, a speaker, a market)."""
-MAX_BODY_BYTES = 1024 * 1024
-"""Default cap of a request body (``MAX_BODY_BYTES`` setting); larger ones get 413."""
+MAX_BODY_BYTES = 512 * 1024
+"""Default cap of a request body (``MAX_BODY_BYTES`` setting); larger ones get 413. Half of Kafka's
+message size limit (1 MiB), so a message that repeats a request's texts always fits."""
 PAGE_MAX = 100_000
 """Highest page number of a paged list."""
-COUNT_MAX = 1_000_000_000
-"""Highest count, edition or number a caller may send (MongoDB stores 64-bit integers)."""
 
 # Line and paragraph separators besides the control characters (category Cc).
 _SEPARATORS = frozenset("\u2028\u2029")
@@ -42,5 +41,3 @@ ShortText = Annotated[str, StringConstraints(max_length=NAME_MAX), AfterValidato
 Title = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(single_line)]
 LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT_MAX)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=REF_MAX)]
-Page = Annotated[int, Field(ge=1, le=PAGE_MAX)]
-Count = Annotated[int, Field(ge=0, le=COUNT_MAX)]
