@@ -23,7 +23,7 @@ async def test_conclusions_and_outcome_texts_longer_than_5000_characters_are_ref
     assert refused.status_code == 422
     assert {(e["field"], e["code"]) for e in refused.json()["errors"]} == {
         ("conclusions.ar", "field_too_long"), ("recommendations.0.text.fr", "field_too_long")}
-    stored = await agenda.client.get("/sessions/markets")
+    stored = await agenda.client.get("/sessions/markets", headers=agenda.org)
     assert stored.status_code == 200 and not stored.json().get("outcomes")
     pending = await agenda.client._transport.app.state.platform.outbox.collection.count_documents(  # type: ignore[attr-defined]
         {"type": "agenda.session-outcomes-recorded.v1"})
