@@ -255,6 +255,8 @@ def fuzz_operation(operation: Any, target: Target, report: Report) -> None:
 
 def sweep_query_edges(operation: Any, target: Target, report: Report) -> None:
     """Each query parameter alone at each edge value, the path filled with known ids."""
+    if not list(operation.query):
+        return
     path = operation.path
     for name in re.findall(r"{(\w+)}", path):
         path = path.replace(f"{{{name}}}", str((target.known.get(name.lower()) or ["unknown"])[0]))
