@@ -121,7 +121,9 @@ async def test_request_body_over_the_cap_gets_413_problem_in_the_callers_languag
     infra: Infra, keys: Keys
 ) -> None:
     settings = settings_for(SampleSettings, infra, keys, max_body_bytes=10_000, with_consumer=False)
-    async with running(create_app(settings)) as client:
+    app = create_app(settings)
+    assert "413" in app.openapi()["paths"]["/notes"]["post"]["responses"]
+    async with running(app) as client:
         organizer = keys.headers("organizer")
         big = {"text": {"fr": "x" * 20_000}, "copies": 1}
         refused = await client.post("/notes", json=big, headers=organizer | {"Accept-Language": "ar"})
