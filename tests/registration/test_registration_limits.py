@@ -1,7 +1,13 @@
 """Hostile input at registration: oversized texts, titles on several lines, moments and numbers out of range."""
 
+from datetime import date
+
+from pymongo.asynchronous.client_session import AsyncClientSession
 from registration_factories import conference_body, registration_service
 
+from registration.events import CONFERENCES, ConferenceChanged
+from shared.envelope import make_envelope
+from shared.i18n import LocalizedText
 from support import Infra, Keys, eventually
 
 
@@ -22,6 +28,37 @@ async def test_five_megabyte_title_is_refused_and_registrations_after_it_are_sti
         assert {e["status"] for e in entries} == {"sent"}
         assert {e["type"] for e in entries} >= {"registration.conference-created.v1",
                                                 "registration.participant-registered.v1"}
+
+
+async def test_a_message_kafka_refuses_is_set_aside_and_mails_of_later_registrations_go_out(
+    infra: Infra, keys: Keys
+) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        await svc.platform.relay.stop()
+        # As a conference stored before titles had a limit would be announced: the producer's own class,
+        # built without validation, with a title far over Kafka's message size limit.
+        oversized = ConferenceChanged.model_construct(
+            conference_id=conference["id"], kind="national_conference", edition=6,
+            title=LocalizedText.model_construct(fr="A" * 2_000_000, ar=None, en=None), slogan=None, city="Skhirat",
+            region="rabat-sale-kenitra", venue="Palais", starts_on=date(2027, 6, 16), ends_on=date(2027, 6, 17),
+            timezone="Africa/Casablanca", capacity=100, registration_opens_at=None, registration_closes_at=None,
+            requires_approval=False)
+        envelope = make_envelope(type="registration.conference-updated.v1", source="registration",
+                                 subject=conference["id"], data=oversized)
+
+        async def write(session: AsyncClientSession) -> None:
+            await svc.platform.outbox.add(session, CONFERENCES, envelope)
+        await svc.platform.transaction(write)
+        await svc.register(conference["id"], email="after.oversized@example.ma")
+        svc.platform.relay.start()
+
+        async def mailed() -> bool:
+            return bool(svc.mails.to("after.oversized@example.ma"))
+        await eventually(mailed, timeout=60)
+        dead = await svc.platform.outbox.collection.find_one({"_id": envelope.id})
+        assert dead["status"] == "dead"
+        assert await svc.platform.outbox.pending_count() == 0
 
 
 async def test_title_slogan_and_venue_longer_than_their_limit_are_refused_with_the_limit(
