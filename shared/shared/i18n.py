@@ -17,25 +17,29 @@ DEFAULT_LANGUAGE: Language = "fr"
 RTL_LANGUAGES = frozenset({"ar"})
 
 
-class LocalizedText(BaseModel):
-    """A free text in up to three languages; at least one is required."""
+class StoredText(BaseModel):
+    """A text in up to three languages as it was stored; at least one is required.
+
+    No length nor line rule is checked again when reading: what was stored before a
+    limit existed must still list. What callers send is a ``LocalizedText`` or one of
+    its bounded kinds below."""
 
     model_config = ConfigDict(extra="forbid")
 
-    ar: LongText | None = None
-    fr: LongText | None = None
-    en: LongText | None = None
+    ar: str | None = None
+    fr: str | None = None
+    en: str | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _from_another_kind(cls, value: Any) -> Any:
-        # A free text may be offered where a title or a name is expected: its bounds apply then.
-        if isinstance(value, LocalizedText) and not isinstance(value, cls):
+        # A text of another kind may be offered where a title or a name is expected: its bounds apply then.
+        if isinstance(value, StoredText) and not isinstance(value, cls):
             return value.model_dump()
         return value
 
     @model_validator(mode="after")
-    def _at_least_one(self) -> "LocalizedText":
+    def _at_least_one(self) -> "StoredText":
         for lang in LANGUAGES:
             value = getattr(self, lang)
             if value is not None and not value.strip():
@@ -51,6 +55,14 @@ class LocalizedText(BaseModel):
             if value:
                 return str(value)
         return ""
+
+
+class LocalizedText(StoredText):
+    """A free text in up to three languages, as a caller sends it; at least one is required."""
+
+    ar: LongText | None = None
+    fr: LongText | None = None
+    en: LongText | None = None
 
 
 class LocalizedTitle(LocalizedText):

@@ -1,5 +1,7 @@
 """Hostile input at the marketplace: windows out of range in UTC, oversized names, unbounded filters."""
 
+from datetime import UTC, datetime
+
 from marketplace_factories import cooperative_body, market_body, marketplace_service
 
 from support import Infra, Keys
@@ -51,3 +53,14 @@ async def test_list_filters_longer_than_any_code_are_422_problems(infra: Infra, 
         day = await svc.client.put("/markets/m-1/sales/9999-12-31", json={"by_category": {"honey": 10.0}},
                                    headers=svc.exhibitor("c-1"))
         assert day.status_code == 422 and day.json()["errors"][0]["code"] == "day_out_of_range"
+
+
+async def test_a_market_stored_before_the_limits_still_lists(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market()
+        await svc.store.db.markets.update_one({"_id": market["id"]}, {"$set": {
+            "name": {"fr": "Marché\nmobile", "ar": None, "en": None}, "venue": "V" * 300,
+            "application_closes_at": datetime(2201, 1, 1, 11, 59, 59, tzinfo=UTC)}})
+        listed = await svc.client.get("/markets")
+        assert listed.status_code == 200 and [m["name"]["fr"] for m in listed.json()] == ["Marché\nmobile"]
+        assert (await svc.client.get(f"/markets/{market['id']}")).status_code == 200

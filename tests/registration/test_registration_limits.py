@@ -1,6 +1,6 @@
 """Hostile input at registration: oversized texts, titles on several lines, moments and numbers out of range."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from registration_factories import conference_body, registration_service
@@ -138,3 +138,16 @@ async def test_participant_name_changed_with_line_breaks_is_kept_on_one_line(inf
         assert changed.status_code == 200, changed.text
         assert changed.json()["full_name"] == "Amina Bcc: x@example.ma"
         assert changed.json()["organization_name"] == "Coop Argane"
+
+
+async def test_a_conference_stored_before_the_limits_still_lists(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        await svc.platform.db.conferences.update_one({"_id": conference["id"]}, {"$set": {
+            "title": {"fr": "Assises\nnationales " + "x" * 6000, "ar": None, "en": None},
+            "registration_opens_at": datetime(1969, 12, 31, 23, 0, tzinfo=UTC)}})
+        listed = await svc.client.get("/conferences")
+        assert listed.status_code == 200
+        assert [c["title"]["fr"][:18] for c in listed.json()] == ["Assises\nnationales"]
+        assert (await svc.client.get(f"/conferences/{conference['id']}")).status_code == 200
+        assert (await svc.client.get("/")).status_code == 200

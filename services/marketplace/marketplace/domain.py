@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 import marketplace.messages  # noqa: F401 - registers the service's texts
 from shared.errors import refuse_null
-from shared.i18n import LocalizedName, LocalizedText, LocalizedTitle
+from shared.i18n import LocalizedName, LocalizedText, LocalizedTitle, StoredText
 from shared.limits import Ref, ShortText, single_line
 from shared.regions import RegionCode
 from shared.timezones import Day, Moment
@@ -246,6 +246,12 @@ class MarketCreate(BaseModel):
 
 
 class MarketPublic(MarketCreate):
+    # Read back as stored: a market stored before a limit existed still lists (the wider
+    # type is the point, hence the ignore).
+    name: StoredText  # type: ignore[assignment]
+    venue: str
+    application_opens_at: datetime
+    application_closes_at: datetime
     id: str
     stand_count: int
     created_at: datetime

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 import registration.texts  # noqa: F401  (registers the service's messages)
 from shared.errors import refuse_null
-from shared.i18n import Language, LocalizedTitle
+from shared.i18n import Language, LocalizedTitle, StoredText
 from shared.limits import ShortText
 from shared.regions import RegionCode
 from shared.timezones import Day, Moment, TimeZoneName
@@ -137,6 +137,14 @@ class ConferenceUpdate(BaseModel):
 
 
 class ConferencePublic(ConferenceFields):
+    # Read back as stored: a conference stored before a limit existed still lists (the
+    # wider types are the point, hence the ignores).
+    title: StoredText  # type: ignore[assignment]
+    slogan: StoredText | None = None  # type: ignore[assignment]
+    venue: str
+    city: str
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
     id: str
     seats_left: int
     registration_open: bool
