@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from agenda import texts  # noqa: F401 - registers the refusal messages
 from shared.errors import Conflict, refuse_null
-from shared.i18n import Language, LocalizedText, LocalizedTitle
+from shared.i18n import Language, LocalizedText, LocalizedTitle, StoredText
 from shared.limits import Ref, ShortText
 from shared.timezones import Moment, TimeZoneName
 
@@ -41,7 +41,7 @@ class Conference(BaseModel):
     """What the agenda knows of a conference, from registration's messages."""
 
     conference_id: str
-    title: LocalizedText | None = None
+    title: StoredText | None = None
     starts_on: date
     ends_on: date
     timezone: TimeZoneName = DEFAULT_TIMEZONE
@@ -84,7 +84,7 @@ class SpeakerPublic(BaseModel):
     conference_id: str
     name: str
     organization: str | None
-    bio: LocalizedText | None
+    bio: StoredText | None
 
 
 class SessionFields(BaseModel):
@@ -155,8 +155,8 @@ class SessionPublic(BaseModel):
     number: int
     conference_id: str
     status: Literal["scheduled", "cancelled"]
-    title: LocalizedText
-    abstract: LocalizedText | None
+    title: StoredText
+    abstract: StoredText | None
     kind: SessionKind
     track: str | None
     room_id: str
@@ -228,7 +228,7 @@ def find_conflict(
         if not overlaps(candidate["starts_at"], candidate["ends_at"], other["starts_at"], other["ends_at"]):
             continue
         when = time_label(other["starts_at"], other["ends_at"], zone)
-        title = LocalizedText.model_validate(other["title"])
+        title = StoredText.model_validate(other["title"])
         if other["room_id"] == candidate["room_id"]:
             return ScheduleConflict("room_double_booked", room=room_name, other_title=title,
                                     other_session_id=other["_id"], other_time=when)

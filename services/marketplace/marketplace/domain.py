@@ -153,7 +153,7 @@ class CooperativeUpdate(BaseModel):
 
 class CooperativePublic(BaseModel):
     id: str
-    name: LocalizedText
+    name: StoredText
     register_number: str
     region: str
     province: str
@@ -307,7 +307,7 @@ class ApplicationPublic(BaseModel):
     stand_number: int | None = None
     pass_id: str | None = None
     decision: Decision | None = None
-    rejection_reason: LocalizedText | None = None
+    rejection_reason: StoredText | None = None
 
 
 class AllocationResult(BaseModel):
@@ -370,7 +370,7 @@ class CheckinPublic(BaseModel):
     checked_in_at: datetime
     device_id: str | None = None
     # For the person at the gate: the scanner shows whom it let in.
-    cooperative_name: LocalizedText | None = None
+    cooperative_name: StoredText | None = None
 
 
 class ScanOutcome(BaseModel):
@@ -386,7 +386,7 @@ class ScanOutcome(BaseModel):
     day: date | None = None
     checked_in_at: datetime | None = None
     first_device_id: str | None = None
-    cooperative_name: LocalizedText | None = None
+    cooperative_name: StoredText | None = None
 
 
 class BatchResult(BaseModel):
@@ -399,7 +399,7 @@ class BatchResult(BaseModel):
 
 class AbsentExhibitor(BaseModel):
     cooperative_id: str
-    name: LocalizedText
+    name: StoredText
     stand_number: int
 
 

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 import recommendations.texts  # noqa: F401  (registers the service's messages)
 from recommendations.catalogue import AXES, BODIES
 from shared.errors import DomainError
-from shared.i18n import LocalizedText, LocalizedTitle
+from shared.i18n import LocalizedText, LocalizedTitle, StoredText
 from shared.limits import REF_MAX
 from shared.timezones import Day, plausible_day, plausible_moment
 
@@ -146,12 +146,12 @@ class ActorPublic(BaseModel):
 
 class SessionRef(BaseModel):
     id: str
-    title: LocalizedText | None = None
+    title: StoredText | None = None
 
 
 class MilestonePublic(BaseModel):
     id: str
-    title: LocalizedText
+    title: StoredText
     owner: str
     due_date: date
     completed_at: datetime | None = None
@@ -188,7 +188,7 @@ class RecommendationPublic(BaseModel):
     session: SessionRef | None
     needs_review: bool
     source: str
-    text: LocalizedText
+    text: StoredText
     themes: list[str]
     sdgs: list[int]
     lead_body: str | None

@@ -17,7 +17,7 @@ from recommendations.service import SOURCE, Actor
 from recommendations.store import Store
 from shared.envelope import make_envelope
 from shared.errors import Conflict, NotFound
-from shared.i18n import LocalizedName, LocalizedText
+from shared.i18n import LocalizedName, StoredText
 from shared.limits import Ref, ShortText
 from shared.outbox import Outbox
 from shared.platform import Platform
@@ -65,7 +65,7 @@ class IndicatorCurrent(BaseModel):
 class IndicatorPublic(BaseModel):
     id: str
     recommendation_id: str | None
-    name: LocalizedText
+    name: StoredText
     unit: str
     mode: str
     baseline: float | None
