@@ -57,9 +57,9 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
 
     FastAPI documents a request validation error with its own ``HTTPValidationError``
     body; ours is a problem document. An operation taking a body answers 400 to one
-    that cannot be decoded; one behind a bearer token may answer 401 (no or bad
-    token) and 403 (a scope it does not hold) through ``shared.auth``. Any operation may answer 503
-    while MongoDB is unreachable.
+    that cannot be decoded and 413 to one over the size cap (``shared.platform``); one
+    behind a bearer token may answer 401 (no or bad token) and 403 (a scope it does not hold)
+    through ``shared.auth``. Any operation may answer 503 while MongoDB is unreachable.
     """
     schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
@@ -71,7 +71,7 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             statuses = [422] if "422" in responses else []
             if "requestBody" in operation:
-                statuses.append(400)
+                statuses += [400, 413]
             if operation.get("security"):
                 statuses += [401, 403]
             statuses.append(503)

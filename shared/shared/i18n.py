@@ -4,10 +4,12 @@ Arabic comes first in every source document, French is the working language of t
 administration (and our default), English serves international partners.
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, model_validator
+
+from shared.limits import LongText, ShortText, Title
 
 Language = Literal["ar", "fr", "en"]
 LANGUAGES: tuple[Language, ...] = ("ar", "fr", "en")
@@ -15,8 +17,12 @@ DEFAULT_LANGUAGE: Language = "fr"
 RTL_LANGUAGES = frozenset({"ar"})
 
 
-class LocalizedText(BaseModel):
-    """A text in up to three languages; at least one is required."""
+class StoredText(BaseModel):
+    """A text in up to three languages as it was stored; at least one is required.
+
+    No length nor line rule is checked again when reading: what was stored before a
+    limit existed must still list. What callers send is a ``LocalizedText`` or one of
+    its bounded kinds below."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -24,8 +30,16 @@ class LocalizedText(BaseModel):
     fr: str | None = None
     en: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_another_kind(cls, value: Any) -> Any:
+        # A text of another kind may be offered where a title or a name is expected: its bounds apply then.
+        if isinstance(value, StoredText) and not isinstance(value, cls):
+            return value.model_dump()
+        return value
+
     @model_validator(mode="after")
-    def _at_least_one(self) -> "LocalizedText":
+    def _at_least_one(self) -> "StoredText":
         for lang in LANGUAGES:
             value = getattr(self, lang)
             if value is not None and not value.strip():
@@ -41,6 +55,30 @@ class LocalizedText(BaseModel):
             if value:
                 return str(value)
         return ""
+
+
+class LocalizedText(StoredText):
+    """A free text in up to three languages, as a caller sends it; at least one is required."""
+
+    ar: LongText | None = None
+    fr: LongText | None = None
+    en: LongText | None = None
+
+
+class LocalizedTitle(LocalizedText):
+    """A title in up to three languages: one line each (it goes into mail subjects)."""
+
+    ar: Title | None = None
+    fr: Title | None = None
+    en: Title | None = None
+
+
+class LocalizedName(LocalizedText):
+    """A name in up to three languages (a cooperative, a product, an indicator): one line each."""
+
+    ar: ShortText | None = None
+    fr: ShortText | None = None
+    en: ShortText | None = None
 
 
 def negotiate_language(accept_language: str | None) -> Language:
@@ -173,6 +211,16 @@ register_messages(
             "ar": "لا يمكن إفراغ هذا الحقل (null): احذفه من الطلب للإبقاء على قيمته.",
             "fr": "Ce champ ne peut pas être vidé (null) : omettez-le pour garder sa valeur.",
             "en": "This field cannot be emptied (null): leave it out to keep its value.",
+        },
+        "field_not_single_line": {
+            "ar": "يجب أن تكون القيمة سطرا واحدا، دون رجوع إلى السطر.",
+            "fr": "La valeur doit tenir sur une seule ligne, sans retour à la ligne.",
+            "en": "The value must be a single line, without line breaks.",
+        },
+        "request_too_large": {
+            "ar": "نص الطلب أكبر من المسموح به (الحد الأقصى {max} بايت).",
+            "fr": "Le corps de la requête est trop volumineux (maximum {max} octets).",
+            "en": "The request body is too large (maximum {max} bytes).",
         },
         "field_invalid": {
             "ar": "قيمة غير صالحة.",

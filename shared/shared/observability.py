@@ -91,6 +91,10 @@ class Metrics:
         self.messages_consumed = Counter(
             "messages_consumed_total", "Messages handled by consumers", ["topic", "outcome"], registry=self.registry
         )
+        self.outbox_dead_lettered = Counter(
+            "tadamon_outbox_dead_lettered_total", "Outbox entries set aside because Kafka can never take them",
+            ["topic"], registry=self.registry,
+        )
         self.outbox_batch = Histogram(
             "outbox_batch_size", "Messages per relay batch", registry=self.registry,
             buckets=(1, 5, 10, 50, 100, 500),

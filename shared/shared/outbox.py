@@ -7,6 +7,13 @@ and marks them sent. With several replicas of a service, only the holder of a le
 relays, so one writer publishes in order; if it stalls past its lease another takes
 over, and a message it had already sent may be sent again: consumers drop such a
 repeat by its envelope id.
+
+An entry Kafka can never take (a message over the producer's ``max_request_size`` or
+the broker's size limit) is set aside as ``dead``, with its error, a log line and the
+``tadamon_outbox_dead_lettered_total`` counter, so that it does not hold back everything written
+after it. The entries that remain keep their order, per subject too: later messages of
+the same subject are still published, after one another. An entry set aside stays in
+the collection to be looked at; nothing republishes it by itself.
 """
 
 import asyncio
@@ -17,6 +24,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from aiokafka.errors import MessageSizeTooLargeError
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -39,6 +47,9 @@ BATCH_SIZE = 500
 FAILURE_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 # On stop, how long the batch under way may take to be sent and marked (Kafka down: cut).
 BATCH_FINISH_SECONDS = 10.0
+
+# Errors that no retry can cure: the entry is set aside instead of blocking the relay.
+NEVER_PUBLISHABLE: tuple[type[BaseException], ...] = (MessageSizeTooLargeError,)
 
 _last_sequence = 0
 
@@ -184,37 +195,63 @@ class OutboxRelay:
         if not batch:
             return 0
         producer = await self.producers.get()
-        deliveries: list[asyncio.Future[object]] = []
+        queued: list[tuple[Document, asyncio.Future[object]]] = []
+        dead: list[tuple[Document, BaseException]] = []
         refused: BaseException | None = None
         for entry in batch:
             envelope = Envelope.model_validate(entry["envelope"])
             try:
-                deliveries.append(
-                    await producer.send(
-                        entry["topic"], value=envelope.to_bytes(), key=envelope.subject.encode(),
-                        headers=envelope.headers(),
-                    )
+                delivery = await producer.send(
+                    entry["topic"], value=envelope.to_bytes(), key=envelope.subject.encode(),
+                    headers=envelope.headers(),
                 )
+            except NEVER_PUBLISHABLE as exc:
+                dead.append((entry, exc))
+                continue
             except Exception as exc:  # noqa: BLE001 - keep what was queued, retry the rest
                 refused = exc
                 break
-        results = await asyncio.gather(*deliveries, return_exceptions=True)
-        outcomes = list(zip(batch, results, strict=False))
-        sent = [entry for entry, result in outcomes if not isinstance(result, BaseException)]
-        if sent:
-            await self.outbox.collection.update_many(
-                {"_id": {"$in": [entry["_id"] for entry in sent]}},
-                {"$set": {"status": "sent", "sent_at": datetime.now(UTC)}},
-            )
-            for entry in sent:
-                self.metrics.messages_published.labels(entry["topic"]).inc()
+            queued.append((entry, delivery))
+        results = await asyncio.gather(*(delivery for _, delivery in queued), return_exceptions=True)
+        outcomes = [(entry, result) for (entry, _), result in zip(queued, results, strict=True)]
+        dead += [(entry, result) for entry, result in outcomes if isinstance(result, NEVER_PUBLISHABLE)]
+        await self._mark_sent([entry for entry, result in outcomes if not isinstance(result, BaseException)])
+        await self._set_aside(dead)
         self.metrics.outbox_batch.observe(len(batch))
-        errors = [result for _, result in outcomes if isinstance(result, BaseException)]
+        errors = [result for _, result in outcomes
+                  if isinstance(result, BaseException) and not isinstance(result, NEVER_PUBLISHABLE)]
         error = errors[0] if errors else refused
         if error is not None:
-            unsent = [entry["_id"] for entry in batch if entry not in sent]
+            settled = {entry["_id"] for entry, result in outcomes if not isinstance(result, BaseException)}
+            settled |= {entry["_id"] for entry, _ in dead}
+            unsent = [entry["_id"] for entry in batch if entry["_id"] not in settled]
             await self.outbox.collection.update_many(
                 {"_id": {"$in": unsent}}, {"$inc": {"attempts": 1}, "$set": {"last_error": repr(error)[:500]}}
             )
             raise error
         return len(batch)
+
+    async def _mark_sent(self, sent: list[Document]) -> None:
+        if not sent:
+            return
+        await self.outbox.collection.update_many(
+            {"_id": {"$in": [entry["_id"] for entry in sent]}},
+            {"$set": {"status": "sent", "sent_at": datetime.now(UTC)}},
+        )
+        for entry in sent:
+            self.metrics.messages_published.labels(entry["topic"]).inc()
+
+    async def _set_aside(self, dead: list[tuple[Document, BaseException]]) -> None:
+        for entry, error in dead:
+            await self.outbox.collection.update_one(
+                {"_id": entry["_id"], "status": "pending"},
+                {"$set": {"status": "dead", "dead_at": datetime.now(UTC), "last_error": repr(error)[:500]},
+                 "$inc": {"attempts": 1}},
+            )
+            self.metrics.outbox_dead_lettered.labels(entry["topic"]).inc()
+            log.error(
+                "outbox relay: message %s (%s on %s) can never be published and is set aside: %r",
+                entry["_id"], entry["type"], entry["topic"], error,
+                extra={"fields": {"outbox_id": entry["_id"], "message_type": entry["type"],
+                                  "topic": entry["topic"], "outbox_status": "dead"}},
+            )

@@ -17,11 +17,12 @@ from fastapi.routing import APIRoute
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.audit import audit_indexes, audit_router
 from shared.auth import TokenVerifier
 from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec
-from shared.errors import document_problems, install_error_handlers
+from shared.errors import document_problems, install_error_handlers, problem_response
 from shared.kafka import KafkaProbe, ProducerHolder, dlq_topic, ensure_topics
 from shared.mongo import Document, Indexes, make_client, ping, run_in_transaction
 from shared.observability import Metrics, install_observability
@@ -154,12 +155,63 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_observability(app, metrics)
     _install_health(app)
     for router in spec.routers:
         app.include_router(router)
     app.include_router(audit_router())
     return app
+
+
+class BodySizeLimit:
+    """Refuse a request body over ``max_bytes`` with 413 problem JSON, whatever route it is for.
+
+    The body is read here, at most ``max_bytes`` of it, before the route sees it: a body
+    sent in chunks without Content-Length is cut as soon as it passes the limit, so a
+    caller cannot make a service hold megabytes in memory or store them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client left before its body was complete
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(Request(scope), status=413, code="request_too_large",
+                                    params={"max": self.max_bytes}, headers={"Connection": "close"})
+        await response(scope, receive, send)
 
 
 def _install_health(app: FastAPI) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.limits import MAX_BODY_BYTES
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
@@ -50,6 +52,9 @@ class ServiceSettings(BaseSettings):
     # Pauses before retrying a failing consumer handler; after the last one the
     # message goes to the DLQ.
     consumer_retry_seconds: list[float] = [0.2, 1.0, 5.0]
+
+    # Request bodies above this many bytes are refused with 413 before anything reads them.
+    max_body_bytes: int = MAX_BODY_BYTES
 
     outbox_poll_seconds: float = 0.5
     outbox_lease_seconds: float = 10.0

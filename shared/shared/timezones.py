@@ -1,10 +1,10 @@
 """Time zone names (IANA, as ``Africa/Casablanca``) and moments, checked where they enter the platform."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 
 from shared.i18n import register_messages
 
@@ -17,7 +17,7 @@ def _known_zone(value: str) -> str:
     return value
 
 
-TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_zone)]
 
 register_messages(
     {
@@ -33,28 +33,38 @@ register_messages(
 # Moments the platform schedules lie well within these years; outside them a local-time
 # conversion can leave the calendar (year 1 at UTC+1 is before year 1).
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
+EARLIEST_MOMENT = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(LATEST_YEAR, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
-def _plausible(value: datetime) -> datetime:
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+def plausible_moment(value: datetime) -> datetime:
+    """``value`` if it lies in the years 1970 to 2200 once converted to UTC (naive means UTC), else
+    ``ValueError("moment_out_of_range")``. The check is on UTC because that is what is stored and read
+    back: 1970-01-01T00:00+01:00 is 1969 in UTC, and would fail every later read of it."""
+    try:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("moment_out_of_range") from None
+    if not EARLIEST_MOMENT <= utc <= LATEST_MOMENT:
         raise ValueError("moment_out_of_range")
     return value
 
 
-Moment = Annotated[datetime, AfterValidator(_plausible)]
-"""A date and time a person may schedule: years 1970 to 2200, anything else is refused."""
-
-# Calendar days reach further back (a baseline of 1995, a cooperative's last market in 1980).
-EARLIEST_DAY_YEAR = 1900
-
-
-def _plausible_day(value: date) -> date:
+def plausible_day(value: date) -> date:
+    """``value`` if it lies in the years 1900 to 2200, else ``ValueError("day_out_of_range")``."""
     if not EARLIEST_DAY_YEAR <= value.year <= LATEST_YEAR:
         raise ValueError("day_out_of_range")
     return value
 
 
-Day = Annotated[date, AfterValidator(_plausible_day)]
+Moment = Annotated[datetime, AfterValidator(plausible_moment)]
+"""A date and time a person may schedule: years 1970 to 2200 in UTC, anything else is refused."""
+
+# Calendar days reach further back (a baseline of 1995, a cooperative's last market in 1980).
+EARLIEST_DAY_YEAR = 1900
+
+
+Day = Annotated[date, AfterValidator(plausible_day)]
 """A calendar day: years 1900 to 2200, so that a day after it or its local midnight always exists."""
 
 register_messages(

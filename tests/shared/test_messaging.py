@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from sample_service import TOPIC, SampleSettings, create_app
 
 from infra import stack
@@ -186,3 +187,36 @@ async def test_write_conflicts_are_retried_and_counted_and_consumer_lag_is_measu
     assert retries >= len(attempts) - 2 >= 1
     lags = [line for line in metrics.splitlines() if line.startswith("tadamon_consumer_lag_messages{")]
     assert lags and all(line.endswith(" 0.0") for line in lags), lags
+
+
+async def test_message_too_large_for_kafka_is_set_aside_and_later_messages_flow_in_order(
+    infra: Infra, keys: Keys
+) -> None:
+    settings = settings_for(SampleSettings, infra, keys)
+    async with running(create_app(settings)) as client:
+        platform = client._transport.app.state.platform  # type: ignore[attr-defined]
+        # Stopping the relay makes the oversized entry and those after it one batch.
+        await platform.relay.stop()
+
+        async def write(session: AsyncClientSession, note_id: str, copies: int, padding: str = "") -> None:
+            envelope = make_envelope(type="sample.note-written.v1", source="sample", subject="note-big",
+                                     data={"note_id": note_id, "copies": copies, "padding": padding})
+            await platform.outbox.add(session, TOPIC, envelope)
+
+        await platform.transaction(lambda s: write(s, "first", 1))
+        await platform.transaction(lambda s: write(s, "huge", 1, "x" * 2_000_000))
+        await platform.transaction(lambda s: write(s, "after", 2))
+        await platform.transaction(lambda s: write(s, "last", 3))
+        platform.relay.start()
+        for note_id in ("first", "after", "last"):
+            seen = await eventually(lambda n=note_id: effect(infra.mongo_url, settings.mongo_db, n), timeout=60)
+            assert seen["applied"] == 1
+        assert await effect(infra.mongo_url, settings.mongo_db, "huge") is None
+        dead = await platform.outbox.collection.find_one({"envelope.data.note_id": "huge"})
+        assert dead["status"] == "dead" and "MessageSizeTooLarge" in dead["last_error"]
+        assert await platform.outbox.pending_count() == 0
+        counted = platform.metrics.registry.get_sample_value(
+            "tadamon_outbox_dead_lettered_total", {"topic": settings.topic(TOPIC)})
+        assert counted == 1
+    records = await read_topic(infra.kafka_bootstrap, settings.topic(TOPIC), expect=3)
+    assert [json.loads(r.value)["data"]["note_id"] for r in records] == ["first", "after", "last"]

@@ -1,6 +1,6 @@
 """HTTP routes: organizers edit and release the programme; the public reads it; participants sign up and star."""
 
-from datetime import date
+
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -27,9 +27,11 @@ from shared.audit import Act
 from shared.auth import Principal, require
 from shared.errors import DomainError, problems
 from shared.i18n import Language, request_language
+from shared.limits import REF_MAX
 from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
 from shared.signing import InvalidSignedToken, Verifier
+from shared.timezones import Day
 
 router = APIRouter()
 PlatformDep = Annotated[Platform, Depends(get_platform)]
@@ -37,6 +39,8 @@ ICAL = "text/calendar; charset=utf-8"
 CALENDAR: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}}}
 # What a route behind the manage token may answer besides its own refusals (see ``participant``).
 TOKEN_PROBLEMS = (401, 503)
+# A manage token is a few hundred characters; anything much longer is not one.
+TOKEN_MAX = 2000
 
 
 class ParticipantRef(BaseModel):
@@ -45,8 +49,9 @@ class ParticipantRef(BaseModel):
 
 
 async def participant(
-    platform: PlatformDep, x_manage_token: Annotated[str | None, Header()] = None,
-    token: Annotated[str | None, Query(description="for calendar apps that cannot send headers")] = None,
+    platform: PlatformDep, x_manage_token: Annotated[str | None, Header(max_length=TOKEN_MAX)] = None,
+    token: Annotated[str | None, Query(description="for calendar apps that cannot send headers",
+                                       max_length=TOKEN_MAX)] = None,
 ) -> ParticipantRef:
     """The registration a manage token was issued for, checked offline with registration's key and
     refused once registration's messages said the registration was erased."""
@@ -196,7 +201,8 @@ async def changelog(conference_id: str, platform: PlatformDep, page: Paged, requ
 @router.get("/conferences/{conference_id}/schedule", tags=["public"], responses=problems(404))
 async def schedule(
     conference_id: str, request: Request, response: Response, platform: PlatformDep,
-    day: date | None = None, track: str | None = None, room: str | None = None,
+    day: Day | None = None, track: Annotated[str | None, Query(max_length=REF_MAX)] = None,
+    room: Annotated[str | None, Query(max_length=REF_MAX)] = None,
     language: Language | None = None, kind: SessionKind | None = None,
 ) -> dict[str, Any]:
     """The latest released programme, filtered; texts follow Accept-Language (or ?lang=)."""

@@ -8,7 +8,7 @@ from agenda.domain import ScheduleConflict
 from agenda.events import TOPICS
 from agenda.settings import Settings
 from shared.errors import problem_response
-from shared.i18n import LocalizedText, request_language
+from shared.i18n import StoredText, request_language
 from shared.platform import Platform, ServiceSpec, create_service_app
 from shared.signing import MissingSigningKey, Verifier
 
@@ -22,7 +22,7 @@ async def _localized_conflict(request: Request, exc: Exception) -> JSONResponse:
     """A clash names the other session: its title is given in the caller's language."""
     assert isinstance(exc, ScheduleConflict)
     lang = request_language(request)
-    params = {k: v.pick(lang) if isinstance(v, LocalizedText) else v for k, v in exc.params.items()}
+    params = {k: v.pick(lang) if isinstance(v, StoredText) else v for k, v in exc.params.items()}
     return problem_response(request, status=exc.status, code=exc.code, params=params)
 
 

@@ -9,7 +9,7 @@ from agenda import participation, service
 from agenda.domain import DEFAULT_TIMEZONE, Conference
 from shared.consumer import ConsumerSpec
 from shared.envelope import Envelope
-from shared.i18n import LocalizedText
+from shared.i18n import StoredText
 from shared.platform import Platform
 
 CONSUMED_TOPICS: list[str] = ["registration.conferences", "registration.participants"]
@@ -28,7 +28,7 @@ class ConferenceSeen(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     conference_id: str
-    title: LocalizedText | None = None
+    title: StoredText | None = None
     starts_on: date
     ends_on: date
     timezone: str | None = None

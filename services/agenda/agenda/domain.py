@@ -5,11 +5,12 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from agenda import texts  # noqa: F401 - registers the refusal messages
 from shared.errors import Conflict, refuse_null
-from shared.i18n import Language, LocalizedText
+from shared.i18n import Language, LocalizedText, LocalizedTitle, StoredText
+from shared.limits import Ref, ShortText
 from shared.timezones import Moment, TimeZoneName
 
 DEFAULT_TIMEZONE = "Africa/Casablanca"
@@ -28,14 +29,17 @@ def _key(value: str) -> str:
     return value
 
 
-Key = Annotated[str, AfterValidator(_key)]
+Key = Annotated[str, StringConstraints(max_length=63), AfterValidator(_key)]
+# Speakers or moderators of one session; interpretation and session languages (ar, fr, en).
+PEOPLE_MAX = 50
+Languages = Annotated[list[Language], Field(max_length=3)]
 
 
 class Conference(BaseModel):
     """What the agenda knows of a conference, from registration's messages."""
 
     conference_id: str
-    title: LocalizedText | None = None
+    title: StoredText | None = None
     starts_on: date
     ends_on: date
     timezone: TimeZoneName = DEFAULT_TIMEZONE
@@ -51,9 +55,9 @@ class RoomCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: Key | None = None
-    name: str = Field(min_length=1, max_length=120)
+    name: Annotated[ShortText, Field(min_length=1, max_length=120)]
     capacity: int = Field(ge=1, le=100_000)
-    interpretation_languages: list[Language] = []
+    interpretation_languages: Languages = []
 
 
 class RoomPublic(BaseModel):
@@ -68,8 +72,8 @@ class SpeakerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: Key | None = None
-    name: str = Field(min_length=1, max_length=160)
-    organization: str | None = Field(default=None, max_length=200)
+    name: Annotated[ShortText, Field(min_length=1, max_length=160)]
+    organization: ShortText | None = None
     bio: LocalizedText | None = None
 
 
@@ -78,7 +82,7 @@ class SpeakerPublic(BaseModel):
     conference_id: str
     name: str
     organization: str | None
-    bio: LocalizedText | None
+    bio: StoredText | None
 
 
 class SessionFields(BaseModel):
@@ -86,29 +90,29 @@ class SessionFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: LocalizedText | None = None
+    title: LocalizedTitle | None = None
     abstract: LocalizedText | None = None
     kind: SessionKind | None = None
     track: Key | None = None
-    room_id: str | None = None
+    room_id: Ref | None = None
     starts_at: Moment | None = None
     ends_at: Moment | None = None
-    languages: list[Language] | None = Field(default=None, min_length=1)
-    speaker_ids: list[str] | None = None
-    moderator_ids: list[str] | None = None
+    languages: Annotated[Languages, Field(min_length=1)] | None = None
+    speaker_ids: Annotated[list[Ref], Field(max_length=PEOPLE_MAX)] | None = None
+    moderator_ids: Annotated[list[Ref], Field(max_length=PEOPLE_MAX)] | None = None
     capacity: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class SessionCreate(SessionFields):
     id: Key | None = None
-    title: LocalizedText
+    title: LocalizedTitle
     kind: SessionKind
-    room_id: str
+    room_id: Ref
     starts_at: Moment
     ends_at: Moment
-    languages: list[Language] = Field(default=["ar", "fr"], min_length=1)
-    speaker_ids: list[str] = []
-    moderator_ids: list[str] = []
+    languages: Annotated[Languages, Field(min_length=1)] = ["ar", "fr"]
+    speaker_ids: Annotated[list[Ref], Field(max_length=PEOPLE_MAX)] = []
+    moderator_ids: Annotated[list[Ref], Field(max_length=PEOPLE_MAX)] = []
 
 
 class SessionUpdate(SessionFields):
@@ -149,8 +153,8 @@ class SessionPublic(BaseModel):
     number: int
     conference_id: str
     status: Literal["scheduled", "cancelled"]
-    title: LocalizedText
-    abstract: LocalizedText | None
+    title: StoredText
+    abstract: StoredText | None
     kind: SessionKind
     track: str | None
     room_id: str
@@ -222,7 +226,7 @@ def find_conflict(
         if not overlaps(candidate["starts_at"], candidate["ends_at"], other["starts_at"], other["ends_at"]):
             continue
         when = time_label(other["starts_at"], other["ends_at"], zone)
-        title = LocalizedText.model_validate(other["title"])
+        title = StoredText.model_validate(other["title"])
         if other["room_id"] == candidate["room_id"]:
             return ScheduleConflict("room_double_booked", room=room_name, other_title=title,
                                     other_session_id=other["_id"], other_time=when)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.i18n import LocalizedText
+from shared.i18n import StoredText
 
 TOPICS: list[str] = ["agenda.sessions", "agenda.schedules", "agenda.signups"]
 
@@ -28,7 +28,7 @@ class SessionChanged(BaseModel):
     conference_id: str
     number: int
     status: str
-    title: LocalizedText
+    title: StoredText
     kind: str
     track: str | None
     room_id: str
@@ -73,7 +73,7 @@ class SignupChanged(BaseModel):
 
 class OutcomeItem(BaseModel):
     key: str
-    text: LocalizedText
+    text: StoredText
 
 
 class SessionOutcomesRecorded(BaseModel):
@@ -85,7 +85,7 @@ class SessionOutcomesRecorded(BaseModel):
 
     session_id: str
     conference_id: str
-    session_title: LocalizedText
-    conclusions: LocalizedText
+    session_title: StoredText
+    conclusions: StoredText
     recommendations: list[OutcomeItem]
     recorded_at: datetime

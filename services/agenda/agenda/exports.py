@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from agenda.domain import Conference
-from shared.i18n import LocalizedText
+from shared.i18n import StoredText
 
 Entry = dict[str, Any]
 PRODID = "-//Tadamon//Agenda//FR"
@@ -18,7 +18,7 @@ PRODID = "-//Tadamon//Agenda//FR"
 def pick(text: dict[str, Any] | None, lang: str) -> str | None:
     if not text:
         return None
-    return str(LocalizedText.model_validate(text).pick(lang))
+    return str(StoredText.model_validate(text).pick(lang))
 
 
 def localize(entry: Entry, lang: str, zone: ZoneInfo) -> Entry:

@@ -21,6 +21,7 @@ from agenda.domain import DEFAULT_TIMEZONE, SessionKind
 from shared.errors import DomainError
 from shared.i18n import translate
 from shared.platform import Platform, get_platform
+from shared.timezones import Day
 from shared.web import Pages, page_language, register_texts
 
 HERE = Path(__file__).parent
@@ -28,7 +29,7 @@ pages = Pages(HERE / "templates", service="agenda", static_dir=HERE / "static")
 router = APIRouter(include_in_schema=False)
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 KINDS = ("plenary", "panel", "workshop", "round_table", "side_event")
-_DAY = TypeAdapter(date)
+_DAY: TypeAdapter[date] = TypeAdapter(Day)
 _KIND: TypeAdapter[SessionKind] = TypeAdapter(SessionKind)
 
 

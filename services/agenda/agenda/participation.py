@@ -20,7 +20,7 @@ from agenda.domain import (
 from agenda.store import Store
 from shared.envelope import make_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
-from shared.i18n import LocalizedText
+from shared.i18n import StoredText
 from shared.mongo import Document
 from shared.platform import Platform
 
@@ -153,7 +153,7 @@ async def _refuse_overlap(store: Store, registration_id: str, doc: Document, ses
             conference = await store.get("conferences", doc["conference_id"], session=session) or {}
             zone = _zone(conference)
             raise ScheduleConflict("signup_overlaps", other_session_id=other["session_id"],
-                                   other_title=LocalizedText.model_validate(other["title"]),
+                                   other_title=StoredText.model_validate(other["title"]),
                                    other_time=time_label(other["starts_at"], other["ends_at"], zone))
 
 

@@ -1,9 +1,8 @@
 """Routes of the marketplace: parse, call one use case, shape the answer."""
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from marketplace import checkin, sales, service, stands
 from marketplace.domain import (
@@ -39,9 +38,11 @@ from shared.audit import Act
 from shared.auth import Admin, Principal, require
 from shared.errors import problems
 from shared.i18n import request_language
+from shared.limits import REF_MAX
 from shared.pagination import Paged, page_headers, page_of
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
+from shared.timezones import Day
 
 
 def get_store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
@@ -50,6 +51,8 @@ def get_store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+# A list filter: a code or an id, never longer.
+Filter = Annotated[str | None, Query(max_length=REF_MAX)]
 router = APIRouter()
 
 
@@ -91,7 +94,7 @@ async def create_cooperative(body: CooperativeCreate, request: Request, store: S
 
 @router.get("/cooperatives", response_model=list[CooperativePublic], tags=["cooperatives"])
 async def list_cooperatives(store: StoreDep, _: Registry, page: Paged, request: Request, response: Response,
-                            region: str | None = None, sector: str | None = None) -> list[CooperativePublic]:
+                            region: Filter = None, sector: Filter = None) -> list[CooperativePublic]:
     """List cooperatives, by region or sector (paginated)."""
     found, total = await service.list_cooperatives(store=store, page=page, region=region, sector=sector)
     page_headers(total, page, request, response)
@@ -156,8 +159,8 @@ async def create_market(body: MarketCreate, request: Request, store: StoreDep, w
 
 @router.get("/markets", response_model=list[MarketPublic], tags=["markets"])
 async def list_markets(store: StoreDep, page: Paged, request: Request, response: Response,
-                       circuit: str | None = None, kind: str | None = None,
-                       region: str | None = None) -> list[MarketPublic]:
+                       circuit: Filter = None, kind: Filter = None,
+                       region: Filter = None) -> list[MarketPublic]:
     """Markets and fairs, by circuit, kind or region (paginated)."""
     return page_of(await service.list_markets(store=store, circuit=circuit, kind=kind, region=region), page,
                    request, response)
@@ -194,8 +197,8 @@ async def apply(body: ApplicationCreate, store: StoreDep, who: Applicant) -> lis
 
 @router.get("/applications", response_model=list[ApplicationPublic], tags=["applications"])
 async def list_applications(request: Request, response: Response, store: StoreDep, who: Applicant, page: Paged,
-                            market_id: str | None = None, status: str | None = None,
-                            cooperative_id: str | None = None) -> list[ApplicationPublic]:
+                            market_id: Filter = None, status: Filter = None,
+                            cooperative_id: Filter = None) -> list[ApplicationPublic]:
     """Applications (an exhibitor sees its own only; paginated)."""
     docs, total = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
                                                  cooperative_id=cooperative_id, page=page)
@@ -302,7 +305,7 @@ async def read_attendance(market_id: str, store: StoreDep, _: MarketOrganizer) -
 
 @router.put("/markets/{market_id}/sales/{day}", response_model=SalesPublic, tags=["sales"],
             responses=problems(404, 409))
-async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: StoreDep,
+async def declare_sales(market_id: str, day: Day, body: SalesDeclare, store: StoreDep,
                         who: MarketExhibitor) -> SalesPublic:
     """Declare (or correct) a market day's sales by product category."""
     return await sales.declare_sales(store=store, principal=who, market_id=market_id, day=day, data=body)
@@ -310,7 +313,7 @@ async def declare_sales(market_id: str, day: date, body: SalesDeclare, store: St
 
 @router.get("/markets/{market_id}/sales", response_model=list[SalesPublic], tags=["sales"])
 async def own_sales(market_id: str, store: StoreDep, who: MarketExhibitor, page: Paged, request: Request,
-                    response: Response, cooperative_id: str | None = None) -> list[SalesPublic]:
+                    response: Response, cooperative_id: Filter = None) -> list[SalesPublic]:
     """A cooperative's own declarations at a market (paginated)."""
     return page_of(await sales.my_sales(store=store, principal=who, market_id=market_id,
                                         cooperative_id=cooperative_id), page, request, response)

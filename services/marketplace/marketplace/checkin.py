@@ -37,7 +37,7 @@ from marketplace.stands import get_application
 from marketplace.store import Store
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
-from shared.i18n import LocalizedText, translate
+from shared.i18n import StoredText, translate
 from shared.scanwindow import event_day, scan_time_refusal
 from shared.signing import InvalidSignedToken
 
@@ -189,7 +189,7 @@ async def sync_offline_scans(*, store: Store, market_id: str, batch: ScanBatch, 
     coops = await store.cooperatives_by_id(list({r.cooperative_id for r in results if r.cooperative_id}))
     for r in results:
         if r.cooperative_id in coops:
-            r.cooperative_name = LocalizedText.model_validate(coops[r.cooperative_id]["name"])
+            r.cooperative_name = StoredText.model_validate(coops[r.cooperative_id]["name"])
     return BatchResult(
         device_id=batch.device_id, results=results,
         checked_in=sum(r.status == "checked_in" for r in results),
@@ -213,7 +213,7 @@ async def attendance(*, store: Store, market_id: str, now: datetime | None = Non
         upcoming = day > today
         absent = [] if upcoming else [
             AbsentExhibitor(cooperative_id=a["cooperative_id"], stand_number=a["stand_number"],
-                            name=LocalizedText.model_validate(coops[a["cooperative_id"]]["name"]))
+                            name=StoredText.model_validate(coops[a["cooperative_id"]]["name"]))
             for a in sorted(held, key=lambda a: a["stand_number"]) if a["cooperative_id"] not in here]
         days.append(DayAttendance(day=day, expected=len(held), checked_in=len(here), upcoming=upcoming,
                                   no_shows=absent))

@@ -5,11 +5,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 import marketplace.messages  # noqa: F401 - registers the service's texts
 from shared.errors import refuse_null
-from shared.i18n import LocalizedText
+from shared.i18n import LocalizedName, LocalizedText, LocalizedTitle, StoredText
+from shared.limits import Ref, ShortText, single_line
 from shared.regions import RegionCode
 from shared.timezones import Day, Moment
 
@@ -65,12 +66,12 @@ def _aware(value: datetime) -> datetime:
     return to_millis(value.astimezone(UTC))
 
 
-RegisterNumber = Annotated[str, AfterValidator(normalize_register_number)]
-Phone = Annotated[str, AfterValidator(_phone)]
+RegisterNumber = Annotated[str, StringConstraints(max_length=60), AfterValidator(normalize_register_number)]
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
 Url = Annotated[str, Field(max_length=500), AfterValidator(_url)]
 AwareDatetime = Annotated[Moment, AfterValidator(_aware)]
-Name = Annotated[str, Field(min_length=2, max_length=120)]
-Money = Annotated[float, Field(ge=0, le=100_000_000)]
+Name = Annotated[str, Field(min_length=2, max_length=120), AfterValidator(single_line)]
+Money = Annotated[float, Field(ge=0, le=100_000_000, allow_inf_nan=False)]
 
 
 def market_day(moment: datetime) -> date:
@@ -100,7 +101,7 @@ class Contact(BaseModel):
 class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: LocalizedText
+    name: LocalizedName
     category: ProductCategory
     unit_price_mad: Annotated[float, Field(gt=0, le=1_000_000)]
     photo_url: Url | None = None
@@ -113,7 +114,7 @@ class ProductPublic(ProductCreate):
 class CooperativeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: LocalizedText
+    name: LocalizedName
     register_number: RegisterNumber
     region: RegionCode
     province: Name
@@ -134,7 +135,7 @@ ORGANIZER_ONLY_FIELDS = ("register_number", "region", "sector", "women_led", "yo
 class CooperativeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: LocalizedText | None = None
+    name: LocalizedName | None = None
     province: Name | None = None
     members: Annotated[int, Field(ge=1, le=100_000)] | None = None
     contact: Contact | None = None
@@ -152,7 +153,7 @@ class CooperativeUpdate(BaseModel):
 
 class CooperativePublic(BaseModel):
     id: str
-    name: LocalizedText
+    name: StoredText
     register_number: str
     region: str
     province: str
@@ -193,8 +194,8 @@ class Stand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: Annotated[int, Field(ge=1, le=9999)]
-    zone: Annotated[str, Field(min_length=1, max_length=40)]
-    size: Annotated[str, Field(pattern=r"^[0-9]{1,2}(\.[0-9])?x[0-9]{1,2}(\.[0-9])?$")] = "3x3"
+    zone: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(single_line)]
+    size: Annotated[str, Field(max_length=9, pattern=r"^[0-9]{1,2}(\.[0-9])?x[0-9]{1,2}(\.[0-9])?$")] = "3x3"
 
 
 class SelectionRules(BaseModel):
@@ -212,14 +213,14 @@ class MarketCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: MarketKind
-    name: LocalizedText
+    name: LocalizedTitle
     city: Name
     region: RegionCode
-    venue: Annotated[str, Field(min_length=2, max_length=200)]
+    venue: Annotated[ShortText, Field(min_length=2)]
     days: Annotated[list[Day], Field(min_length=1, max_length=60)]
     application_opens_at: AwareDatetime
     application_closes_at: AwareDatetime
-    circuit: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")] | None = None
+    circuit: Annotated[str, Field(max_length=61, pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")] | None = None
     stands: Annotated[list[Stand], Field(min_length=1, max_length=2000)]
     rules: SelectionRules = SelectionRules()
 
@@ -245,6 +246,12 @@ class MarketCreate(BaseModel):
 
 
 class MarketPublic(MarketCreate):
+    # Read back as stored: a market stored before a limit existed still lists (the wider
+    # type is the point, hence the ignore).
+    name: StoredText  # type: ignore[assignment]
+    venue: str
+    application_opens_at: datetime
+    application_closes_at: datetime
     id: str
     stand_count: int
     created_at: datetime
@@ -257,7 +264,7 @@ class ApplicationCreate(BaseModel):
 
     market_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]],
                           Field(min_length=1, max_length=20)]
-    cooperative_id: str | None = None
+    cooperative_id: Ref | None = None
     note: Annotated[str, Field(max_length=1000)] | None = None
 
     @field_validator("market_ids")
@@ -300,7 +307,7 @@ class ApplicationPublic(BaseModel):
     stand_number: int | None = None
     pass_id: str | None = None
     decision: Decision | None = None
-    rejection_reason: LocalizedText | None = None
+    rejection_reason: StoredText | None = None
 
 
 class AllocationResult(BaseModel):
@@ -363,7 +370,7 @@ class CheckinPublic(BaseModel):
     checked_in_at: datetime
     device_id: str | None = None
     # For the person at the gate: the scanner shows whom it let in.
-    cooperative_name: LocalizedText | None = None
+    cooperative_name: StoredText | None = None
 
 
 class ScanOutcome(BaseModel):
@@ -379,7 +386,7 @@ class ScanOutcome(BaseModel):
     day: date | None = None
     checked_in_at: datetime | None = None
     first_device_id: str | None = None
-    cooperative_name: LocalizedText | None = None
+    cooperative_name: StoredText | None = None
 
 
 class BatchResult(BaseModel):
@@ -392,7 +399,7 @@ class BatchResult(BaseModel):
 
 class AbsentExhibitor(BaseModel):
     cooperative_id: str
-    name: LocalizedText
+    name: StoredText
     stand_number: int
 
 
@@ -416,7 +423,7 @@ class SaleItem(BaseModel):
 
     product_id: Annotated[str, Field(max_length=80)] | None = None
     label: Annotated[str, Field(max_length=120)] | None = None
-    quantity: Annotated[float, Field(gt=0, le=1_000_000)]
+    quantity: Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
     amount_mad: Money
 
 
@@ -425,7 +432,7 @@ class SalesDeclare(BaseModel):
 
     by_category: dict[ProductCategory, Money]
     items: Annotated[list[SaleItem], Field(max_length=500)] = []
-    cooperative_id: str | None = None
+    cooperative_id: Ref | None = None
 
     @field_validator("by_category")
     @classmethod

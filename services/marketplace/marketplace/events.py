@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from shared.i18n import LocalizedText
+from shared.i18n import StoredText
 
 TOPICS: list[str] = [
     "marketplace.markets",
@@ -33,7 +33,7 @@ class MarketCreated(BaseModel):
 
     market_id: str
     kind: str
-    name: LocalizedText
+    name: StoredText
     city: str
     region: str
     venue: str

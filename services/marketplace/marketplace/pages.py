@@ -31,6 +31,7 @@ from shared.i18n import translate
 from shared.pdf import Line, card_pdf
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png
+from shared.timezones import plausible_day
 from shared.web import Pages, form_errors, page_language, register_texts
 
 HERE = Path(__file__).parent
@@ -147,7 +148,7 @@ async def declare(market_id: str, request: Request, platform: PlatformDep) -> Re
     lang = page_language(request)
     amounts = {s: str(form.get(f"amount_{s}") or "").strip().replace(",", ".") for s in SECTORS}
     try:
-        day = date.fromisoformat(str(form.get("day") or ""))
+        day = plausible_day(date.fromisoformat(str(form.get("day") or "")))
         data = SalesDeclare.model_validate({"by_category": {k: v for k, v in amounts.items() if v}})
         await sales.declare_sales(store=_store(platform), principal=who, market_id=market_id, day=day, data=data)
     except ValidationError as exc:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from recommendations import indicators as ind
 from recommendations import opendata, service, views
 from recommendations.domain import (
+    EDITION_MAX,
     Decision,
     MilestoneCompletion,
     MilestoneCreate,
@@ -25,6 +26,7 @@ from recommendations.store import Store
 from shared.audit import Act
 from shared.auth import Principal, require
 from shared.errors import problems
+from shared.limits import REF_MAX
 from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
 
@@ -37,14 +39,16 @@ def get_store(platform: PlatformDep) -> Store:
 
 
 def get_as_of(date: Annotated[str | None, Query(
-        description="YYYY-MM-DD (end of that day, UTC) or ISO 8601 date-time: rebuilt from history")] = None,
+        description="YYYY-MM-DD (end of that day, UTC) or ISO 8601 date-time, years 1970 to 2200 in UTC: "
+                    "rebuilt from history", max_length=40)] = None,
 ) -> datetime | None:
     return parse_as_of(date)
 
 
 def get_filters(
-    status: Status | None = None, theme: Theme | None = None, body: str | None = None,
-    edition: Annotated[int | None, Query(ge=1)] = None,
+    status: Status | None = None, theme: Theme | None = None,
+    body: Annotated[str | None, Query(max_length=REF_MAX)] = None,
+    edition: Annotated[int | None, Query(ge=1, le=EDITION_MAX)] = None,
 ) -> views.Filters:
     return views.Filters(status=status, theme=theme, body=body, edition=edition)
 
@@ -189,7 +193,7 @@ async def record_indicator_value(
 
 @router.get("/dashboard", response_model=views.Dashboard, tags=TAG)
 async def dashboard(store: StoreDep, as_of: AsOf,
-                    edition: Annotated[int | None, Query(ge=1)] = None) -> views.Dashboard:
+                    edition: Annotated[int | None, Query(ge=1, le=EDITION_MAX)] = None) -> views.Dashboard:
     """Counts by status, theme and body; overdue items; indicators against their targets."""
     return await views.dashboard(store=store, edition=edition, as_of=as_of)
 

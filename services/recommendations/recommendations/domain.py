@@ -11,13 +11,14 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 import recommendations.texts  # noqa: F401  (registers the service's messages)
 from recommendations.catalogue import AXES, BODIES
 from shared.errors import DomainError
-from shared.i18n import LocalizedText
-from shared.timezones import Day
+from shared.i18n import LocalizedText, LocalizedTitle, StoredText
+from shared.limits import REF_MAX
+from shared.timezones import Day, plausible_day, plausible_moment
 
 Status = Literal["not_started", "limited", "substantial", "complete", "withdrawn"]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
@@ -52,7 +53,10 @@ def _body(value: str) -> str:
 
 
 Reason = Annotated[str, Field(max_length=2000), AfterValidator(_reason)]
-BodyCode = Annotated[str, AfterValidator(_body)]
+BodyCode = Annotated[str, StringConstraints(max_length=REF_MAX), AfterValidator(_body)]
+EDITION_MAX = 100
+# Indicator figures: finite (JSON has no infinity) and far beyond any count or amount measured.
+Figure = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
 
 
 class Evidence(BaseModel):
@@ -82,8 +86,8 @@ class Evidence(BaseModel):
 class RecommendationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = None
-    edition: int | None = Field(default=None, ge=1, le=100)
+    id: str | None = Field(default=None, max_length=64)
+    edition: int | None = Field(default=None, ge=1, le=EDITION_MAX)
     number: int | None = Field(default=None, ge=1, le=1000)
     conference_id: str | None = Field(default=None, max_length=100)
     text: LocalizedText
@@ -120,7 +124,7 @@ class Decision(BaseModel):
 class MilestoneCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: LocalizedText
+    title: LocalizedTitle
     owner: BodyCode
     due_date: Day
     reason: Reason
@@ -142,12 +146,12 @@ class ActorPublic(BaseModel):
 
 class SessionRef(BaseModel):
     id: str
-    title: LocalizedText | None = None
+    title: StoredText | None = None
 
 
 class MilestonePublic(BaseModel):
     id: str
-    title: LocalizedText
+    title: StoredText
     owner: str
     due_date: date
     completed_at: datetime | None = None
@@ -184,7 +188,7 @@ class RecommendationPublic(BaseModel):
     session: SessionRef | None
     needs_review: bool
     source: str
-    text: LocalizedText
+    text: StoredText
     themes: list[str]
     sdgs: list[int]
     lead_body: str | None
@@ -285,15 +289,26 @@ def is_overdue(due: date | str | None, done: bool, on: date) -> bool:
 
 
 def parse_as_of(value: str | None) -> datetime | None:
-    """``YYYY-MM-DD`` means the end of that day (UTC); a full ISO date-time is taken as is."""
+    """``YYYY-MM-DD`` means the end of that day (UTC); a full ISO date-time is taken as is (naive: UTC).
+
+    Both must lie in the years the platform accepts (``shared.timezones``), in UTC: the end of
+    9999-12-31 does not exist, and the history is not rebuilt for years nobody could have written."""
     if value is None or not value.strip():
         return None
     value = value.strip()
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
+            day = plausible_day(date.fromisoformat(value))
             return datetime.combine(day, time.min, tzinfo=UTC) + timedelta(days=1) - timedelta(milliseconds=1)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise DomainError("bad_snapshot_date", status=422) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise DomainError(_range_code(exc, "bad_snapshot_date"), status=422) from exc
+    try:
+        plausible_moment(moment)
+    except ValueError as exc:
+        raise DomainError(_range_code(exc, "bad_snapshot_date"), status=422) from exc
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _range_code(exc: ValueError, default: str) -> str:
+    return str(exc) if str(exc) in ("day_out_of_range", "moment_out_of_range") else default

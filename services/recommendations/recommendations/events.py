@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from shared.i18n import LocalizedText
+from shared.i18n import StoredText
 
 TOPICS: list[str] = ["recommendations.recommendations", "recommendations.indicators"]
 
@@ -35,7 +35,7 @@ class RecommendationCreated(BaseModel):
     number: int | None
     conference_id: str | None
     session_id: str | None
-    text: LocalizedText
+    text: StoredText
     themes: list[str]
     sdgs: list[int]
     lead_body: str | None
@@ -78,7 +78,7 @@ class MilestoneCompleted(BaseModel):
     recommendation_id: str
     milestone_id: str
     seq: int
-    title: LocalizedText
+    title: StoredText
     owner: str
     due_date: date
     completed_at: datetime

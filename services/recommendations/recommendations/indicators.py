@@ -5,21 +5,22 @@ current in the same transaction; a past state is the latest value recorded by th
 """
 
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from recommendations import events
 from recommendations.catalogue import AUTOMATIC_INDICATORS
-from recommendations.domain import SLUG, Reason, now_ms
+from recommendations.domain import SLUG, Figure, Reason, now_ms
 from recommendations.service import SOURCE, Actor
 from recommendations.store import Store
 from shared import audit
 from shared.audit import Act
 from shared.envelope import make_envelope
 from shared.errors import Conflict, NotFound
-from shared.i18n import LocalizedText
+from shared.i18n import LocalizedName, StoredText
+from shared.limits import Ref, ShortText
 from shared.outbox import Outbox
 from shared.platform import Platform
 from shared.timezones import Day
@@ -28,13 +29,13 @@ from shared.timezones import Day
 class IndicatorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    recommendation_id: str | None = None
-    name: LocalizedText
-    unit: str = Field(min_length=1, max_length=40)
-    baseline: float | None = None
+    id: str = Field(max_length=64)
+    recommendation_id: Ref | None = None
+    name: LocalizedName
+    unit: Annotated[ShortText, Field(min_length=1, max_length=40)]
+    baseline: Figure | None = None
     baseline_date: Day | None = None
-    target: float | None = None
+    target: Figure | None = None
     target_date: Day | None = None
     reason: Reason = "defined"
 
@@ -49,7 +50,7 @@ class IndicatorCreate(BaseModel):
 class IndicatorValueCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: float
+    value: Figure
     as_of: Day
     source: str = Field(min_length=3, max_length=500)
     reason: Reason
@@ -66,7 +67,7 @@ class IndicatorCurrent(BaseModel):
 class IndicatorPublic(BaseModel):
     id: str
     recommendation_id: str | None
-    name: LocalizedText
+    name: StoredText
     unit: str
     mode: str
     baseline: float | None

@@ -28,7 +28,7 @@ from recommendations.domain import (
 from recommendations.indicators import IndicatorPublic, list_indicators
 from recommendations.store import Store
 from shared.errors import NotFound
-from shared.i18n import LocalizedText
+from shared.i18n import StoredText
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class OverdueMilestone(BaseModel):
     recommendation_id: str
     number: int | None
     milestone_id: str
-    title: LocalizedText
+    title: StoredText
     owner: str
     due_date: date
 

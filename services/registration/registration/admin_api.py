@@ -24,7 +24,7 @@ from registration.domain import (
 from shared.audit import Act
 from shared.auth import Admin, Principal, require
 from shared.errors import problems
-from shared.pagination import MAX_PAGE
+from shared.limits import PAGE_MAX
 from shared.platform import Platform, get_platform
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
@@ -64,7 +64,7 @@ async def list_registrations(
     conference_id: str, platform: PlatformDep, who: ConferenceOrganizer,
     status: Status | None = None, category: Category | None = None, region: Region | None = None,
     checked_in: bool | None = None, q: Annotated[str | None, Query(max_length=100)] = None,
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RegistrationPage:
     """Search registrations (status, category, region, checked in, name or e-mail), in arrival order."""
     await service.get_conference(platform=platform, conference_id=conference_id)

@@ -2,14 +2,15 @@
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import registration.texts  # noqa: F401  (registers the service's messages)
 from shared.errors import refuse_null
-from shared.i18n import Language, LocalizedText
+from shared.i18n import Language, LocalizedTitle, StoredText
+from shared.limits import ShortText
 from shared.regions import RegionCode
 from shared.timezones import Day, Moment, TimeZoneName
 
@@ -28,8 +29,18 @@ Status = Literal["pending", "confirmed", "waitlisted", "cancelled", "rejected"]
 # so approving it can never exceed the capacity.
 SEAT_HOLDING = ("pending", "confirmed")
 
+EDITION_MAX = 1000
+SEATS_MAX = 1_000_000
+Seats = Annotated[int, Field(ge=0, le=SEATS_MAX)]
+PHONE_MAX = 40
+
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _one_line(value: str) -> str:
+    """Names go on badges and into mails: runs of spaces and line breaks become one space."""
+    return " ".join(value.split())
 
 
 def normalize_email(email: str) -> str:
@@ -61,17 +72,17 @@ class ConferenceFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: ConferenceKind
-    edition: int | None = Field(default=None, ge=1)
-    title: LocalizedText
-    slogan: LocalizedText | None = None
-    venue: str = Field(min_length=1, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
+    edition: int | None = Field(default=None, ge=1, le=EDITION_MAX)
+    title: LocalizedTitle
+    slogan: LocalizedTitle | None = None
+    venue: Annotated[ShortText, Field(min_length=1)]
+    city: Annotated[ShortText, Field(min_length=1, max_length=100)]
     region: RegionCode
     starts_on: Day
     ends_on: Day
     timezone: TimeZoneName = "Africa/Casablanca"
-    capacity: int = Field(ge=1, le=1_000_000)
-    quotas: dict[Category, int] = Field(default_factory=dict)
+    capacity: int = Field(ge=1, le=SEATS_MAX)
+    quotas: dict[Category, Seats] = Field(default_factory=dict)
     registration_opens_at: Moment | None = None
     registration_closes_at: Moment | None = None
     requires_approval: bool = False
@@ -97,7 +108,7 @@ class ConferenceCreate(ConferenceFields):
         "starts_on": "2029-06-20", "ends_on": "2029-06-21", "capacity": 1500,
         "quotas": {"cooperative": 600, "media": 50}, "requires_approval": False}]})
 
-    id: str | None = None
+    id: str | None = Field(default=None, max_length=63)
 
     @field_validator("id")
     @classmethod
@@ -113,17 +124,17 @@ class ConferenceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: ConferenceKind | None = None
-    edition: int | None = Field(default=None, ge=1)
-    title: LocalizedText | None = None
-    slogan: LocalizedText | None = None
-    venue: str | None = Field(default=None, min_length=1, max_length=200)
-    city: str | None = Field(default=None, min_length=1, max_length=100)
+    edition: int | None = Field(default=None, ge=1, le=EDITION_MAX)
+    title: LocalizedTitle | None = None
+    slogan: LocalizedTitle | None = None
+    venue: Annotated[ShortText, Field(min_length=1)] | None = None
+    city: Annotated[ShortText, Field(min_length=1, max_length=100)] | None = None
     region: RegionCode | None = None
     starts_on: Day | None = None
     ends_on: Day | None = None
     timezone: TimeZoneName | None = None
-    capacity: int | None = Field(default=None, ge=1, le=1_000_000)
-    quotas: dict[Category, int] | None = None
+    capacity: int | None = Field(default=None, ge=1, le=SEATS_MAX)
+    quotas: dict[Category, Seats] | None = None
     registration_opens_at: Moment | None = None
     registration_closes_at: Moment | None = None
     requires_approval: bool | None = None
@@ -134,6 +145,14 @@ class ConferenceUpdate(BaseModel):
 
 
 class ConferencePublic(ConferenceFields):
+    # Read back as stored: a conference stored before a limit existed still lists (the
+    # wider types are the point, hence the ignores).
+    title: StoredText  # type: ignore[assignment]
+    slogan: StoredText | None = None  # type: ignore[assignment]
+    venue: str
+    city: str
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
     id: str
     seats_left: int
     registration_open: bool
@@ -148,7 +167,7 @@ class ParticipantDetails(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     full_name: str | None = Field(default=None, min_length=2, max_length=150)
-    phone: str | None = None
+    phone: str | None = Field(default=None, max_length=PHONE_MAX)
     organization_name: str | None = Field(default=None, min_length=1, max_length=200)
     region: Region | None = None
     gender: Gender | None = None
@@ -158,6 +177,11 @@ class ParticipantDetails(BaseModel):
 
     # Left out keeps the value; null may only clear what registering left optional.
     _not_null = field_validator("full_name", "phone", "organization_name", "region", "language")(refuse_null)
+
+    @field_validator("full_name", "organization_name")
+    @classmethod
+    def _trim(cls, value: str | None) -> str | None:
+        return None if value is None else _one_line(value)
 
     @field_validator("phone")
     @classmethod
@@ -173,7 +197,7 @@ class RegistrationCreate(BaseModel):
 
     full_name: str = Field(min_length=2, max_length=150)
     email: str = Field(max_length=254)
-    phone: str
+    phone: str = Field(max_length=PHONE_MAX)
     organization_name: str = Field(min_length=1, max_length=200)
     organization_type: Category
     region: Region
@@ -193,7 +217,7 @@ class RegistrationCreate(BaseModel):
     @field_validator("full_name", "organization_name")
     @classmethod
     def _trim(cls, value: str) -> str:
-        return " ".join(value.split())
+        return _one_line(value)
 
     @field_validator("consent")
     @classmethod

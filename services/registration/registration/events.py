@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from shared.i18n import LocalizedText
+from shared.i18n import StoredText
 
 TOPICS: list[str] = ["registration.conferences", "registration.participants"]
 
@@ -30,8 +30,8 @@ class ConferenceChanged(BaseModel):
     conference_id: str
     kind: str
     edition: int | None
-    title: LocalizedText
-    slogan: LocalizedText | None
+    title: StoredText
+    slogan: StoredText | None
     city: str
     region: str
     venue: str

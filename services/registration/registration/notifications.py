@@ -42,7 +42,7 @@ from registration.events import (
 )
 from registration.service import badge_token, manage_token, utcnow
 from registration.settings import Settings
-from shared.i18n import LocalizedText, translate
+from shared.i18n import StoredText, translate
 from shared.platform import Platform
 from shared.qr import qr_png
 
@@ -93,7 +93,7 @@ def compose(platform: Platform, mail: dict[str, Any], registration: dict[str, An
     lang = registration["language"]
     params = {
         "name": registration["full_name"], "number": registration["number"],
-        "conference": LocalizedText.model_validate(conference["title"]).pick(lang),
+        "conference": StoredText.model_validate(conference["title"]).pick(lang),
         "dates": conference["starts_on"] if conference["starts_on"] == conference["ends_on"]
         else f"{conference['starts_on']} – {conference['ends_on']}",
         "venue": f"{conference['venue']}, {conference['city']}",
