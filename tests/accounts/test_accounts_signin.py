@@ -62,7 +62,7 @@ async def test_a_sign_in_form_posted_without_its_csrf_token_is_refused_and_opens
         forged = await svc.client.post("/signin?lang=en", data={"email": person["email"], "password": PASSWORD,
                                                                  "csrf_token": "guessed"})
         assert forged.status_code == 403
-        assert "The form has expired" in forged.text
+        assert "Reload the page and try again" in forged.text
         assert ACCESS_COOKIE not in svc.client.cookies
         assert await svc.platform.db.sessions.count_documents({}) == 0
 

@@ -1,5 +1,6 @@
 """Error, page and mail texts of the accounts service, in Arabic, French and English."""
 
+import shared.auth  # noqa: F401  (registers csrf_failed, shared by every service)
 from shared.i18n import register_messages
 
 ERRORS = {
@@ -23,11 +24,6 @@ ERRORS = {
         "ar": "انتهت الجلسة. أعيدوا تسجيل الدخول.",
         "fr": "La session a expiré. Reconnectez-vous.",
         "en": "The session has expired. Please sign in again.",
-    },
-    "csrf_failed": {
-        "ar": "انتهت صلاحية الاستمارة. أعيدوا تحميل الصفحة ثم حاولوا من جديد.",
-        "fr": "Le formulaire a expiré. Rechargez la page et réessayez.",
-        "en": "The form has expired. Reload the page and try again.",
     },
     "account_exists": {
         "ar": "يوجد حساب بهذا البريد الإلكتروني من قبل.",
