@@ -75,6 +75,12 @@ def _day(context: Context, value: Any) -> Markup:
 
 
 @pass_context
+def _day_plain(context: Context, value: Any) -> str:
+    """The same words without markup, for an ``<option>`` or an attribute."""
+    return "" if value in (None, "") else formats.day_text(value, _lang(context))
+
+
+@pass_context
 def _day_range(context: Context, first: Any, last: Any) -> Markup:
     start, end = formats.as_day(first), formats.as_day(last)
     return Markup('<time class="date" datetime="{}/{}">{}</time>').format(
@@ -108,8 +114,8 @@ def _listing(context: Context, items: Any) -> Markup:
     return Markup(formats.list_text(isolated, _lang(context)))
 
 
-FILTERS = {"day": _day, "day_range": _day_range, "moment": _moment, "number": _number, "amount": _amount,
-           "listing": _listing}
+FILTERS = {"day": _day, "day_plain": _day_plain, "day_range": _day_range, "moment": _moment, "number": _number,
+           "amount": _amount, "listing": _listing}
 
 
 class Pages:
