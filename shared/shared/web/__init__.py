@@ -110,7 +110,7 @@ def _amount(context: Context, value: Any) -> Markup:
 @pass_context
 def _listing(context: Context, items: Any) -> Markup:
     """Items joined as the page's language joins them, each isolated (a Latin name in Arabic text)."""
-    isolated = [str(Markup("<bdi>{}</bdi>").format(item)) for item in items]
+    isolated = [str(item) if isinstance(item, Markup) else str(Markup("<bdi>{}</bdi>").format(item)) for item in items]
     return Markup(formats.list_text(isolated, _lang(context)))
 
 
