@@ -2,8 +2,9 @@
 
 The exhibitor arrives through its invitation link (``invitation_pages``), or signs in
 with an access token the API gave; the token is kept in an HttpOnly, SameSite=Strict
-cookie (scripts cannot read it, other sites cannot post with it) and checked on every request like a bearer token. The scanner
-page itself is public: the staff token typed on it goes with every scan it sends.
+cookie (scripts cannot read it, other sites cannot post with it) and checked on every
+request like a bearer token. The scanner page itself is public: the staff token typed
+on it goes with every scan it sends.
 """
 
 from datetime import date
