@@ -5,6 +5,7 @@ the caller's language. A client mistake never becomes a 500.
 """
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.formats import list_text
 from shared.i18n import has_message, request_language, translate
 from shared.mongo import database_unavailable
 
@@ -165,6 +167,12 @@ _TYPE_CODES = {
 }
 
 
+def _choices(expected: str, lang: str) -> str:
+    """Pydantic words the allowed values in English (``'a', 'b' or 'c'``): say "or" in the caller's language."""
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    return list_text(values, lang, style="or") if values else expected
+
+
 def _field_error(error: dict[str, Any], lang: str) -> dict[str, Any]:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -175,7 +183,7 @@ def _field_error(error: dict[str, Any], lang: str) -> dict[str, Any]:
     params = {
         "min": ctx.get("min_length", ctx.get("ge", ctx.get("gt", ""))),
         "max": ctx.get("max_length", ctx.get("le", ctx.get("lt", ""))),
-        "expected": ctx.get("expected", ""),
+        "expected": _choices(str(ctx.get("expected", "")), lang),
     }
     loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     return {

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_interval, format_time
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en"}
 Number = int | float | Decimal
@@ -58,6 +58,12 @@ def number_text(value: Number, lang: str, *, digits: int = 2) -> str:
         value = int(value)
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=locale_of(lang))
+
+
+def percent_text(value: Number, lang: str) -> str:
+    """A value already in percent (``3.1`` for 3.1 %), with the language's sign and spacing."""
+    share = Decimal(str(round(float(value), 1))) / 100
+    return format_percent(share, locale=locale_of(lang), decimal_quantization=False)
 
 
 def amount_text(value: Number, lang: str) -> str:

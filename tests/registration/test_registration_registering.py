@@ -180,3 +180,19 @@ async def test_a_conference_that_has_ended_takes_no_registration(infra: Infra, k
         assert await svc.platform.db.registrations.count_documents({"conference_id": conference["id"]}) == 0
         home = await svc.client.get("/", params={"lang": "fr"})
         assert f'href="/register/{conference["id"]}' not in home.text
+
+
+async def test_a_value_outside_the_choices_is_explained_entirely_in_the_callers_language(
+        infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        url = f"/conferences/{conference['id']}/registrations"
+        words = {"ar": " أو ", "fr": " ou ", "en": ", or "}
+        for lang, word in words.items():
+            refused = await svc.client.post(url, json=participant_body(organization_type="cooperative-union"),
+                                            headers={"Accept-Language": lang})
+            assert refused.status_code == 422
+            message = next(e["message"] for e in refused.json()["errors"] if e["field"] == "organization_type")
+            assert message.endswith(f"media{word}other."), (lang, message)
+            assert all(other not in message for other in words.values() if other != word), (lang, message)
+        assert await svc.platform.db.registrations.count_documents({"conference_id": conference["id"]}) == 0
