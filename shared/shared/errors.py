@@ -6,6 +6,7 @@ the caller's language. A client mistake never becomes a 500.
 
 import logging
 import re
+from datetime import date
 from http import HTTPStatus
 from typing import Any
 
@@ -130,7 +131,8 @@ def problem_response(
         "code": code,
         "lang": lang,
     }
-    public_params = {k: v for k, v in params.items() if isinstance(v, str | int | float | bool | list | None)}
+    public_params = {k: _public(v) for k, v in params.items()
+                     if isinstance(v, str | int | float | bool | list | None | date) or hasattr(v, "words")}
     if public_params:
         body["params"] = public_params
     if extra:
@@ -139,6 +141,13 @@ def problem_response(
         body, status_code=status, media_type=PROBLEM_MEDIA_TYPE,
         headers={"Content-Language": lang, **(headers or {})},
     )
+
+
+def _public(value: Any) -> Any:
+    """A parameter as the problem's JSON carries it: days and moments in ISO 8601, spans as text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if hasattr(value, "words") else value
 
 
 _TYPE_CODES = {

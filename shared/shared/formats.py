@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_interval, format_time
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -48,8 +49,13 @@ def moment_text(value: datetime, lang: str, zone: str | None = None) -> str:
     tz = ZoneInfo(zone or "UTC")
     aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
     local = aware.astimezone(tz)
-    locale = locale_of(lang)
-    return f"{format_date(local.date(), 'long', locale=locale)} {format_time(local, 'HH:mm', locale=locale)}"
+    return _day_and_time(local.date(), format_time(local, "HH:mm", locale=locale_of(lang)), lang)
+
+
+def _day_and_time(day: date, time: str, lang: str) -> str:
+    """A day and a time joined as the language joins them (``31 mars 2027, 10:30``; ``31 مارس 2027، 10:30``)."""
+    glue = str(Locale.parse(locale_of(lang)).datetime_formats["medium"])
+    return glue.replace("{1}", format_date(day, "long", locale=locale_of(lang))).replace("{0}", time)
 
 
 def number_text(value: Number, lang: str, *, digits: int = 2) -> str:
@@ -74,3 +80,18 @@ def amount_text(value: Number, lang: str) -> str:
 def list_text(items: list[str], lang: str, *, style: Literal["standard", "or"] = "standard") -> str:
     """Items joined as the language joins them (``a, b et c``; ``a وb وc``); ``style="or"`` for choices."""
     return format_list([str(item) for item in items], style=style, locale=locale_of(lang)) if items else ""
+
+
+class TimeSpan:
+    """A session's day and hours in its own time zone, for messages: written per language, ISO-like in JSON."""
+
+    def __init__(self, start: datetime, end: datetime, zone: ZoneInfo) -> None:
+        self.start, self.end = start.astimezone(zone), end.astimezone(zone)
+
+    def words(self, lang: str) -> str:
+        locale = locale_of(lang)
+        hours = f"{format_time(self.start, 'HH:mm', locale=locale)}–{format_time(self.end, 'HH:mm', locale=locale)}"
+        return _day_and_time(self.start.date(), hours, lang)
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M}"
