@@ -5,6 +5,8 @@ the caller's language. A client mistake never becomes a 500.
 """
 
 import logging
+import re
+from datetime import date
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +17,7 @@ from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.formats import list_text
 from shared.i18n import has_message, request_language, translate
 from shared.mongo import database_unavailable
 
@@ -128,7 +131,8 @@ def problem_response(
         "code": code,
         "lang": lang,
     }
-    public_params = {k: v for k, v in params.items() if isinstance(v, str | int | float | bool | list | None)}
+    public_params = {k: _public(v) for k, v in params.items()
+                     if isinstance(v, str | int | float | bool | list | None | date) or hasattr(v, "words")}
     if public_params:
         body["params"] = public_params
     if extra:
@@ -137,6 +141,13 @@ def problem_response(
         body, status_code=status, media_type=PROBLEM_MEDIA_TYPE,
         headers={"Content-Language": lang, **(headers or {})},
     )
+
+
+def _public(value: Any) -> Any:
+    """A parameter as the problem's JSON carries it: days and moments in ISO 8601, spans as text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if hasattr(value, "words") else value
 
 
 _TYPE_CODES = {
@@ -165,6 +176,12 @@ _TYPE_CODES = {
 }
 
 
+def _choices(expected: str, lang: str) -> str:
+    """Pydantic words the allowed values in English (``'a', 'b' or 'c'``): say "or" in the caller's language."""
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    return list_text(values, lang, style="or") if values else expected
+
+
 def _field_error(error: dict[str, Any], lang: str) -> dict[str, Any]:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -175,7 +192,7 @@ def _field_error(error: dict[str, Any], lang: str) -> dict[str, Any]:
     params = {
         "min": ctx.get("min_length", ctx.get("ge", ctx.get("gt", ""))),
         "max": ctx.get("max_length", ctx.get("le", ctx.get("lt", ""))),
-        "expected": ctx.get("expected", ""),
+        "expected": _choices(str(ctx.get("expected", "")), lang),
     }
     loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     return {

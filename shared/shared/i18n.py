@@ -4,11 +4,14 @@ Arabic comes first in every source document, French is the working language of t
 administration (and our default), English serves international partners.
 """
 
+from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from shared import formats
 from shared.limits import LongText, ShortText, Title
 
 Language = Literal["ar", "fr", "en"]
@@ -130,13 +133,27 @@ def register_messages(messages: dict[str, dict[str, str]]) -> None:
         _CATALOGUE[code] = texts
 
 
+def localized_param(value: object, lang: str) -> object:
+    """A message parameter as the language writes it: a day in words, a text in its language."""
+    if isinstance(value, LocalizedText):
+        return value.pick(lang)
+    words = getattr(value, "words", None)
+    if callable(words):
+        return words(lang)
+    if isinstance(value, datetime):
+        return formats.moment_text(value, lang, value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None)
+    if isinstance(value, date):
+        return formats.day_text(value, lang)
+    return value
+
+
 def translate(code: str, lang: str, **params: object) -> str:
     texts = _CATALOGUE.get(code)
     if texts is None:
         return code
     template = texts.get(lang) or texts[DEFAULT_LANGUAGE]
     try:
-        return template.format(**params)
+        return template.format(**{name: localized_param(value, lang) for name, value in params.items()})
     except (KeyError, IndexError, ValueError):
         return template
 

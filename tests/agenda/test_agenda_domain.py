@@ -47,7 +47,9 @@ def test_room_clash_is_found_before_a_speaker_clash_and_cancelled_sessions_are_i
     clash = find_conflict(session("new", 9, 10, people=("p",)), [cancelled, session("x", 9, 10, "b", ("p",))],
                           room_name="A", speaker_names={"p": "Amina"}, zone=ZONE)
     assert clash is not None and clash.code == "speaker_double_booked" and clash.params["speaker"] == "Amina"
-    assert clash.params["other_time"] == "2027-06-16 10:00-11:00"
+    assert str(clash.params["other_time"]) == "2027-06-16 10:00-11:00"
+    assert clash.params["other_time"].words("fr") == "16 juin 2027, 10:00–11:00"
+    assert clash.params["other_time"].words("ar") == "16 يونيو 2027، 10:00–11:00"
 
 
 def test_changelog_lists_each_kind_of_change() -> None:

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from agenda_factories import DAY1, Agenda, agenda_service, conference_message
+from agenda_factories import DAY1, Agenda, agenda_service, conference_message, session_body
 
 from support import Infra, Keys, envelope_of, eventually, read_topic, unique
 
@@ -91,7 +91,12 @@ async def test_session_outside_the_conference_dates_is_refused(agenda: Agenda) -
     response = await agenda.session("late", starts_at="2027-06-18T10:00:00", ends_at="2027-06-18T11:00:00")
     assert response.status_code == 422
     body = response.json()
-    assert body["code"] == "outside_conference_dates" and "2027-06-17" in body["detail"]
+    assert body["code"] == "outside_conference_dates" and "17 juin 2027" in body["detail"]
+    assert body["params"]["ends_on"] == "2027-06-17"
+    arabic = await agenda.client.post(f"/conferences/{agenda.conference_id}/sessions?lang=ar", headers=agenda.org,
+                                      json=session_body("late", starts_at="2027-06-18T10:00:00",
+                                                        ends_at="2027-06-18T11:00:00"))
+    assert "17 يونيو 2027" in arabic.json()["detail"] and "2027-06-17" not in arabic.json()["detail"]
 
 
 async def test_session_ending_before_it_starts_is_refused(agenda: Agenda) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from agenda_factories import DAY1, Agenda, agenda_service, participant_message
+from agenda_factories import DAY1, Agenda, agenda_service, conference_message, participant_message
 from pymongo import AsyncMongoClient
 
 from agenda.app import create_app
@@ -266,3 +266,26 @@ def test_agenda_refuses_to_start_in_production_without_registration_public_key(i
         create_app(settings)
     with pytest.raises(MissingSigningKey):
         create_app(settings.model_copy(update={"registration_public_key_file": f"{tmp_path}/none-*.pem"}))
+
+
+async def test_signing_up_for_a_session_that_is_over_is_refused(infra: Infra, keys: Keys, tmp_path: Path) -> None:
+    async with agenda_service(infra, keys, tmp_path) as service:
+        # The conference turns out to have been held last year (registration moved its days).
+        await service.publish("registration.conferences",
+                              conference_message(service.conference_id, "2025-06-17", "2025-06-18", verb="updated"))
+
+        async def moved() -> bool:
+            found = await service.client.get(f"/conferences/{service.conference_id}")
+            return bool(found.json().get("starts_on") == "2025-06-17")
+        await eventually(moved)
+        created = await service.session("past", capacity=10, starts_at="2025-06-17T10:00:00",
+                                        ends_at="2025-06-17T11:00:00")
+        assert created.status_code == 201, created.text
+        await service.release()
+        [alice] = await service.participants(1)
+        refused = await service.client.post("/sessions/past/signup",
+                                            headers={**service.token(alice), "Accept-Language": "fr"})
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "session_over"
+        assert refused.json()["detail"] == "Cette séance est terminée : on ne peut plus s'y inscrire."
+        assert (await service.client.get("/sessions/past", headers=service.org)).json()["seats_taken"] == 0

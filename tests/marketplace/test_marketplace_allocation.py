@@ -181,3 +181,17 @@ async def test_deciding_an_application_twice_is_refused_naming_its_status(infra:
                                       headers=svc.organizer | {"Accept-Language": "en"})
         assert again.status_code == 409 and again.json()["code"] == "application_not_pending"
         assert again.json()["params"] == {"state": "accepted"} and '"accepted"' in again.json()["detail"]
+
+
+async def test_a_market_whose_days_are_over_takes_no_application_even_inside_its_window(
+        infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        now = datetime.now(UTC)
+        over = await svc.market(days=[(now - timedelta(days=3)).date().isoformat()],
+                                application_opens_at=(now - timedelta(days=10)).isoformat(),
+                                application_closes_at=(now + timedelta(days=30)).isoformat())
+        coop = await svc.cooperative()
+        response = await svc.client.post("/applications", json={"market_ids": [over["id"]]},
+                                         headers=svc.exhibitor(coop["id"]) | {"Accept-Language": "ar"})
+        assert response.status_code == 409 and response.json()["code"] == "applications_closed"
+        assert await svc.store.db.applications.count_documents({"market_id": over["id"]}) == 0

@@ -7,6 +7,7 @@ import sys
 
 from recommendations_factories import AMINA, YOUSSEF, new_recommendation, service
 
+from recommendations.demo import load_demo
 from recommendations.domain import replay
 from recommendations.store import Store
 from support import Infra, Keys, unique
@@ -47,3 +48,17 @@ async def test_demo_module_loads_once_with_the_services_environment(infra: Infra
     assert len(listed) == 28 and all(r["version"] in (1, 2) for r in listed)
     assert history == 28 + 4
     assert len(indicators) == 8
+
+
+async def test_the_demo_register_is_dated_from_the_adoption_of_the_recommendations(infra: Infra, keys: Keys
+                                                                                   ) -> None:
+    async with service(infra, keys) as svc:
+        await load_demo(svc.platform)
+        # The README's own example: a day after the adoption (18 June 2025) and before the demo was loaded.
+        year_after = (await svc.client.get("/recommendations", params={"date": "2026-06-30"})).json()
+        before = (await svc.client.get("/recommendations", params={"date": "2025-06-17"})).json()
+        board = (await svc.client.get("/dashboard", params={"date": "2026-06-30"})).json()
+        page = await svc.client.get("/progress", params={"date": "2026-06-30", "lang": "fr"})
+    assert len(year_after) == 28 and before == []
+    assert board["total"] == 28
+    assert page.text.count("data-recommendation=") == 28

@@ -208,3 +208,24 @@ async def test_manual_indicators_keep_a_history_of_dated_sourced_values(infra: I
     assert automatic.status_code == 409 and automatic.json()["code"] == "indicator_automatic"
     assert orphan.status_code == 404 and duplicate.status_code == 409
     assert [json.loads(r.value)["data"]["value"] for r in published] == [5000, 12500]
+
+
+async def test_a_manual_indicator_value_dated_after_today_is_refused_and_changes_nothing(
+        infra: Infra, keys: Keys) -> None:
+    async with service(infra, keys) as svc:
+        defined = await svc.client.post("/indicators", headers=svc.organizer(), json={
+            "id": "ind-test-future", "name": {"fr": "Emplois"}, "unit": "jobs", "baseline": 0, "target": 100})
+        assert defined.status_code == 201
+        tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+        refused = await svc.client.post("/indicators/ind-test-future/values", headers={
+            **svc.organizer(), "Accept-Language": "ar"}, json={
+            "value": 90, "as_of": tomorrow, "source": "HCP, prévision", "reason": "Publication HCP"})
+        assert refused.status_code == 422
+        assert refused.json()["code"] == "indicator_value_in_future"
+        assert refused.json()["detail"] == "لا يمكن تسجيل قيمة بتاريخ لاحق لليوم."
+        today = datetime.now(UTC).date().isoformat()
+        accepted = await svc.client.post("/indicators/ind-test-future/values", headers=svc.organizer(), json={
+            "value": 10, "as_of": today, "source": "HCP, enquête", "reason": "Publication HCP"})
+        assert accepted.status_code == 201
+        detail = (await svc.client.get("/indicators/ind-test-future")).json()
+        assert [v["value"] for v in detail["values"]] == [10]

@@ -3,12 +3,12 @@
 import asyncio
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from recommendations_factories import YOUSSEF, evidence, service
 
-from recommendations.demo import load_demo
+from recommendations.demo import ADOPTED_AT, load_demo
 from support import Infra, Keys
 
 
@@ -51,10 +51,13 @@ async def test_a_snapshot_at_a_past_moment_equals_the_state_at_that_moment(infra
             for key in ("total", "by_status", "by_theme", "by_lead_body", "overdue_recommendations",
                         "overdue_milestones", "average_progress"):
                 assert past_board[key] == board[key], key
-        empty = (await svc.client.get("/recommendations", params={"date": before_demo.isoformat()})).json()
+        # The demo's register starts at the adoption of the recommendations, before it was loaded.
+        before_adoption = (ADOPTED_AT - timedelta(seconds=1)).isoformat()
+        empty = (await svc.client.get("/recommendations", params={"date": before_adoption})).json()
+        loaded = (await svc.client.get("/recommendations", params={"date": before_demo.isoformat()})).json()
         now = (await svc.client.get("/recommendations/ess5-r17")).json()
         bad = await svc.client.get("/recommendations", params={"date": "hier"}, headers={"Accept-Language": "ar"})
-    assert empty == []
+    assert empty == [] and len(loaded) == 28 and {r["status"] for r in loaded} == {"not_started"}
     assert seen[2][2]["status"] == "substantial" and now["status"] == "complete"
     assert seen[0][3]["by_status"]["limited"] == 1 and seen[3][3]["by_status"]["withdrawn"] == 1
     assert bad.status_code == 422 and bad.json()["code"] == "bad_snapshot_date" and bad.json()["lang"] == "ar"

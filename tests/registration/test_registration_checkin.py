@@ -12,6 +12,7 @@ from registration_factories import decode_qr, local_today, registration_service
 
 from registration.app import create_app
 from registration.settings import Settings
+from shared.formats import moment_text
 from shared.signing import MissingSigningKey, Signer
 from support import Infra, Keys, envelope_of, read_topic, unique
 
@@ -39,8 +40,10 @@ async def test_badge_qr_decodes_to_a_token_that_checks_in_once(infra: Infra, key
                                        headers=svc.staff(conference["id"]) | {"Accept-Language": "en"})
         assert second.status_code == 200
         assert second.json()["outcome"] == "already_checked_in"
-        at = second.json()["checked_in_at"][:16].replace("T", " ")
-        assert second.json()["message"] == f"This participant was already checked in at {at} UTC."
+        # The first scan's time in the conference's time zone, written in the caller's language.
+        at = moment_text(datetime.fromisoformat(second.json()["checked_in_at"]), "en", "Africa/Casablanca")
+        assert second.json()["message"] == f"This participant was already checked in on {at}."
+        assert str(datetime.now(UTC).year) in at and "T" not in at
         records = await read_topic(infra.kafka_bootstrap, svc.settings.topic("registration.participants"),
                                    expect=3)
         checked = [envelope_of(r) for r in records if envelope_of(r)["type"].endswith("checked-in.v1")]

@@ -23,10 +23,19 @@ def test_arrival_status_is_pending_when_approval_is_required_and_a_seat_is_left(
 
 def test_registration_window_bounds() -> None:
     conference = {"registration_opens_at": datetime(2026, 1, 1, tzinfo=UTC),
-                  "registration_closes_at": datetime(2026, 2, 1, tzinfo=UTC)}
+                  "registration_closes_at": datetime(2026, 2, 1, tzinfo=UTC), "ends_on": "2026-03-01"}
     assert registration_window(conference, datetime(2025, 12, 31, tzinfo=UTC)) == "registration_not_open"
     assert registration_window(conference, datetime(2026, 1, 15, tzinfo=UTC)) is None
     assert registration_window(conference, datetime(2026, 2, 2, tzinfo=UTC)) == "registration_closed"
+
+
+def test_registration_closes_when_the_conference_ends_in_its_own_time_zone() -> None:
+    conference = {"starts_on": "2026-03-30", "ends_on": "2026-03-31", "timezone": "Africa/Casablanca"}
+    # Casablanca is UTC+1: the last day ends at 23:00 UTC.
+    assert registration_window(conference, datetime(2026, 3, 31, 22, 59, tzinfo=UTC)) is None
+    assert registration_window(conference, datetime(2026, 3, 31, 23, 0, tzinfo=UTC)) == "registration_closed"
+    assert registration_window({**conference, "registration_closes_at": datetime(2027, 1, 1, tzinfo=UTC)},
+                               datetime(2026, 4, 1, tzinfo=UTC)) == "registration_closed"
 
 
 def test_email_normalization_ignores_case_and_surrounding_spaces() -> None:

@@ -184,3 +184,25 @@ def _past() -> datetime:
 
 async def _count(svc, n: int) -> bool:  # type: ignore[no-untyped-def]
     return len(svc.mails.mails) >= n
+
+
+async def test_the_confirmation_mail_links_to_the_participants_page_and_writes_dates_in_their_language(
+        infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference(starts_on="2027-03-30", ends_on="2027-03-31")
+        french = await svc.register(conference["id"], email="salma@example.ma", language="fr")
+        await svc.register(conference["id"], email="karim@example.ma", language="ar")
+        await eventually(lambda: _count(svc, 2))
+        body = svc.mails.to("salma@example.ma")[0].get_body(("plain",)).get_content()
+        rid = french["registration"]["id"]
+        assert f"{svc.settings.base_url}/my/{rid}?token={french['manage_token']}&lang=fr" in body
+        assert f"/registrations/{rid}" not in body
+        assert "30–31 mar. 2027" in body and "2027-03-30" not in body
+        arabic_body = svc.mails.to("karim@example.ma")[0].get_body(("plain",)).get_content()
+        assert "30–31 مارس 2027" in arabic_body and "2027-03-31" not in arabic_body
+
+        # The link opens the page, not the JSON of the API.
+        link = next(word for word in body.split() if word.startswith(svc.settings.base_url + "/my/"))
+        page = await svc.client.get(link.removeprefix(svc.settings.base_url))
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert 'id="reg-status"' in page.text

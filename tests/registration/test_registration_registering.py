@@ -144,3 +144,56 @@ async def test_public_conference_pages_never_show_participants_data(infra: Infra
         staff = await svc.client.get(f"/admin/conferences/{conference['id']}/registrations",
                                      headers=svc.staff(conference["id"]))
         assert staff.status_code == 403
+
+
+async def test_a_participant_who_cancelled_may_register_again(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference(capacity=1)
+        first = await svc.register(conference["id"], email="Hind@example.ma")
+        rid = first["registration"]["id"]
+        cancelled = await svc.client.post(f"/registrations/{rid}/cancel", params={"token": first["manage_token"]})
+        assert cancelled.status_code == 200, cancelled.text
+
+        again = await svc.register(conference["id"], email="hind@example.MA")
+        assert again["registration"]["id"] != rid
+        assert again["registration"]["status"] == "confirmed"
+        # Back to one active registration per e-mail: a third try is refused, and the freed seat was taken.
+        third = await svc.client.post(f"/conferences/{conference['id']}/registrations",
+                                      json=participant_body(email="hind@example.ma"))
+        assert third.status_code == 409 and third.json()["code"] == "already_registered"
+        old = await svc.client.get(f"/registrations/{rid}", params={"token": first["manage_token"]})
+        assert old.json()["status"] == "cancelled" and old.json()["email"] == "Hind@example.ma"
+        # Organizers still find the cancelled registration by its e-mail.
+        found = await svc.client.get(f"/admin/conferences/{conference['id']}/registrations",
+                                     params={"q": "hind@"}, headers=svc.organizer)
+        assert {r["status"] for r in found.json()["items"]} == {"cancelled", "confirmed"}
+
+
+async def test_a_conference_that_has_ended_takes_no_registration(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference(starts_on="2025-06-17", ends_on="2025-06-18")
+        refused = await svc.client.post(f"/conferences/{conference['id']}/registrations", json=participant_body(),
+                                        headers={"Accept-Language": "en"})
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "registration_closed"
+        assert refused.json()["detail"] == "Registration for this conference is closed."
+        assert (await svc.client.get(f"/conferences/{conference['id']}")).json()["registration_open"] is False
+        assert await svc.platform.db.registrations.count_documents({"conference_id": conference["id"]}) == 0
+        home = await svc.client.get("/", params={"lang": "fr"})
+        assert f'href="/register/{conference["id"]}' not in home.text
+
+
+async def test_a_value_outside_the_choices_is_explained_entirely_in_the_callers_language(
+        infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        url = f"/conferences/{conference['id']}/registrations"
+        words = {"ar": " أو ", "fr": " ou ", "en": ", or "}
+        for lang, word in words.items():
+            refused = await svc.client.post(url, json=participant_body(organization_type="cooperative-union"),
+                                            headers={"Accept-Language": lang})
+            assert refused.status_code == 422
+            message = next(e["message"] for e in refused.json()["errors"] if e["field"] == "organization_type")
+            assert message.endswith(f"media{word}other."), (lang, message)
+            assert all(other not in message for other in words.values() if other != word), (lang, message)
+        assert await svc.platform.db.registrations.count_documents({"conference_id": conference["id"]}) == 0

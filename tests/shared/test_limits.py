@@ -124,7 +124,7 @@ async def test_request_body_over_the_cap_gets_413_problem_in_the_callers_languag
     app = create_app(settings)
     assert "413" in app.openapi()["paths"]["/notes"]["post"]["responses"]
     async with running(app) as client:
-        organizer = keys.headers("organizer")
+        organizer = keys.headers("admin")
         big = {"text": {"fr": "x" * 20_000}, "copies": 1}
         refused = await client.post("/notes", json=big, headers=organizer | {"Accept-Language": "ar"})
         assert refused.status_code == 413

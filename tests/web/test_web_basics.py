@@ -1,4 +1,5 @@
-"""Every service keeps its OpenAPI pages, serves the shared layout's files safely, and keeps pages out of the API."""
+"""Every service keeps its OpenAPI pages, serves the shared layout's files (and its icon) safely, and keeps pages
+out of the API."""
 
 from typing import Any
 
@@ -35,6 +36,12 @@ async def test_service_keeps_its_openapi_pages_and_serves_the_layout_files_witho
         assert css.status_code == 200 and "Tadamon Arabic" in css.text
         font = await client.get("/static/web/fonts/NotoSansArabic-Regular.ttf")
         assert font.status_code == 200 and len(font.content) > 100_000
+        icon = await client.get("/favicon.ico")
+        assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+        assert icon.content.startswith(b"\x00\x00\x01\x00")  # an ICO file
+        page = await client.get({"/register/": "/", "/programme/": "/programme/none"}.get(page_prefix, page_prefix))
+        assert '<link rel="icon" href="/static/web/favicon.svg"' in page.text
+        assert (await client.get("/static/web/favicon.svg")).headers["content-type"].startswith("image/svg")
         for escape in ("/static/web/%2e%2e/__init__.py", "/static/web/fonts/%2e%2e/%2e%2e/__init__.py",
                        "/static/web/..%2f..%2fpdf.py", "/static/nowhere/web.css"):
             assert (await client.get(escape)).status_code == 404, escape

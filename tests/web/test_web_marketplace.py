@@ -15,6 +15,7 @@ from web_support import screenshot, serve, text_of
 from marketplace.app import create_app
 from marketplace.domain import market_day
 from marketplace.settings import Settings
+from shared.formats import amount_text
 from support import Infra, Keys, settings_for
 
 pytestmark = pytest.mark.browser
@@ -82,7 +83,9 @@ async def test_exhibitor_sees_its_stand_and_pass_qr_and_declares_the_day_sales(
         await page.fill(f"{card} input[name=amount_honey]", "300")
         await page.click(f"{card} .sales-form button[type=submit]")
         await page.wait_for_selector("#sales-saved")
-        assert await text_of(page, f"{card} .declared .amount") == "1550.50 MAD"
+        # The amount as Moroccan Arabic writes it: 1.550,50 and the dirham's sign.
+        amount = await text_of(page, f"{card} .declared .amount")
+        assert amount == amount_text(1550.5, "ar") and "1.550,50" in amount and "د.م." in amount
         declared = await http.get(f"/markets/{application['market_id']}/sales",
                                   headers={"Authorization": f"Bearer {token}"})
         assert declared.json()[0]["by_category"] == {"argan_oils": 1250.5, "honey": 300.0}

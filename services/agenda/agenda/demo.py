@@ -27,8 +27,9 @@ D1, D2 = "2027-06-16", "2027-06-17"
 CONFERENCE = Conference(
     conference_id=CONFERENCE_ID, starts_on=date(2027, 6, 16), ends_on=date(2027, 6, 17),
     city="Ben Guerir", venue="Université Mohammed VI Polytechnique",
-    title=LocalizedText(ar="المناظرة الوطنية السادسة للاقتصاد الاجتماعي والتضامني",
-                        fr="6e Assises nationales de l'économie sociale et solidaire",
+    # The same as registration's demo (which owns conferences): used only until its message arrives.
+    title=LocalizedText(ar="الدورة السادسة للمناظرة الوطنية للاقتصاد الاجتماعي والتضامني",
+                        fr="6e édition des Assises nationales de l'économie sociale et solidaire",
                         en="6th National Conference on the Social and Solidarity Economy"),
 )
 

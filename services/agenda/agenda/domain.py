@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from agenda import texts  # noqa: F401 - registers the refusal messages
 from shared.errors import Conflict, refuse_null
+from shared.formats import TimeSpan
 from shared.i18n import Language, LocalizedText, LocalizedTitle, StoredText
 from shared.limits import Ref, ShortText
 from shared.timezones import Moment, TimeZoneName
@@ -198,10 +199,10 @@ def as_utc(moment: datetime, zone: ZoneInfo) -> datetime:
     return aware.astimezone(ZoneInfo("UTC"))
 
 
-def time_label(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    """``2027-06-16 10:00-11:30`` in the conference's local time, for messages."""
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    return f"{local_start:%Y-%m-%d %H:%M}-{local_end:%H:%M}"
+def time_label(start: datetime, end: datetime, zone: ZoneInfo) -> TimeSpan:
+    """The session's day and hours in the conference's local time, for messages: written in the caller's
+    language, ``2027-06-16 10:00-11:30`` in the problem's params."""
+    return TimeSpan(start, end, zone)
 
 
 def check_times(start: datetime, end: datetime, conference: Conference) -> None:
@@ -210,8 +211,8 @@ def check_times(start: datetime, end: datetime, conference: Conference) -> None:
     zone = conference.zone
     first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
     if first < conference.starts_on or last > conference.ends_on:
-        raise Conflict("outside_conference_dates", status=422, starts_on=conference.starts_on.isoformat(),
-                       ends_on=conference.ends_on.isoformat())
+        raise Conflict("outside_conference_dates", status=422, starts_on=conference.starts_on,
+                       ends_on=conference.ends_on)
 
 
 def find_conflict(

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from agenda import exports, participation, service
 from agenda.api import participant
 from agenda.domain import DEFAULT_TIMEZONE, SessionKind
-from shared.errors import DomainError
+from shared.errors import DomainError, NotFound
 from shared.i18n import translate
 from shared.platform import Platform, get_platform
 from shared.timezones import Day
@@ -93,7 +93,7 @@ async def session_page(conference_id: str, session_id: str, request: Request, pl
         return _error(request, exc)
     found = [e for e in release["snapshot"] if e["id"] == session_id]
     if not found:
-        return _error(request, DomainError("session_not_found", status=404))
+        return _error(request, NotFound("session_unknown", session_id=session_id))
     entry = exports.localize(found[0], lang, conference.zone)
     return pages.render(request, "agenda_session.html", {"conference": conference, "s": entry, "script_texts": {
         k: translate(f"ui_agenda_{k}", lang) for k in ("star", "starred", "signed_up", "waitlisted", "failed")}})

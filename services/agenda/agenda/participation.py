@@ -139,6 +139,9 @@ async def _session_for_signup(store: Store, session_id: str, conference_id: str,
         raise Forbidden("wrong_conference")
     if doc["status"] == "cancelled":
         raise Conflict("session_cancelled")
+    # A seat in a session that is over is worth nothing: signing up closes when it ends.
+    if doc["ends_at"] <= now():
+        raise Conflict("session_over")
     if not doc.get("released"):
         raise Conflict("session_not_released")
     if doc.get("capacity") is None:

@@ -49,6 +49,11 @@ register_messages(
             "fr": "{speaker} intervient au même moment dans la séance « {other_title} » ({other_time}).",
             "en": "{speaker} is already speaking at that time in the session '{other_title}' ({other_time}).",
         },
+        "session_over": {
+            "ar": "انتهت هذه الجلسة: لم يعد التسجيل فيها ممكنا.",
+            "fr": "Cette séance est terminée : on ne peut plus s'y inscrire.",
+            "en": "This session is over: signing up is no longer possible.",
+        },
         "session_cancelled": {
             "ar": "هذه الجلسة ملغاة.",
             "fr": "Cette séance est annulée.",

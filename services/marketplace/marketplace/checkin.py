@@ -10,7 +10,7 @@ stand change revokes it). One check-in per pass and opening day:
 
 import hashlib
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -87,7 +87,7 @@ async def _record(store: Store, session: AsyncClientSession, market: MarketPubli
         raise Conflict("not_an_opening_day", day=market_day(scanned_at).isoformat())
     day = event_day(scanned_at, first_day=first, last_day=last, tz=MARKET_TZ)
     if day not in market.days:
-        raise Conflict("not_an_opening_day", day=day.isoformat())
+        raise Conflict("not_an_opening_day", day=day)
     held = await store.find("stand_assignments", {"pass_id": claims["p"]}, limit=1, session=session)
     if not held or held[0]["stand_number"] != claims["s"] or held[0]["cooperative_id"] != claims["c"]:
         raise Conflict("pass_revoked")
@@ -156,7 +156,9 @@ async def _scan_once(store: Store, market: MarketPublic, device_id: str, scan: O
                 stored["params"] = _already(doc).params
         except DomainError as refusal:
             stored["outcome"] = {"nonce": scan.nonce, "status": "refused", "code": refusal.code}
-            stored["params"] = {k: v for k, v in refusal.params.items() if isinstance(v, str | int)}
+            # Stored with the answer (BSON has no day type): a day is kept as its ISO date.
+            stored["params"] = {k: v.isoformat() if isinstance(v, date) else v for k, v in refusal.params.items()
+                                if isinstance(v, str | int | date)}
         await store.insert("offline_scans", stored, session)
         return stored
 

@@ -1,9 +1,10 @@
 """Exhibitor space (a cooperative's applications, stands, passes and sales of the day) and the pass scanner.
 
-The exhibitor signs in once with the access token its invitation gave; the token is
-kept in an HttpOnly, SameSite=Strict cookie (scripts cannot read it, other sites
-cannot post with it) and checked on every request like a bearer token. The scanner
-page itself is public: the staff token typed on it goes with every scan it sends.
+The exhibitor arrives through its invitation link (``invitation_pages``), or signs in
+with an access token the API gave; the token is kept in an HttpOnly, SameSite=Strict
+cookie (scripts cannot read it, other sites cannot post with it) and checked on every
+request like a bearer token. The scanner page itself is public: the staff token typed
+on it goes with every scan it sends.
 """
 
 from datetime import date
@@ -27,6 +28,7 @@ from shared.auth import (
     session_refresh_url,
 )
 from shared.errors import DomainError, Forbidden
+from shared.formats import day_text, list_text
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
 from shared.platform import Platform, get_platform
@@ -119,8 +121,13 @@ async def sign_in(request: Request) -> Response:
         return pages.render(request, "marketplace_signin.html",
                             {"error": translate("ui_exhibitor_bad_token", page_language(request)),
                              "account_url": session_refresh_url(request)}, status_code=401)
+    return signed_in(request, token, max_age=30 * 24 * 3600)
+
+
+def signed_in(request: Request, token: str, *, max_age: int) -> Response:
+    """To the exhibitor space, the token kept where scripts cannot read it and other sites cannot send it."""
     response = RedirectResponse(f"/exhibitor?lang={page_language(request)}", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=30 * 24 * 3600,
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=max_age,
                         secure=request.url.scheme == "https")
     return response
 
@@ -199,7 +206,7 @@ async def pass_pdf(application_id: str, request: Request, platform: PlatformDep)
         lines=[Line(translate("ui_exhibitor_pass", lang), 16),
                Line(translate("ui_exhibitor_stand", lang, n=found[1].stand_number), 14),
                Line(f"{market.venue} · {market.city}", 10),
-               Line(" · ".join(d.isoformat() for d in market.days[:6]), 9)],
+               Line(list_text([day_text(d, lang) for d in market.days[:6]], lang), 9)],
         qr_png=qr_png(found[1].token), footer=found[1].pass_id, rtl=lang == "ar")
     return Response(body, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="pass-{application_id}.pdf"'})
@@ -234,8 +241,11 @@ register_texts({
     "ui_exhibitor_account_signin": _three("أو الدخول بحساب المنصة", "Ou se connecter avec son compte de la plateforme",
                                           "Or sign in with your platform account"),
     "ui_exhibitor_signout": _three("الخروج", "Se déconnecter", "Sign out"),
-    "ui_exhibitor_token": _three("رمز الدخول (من رسالة الدعوة)", "Jeton d'accès (reçu avec l'invitation)",
-                                 "Access token (from your invitation)"),
+    "ui_exhibitor_token": _three("رمز الدخول", "Jeton d'accès", "Access token"),
+    "ui_exhibitor_use_invitation": _three(
+        "للدخول أول مرة، افتح رابط الدعوة الذي أرسله إليكم المنظمون.",
+        "Pour entrer la première fois, ouvrez le lien d'invitation envoyé par les organisateurs.",
+        "To enter the first time, open the invitation link the organizers sent you."),
     "ui_exhibitor_bad_token": _three("رمز الدخول غير صالح أو منتهي الصلاحية.", "Jeton d'accès non valide ou expiré.",
                                      "The access token is not valid or has expired."),
     "ui_exhibitor_no_applications": _three("لا توجد طلبات مشاركة بعد.", "Aucune candidature pour l'instant.",

@@ -57,9 +57,9 @@ async def declare_sales(*, store: Store, principal: Principal, market_id: str, d
     market = await get_market(store=store, market_id=market_id)
     now = now or now_utc()
     if day not in market.days:
-        raise DomainError("not_an_opening_day", status=422, day=day.isoformat())
+        raise DomainError("not_an_opening_day", status=422, day=day)
     if day > market_day(now):
-        raise DomainError("sales_day_in_future", status=422, day=day.isoformat())
+        raise DomainError("sales_day_in_future", status=422, day=day)
     await _may_declare(store, market_id, cooperative_id)
     coop = await store.get("cooperatives", cooperative_id)
     if coop is None:

@@ -155,8 +155,34 @@ async def invite_cooperative(*, store: Store, cooperative_id: str, by: str, ttl_
     await audit.record(store.db, act, action="cooperative.invite", object_type="cooperative", object_id=cooperative_id)
     return InvitationPublic(
         invitation_id=invitation_id, cooperative_id=cooperative_id, token=token, expires_at=expires_at,
-        accept_url=f"{store.settings.base_url}/invitations/{token}/accept",
+        # A page a browser opens (GET); accepting is the form on it, never the opening itself.
+        accept_url=f"{store.settings.base_url}/invitations/{token}",
     )
+
+
+def _refusal(known: dict[str, Any] | None, now: datetime) -> DomainError | None:
+    if known is None:
+        return NotFound("invitation_invalid")
+    if known["used_at"]:
+        return Conflict("invitation_used")
+    if known["expires_at"] <= now:
+        return DomainError("invitation_expired", status=410)
+    return None
+
+
+async def look_up_invitation(*, store: Store, token: str) -> CooperativePublic:
+    """The cooperative an invitation is for, if it can still be accepted; nothing is used up."""
+    if not store.settings.jwt_private_key_file:
+        raise DomainError("invitations_unavailable", status=503)
+    known = await store.get("invitations", _hash(token))
+    refusal = _refusal(known, now_utc())
+    if refusal is not None:
+        raise refusal
+    assert known is not None
+    cooperative = await store.get("cooperatives", known["cooperative_id"])
+    if cooperative is None:
+        raise NotFound("invitation_invalid")
+    return CooperativePublic.model_validate(clean(cooperative))
 
 
 async def accept_invitation(*, store: Store, token: str, now: datetime | None = None) -> ExhibitorToken:
@@ -166,10 +192,8 @@ async def accept_invitation(*, store: Store, token: str, now: datetime | None = 
     now = now or now_utc()
     invitation = await store.use_invitation(_hash(token), now)
     if invitation is None:
-        known = await store.get("invitations", _hash(token))
-        if known is None:
-            raise NotFound("invitation_invalid")
-        raise Conflict("invitation_used") if known["used_at"] else DomainError("invitation_expired", status=410)
+        refusal = _refusal(await store.get("invitations", _hash(token)), now)
+        raise refusal or Conflict("invitation_used")
     ttl = int(settings.exhibitor_token_ttl_hours * 3600)
     cooperative_id = invitation["cooperative_id"]
     access = mint_token(

@@ -19,6 +19,7 @@ from marketplace.domain import (
     MarketPublic,
     StandPublic,
     WithdrawalResult,
+    market_day,
     now_utc,
 )
 from marketplace.events import APPLICATIONS, STANDS, ApplicationChanged, StandAssigned
@@ -77,7 +78,9 @@ async def submit_application(*, store: Store, principal: Principal, data: Applic
         raise NotFound("cooperative_not_found")
     for market_id in data.market_ids:
         market = await get_market(store=store, market_id=market_id)
-        if not market.application_opens_at <= now < market.application_closes_at:
+        # Applying closes at the window's end or after the market's last day, whichever comes first.
+        if not market.application_opens_at <= now < market.application_closes_at \
+                or market_day(now) > max(market.days):
             raise Conflict("applications_closed", market_id=market_id)
     existing = await store.find("applications", {"cooperative_id": cooperative_id,
                                                  "market_id": {"$in": data.market_ids}}, limit=1)

@@ -8,7 +8,7 @@ changes nothing. ``python -m recommendations.demo`` uses the service's environme
 import asyncio
 import json
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 DATA = Path(__file__).with_name("data") / "ess5_recommendations.json"
 DEMO = service.Actor.system("demo")
 SEEDED = "Seeded from the published list of the 5th edition's general recommendations."
+# The register starts when the 5th edition adopted its recommendations, at its closing
+# (Ben Guerir, 18 June 2025), not when the demo is loaded: a snapshot of any later day shows them.
+ADOPTED_AT = datetime(2025, 6, 18, 12, 0, tzinfo=UTC)
 
 MILESTONES: list[dict[str, Any]] = [
     {"recommendation_id": "ess5-r01", "id": "m-r01-consultations", "owner": "ministry_ess", "due_date": "2026-05-31",
@@ -76,7 +79,7 @@ async def load_demo(platform: Platform) -> dict[str, int]:
     for item in published_recommendations():
         if await db.get(item["id"]) is None:
             await service.register_recommendation(
-                platform=platform, actor=DEMO,
+                platform=platform, actor=DEMO, adopted_at=ADOPTED_AT,
                 data=RecommendationCreate(reason=SEEDED, **{k: v for k, v in item.items()}))
             added["recommendations"] += 1
     for milestone in MILESTONES:

@@ -6,6 +6,7 @@ current in the same transaction; a past state is the latest value recorded by th
 
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -18,13 +19,15 @@ from recommendations.store import Store
 from shared import audit
 from shared.audit import Act
 from shared.envelope import make_envelope
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import LocalizedName, StoredText
 from shared.limits import Ref, ShortText
 from shared.outbox import Outbox
 from shared.platform import Platform
 from shared.timezones import Day
 
+# Where the register is kept: "today" for dating a value is Morocco's day.
+MOROCCO = ZoneInfo("Africa/Casablanca")
 
 class IndicatorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -142,6 +145,10 @@ async def record_indicator_value(
     *, platform: Platform, indicator_id: str, data: IndicatorValueCreate, actor: Actor
 ) -> IndicatorPublic:
     store = Store(platform.db)
+    # A value is measured, so it cannot be dated after today where the register is kept; a later
+    # date would also stand as "current" in every snapshot until then.
+    if data.as_of > datetime.now(MOROCCO).date():
+        raise DomainError("indicator_value_in_future", status=422, as_of=data.as_of.isoformat())
 
     async def work(session: AsyncClientSession) -> IndicatorPublic:
         indicator = await _indicator(store, indicator_id, session)

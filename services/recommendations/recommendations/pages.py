@@ -10,12 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from recommendations import views
 from recommendations.catalogue import AXES, BODIES
 from recommendations.domain import parse_as_of
 from recommendations.store import Store
 from shared.errors import DomainError
+from shared.formats import amount_text, number_text, percent_text
 from shared.i18n import translate
 from shared.platform import Platform, get_platform
 from shared.web import Pages, page_language, register_texts
@@ -28,11 +30,31 @@ DateQuery = Annotated[str | None, Query(max_length=40)]
 STATUSES = ("not_started", "limited", "substantial", "complete", "withdrawn")
 
 
+UNITS = ("persons", "jobs", "participants", "regions", "cooperatives")
+
+
+def quantity(value: float | None, unit: str, lang: str) -> Markup:
+    """A figure with its unit in the page's language: ``50 000 emplois``, ``3,1 %``, ``1 234,50 MAD``."""
+    if value is None:
+        return Markup("—")
+    if unit == "percent":
+        text = percent_text(value, lang)
+    elif unit == "MAD":
+        text = amount_text(value, lang)
+    elif unit in UNITS:
+        text = translate(f"ui_unit_{unit}", lang, n=number_text(value, lang))
+    else:  # a unit typed by an officer: shown as typed, isolated from the sentence's direction
+        return Markup('<bdi class="nowrap">{}</bdi> <bdi>{}</bdi>').format(number_text(value, lang), unit)
+    return Markup('<bdi class="nowrap">{}</bdi>').format(text)
+
+
 def _labels(lang: str) -> dict[str, Any]:
     def name(table: dict[str, dict[str, str]], code: str) -> str:
         entry = table.get(code)
         return (entry.get(lang) or entry.get("fr") or code) if entry else code
-    return {"axis": lambda c: name(AXES, c), "body": lambda c: name(BODIES, c)}
+    return {"axis": lambda c: name(AXES, c), "body": lambda c: name(BODIES, c),
+            "quantity": lambda value, unit: quantity(value, unit, lang),
+            "percent": lambda value: Markup('<bdi class="nowrap">{}</bdi>').format(percent_text(value, lang))}
 
 
 def _error(request: Request, exc: DomainError) -> HTMLResponse:
@@ -83,7 +105,12 @@ register_texts({
     "ui_rec_dashboard": _three("تتبع تنفيذ التوصيات", "Suivi de la mise en œuvre des recommandations",
                                "Progress of the recommendations"),
     "ui_rec_total": _three("عدد التوصيات: {n}", "Recommandations : {n}", "Recommendations: {n}"),
-    "ui_rec_average": _three("متوسط نسبة التقدم: {p}٪", "Avancement moyen : {p} %", "Average progress: {p}%"),
+    "ui_rec_average": _three("متوسط نسبة التقدم: {p}", "Avancement moyen : {p}", "Average progress: {p}"),
+    "ui_unit_persons": _three("{n} شخص", "{n} personnes", "{n} persons"),
+    "ui_unit_jobs": _three("{n} منصب شغل", "{n} emplois", "{n} jobs"),
+    "ui_unit_participants": _three("{n} مشارك", "{n} participants", "{n} participants"),
+    "ui_unit_regions": _three("{n} جهة", "{n} régions", "{n} regions"),
+    "ui_unit_cooperatives": _three("{n} تعاونية", "{n} coopératives", "{n} cooperatives"),
     "ui_rec_as_of": _three("الوضعية بتاريخ", "Situation au", "As of"),
     "ui_rec_show": _three("عرض", "Afficher", "Show"),
     "ui_rec_by_status": _three("حسب الحالة", "Par statut", "By status"),

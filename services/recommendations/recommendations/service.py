@@ -92,12 +92,12 @@ def initial_state(data: RecommendationCreate, *, source: str, needs_review: bool
 
 async def create_in_session(
     *, store: Store, outbox: Outbox, session: AsyncClientSession, recommendation_id: str,
-    fields: dict[str, Any], actor: Actor, reason: str,
+    fields: dict[str, Any], actor: Actor, reason: str, at: datetime | None = None,
 ) -> dict[str, Any]:
     if await store.get(recommendation_id, session) is not None:
         raise Conflict("recommendation_exists", recommendation_id=recommendation_id)
     _, state = await record_change(store=store, session=session, state=None, recommendation_id=recommendation_id,
-                                   kind="created", actor=actor, changes=fields, reason=reason)
+                                   kind="created", actor=actor, changes=fields, reason=reason, at=at)
     session_ref = state.get("session") or {}
     payload = events.RecommendationCreated(
         recommendation_id=recommendation_id, session_id=session_ref.get("id"), created_at=state["created_at"],
@@ -108,7 +108,9 @@ async def create_in_session(
     return state
 
 
-async def register_recommendation(*, platform: Platform, data: RecommendationCreate, actor: Actor) -> dict[str, Any]:
+async def register_recommendation(*, platform: Platform, data: RecommendationCreate, actor: Actor,
+                                  adopted_at: datetime | None = None) -> dict[str, Any]:
+    """Enter a recommendation in the register; ``adopted_at`` dates one adopted before it was entered."""
     store = Store(platform.db)
     recommendation_id = data.id or f"rec-{uuid.uuid4().hex[:12]}"
     needs_review = data.edition is None or data.number is None
@@ -117,7 +119,7 @@ async def register_recommendation(*, platform: Platform, data: RecommendationCre
     async def work(session: AsyncClientSession) -> dict[str, Any]:
         return await create_in_session(store=store, outbox=platform.outbox, session=session,
                                        recommendation_id=recommendation_id, fields=fields, actor=actor,
-                                       reason=data.reason)
+                                       reason=data.reason, at=adopted_at)
 
     return await platform.transaction(work)
 

@@ -4,6 +4,11 @@ from shared.i18n import register_messages
 
 register_messages(
     {
+        "indicator_value_in_future": {
+            "ar": "لا يمكن تسجيل قيمة بتاريخ لاحق لليوم.",
+            "fr": "Une valeur ne peut pas être datée d'après aujourd'hui.",
+            "en": "A value cannot be dated after today.",
+        },
         "recommendation_unknown": {
             "ar": "التوصية «{recommendation_id}» غير موجودة.",
             "fr": "La recommandation « {recommendation_id} » est introuvable.",

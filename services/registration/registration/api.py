@@ -7,6 +7,7 @@ open the registration or the badge image.
 """
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -119,8 +120,13 @@ class ScanBatch(BaseModel):
     scans: list[Scan] = Field(min_length=1, max_length=1000)
 
 
-def _answer(request: Request, result: ScanResult, nonce: str | None = None) -> ScanAnswer:
-    at = result.checked_in_at.strftime("%Y-%m-%d %H:%M UTC") if result.checked_in_at else ""
+async def _answer(request: Request, platform: Platform, conference_id: str, result: ScanResult,
+                  nonce: str | None = None) -> ScanAnswer:
+    at: object = ""
+    if result.outcome == "already_checked_in" and result.checked_in_at is not None:
+        # The first scan's time as the gate's clock shows it: the conference's own time zone.
+        conference = await store.get_conference(platform.db, conference_id)
+        at = result.checked_in_at.astimezone(ZoneInfo((conference or {}).get("timezone") or "Africa/Casablanca"))
     return ScanAnswer(**result.model_dump(), nonce=nonce,
                       message=translate(result.code, request_language(request), at=at))
 
@@ -134,7 +140,7 @@ async def scan(conference_id: str, body: SingleScan, request: Request, platform:
         raise Conflict(result.code, status=400)
     if result.outcome == "refused":
         raise Conflict(result.code, registration_id=result.registration_id, status_now=result.status)
-    return _answer(request, result, body.nonce)
+    return await _answer(request, platform, conference_id, result, body.nonce)
 
 
 @checkin.post("/conferences/{conference_id}/scans/batch", response_model=list[ScanAnswer])
@@ -144,5 +150,5 @@ async def scan_batch(conference_id: str, body: ScanBatch, request: Request, plat
     answers = []
     for item in body.scans:
         result = await check_in(platform=platform, conference_id=conference_id, scan=item, device_id=body.device_id)
-        answers.append(_answer(request, result, item.nonce))
+        answers.append(await _answer(request, platform, conference_id, result, item.nonce))
     return answers

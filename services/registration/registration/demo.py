@@ -80,8 +80,9 @@ def conferences() -> list[ConferenceCreate]:
         for n, start, end, venue, city, region, capacity in EDITIONS
     ]
     items.append(ConferenceCreate(
-        id="ess-national-6", kind="national_conference", edition=6, title=_title(6), venue="Lieu à confirmer",
-        city="Rabat", region="rabat-sale-kenitra", starts_on=date(2027, 6, 16), ends_on=date(2027, 6, 17),
+        id="ess-national-6", kind="national_conference", edition=6, title=_title(6),
+        venue="Université Mohammed VI Polytechnique", city="Ben Guerir", region="marrakech-safi",
+        starts_on=date(2027, 6, 16), ends_on=date(2027, 6, 17),
         capacity=2000, quotas={"cooperative": 700, "association": 400, "international_partner": 150, "media": 80},
         registration_opens_at=datetime(2026, 1, 5, tzinfo=UTC),
         registration_closes_at=datetime(2027, 6, 10, 23, 59, tzinfo=UTC)))

@@ -1,8 +1,9 @@
 """Conferences and registrations: models and the pure rules that decide a seat."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -289,12 +290,23 @@ def seats_left(conference: dict[str, Any]) -> int:
     return max(0, int(conference["capacity"]) - int(conference.get("taken", 0)))
 
 
+def conference_end(conference: dict[str, Any]) -> datetime:
+    """The moment the conference is over: midnight after its last day, in its own time zone."""
+    last_day = date.fromisoformat(str(conference["ends_on"]))
+    zone = ZoneInfo(conference.get("timezone") or "Africa/Casablanca")
+    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+
+
 def registration_window(conference: dict[str, Any], now: datetime) -> str | None:
-    """The refusal code if registering is not possible at ``now``, else None."""
+    """The refusal code if registering is not possible at ``now``, else None.
+
+    Registration closes at ``registration_closes_at`` or when the conference ends,
+    whichever comes first: a seat at a conference that is over is worth nothing.
+    """
     opens, closes = conference.get("registration_opens_at"), conference.get("registration_closes_at")
     if opens is not None and now < opens:
         return "registration_not_open"
-    if closes is not None and now > closes:
+    if (closes is not None and now > closes) or now >= conference_end(conference):
         return "registration_closed"
     return None
 

@@ -26,6 +26,7 @@ import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, cast
+from urllib.parse import urlencode
 
 import aiosmtplib
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -42,6 +43,7 @@ from registration.events import (
 )
 from registration.service import badge_token, manage_token, utcnow
 from registration.settings import Settings
+from shared.formats import day_range_text
 from shared.i18n import StoredText, translate
 from shared.platform import Platform
 from shared.qr import qr_png
@@ -94,10 +96,11 @@ def compose(platform: Platform, mail: dict[str, Any], registration: dict[str, An
     params = {
         "name": registration["full_name"], "number": registration["number"],
         "conference": StoredText.model_validate(conference["title"]).pick(lang),
-        "dates": conference["starts_on"] if conference["starts_on"] == conference["ends_on"]
-        else f"{conference['starts_on']} – {conference['ends_on']}",
+        "dates": day_range_text(conference["starts_on"], conference["ends_on"], lang),
         "venue": f"{conference['venue']}, {conference['city']}",
-        "link": f"{settings.base_url}/registrations/{registration['_id']}?token={manage_token(platform, registration)}",
+        # The participant's page (badge, changes, cancelling), not the JSON API behind it.
+        "link": f"{settings.base_url}/my/{registration['_id']}?"
+                + urlencode({"token": manage_token(platform, registration), "lang": lang}),
     }
     message = EmailMessage()
     message["From"] = settings.mail_from

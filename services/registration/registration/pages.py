@@ -17,6 +17,7 @@ from registration import service, store
 from registration.domain import CATEGORIES, ParticipantDetails, RegistrationCreate, registration_public
 from shared.auth import session_refresh_url
 from shared.errors import Conflict, DomainError
+from shared.formats import day_range_text
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
 from shared.platform import Platform, get_platform
@@ -178,7 +179,7 @@ async def my_badge_pdf(registration_id: str, token: Token, request: Request, pla
     lang = request.query_params.get("lang") or reg.language or page_language(request)
     title = conference.get("title") or {}
     heading = title.get(lang) or title.get("fr") or title.get("ar") or title.get("en") or doc["conference_id"]
-    dates = f"{conference['starts_on']} – {conference['ends_on']}".replace("-", "/")
+    dates = day_range_text(conference["starts_on"], conference["ends_on"], lang)
     body = card_pdf(
         heading=heading,
         lines=[Line(reg.full_name or "", 18), Line(reg.organization_name or "", 12),
@@ -301,6 +302,7 @@ register_texts({
     "ui_badge_number": _three("رقم", "N°", "No."),
     "ui_edit_details": _three("تعديل معلوماتي", "Modifier mes informations", "Edit my details"),
     "ui_cancel_registration": _three("إلغاء التسجيل", "Annuler mon inscription", "Cancel my registration"),
+    "ui_register_again": _three("التسجيل من جديد", "S'inscrire à nouveau", "Register again"),
     "ui_cancel_confirm": _three("هل تريد فعلا إلغاء تسجيلك؟", "Voulez-vous vraiment annuler votre inscription ?",
                                 "Do you really want to cancel your registration?"),
     "ui_agenda_link": _three("البرنامج", "Programme", "Programme"),

@@ -276,8 +276,12 @@ async def cancel_registration(*, platform: Platform, registration_id: str, token
         assert doc is not None
         if doc["status"] in ("cancelled", "rejected"):
             raise Conflict("already_cancelled")
+        # The e-mail's key is released so that the same person may register again while seats or the
+        # waiting list allow; it keeps the address inside it, so organizers still find it by e-mail.
+        released = f"cancelled:{registration_id}:{doc['email_normalized']}"
         updated = await store.update_registration(
-            platform.db, registration_id, {"status": "cancelled", "status_changed_at": now}, session)
+            platform.db, registration_id,
+            {"status": "cancelled", "status_changed_at": now, "email_normalized": released}, session)
         assert updated is not None
         await emit_participant(platform, session, participant_fact(ParticipantCancelled, updated, now))
         if doc["status"] in SEAT_HOLDING:

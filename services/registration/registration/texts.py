@@ -75,8 +75,8 @@ ERRORS = {
     },
     "already_checked_in": {
         "ar": "سبق تسجيل حضور هذا المشارك في {at}.",
-        "fr": "Ce participant a déjà été enregistré à {at}.",
-        "en": "This participant was already checked in at {at}.",
+        "fr": "Ce participant a déjà été enregistré le {at}.",
+        "en": "This participant was already checked in on {at}.",
     },
     "checkin_refused_erased": {
         "ar": "الدخول مرفوض: تم محو البيانات الشخصية لهذا التسجيل.",

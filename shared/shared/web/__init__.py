@@ -13,9 +13,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 from pydantic import ValidationError
 
+from shared import formats
 from shared.errors import _field_error
 from shared.i18n import LANGUAGES, RTL_LANGUAGES, Language, negotiate_language, register_messages, translate
 
@@ -56,6 +59,65 @@ def switch_url(request: Request, lang: str) -> str:
     return f"{url.path}?{url.query}"
 
 
+def _lang(context: Context) -> str:
+    return str(context.get("lang") or "fr")
+
+
+# Dates and figures in the page's language. A date is one unbreakable, direction-isolated
+# run: inside Arabic text its digits neither split across lines nor reorder the sentence.
+@pass_context
+def _day(context: Context, value: Any) -> Markup:
+    if value in (None, ""):
+        return Markup("")
+    day = formats.as_day(value)
+    return Markup('<time class="date" datetime="{}">{}</time>').format(day.isoformat(),
+                                                                      formats.day_text(day, _lang(context)))
+
+
+@pass_context
+def _day_plain(context: Context, value: Any) -> str:
+    """The same words without markup, for an ``<option>`` or an attribute."""
+    return "" if value in (None, "") else formats.day_text(value, _lang(context))
+
+
+@pass_context
+def _day_range(context: Context, first: Any, last: Any) -> Markup:
+    start, end = formats.as_day(first), formats.as_day(last)
+    return Markup('<time class="date" datetime="{}/{}">{}</time>').format(
+        start.isoformat(), end.isoformat(), formats.day_range_text(start, end, _lang(context)))
+
+
+@pass_context
+def _moment(context: Context, value: Any, zone: str | None = None) -> Markup:
+    if value is None:
+        return Markup("")
+    return Markup('<time class="date" datetime="{}">{}</time>').format(
+        value.isoformat(), formats.moment_text(value, _lang(context), zone))
+
+
+@pass_context
+def _number(context: Context, value: Any, digits: int = 2) -> str:
+    return "" if value is None else formats.number_text(value, _lang(context), digits=digits)
+
+
+@pass_context
+def _amount(context: Context, value: Any) -> Markup:
+    if value is None:
+        return Markup("")
+    return Markup('<bdi class="nowrap">{}</bdi>').format(formats.amount_text(value, _lang(context)))
+
+
+@pass_context
+def _listing(context: Context, items: Any) -> Markup:
+    """Items joined as the page's language joins them, each isolated (a Latin name in Arabic text)."""
+    isolated = [str(item) if isinstance(item, Markup) else str(Markup("<bdi>{}</bdi>").format(item)) for item in items]
+    return Markup(formats.list_text(isolated, _lang(context)))
+
+
+FILTERS = {"day": _day, "day_plain": _day_plain, "day_range": _day_range, "moment": _moment, "number": _number,
+           "amount": _amount, "listing": _listing}
+
+
 class Pages:
     """Templates of one service (its folder first, then the shared layout)."""
 
@@ -64,6 +126,7 @@ class Pages:
             loader=ChoiceLoader([FileSystemLoader(str(templates_dir)), FileSystemLoader(str(WEB_DIR / "templates"))]),
             autoescape=select_autoescape(["html", "xml"]),
         )
+        env.filters.update(FILTERS)
         self.templates = Jinja2Templates(env=env)
         self.service = service
         self.static_dir = static_dir
@@ -99,11 +162,17 @@ class Pages:
         return response
 
     def static_router(self) -> APIRouter:
-        """``/static/web/...`` (layout, font, QR decoder) and ``/static/<service>/...``."""
+        """``/favicon.ico``, ``/static/web/...`` (layout, font, QR decoder, icon) and ``/static/<service>/...``."""
         router = APIRouter(include_in_schema=False)
         roots = {"web": STATIC_DIR}
         if self.static_dir is not None:
             roots[self.service] = self.static_dir
+
+        @router.get("/favicon.ico")
+        async def favicon() -> Response:
+            # Browsers ask for it at the root whatever the page says; one icon for every service.
+            return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                                headers={"Cache-Control": "public, max-age=86400"})
 
         @router.get("/static/{root}/{path:path}")
         async def static_file(root: str, path: str) -> Response:
