@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from registration import admin, service, store
+from registration import admin, checkin, service, store
 from registration.domain import (
     Category,
     ConferenceCreate,
@@ -89,6 +89,13 @@ async def stats(conference_id: str, platform: PlatformDep, who: ConferenceOrgani
     """Counts by status; seat holders by category, region, gender, age band; check-ins per hour."""
     await service.get_conference(platform=platform, conference_id=conference_id)
     return await admin.conference_stats(platform=platform, conference_id=conference_id)
+
+
+@router.get("/conferences/{conference_id}/checkin-conflicts", responses=problems(404))
+async def checkin_conflicts(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> dict[str, Any]:
+    """Offline gate decisions the server disagrees with: a badge admitted twice, or after it was revoked."""
+    await service.get_conference(platform=platform, conference_id=conference_id)
+    return await checkin.checkin_conflicts(platform=platform, conference_id=conference_id)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))

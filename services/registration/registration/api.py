@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from registration import service, store
-from registration.checkin import Scan, ScanResult, check_in
+from registration.checkin import Scan, ScanResult, check_in, offline_snapshot
 from registration.domain import (
     ConferencePublic,
     ParticipantDetails,
@@ -134,10 +134,16 @@ async def scan(conference_id: str, body: SingleScan, request: Request, platform:
     return _answer(request, result, body.nonce)
 
 
+@checkin.get("/conferences/{conference_id}/snapshot", responses=problems(404))
+async def snapshot(conference_id: str, platform: PlatformDep, who: ConferenceStaff) -> dict[str, Any]:
+    """What a scanner holds to decide offline: keys by kid, scan window, revoked registrations, version."""
+    return await offline_snapshot(platform=platform, conference_id=conference_id)
+
+
 @checkin.post("/conferences/{conference_id}/scans/batch", response_model=list[ScanAnswer])
 async def scan_batch(conference_id: str, body: ScanBatch, request: Request, platform: PlatformDep, who: ConferenceStaff
                      ) -> list[ScanAnswer]:
-    """Sync scans collected offline; idempotent per (device id, nonce), one answer per scan."""
+    """Sync scans queued or decided offline; idempotent per (device id, nonce), one answer per scan."""
     answers = []
     for item in body.scans:
         result = await check_in(platform=platform, conference_id=conference_id, scan=item, device_id=body.device_id)

@@ -200,11 +200,14 @@ async def scanner(conference_id: str, request: Request, platform: PlatformDep) -
         return _error_page(request, exc)
     lang = page_language(request)
     texts = {k: translate(f"ui_scan_{k}", lang) for k in (
-        "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed")}
+        "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed",
+        "offline_ok", "undecided", "revoked", "seen_here", "other_event", "outside_window", "no_snapshot",
+        "snapshot_age")}
     return pages.render(request, "registration_scanner.html", {
         "conference": conference, "texts": texts,
         "scan_url": f"/checkin/conferences/{conference_id}/scans",
         "batch_url": f"/checkin/conferences/{conference_id}/scans/batch",
+        "snapshot_url": f"/checkin/conferences/{conference_id}/snapshot",
         "refresh_url": session_refresh_url(request)})
 
 
@@ -329,4 +332,25 @@ register_texts({
                                  "Enter the staff token first."),
     "ui_scan_sync_failed": _three("تعذرت المزامنة؛ ستتم إعادة المحاولة.", "Synchronisation impossible ; nouvel "
                                   "essai bientôt.", "Sync failed; will retry."),
+    "ui_scan_offline_ok": _three("دخول مسموح (قرار الجهاز دون اتصال)", "Entrée autorisée (décidé hors ligne)",
+                                 "Entry allowed (decided offline)"),
+    "ui_scan_undecided": _three("لا يمكن الحسم: مفتاح غير معروف لدى هذا الجهاز. لا تسمح بالدخول.",
+                                "Indécidable : clé inconnue de cet appareil. Ne pas laisser entrer.",
+                                "Cannot decide: key unknown to this device. Do not let in."),
+    "ui_scan_revoked": _three("دخول مرفوض: هذا الرمز ملغى.", "Entrée refusée : ce code a été révoqué.",
+                              "Entry refused: this code has been revoked."),
+    "ui_scan_seen_here": _three("دخول مرفوض: سبق قبول هذا الرمز على هذا الجهاز.",
+                                "Entrée refusée : ce code a déjà été admis sur cet appareil.",
+                                "Entry refused: this code was already admitted on this device."),
+    "ui_scan_other_event": _three("دخول مرفوض: هذا الرمز خاص بتظاهرة أخرى.",
+                                  "Entrée refusée : ce code appartient à un autre événement.",
+                                  "Entry refused: this code belongs to another event."),
+    "ui_scan_outside_window": _three("دخول مرفوض: خارج أيام وساعات الدخول.",
+                                     "Entrée refusée : hors des jours et heures d'entrée.",
+                                     "Entry refused: outside the entry days and hours."),
+    "ui_scan_no_snapshot": _three("لا توجد معطيات دون اتصال على هذا الجهاز؛ تم حفظ المسح.",
+                                  "Aucune donnée hors ligne sur cet appareil ; scan gardé.",
+                                  "No offline data on this device; scan kept."),
+    "ui_scan_snapshot_age": _three("معطيات دون اتصال محدثة منذ {m} دقيقة", "Données hors ligne mises à jour il y a "
+                                   "{m} min", "Offline data updated {m} min ago"),
 })

@@ -114,7 +114,11 @@ class Pages:
             # Refuse anything that escapes the folder (``..``, symlinks out).
             if not target.is_file() or base.resolve() not in target.parents:
                 return Response(status_code=404)
-            return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})
+            headers = {"Cache-Control": "public, max-age=3600"}
+            if path == "scanner-sw.js":
+                # The worker lives with the other static files but serves the scanner pages.
+                headers = {"Cache-Control": "no-cache", "Service-Worker-Allowed": "/scanner/"}
+            return FileResponse(target, headers=headers)
 
         return router
 
