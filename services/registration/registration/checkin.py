@@ -79,19 +79,12 @@ async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device
     scanned_at = scan.scanned_at or now
     if scanned_at.tzinfo is None:
         scanned_at = scanned_at.replace(tzinfo=now.tzinfo)
-    try:
-        claims = signer_of(platform).verifier().verify(scan.token, kind="badge")
-    except InvalidSignedToken:
-        return _result("invalid", "invalid_qr")
-    if claims.get("c") != conference_id:
-        return _result("invalid", "qr_other_conference")
-    conference = await store.get_conference(platform.db, conference_id)
-    if conference is None:
-        return _result("invalid", "invalid_qr")
-    refusal = _timing_refusal(conference, scanned_at, now)
-    if refusal is not None:
-        return _result("invalid" if refusal == "scan_in_future" else "refused", refusal)
+    early, claims = await _screen(platform, conference_id, scan.token, scanned_at, now)
+    # Every scan with a device and a nonce is kept once, a refused one too: the organizers see
+    # what each gate did, and a synced batch sent again answers the same.
     scan_id = f"{device_id}:{scan.nonce}" if device_id and scan.nonce else None
+    if early is not None and scan_id is None:
+        return early
 
     async def work(session: AsyncClientSession) -> ScanResult:
         if scan_id is not None:
@@ -100,7 +93,9 @@ async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device
                 return ScanResult.model_validate(seen["result"])
         gate = GateContext(device_id=device_id, scanned_at=scanned_at,
                            offline=scan if scan.decided_offline else None)
-        if scan.decided_offline and scan.offline_verdict != "admitted":
+        if early is not None:
+            result = early
+        elif scan.decided_offline and scan.offline_verdict != "admitted":
             result = _result("refused", "refused_at_gate")
         else:
             result = await _apply(platform, session, str(claims.get("r")), conference_id, gate)
@@ -116,6 +111,24 @@ async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device
     except DuplicateKeyError:
         # The same (device, nonce) arrived twice at once: the first one's answer stands.
         return await platform.transaction(work)
+
+
+async def _screen(platform: Platform, conference_id: str, token: str, scanned_at: datetime, now: datetime
+                  ) -> tuple[ScanResult | None, dict[str, Any]]:
+    """The answer for a code refused before its registration is read, or None and the code's claims."""
+    try:
+        claims = signer_of(platform).verifier().verify(token, kind="badge")
+    except InvalidSignedToken:
+        return _result("invalid", "invalid_qr"), {}
+    if claims.get("c") != conference_id:
+        return _result("invalid", "qr_other_conference"), claims
+    conference = await store.get_conference(platform.db, conference_id)
+    if conference is None:
+        return _result("invalid", "invalid_qr"), claims
+    refusal = _timing_refusal(conference, scanned_at, now)
+    if refusal is not None:
+        return _result("invalid" if refusal == "scan_in_future" else "refused", refusal), claims
+    return None, claims
 
 
 def _timing_refusal(conference: dict[str, Any], scanned_at: datetime, now: datetime) -> str | None:
