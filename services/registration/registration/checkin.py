@@ -193,7 +193,8 @@ async def offline_snapshot(*, platform: Platform, conference_id: str) -> dict[st
                                 last_day=date.fromisoformat(conference["ends_on"]),
                                 tz=ZoneInfo(conference.get("timezone") or DEFAULT_TIMEZONE))
     return {"version": str(int(now.timestamp() * 1000)), "generated_at": now, "conference_id": conference_id,
-            "kind": "badge", "keys": signer_of(platform).jwks()["keys"], "opens_at": opens, "closes_at": closes,
+            "kind": "badge", "keys": signer_of(platform).jwks()["keys"],
+            "windows": [{"opens_at": opens, "closes_at": closes}],
             "revoked": await store.revoked_registration_ids(platform.db, conference_id)}
 
 

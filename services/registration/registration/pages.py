@@ -22,7 +22,7 @@ from shared.pdf import Line, card_pdf
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png
 from shared.regions import REGIONS, region_name
-from shared.web import Pages, form_errors, page_language, register_texts
+from shared.web import Pages, form_errors, gate_texts, page_language, register_texts
 
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="registration")
@@ -200,9 +200,8 @@ async def scanner(conference_id: str, request: Request, platform: PlatformDep) -
         return _error_page(request, exc)
     lang = page_language(request)
     texts = {k: translate(f"ui_scan_{k}", lang) for k in (
-        "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed",
-        "offline_ok", "undecided", "revoked", "seen_here", "other_event", "outside_window", "no_snapshot",
-        "snapshot_age")}
+        "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed")}
+    texts.update(gate_texts(lang))
     return pages.render(request, "registration_scanner.html", {
         "conference": conference, "texts": texts,
         "scan_url": f"/checkin/conferences/{conference_id}/scans",
@@ -332,21 +331,4 @@ register_texts({
                                  "Enter the staff token first."),
     "ui_scan_sync_failed": _three("تعذرت المزامنة؛ ستتم إعادة المحاولة.", "Synchronisation impossible ; nouvel "
                                   "essai bientôt.", "Sync failed; will retry."),
-    "ui_scan_offline_ok": _three("دخول مسموح (قرار الجهاز دون اتصال)", "Entrée autorisée (décidé hors ligne)",
-                                 "Entry allowed (decided offline)"),
-    "ui_scan_undecided": _three("لا يمكن الحسم: مفتاح غير معروف لدى هذا الجهاز. لا تسمح بالدخول.",
-                                "Indécidable : clé inconnue de cet appareil. Ne pas laisser entrer.",
-                                "Cannot decide: key unknown to this device. Do not let in."),
-    "ui_scan_revoked": _three("هذا الرمز ملغى.", "Ce code a été révoqué.", "This code has been revoked."),
-    "ui_scan_seen_here": _three("سبق قبول هذا الرمز على هذا الجهاز.", "Ce code a déjà été admis sur cet appareil.",
-                                "This code was already admitted on this device."),
-    "ui_scan_other_event": _three("هذا الرمز خاص بتظاهرة أخرى.", "Ce code appartient à un autre événement.",
-                                  "This code belongs to another event."),
-    "ui_scan_outside_window": _three("خارج أيام وساعات الدخول.", "Hors des jours et heures d'entrée.",
-                                     "Outside the entry days and hours."),
-    "ui_scan_no_snapshot": _three("لا توجد معطيات دون اتصال على هذا الجهاز؛ تم حفظ المسح.",
-                                  "Aucune donnée hors ligne sur cet appareil ; scan gardé.",
-                                  "No offline data on this device; scan kept."),
-    "ui_scan_snapshot_age": _three("معطيات دون اتصال محدثة منذ {m} دقيقة", "Données hors ligne mises à jour il y a "
-                                   "{m} min", "Offline data updated {m} min ago"),
 })

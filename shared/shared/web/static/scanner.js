@@ -182,7 +182,8 @@
     if (claims.t !== cfg.token_kind) { return ["invalid", ""]; }
     if (String(claims[cfg.event_claim]) !== String(cfg.event_id)) { return ["invalid", "other_event"]; }
     var at = Date.parse(scannedAt);
-    if (at < Date.parse(snapshot.opens_at) || at >= Date.parse(snapshot.closes_at)) { return ["refused", "outside_window"]; }
+    var open = snapshot.windows.some(function (w) { return Date.parse(w.opens_at) <= at && at < Date.parse(w.closes_at); });
+    if (!open) { return ["refused", "outside_window"]; }
     var subject = String(claims[cfg.subject_claim]);
     if (snapshot.revoked.indexOf(subject) >= 0) { return ["refused", "revoked"]; }
     if (admitted[subject]) { return ["refused", "seen_here"]; }
