@@ -38,7 +38,7 @@ from marketplace.store import Store
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
 from shared.i18n import LocalizedText, translate
-from shared.scanwindow import event_day, scan_time_refusal
+from shared.scanwindow import event_day, scan_time_refusal, scan_window
 from shared.signing import InvalidSignedToken
 
 # Two scanners racing on the same pass: the loser's insert fails on the check-in's
@@ -142,10 +142,19 @@ def _outcome(stored: dict[str, Any], lang: str) -> ScanOutcome:
 
 async def _scan_once(store: Store, market: MarketPublic, device_id: str, scan: OfflineScan,
                      key: str, token_hash: str) -> dict[str, Any]:
+    admitted_offline = scan.decided_offline and scan.offline_verdict == "admitted"
+
     async def work(session: AsyncClientSession) -> dict[str, Any]:
-        stored: dict[str, Any] = {"_id": key, "token_hash": token_hash, "params": {}}
+        stored: dict[str, Any] = {"_id": key, "token_hash": token_hash, "params": {}, "market_id": market.id,
+                                  "device_id": device_id, "scanned_at": scan.scanned_at,
+                                  "decided_offline": scan.decided_offline, "offline_verdict": scan.offline_verdict,
+                                  "snapshot_version": scan.snapshot_version}
+        claims: dict[str, Any] = {}
         try:
             claims = _claims(store, market.id, scan.token)
+            if scan.decided_offline and not admitted_offline:
+                # The gate turned the exhibitor away: kept as a scan, never a check-in.
+                raise Conflict("refused_at_gate")
             doc, created = await _record(store, session, market, claims, scan.scanned_at, device_id)
             stored["outcome"] = {
                 "nonce": scan.nonce, "status": "checked_in" if created else "already_checked_in",
@@ -154,13 +163,50 @@ async def _scan_once(store: Store, market: MarketPublic, device_id: str, scan: O
                 "first_device_id": None if created else doc.get("device_id")}
             if not created:
                 stored["params"] = _already(doc).params
+                if admitted_offline and doc.get("device_id") != device_id:
+                    await _conflict(store, session, market, claims, "admitted_on_two_devices", scan, device_id,
+                                    first_device=doc.get("device_id"))
         except DomainError as refusal:
             stored["outcome"] = {"nonce": scan.nonce, "status": "refused", "code": refusal.code}
             stored["params"] = {k: v for k, v in refusal.params.items() if isinstance(v, str | int)}
+            if admitted_offline and refusal.code == "pass_revoked":
+                await _conflict(store, session, market, claims, "revoked_after_snapshot", scan, device_id)
         await store.insert("offline_scans", stored, session)
         return stored
 
     return await store.transaction(work)
+
+
+async def _conflict(store: Store, session: AsyncClientSession, market: MarketPublic, claims: dict[str, Any],
+                    kind: str, scan: OfflineScan, device_id: str, first_device: str | None = None) -> None:
+    day = market_day(scan.scanned_at).isoformat()
+    await store.record_conflict(f"{market.id}:{claims['p']}:{day}:{kind}", {
+        "market_id": market.id, "pass_id": claims["p"], "cooperative_id": claims["c"], "stand_number": claims["s"],
+        "day": day, "kind": kind, "first_device": first_device, "snapshot_version": scan.snapshot_version,
+        "scanned_at": scan.scanned_at}, device_id, now_utc(), session)
+
+
+async def offline_snapshot(*, store: Store, market_id: str) -> dict[str, Any]:
+    """What a scanner needs to decide alone: the keys, each opening day's window, the revoked passes.
+
+    The version is the moment it was made (milliseconds since 1970), so a device and the
+    server can tell which of two snapshots is newer and how old the device's one is.
+    """
+    market = await get_market(store=store, market_id=market_id)
+    now = now_utc()
+    windows = [scan_window(first_day=day, last_day=day, tz=MARKET_TZ) for day in market.days]
+    return {"version": str(int(now.timestamp() * 1000)), "generated_at": now, "market_id": market_id,
+            "kind": "pass", "keys": store.signer.jwks()["keys"],
+            "windows": [{"opens_at": opens, "closes_at": closes} for opens, closes in windows],
+            "revoked": await store.revoked_pass_ids(market_id)}
+
+
+async def checkin_conflicts(*, store: Store, market_id: str) -> dict[str, Any]:
+    """Conflicts of offline decisions, each pass, day and kind once."""
+    await get_market(store=store, market_id=market_id)
+    items = await store.checkin_conflicts(market_id)
+    return {"market_id": market_id, "count": len(items),
+            "conflicts": [{"id": d["_id"], **{k: v for k, v in d.items() if k != "_id"}} for d in items]}
 
 
 async def _offline_scan(store: Store, market: MarketPublic, device_id: str, scan: OfflineScan,
@@ -217,4 +263,5 @@ async def attendance(*, store: Store, market_id: str, now: datetime | None = Non
             for a in sorted(held, key=lambda a: a["stand_number"]) if a["cooperative_id"] not in here]
         days.append(DayAttendance(day=day, expected=len(held), checked_in=len(here), upcoming=upcoming,
                                   no_shows=absent))
-    return Attendance(market_id=market_id, days=days)
+    return Attendance(market_id=market_id, days=days,
+                      offline_conflicts=len(await store.checkin_conflicts(market_id)))
