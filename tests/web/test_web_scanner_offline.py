@@ -147,5 +147,6 @@ async def test_the_snapshot_is_for_gate_staff_of_that_conference_and_lists_revok
                                    headers=keys.headers(f"staff:conference:{cid}"))).json()
         assert snapshot["revoked"] == [cancelled[0]] and kept[0] not in snapshot["revoked"]
         assert snapshot["keys"] and all(set(k) >= {"kid", "x"} for k in snapshot["keys"])
-        assert snapshot["windows"][0]["opens_at"] < snapshot["windows"][0]["closes_at"] and snapshot["version"].isdigit()
+        [window] = snapshot["windows"]
+        assert window["opens_at"] < window["closes_at"] and snapshot["version"].isdigit()
         assert "email" not in str(snapshot) and "Amina" not in str(snapshot)
