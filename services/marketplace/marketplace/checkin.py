@@ -154,7 +154,7 @@ async def _scan_once(store: Store, market: MarketPublic, device_id: str, scan: O
             claims = _claims(store, market.id, scan.token)
             if scan.decided_offline and not admitted_offline:
                 # The gate turned the exhibitor away: kept as a scan, never a check-in.
-                raise Conflict("refused_at_gate")
+                raise Conflict("pass_refused_at_gate")
             doc, created = await _record(store, session, market, claims, scan.scanned_at, device_id)
             stored["outcome"] = {
                 "nonce": scan.nonce, "status": "checked_in" if created else "already_checked_in",

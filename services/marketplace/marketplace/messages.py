@@ -230,7 +230,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Ce badge est révoqué (désistement ou changement de stand).",
         "en": "This pass has been revoked (withdrawal or stand change).",
     },
-    "refused_at_gate": {
+    "pass_refused_at_gate": {
         "ar": "رفض جهاز المدخل هذه الشارة دون اتصال؛ لم يسجل أي حضور.",
         "fr": "Le poste d'entrée a refusé ce badge hors ligne ; aucune présence n'est enregistrée.",
         "en": "The gate device refused this pass offline; no attendance was recorded.",

@@ -96,7 +96,7 @@ async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device
         if early is not None:
             result = early
         elif scan.decided_offline and scan.offline_verdict != "admitted":
-            result = _result("refused", "refused_at_gate")
+            result = _result("refused", "badge_refused_at_gate")
         else:
             result = await _apply(platform, session, str(claims.get("r")), conference_id, gate)
         if scan_id is not None:

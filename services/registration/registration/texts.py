@@ -78,7 +78,7 @@ ERRORS = {
         "fr": "Ce participant a déjà été enregistré à {at}.",
         "en": "This participant was already checked in at {at}.",
     },
-    "refused_at_gate": {
+    "badge_refused_at_gate": {
         "ar": "رفض جهاز المدخل هذا الرمز دون اتصال؛ لم يسجل أي دخول.",
         "fr": "Le poste d'entrée a refusé ce code hors ligne ; aucune entrée n'est enregistrée.",
         "en": "The gate device refused this code offline; no entry was recorded.",
