@@ -75,6 +75,7 @@
   tokenInput.value = localStorage.getItem("tadamon.staffToken") || "";
   tokenInput.addEventListener("change", function () {
     localStorage.setItem("tadamon.staffToken", tokenInput.value.trim());
+    refreshSnapshot(true);
     sync();
   });
 
@@ -239,8 +240,14 @@
       .catch(function () { decideOffline(scan); });
   }
 
-  function refreshSnapshot() {
+  // A fresh snapshot each minute while online is enough: revocations reach the gate within a
+  // minute, and a list of a few thousand ids is not fetched every 10 s.
+  var SNAPSHOT_EVERY_MS = 60000;
+  var snapshotFetchedAt = 0;
+  function refreshSnapshot(force) {
     if (!cfg.snapshot_url || !navigator.onLine || !signedIn()) { return Promise.resolve(); }
+    if (!force && Date.now() - snapshotFetchedAt < SNAPSHOT_EVERY_MS) { return Promise.resolve(); }
+    snapshotFetchedAt = Date.now();
     return fetch(cfg.snapshot_url, { headers: headers() })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (fresh) {
@@ -254,7 +261,7 @@
 
   function sync() {
     renderPending();
-    refreshSnapshot();
+    refreshSnapshot(false);
     if (syncing || !items.length || !navigator.onLine || !signedIn()) { return; }
     syncing = true;
     var batch = items.slice(0, 500);
@@ -334,6 +341,13 @@
     items = (kept[0] || []).concat(legacy);
     snapshot = kept[1] || null;
     admitted = kept[2] || {};
+    // Once the event's last window has closed and everything is synced, the device forgets
+    // the snapshot and the codes it admitted: nothing is kept longer than the event needs.
+    if (snapshot && !items.length && snapshot.windows.every(function (w) { return Date.parse(w.closes_at) < Date.now(); })) {
+      snapshot = null;
+      admitted = {};
+      return Promise.all([keep(SNAPSHOT_KEY, null), keep(ADMITTED_KEY, {})]);
+    }
     return (legacy.length ? saveQueue(items) : Promise.resolve()).then(function () {
       localStorage.removeItem(QUEUE_KEY);
     });
