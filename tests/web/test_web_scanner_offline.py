@@ -17,9 +17,9 @@ from offline_support import (
     signing_keys,
     stranger,
 )
-from playwright.async_api import Playwright
+from playwright.async_api import BrowserContext, Playwright
 from pymongo import AsyncMongoClient
-from web_support import launch, screenshot
+from web_support import CHROMIUM, CHROMIUM_ARGS, launch, screenshot
 
 from registration.app import create_app
 from registration.settings import Settings
@@ -150,3 +150,43 @@ async def test_the_snapshot_is_for_gate_staff_of_that_conference_and_lists_revok
         [window] = snapshot["windows"]
         assert window["opens_at"] < window["closes_at"] and snapshot["version"].isdigit()
         assert "email" not in str(snapshot) and "Amina" not in str(snapshot)
+
+
+async def test_decisions_kept_offline_survive_a_browser_restart_and_sync_when_the_network_returns(
+        infra: Infra, keys: Keys, playwright: Playwright, tmp_path: Path) -> None:
+    current, _ = signing_keys(tmp_path)
+    settings = settings_for(Settings, infra, keys, signing_key_file=str(current))
+    async with served(create_app(settings)) as (base, http):
+        cid = await _conference(http, keys)
+        rid, _ = await _participant(http, cid)
+        badge = signer(current).sign({"t": "badge", "r": rid, "c": cid})
+        url = f"{base}/scanner/{cid}?lang=ar"
+        profile = tmp_path / "phone"
+
+        async def phone() -> BrowserContext:
+            return await playwright.chromium.launch_persistent_context(
+                str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, locale="ar")
+
+        context = await phone()
+        try:
+            await prepared_device(context, url, keys.token(f"staff:conference:{cid}"))
+            page = await cold_offline(context, url)
+            await show_code(page, badge, tmp_path, "badge")
+            assert (await outcome(page))["status"] == "checked_in"
+            assert await page.get_attribute("#pending", "data-count") == "1"
+        finally:
+            await context.close()
+
+        # The phone died and came back: the browser starts again with the network still cut.
+        context = await phone()
+        try:
+            page = await cold_offline(context, url)
+            assert await page.get_attribute("#pending", "data-count") == "1"
+            await show_code(page, badge, tmp_path, "badge-again")
+            assert (await outcome(page))["status"] == "refused"
+            await context.set_offline(False)
+            await page.wait_for_selector("#pending[data-count='0']", timeout=30000)
+        finally:
+            await context.close()
+        registration = await http.get(f"/admin/registrations/{rid}", headers=keys.headers("admin"))
+        assert registration.json()["checked_in_at"] is not None
