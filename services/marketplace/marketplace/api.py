@@ -41,6 +41,7 @@ from shared.errors import problems
 from shared.i18n import request_language
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
+from shared.scanwindow import CheckinConflicts, ScanSnapshot
 
 
 def get_store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
@@ -285,16 +286,18 @@ async def scan_batch(market_id: str, body: ScanBatch, request: Request, store: S
                                             lang=request_language(request))
 
 
-@router.get("/markets/{market_id}/checkins/snapshot", tags=["passes"], responses=problems(404))
-async def scan_snapshot(market_id: str, store: StoreDep, _: MarketStaff) -> dict[str, Any]:
+@router.get("/markets/{market_id}/checkins/snapshot", response_model=ScanSnapshot, tags=["passes"],
+            responses=problems(404))
+async def scan_snapshot(market_id: str, store: StoreDep, _: MarketStaff) -> ScanSnapshot:
     """What a scanner holds to decide offline: keys by kid, opening days' windows, revoked passes, version."""
     return await checkin.offline_snapshot(store=store, market_id=market_id)
 
 
-@router.get("/markets/{market_id}/checkin-conflicts", tags=["passes"], responses=problems(404))
-async def checkin_conflicts(market_id: str, store: StoreDep, _: MarketOrganizer) -> dict[str, Any]:
+@router.get("/markets/{market_id}/checkin-conflicts", response_model=CheckinConflicts, tags=["passes"],
+            responses=problems(404))
+async def checkin_conflicts(market_id: str, store: StoreDep, _: MarketOrganizer) -> CheckinConflicts:
     """Offline gate decisions the server disagrees with: a pass admitted twice, or after it was withdrawn."""
-    return await checkin.checkin_conflicts(store=store, market_id=market_id)
+    return await checkin.list_checkin_conflicts(store=store, market_id=market_id)
 
 
 @router.get("/markets/{market_id}/attendance", response_model=Attendance, tags=["passes"], responses=problems(404))

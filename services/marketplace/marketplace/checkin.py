@@ -38,7 +38,14 @@ from marketplace.store import Store
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
 from shared.i18n import LocalizedText, translate
-from shared.scanwindow import event_day, scan_time_refusal, scan_window
+from shared.scanwindow import (
+    CheckinConflicts,
+    ScanSnapshot,
+    checkin_conflicts,
+    event_day,
+    scan_snapshot,
+    scan_time_refusal,
+)
 from shared.signing import InvalidSignedToken
 
 # Two scanners racing on the same pass: the loser's insert fails on the check-in's
@@ -186,27 +193,18 @@ async def _conflict(store: Store, session: AsyncClientSession, market: MarketPub
         "scanned_at": scan.scanned_at}, device_id, now_utc(), session)
 
 
-async def offline_snapshot(*, store: Store, market_id: str) -> dict[str, Any]:
-    """What a scanner needs to decide alone: the keys, each opening day's window, the revoked passes.
-
-    The version is the moment it was made (milliseconds since 1970), so a device and the
-    server can tell which of two snapshots is newer and how old the device's one is.
-    """
+async def offline_snapshot(*, store: Store, market_id: str) -> ScanSnapshot:
+    """What a scanner needs to decide alone: the keys, each opening day's window, the revoked passes."""
     market = await get_market(store=store, market_id=market_id)
-    now = now_utc()
-    windows = [scan_window(first_day=day, last_day=day, tz=MARKET_TZ) for day in market.days]
-    return {"version": str(int(now.timestamp() * 1000)), "generated_at": now, "market_id": market_id,
-            "kind": "pass", "keys": store.signer.jwks()["keys"],
-            "windows": [{"opens_at": opens, "closes_at": closes} for opens, closes in windows],
-            "revoked": await store.revoked_pass_ids(market_id)}
+    return scan_snapshot(event_id=market_id, kind="pass", keys=store.signer.jwks()["keys"],
+                         periods=[(day, day) for day in market.days], tz=MARKET_TZ,
+                         revoked=await store.revoked_pass_ids(market_id), now=now_utc())
 
 
-async def checkin_conflicts(*, store: Store, market_id: str) -> dict[str, Any]:
+async def list_checkin_conflicts(*, store: Store, market_id: str) -> CheckinConflicts:
     """Conflicts of offline decisions, each pass, day and kind once."""
     await get_market(store=store, market_id=market_id)
-    items = await store.checkin_conflicts(market_id)
-    return {"market_id": market_id, "count": len(items),
-            "conflicts": [{"id": d["_id"], **{k: v for k, v in d.items() if k != "_id"}} for d in items]}
+    return checkin_conflicts(market_id, await store.checkin_conflicts(market_id))
 
 
 async def _offline_scan(store: Store, market: MarketPublic, device_id: str, scan: OfflineScan,

@@ -25,6 +25,7 @@ from shared.audit import Act
 from shared.auth import Admin, Principal, require
 from shared.errors import problems
 from shared.platform import Platform, get_platform
+from shared.scanwindow import CheckinConflicts
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 router = APIRouter(prefix="/admin", tags=["organizers"])
@@ -91,11 +92,12 @@ async def stats(conference_id: str, platform: PlatformDep, who: ConferenceOrgani
     return await admin.conference_stats(platform=platform, conference_id=conference_id)
 
 
-@router.get("/conferences/{conference_id}/checkin-conflicts", responses=problems(404))
-async def checkin_conflicts(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> dict[str, Any]:
+@router.get("/conferences/{conference_id}/checkin-conflicts", response_model=CheckinConflicts,
+            responses=problems(404))
+async def checkin_conflicts(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> CheckinConflicts:
     """Offline gate decisions the server disagrees with: a badge admitted twice, or after it was revoked."""
     await service.get_conference(platform=platform, conference_id=conference_id)
-    return await checkin.checkin_conflicts(platform=platform, conference_id=conference_id)
+    return await checkin.list_checkin_conflicts(platform=platform, conference_id=conference_id)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))

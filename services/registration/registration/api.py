@@ -26,6 +26,7 @@ from shared.errors import Conflict, NotFound, problems
 from shared.i18n import request_language, translate
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
+from shared.scanwindow import ScanSnapshot
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 Token = Annotated[str, Query(min_length=1, max_length=2000, description="the manage token")]
@@ -134,8 +135,8 @@ async def scan(conference_id: str, body: SingleScan, request: Request, platform:
     return _answer(request, result, body.nonce)
 
 
-@checkin.get("/conferences/{conference_id}/snapshot", responses=problems(404))
-async def snapshot(conference_id: str, platform: PlatformDep, who: ConferenceStaff) -> dict[str, Any]:
+@checkin.get("/conferences/{conference_id}/snapshot", response_model=ScanSnapshot, responses=problems(404))
+async def snapshot(conference_id: str, platform: PlatformDep, who: ConferenceStaff) -> ScanSnapshot:
     """What a scanner holds to decide offline: keys by kid, scan window, revoked registrations, version."""
     return await offline_snapshot(platform=platform, conference_id=conference_id)
 

@@ -26,7 +26,7 @@ from registration.events import ParticipantCheckedIn
 from registration.service import emit_participant, signer_of, utcnow
 from shared.errors import NotFound
 from shared.platform import Platform
-from shared.scanwindow import scan_time_refusal, scan_window
+from shared.scanwindow import CheckinConflicts, ScanSnapshot, checkin_conflicts, scan_snapshot, scan_time_refusal
 from shared.signing import InvalidSignedToken
 from shared.timezones import Moment
 
@@ -179,27 +179,17 @@ async def _conflict(platform: Platform, session: AsyncClientSession, doc: dict[s
         "scanned_at": gate.scanned_at}, gate.device_id or "", utcnow(), session)
 
 
-async def offline_snapshot(*, platform: Platform, conference_id: str) -> dict[str, Any]:
-    """What a scanner needs to decide alone: the keys, the scan window, the revoked registrations.
-
-    The version is the moment it was made (milliseconds since 1970), so a device and the
-    server can tell which of two snapshots is newer and how old the device's one is.
-    """
+async def offline_snapshot(*, platform: Platform, conference_id: str) -> ScanSnapshot:
+    """What a scanner needs to decide alone: the keys, the scan window, the revoked registrations."""
     conference = await store.get_conference(platform.db, conference_id)
     if conference is None:
         raise NotFound("conference_not_found")
-    now = utcnow()
-    opens, closes = scan_window(first_day=date.fromisoformat(conference["starts_on"]),
-                                last_day=date.fromisoformat(conference["ends_on"]),
-                                tz=ZoneInfo(conference.get("timezone") or DEFAULT_TIMEZONE))
-    return {"version": str(int(now.timestamp() * 1000)), "generated_at": now, "conference_id": conference_id,
-            "kind": "badge", "keys": signer_of(platform).jwks()["keys"],
-            "windows": [{"opens_at": opens, "closes_at": closes}],
-            "revoked": await store.revoked_registration_ids(platform.db, conference_id)}
+    days = (date.fromisoformat(conference["starts_on"]), date.fromisoformat(conference["ends_on"]))
+    return scan_snapshot(event_id=conference_id, kind="badge", keys=signer_of(platform).jwks()["keys"],
+                         periods=[days], tz=ZoneInfo(conference.get("timezone") or DEFAULT_TIMEZONE),
+                         revoked=await store.revoked_registration_ids(platform.db, conference_id), now=utcnow())
 
 
-async def checkin_conflicts(*, platform: Platform, conference_id: str) -> dict[str, Any]:
+async def list_checkin_conflicts(*, platform: Platform, conference_id: str) -> CheckinConflicts:
     """Conflicts of offline decisions, each registration and kind once."""
-    items = await store.list_conflicts(platform.db, conference_id)
-    return {"conference_id": conference_id, "count": len(items),
-            "conflicts": [{"id": d["_id"], **{k: v for k, v in d.items() if k != "_id"}} for d in items]}
+    return checkin_conflicts(conference_id, await store.list_conflicts(platform.db, conference_id))
