@@ -69,6 +69,15 @@ async def test_scanner_reads_a_badge_from_the_camera_and_shows_green_then_red_fo
             await page.wait_for_selector("#scan-result[data-outcome=bad]")
             assert (await text_of(page, "#scan-result")).startswith("Code non valide")
             await screenshot(page, "scanner-fr-red")
+
+            # The network goes: the badge this device admitted online is not admitted again here.
+            await page.wait_for_function("() => document.getElementById('snapshot-age').dataset.version !== ''")
+            await context.set_offline(True)
+            photo = tmp_path / "badge.png"
+            photo.write_bytes((await http.get(badge_url)).content)
+            await page.set_input_files("#photo", str(photo))
+            await page.wait_for_selector("#scan-result[data-status=refused]")
+            assert await text_of(page, "#scan-result") == "Entrée refusée — Ce code a déjà été admis sur cet appareil."
         finally:
             await browser.close()
 

@@ -210,6 +210,15 @@
     });
   }
 
+  // A code the server admitted while online counts as admitted here too, so the same code
+  // shown again once the network is gone is refused on this device, as one admitted offline.
+  function rememberAdmitted(token, at) {
+    try {
+      var subject = b64urlJson(token.split(".")[1])[cfg.subject_claim];
+      if (subject) { admitted[String(subject)] = at; keep(ADMITTED_KEY, admitted); }
+    } catch (e) { return; }
+  }
+
   function handle(token, deliberate) {
     var now = Date.now();
     // A camera sees the same code many times a second: it counts once per 15 s, so the
@@ -224,7 +233,11 @@
     fetch(cfg.scan_url, { method: "POST", headers: headers(), body: JSON.stringify(body) })
       .then(function (response) {
         return response.json().then(function (answer) {
-          if (response.ok) { showAnswer(answer); return; }
+          if (response.ok) {
+            showAnswer(answer);
+            if ((answer[cfg.outcome_field] || "checked_in") === "checked_in") { rememberAdmitted(token, scan.scanned_at); }
+            return;
+          }
           // The session's short-lived token expired: keep the scan, let the accounts service renew the
           // session and come back here, where the queue is sent.
           if (response.status === 401 && !typedToken() && cfg.refresh_url) {
