@@ -177,18 +177,25 @@
       })
       .catch(function () { return { status: "invalid" }; });
   }
+  function windowOf(at) {
+    for (var i = 0; i < snapshot.windows.length; i++) {
+      if (Date.parse(snapshot.windows[i].opens_at) <= at && at < Date.parse(snapshot.windows[i].closes_at)) { return i; }
+    }
+    return -1;
+  }
   function offlineVerdict(checked, scannedAt) {
     if (checked.status !== "genuine") { return checked.status === "undecided" ? ["undecided", "undecided"] : ["invalid", ""]; }
     var claims = checked.claims;
     if (claims.t !== cfg.token_kind) { return ["invalid", ""]; }
     if (String(claims[cfg.event_claim]) !== String(cfg.event_id)) { return ["invalid", "other_event"]; }
     var at = Date.parse(scannedAt);
-    var open = snapshot.windows.some(function (w) { return Date.parse(w.opens_at) <= at && at < Date.parse(w.closes_at); });
-    if (!open) { return ["refused", "outside_window"]; }
+    var window_ = windowOf(at);
+    if (window_ < 0) { return ["refused", "outside_window"]; }
     var subject = String(claims[cfg.subject_claim]);
     if (snapshot.revoked.indexOf(subject) >= 0) { return ["refused", "revoked"]; }
-    if (admitted[subject]) { return ["refused", "seen_here"]; }
-    return ["checked_in", "offline_ok", subject];
+    // One admission per window: a conference has one, a market one per opening day.
+    if (admitted[subject + "@" + window_]) { return ["refused", "seen_here"]; }
+    return ["checked_in", "offline_ok", subject + "@" + window_];
   }
   function decideOffline(scan) {
     if (!snapshot) { show("queued", cfg.texts.no_snapshot); return enqueue(scan); }
@@ -215,7 +222,8 @@
   function rememberAdmitted(token, at) {
     try {
       var subject = b64urlJson(token.split(".")[1])[cfg.subject_claim];
-      if (subject) { admitted[String(subject)] = at; keep(ADMITTED_KEY, admitted); }
+      var window_ = snapshot ? windowOf(Date.parse(at)) : -1;
+      if (subject && window_ >= 0) { admitted[String(subject) + "@" + window_] = at; keep(ADMITTED_KEY, admitted); }
     } catch (e) { return; }
   }
 
