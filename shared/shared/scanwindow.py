@@ -11,9 +11,12 @@ Both the conference badge check-in (registration) and the exhibitor pass check-i
   drift, but a scan dated tomorrow would record an attendance that has not happened.
 """
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
 
 EARLY_ARRIVAL = timedelta(hours=4)
 LATE_DEPARTURE = timedelta(hours=4)
@@ -44,3 +47,48 @@ def event_day(scanned_at: datetime, *, first_day: date, last_day: date, tz: Zone
     """The day a scan inside the window counts for: its local day, an early arrival
     counting for the first day and a late scan for the last one."""
     return min(max(scanned_at.astimezone(tz).date(), first_day), last_day)
+
+
+class ScanWindow(BaseModel):
+    opens_at: datetime
+    closes_at: datetime
+
+
+class ScanSnapshot(BaseModel):
+    """What a scanner holds to decide at the gate with no network (docs/WEB.md, "Scanner").
+
+    ``version`` is the moment it was made in milliseconds since 1970, so the device and the
+    server can tell which of two snapshots is newer and how old the device's one is. Only
+    ids, never names: it is fetched by gate staff and kept on their phones.
+    """
+
+    version: str
+    generated_at: datetime
+    event_id: str
+    kind: Literal["badge", "pass"]
+    keys: list[dict[str, str]]
+    windows: list[ScanWindow]
+    revoked: list[str]
+
+
+def scan_snapshot(*, event_id: str, kind: Literal["badge", "pass"], keys: list[dict[str, str]],
+                  periods: Sequence[tuple[date, date]], tz: ZoneInfo, revoked: list[str], now: datetime
+                  ) -> ScanSnapshot:
+    """The snapshot of one event; ``periods`` are (first day, last day) pairs, each one window."""
+    windows = [scan_window(first_day=first, last_day=last, tz=tz) for first, last in periods]
+    return ScanSnapshot(version=str(int(now.timestamp() * 1000)), generated_at=now, event_id=event_id, kind=kind,
+                        keys=keys, windows=[ScanWindow(opens_at=o, closes_at=c) for o, c in windows],
+                        revoked=revoked)
+
+
+class CheckinConflicts(BaseModel):
+    """Offline gate decisions the server disagrees with, each subject, day and kind once."""
+
+    event_id: str
+    count: int
+    conflicts: list[dict[str, Any]]
+
+
+def checkin_conflicts(event_id: str, docs: Iterable[dict[str, Any]]) -> CheckinConflicts:
+    items = [{"id": d["_id"], **{k: v for k, v in d.items() if k != "_id"}} for d in docs]
+    return CheckinConflicts(event_id=event_id, count=len(items), conflicts=items)

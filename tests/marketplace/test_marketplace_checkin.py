@@ -255,3 +255,32 @@ def test_marketplace_refuses_to_start_in_production_without_its_keys(infra: Infr
         create_app(base.model_copy(update={"signing_key_file": str(keys.private_file)}))
     create_app(base.model_copy(update={"signing_key_file": str(keys.private_file),
                                        "jwt_private_key_file": str(keys.private_file)}))
+
+
+async def test_offline_pass_decisions_are_flagged_a_refusal_never_checks_in_and_a_withdrawn_admission_is_a_conflict(
+        infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market()
+        mid = market["id"]
+        _, kept = await svc.exhibitor_at(mid)
+        coop, withdrawn = await svc.exhibitor_at(mid)
+        token_kept, token_withdrawn = await svc.pass_token(kept), await svc.pass_token(withdrawn)
+        snapshot = (await svc.client.get(f"/markets/{mid}/checkins/snapshot", headers=svc.staff(mid))).json()
+        assert snapshot["revoked"] == []
+        # Withdrawn after the device took its snapshot: the device still admits the pass.
+        await svc.client.post(f"/applications/{withdrawn['id']}/withdraw", headers=svc.exhibitor(coop["id"]))
+        offline = {"decided_offline": True, "snapshot_version": snapshot["version"],
+                   "scanned_at": datetime.now(UTC).isoformat()}
+        for device in ("gate-1", "gate-2"):
+            reply = await svc.client.post(f"/markets/{mid}/checkins/batch", headers=svc.staff(mid), json={
+                "device_id": device, "scans": [
+                    {"token": token_kept, "nonce": "refused", "offline_verdict": "refused", **offline},
+                    {"token": token_withdrawn, "nonce": "admitted", "offline_verdict": "admitted", **offline}]})
+            assert [r["code"] for r in reply.json()["results"]] == ["pass_refused_at_gate", "pass_revoked"]
+        assert await svc.store.db.checkins.count_documents({"market_id": mid}) == 0
+        conflicts = (await svc.client.get(f"/markets/{mid}/checkin-conflicts",
+                                          headers=svc.keys.headers(f"organizer:market:{mid}"))).json()
+        assert conflicts["count"] == 1 and conflicts["conflicts"][0]["kind"] == "revoked_after_snapshot"
+        assert sorted(conflicts["conflicts"][0]["devices"]) == ["gate-1", "gate-2"]
+        attendance = (await svc.client.get(f"/markets/{mid}/attendance", headers=svc.staff(mid)))
+        assert attendance.status_code == 403

@@ -298,3 +298,39 @@ def test_registration_refuses_to_start_in_production_without_its_signing_key(
         create_app(settings.model_copy(update={"signing_key_file": str(keys.private_file),
                                                "signing_previous_key_files": "/nowhere/old.pem"}))
     create_app(settings.model_copy(update={"signing_key_file": str(keys.private_file)}))
+
+
+async def test_offline_decisions_are_flagged_a_refusal_never_checks_in_and_a_revoked_admission_is_one_conflict(
+        infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        cid = conference["id"]
+        kept, cancelled = await svc.register(cid), await svc.register(cid)
+        token_kept, token_cancelled = await _badge_token(svc, kept), await _badge_token(svc, cancelled)
+        snapshot = (await svc.client.get(f"/checkin/conferences/{cid}/snapshot", headers=svc.staff(cid))).json()
+        # Cancelled after the device took its snapshot: the device still admits the badge.
+        await svc.client.post(f"/registrations/{cancelled['registration']['id']}/cancel",
+                              params={"token": cancelled["manage_token"]})
+        now = datetime.now(UTC).isoformat()
+        offline = {"decided_offline": True, "snapshot_version": snapshot["version"], "scanned_at": now}
+        url = f"/checkin/conferences/{cid}/scans/batch"
+        for device in ("gate-1", "gate-2"):
+            answers = (await svc.client.post(url, headers=svc.staff(cid) | {"Accept-Language": "en"}, json={
+                "device_id": device, "scans": [
+                    {"token": token_kept, "nonce": "refused", "offline_verdict": "refused", **offline},
+                    {"token": token_cancelled, "nonce": "admitted", "offline_verdict": "admitted", **offline}]})).json()
+            assert [a["code"] for a in answers] == ["badge_refused_at_gate", "checkin_refused_cancelled"]
+            assert answers[0]["message"] == "The gate device refused this code offline; no entry was recorded."
+        registration = await svc.client.get(f"/admin/registrations/{kept['registration']['id']}",
+                                            headers=svc.organizer)
+        assert registration.json()["checked_in_at"] is None
+        conflicts = (await svc.client.get(f"/admin/conferences/{cid}/checkin-conflicts",
+                                          headers=svc.keys.headers(f"organizer:conference:{cid}"))).json()
+        assert conflicts["count"] == 1
+        [conflict] = conflicts["conflicts"]
+        assert conflict["kind"] == "revoked_after_snapshot" and sorted(conflict["devices"]) == ["gate-1", "gate-2"]
+        assert conflict["snapshot_version"] == snapshot["version"]
+        stats = (await svc.client.get(f"/admin/conferences/{cid}/stats", headers=svc.organizer)).json()
+        assert stats["offline_conflicts"] == 1 and stats["checked_in"] == 0
+        staff_only = await svc.client.get(f"/admin/conferences/{cid}/checkin-conflicts", headers=svc.staff(cid))
+        assert staff_only.status_code == 403

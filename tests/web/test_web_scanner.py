@@ -69,6 +69,15 @@ async def test_scanner_reads_a_badge_from_the_camera_and_shows_green_then_red_fo
             await page.wait_for_selector("#scan-result[data-outcome=bad]")
             assert (await text_of(page, "#scan-result")).startswith("Code non valide")
             await screenshot(page, "scanner-fr-red")
+
+            # The network goes: the badge this device admitted online is not admitted again here.
+            await page.wait_for_function("() => document.getElementById('snapshot-age').dataset.version !== ''")
+            await context.set_offline(True)
+            photo = tmp_path / "badge.png"
+            photo.write_bytes((await http.get(badge_url)).content)
+            await page.set_input_files("#photo", str(photo))
+            await page.wait_for_selector("#scan-result[data-status=refused]")
+            assert await text_of(page, "#scan-result") == "Entrée refusée — Ce code a déjà été admis sur cet appareil."
         finally:
             await browser.close()
 
@@ -87,11 +96,13 @@ async def test_scan_made_offline_is_kept_with_a_pending_count_and_synced_when_ba
             await page.goto(f"{base}/scanner/{cid}?lang=ar")
             await page.fill("#staff-token", keys.token(f"staff:conference:{cid}"))
             await page.dispatch_event("#staff-token", "change")
+            await page.wait_for_function("() => document.getElementById('snapshot-age').dataset.version !== ''")
 
             await context.set_offline(True)
             await page.set_input_files("#photo", str(badge))
             await page.wait_for_selector("#pending[data-count='1']")
-            assert await page.get_attribute("#scan-result", "data-outcome") == "queued"
+            # The device held its snapshot: it admitted the badge itself and keeps the decision.
+            assert await page.get_attribute("#scan-result", "data-status") == "checked_in"
             assert "1" in await text_of(page, "#pending")
             assert await page.is_visible("#offline-note")
             await screenshot(page, "scanner-ar-offline-pending")
@@ -169,6 +180,7 @@ async def test_an_expired_session_keeps_the_scan_and_sends_the_browser_to_renew_
             await page.wait_for_url(f"{accounts}/auth/refresh?next=*")
             assert parse_qs(urlsplit(page.url).query)["next"] == [f"{base}/scanner/{cid}?lang=fr"]
             await page.goto(f"{base}/scanner/{cid}?lang=fr")
+            await page.wait_for_selector("body[data-scanner-ready=true]")
             assert await page.get_attribute("#pending", "data-count") == "1"
         finally:
             await browser.close()

@@ -42,6 +42,7 @@ from shared.limits import REF_MAX
 from shared.pagination import Paged, page_headers, page_of
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
+from shared.scanwindow import CheckinConflicts, ScanSnapshot
 from shared.timezones import Day
 
 
@@ -290,9 +291,23 @@ async def scan(market_id: str, body: ScanRequest, store: StoreDep, _: MarketStaf
 @router.post("/markets/{market_id}/checkins/batch", response_model=BatchResult, tags=["passes"],
              responses=problems(404, 409))
 async def scan_batch(market_id: str, body: ScanBatch, request: Request, store: StoreDep, _: MarketStaff) -> BatchResult:
-    """Sync scans recorded offline; idempotent per (device, nonce)."""
+    """Sync scans queued or decided offline; idempotent per (device, nonce)."""
     return await checkin.sync_offline_scans(store=store, market_id=market_id, batch=body,
                                             lang=request_language(request))
+
+
+@router.get("/markets/{market_id}/checkins/snapshot", response_model=ScanSnapshot, tags=["passes"],
+            responses=problems(404))
+async def scan_snapshot(market_id: str, store: StoreDep, _: MarketStaff) -> ScanSnapshot:
+    """What a scanner holds to decide offline: keys by kid, opening days' windows, revoked passes, version."""
+    return await checkin.offline_snapshot(store=store, market_id=market_id)
+
+
+@router.get("/markets/{market_id}/checkin-conflicts", response_model=CheckinConflicts, tags=["passes"],
+            responses=problems(404))
+async def checkin_conflicts(market_id: str, store: StoreDep, _: MarketOrganizer) -> CheckinConflicts:
+    """Offline gate decisions the server disagrees with: a pass admitted twice, or after it was withdrawn."""
+    return await checkin.list_checkin_conflicts(store=store, market_id=market_id)
 
 
 @router.get("/markets/{market_id}/attendance", response_model=Attendance, tags=["passes"], responses=problems(404))

@@ -38,7 +38,14 @@ from marketplace.store import Store
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
 from shared.i18n import StoredText, translate
-from shared.scanwindow import event_day, scan_time_refusal
+from shared.scanwindow import (
+    CheckinConflicts,
+    ScanSnapshot,
+    checkin_conflicts,
+    event_day,
+    scan_snapshot,
+    scan_time_refusal,
+)
 from shared.signing import InvalidSignedToken
 
 # Two scanners racing on the same pass: the loser's insert fails on the check-in's
@@ -142,10 +149,19 @@ def _outcome(stored: dict[str, Any], lang: str) -> ScanOutcome:
 
 async def _scan_once(store: Store, market: MarketPublic, device_id: str, scan: OfflineScan,
                      key: str, token_hash: str) -> dict[str, Any]:
+    admitted_offline = scan.decided_offline and scan.offline_verdict == "admitted"
+
     async def work(session: AsyncClientSession) -> dict[str, Any]:
-        stored: dict[str, Any] = {"_id": key, "token_hash": token_hash, "params": {}}
+        stored: dict[str, Any] = {"_id": key, "token_hash": token_hash, "params": {}, "market_id": market.id,
+                                  "device_id": device_id, "scanned_at": scan.scanned_at,
+                                  "decided_offline": scan.decided_offline, "offline_verdict": scan.offline_verdict,
+                                  "snapshot_version": scan.snapshot_version}
+        claims: dict[str, Any] = {}
         try:
             claims = _claims(store, market.id, scan.token)
+            if scan.decided_offline and not admitted_offline:
+                # The gate turned the exhibitor away: kept as a scan, never a check-in.
+                raise Conflict("pass_refused_at_gate")
             doc, created = await _record(store, session, market, claims, scan.scanned_at, device_id)
             stored["outcome"] = {
                 "nonce": scan.nonce, "status": "checked_in" if created else "already_checked_in",
@@ -154,15 +170,43 @@ async def _scan_once(store: Store, market: MarketPublic, device_id: str, scan: O
                 "first_device_id": None if created else doc.get("device_id")}
             if not created:
                 stored["params"] = _already(doc).params
+                if admitted_offline and doc.get("device_id") != device_id:
+                    await _conflict(store, session, market, claims, "admitted_on_two_devices", scan, device_id,
+                                    first_device=doc.get("device_id"))
         except DomainError as refusal:
             stored["outcome"] = {"nonce": scan.nonce, "status": "refused", "code": refusal.code}
             # Stored with the answer (BSON has no day type): a day is kept as its ISO date.
             stored["params"] = {k: v.isoformat() if isinstance(v, date) else v for k, v in refusal.params.items()
                                 if isinstance(v, str | int | date)}
+            if admitted_offline and refusal.code == "pass_revoked":
+                await _conflict(store, session, market, claims, "revoked_after_snapshot", scan, device_id)
         await store.insert("offline_scans", stored, session)
         return stored
 
     return await store.transaction(work)
+
+
+async def _conflict(store: Store, session: AsyncClientSession, market: MarketPublic, claims: dict[str, Any],
+                    kind: str, scan: OfflineScan, device_id: str, first_device: str | None = None) -> None:
+    day = market_day(scan.scanned_at).isoformat()
+    await store.record_conflict(f"{market.id}:{claims['p']}:{day}:{kind}", {
+        "market_id": market.id, "pass_id": claims["p"], "cooperative_id": claims["c"], "stand_number": claims["s"],
+        "day": day, "kind": kind, "first_device": first_device, "snapshot_version": scan.snapshot_version,
+        "scanned_at": scan.scanned_at}, device_id, now_utc(), session)
+
+
+async def offline_snapshot(*, store: Store, market_id: str) -> ScanSnapshot:
+    """What a scanner needs to decide alone: the keys, each opening day's window, the revoked passes."""
+    market = await get_market(store=store, market_id=market_id)
+    return scan_snapshot(event_id=market_id, kind="pass", keys=store.signer.jwks()["keys"],
+                         periods=[(day, day) for day in market.days], tz=MARKET_TZ,
+                         revoked=await store.revoked_pass_ids(market_id), now=now_utc())
+
+
+async def list_checkin_conflicts(*, store: Store, market_id: str) -> CheckinConflicts:
+    """Conflicts of offline decisions, each pass, day and kind once."""
+    await get_market(store=store, market_id=market_id)
+    return checkin_conflicts(market_id, await store.checkin_conflicts(market_id))
 
 
 async def _offline_scan(store: Store, market: MarketPublic, device_id: str, scan: OfflineScan,
@@ -219,4 +263,5 @@ async def attendance(*, store: Store, market_id: str, now: datetime | None = Non
             for a in sorted(held, key=lambda a: a["stand_number"]) if a["cooperative_id"] not in here]
         days.append(DayAttendance(day=day, expected=len(held), checked_in=len(here), upcoming=upcoming,
                                   no_shows=absent))
-    return Attendance(market_id=market_id, days=days)
+    return Attendance(market_id=market_id, days=days,
+                      offline_conflicts=len(await store.checkin_conflicts(market_id)))

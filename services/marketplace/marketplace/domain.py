@@ -352,6 +352,10 @@ class OfflineScan(BaseModel):
     nonce: Annotated[str, Field(min_length=1, max_length=80)]
     token: Annotated[str, Field(min_length=1, max_length=2000)]
     scanned_at: AwareDatetime
+    # Set by a scanner that decided at the gate from its snapshot: what it did and with which snapshot.
+    decided_offline: bool = False
+    offline_verdict: Literal["admitted", "refused"] | None = None
+    snapshot_version: Annotated[str | None, Field(min_length=1, max_length=40)] = None
 
 
 class ScanBatch(BaseModel):
@@ -414,6 +418,8 @@ class DayAttendance(BaseModel):
 class Attendance(BaseModel):
     market_id: str
     days: list[DayAttendance]
+    # Offline gate decisions the server disagrees with, each pass, day and kind once.
+    offline_conflicts: int = 0
 
 
 # ---- sales --------------------------------------------------------------------------

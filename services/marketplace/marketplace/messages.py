@@ -230,6 +230,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Ce badge est révoqué (désistement ou changement de stand).",
         "en": "This pass has been revoked (withdrawal or stand change).",
     },
+    "pass_refused_at_gate": {
+        "ar": "رفض جهاز المدخل هذه الشارة دون اتصال؛ لم يسجل أي حضور.",
+        "fr": "Le poste d'entrée a refusé ce badge hors ligne ; aucune présence n'est enregistrée.",
+        "en": "The gate device refused this pass offline; no attendance was recorded.",
+    },
     "exhibitor_already_checked_in": {
         "ar": "سبق تسجيل حضور هذا العارض يوم {day} على الساعة {time}.",
         "fr": "Exposant déjà enregistré le {day} à {time}.",

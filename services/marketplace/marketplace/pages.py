@@ -34,7 +34,7 @@ from shared.pdf import Line, card_pdf
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png
 from shared.timezones import plausible_day
-from shared.web import Pages, form_errors, page_language, register_texts
+from shared.web import Pages, form_errors, gate_texts, page_language, register_texts
 
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="marketplace")
@@ -222,9 +222,11 @@ async def pass_scanner(market_id: str, request: Request, platform: PlatformDep) 
     lang = page_language(request)
     texts = {k: translate(f"ui_pass_scan_{k}", lang) for k in (
         "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed")}
+    texts.update(gate_texts(lang))
     return pages.render(request, "marketplace_scanner.html", {
         "market": market, "texts": texts,
         "scan_url": f"/markets/{market_id}/checkins", "batch_url": f"/markets/{market_id}/checkins/batch",
+        "snapshot_url": f"/markets/{market_id}/checkins/snapshot",
         "refresh_url": session_refresh_url(request)})
 
 

@@ -43,6 +43,8 @@ def indexes() -> Indexes:
                        name="one_stand_per_cooperative"),
             IndexModel([("pass_id", ASCENDING)], unique=True, name="by_pass"))
     idx.add("stand_history", IndexModel([("market_id", ASCENDING)], name="by_market"))
+    idx.add("checkin_conflicts", IndexModel([("market_id", ASCENDING), ("first_seen_at", ASCENDING)],
+                                            name="by_market"))
     idx.add("checkins", IndexModel([("market_id", ASCENDING), ("day", ASCENDING)], name="by_market_day"))
     idx.add("sales", IndexModel([("market_id", ASCENDING), ("day", ASCENDING)], name="by_market_day"),
             IndexModel([("cooperative_id", ASCENDING)], name="by_cooperative"))
@@ -136,6 +138,25 @@ class Store:
         await self.db.stand_assignments.delete_one({"_id": assignment["_id"]}, session=session)
         history = {**assignment, **fields, "_id": f"{assignment['_id']}:{assignment['pass_id']}"}
         await self.db.stand_history.insert_one(history, session=session)
+
+    async def revoked_pass_ids(self, market_id: str) -> list[str]:
+        """Passes of the market released (withdrawn, stand changed) and not held again."""
+        released = {doc["pass_id"] async for doc in self.db.stand_history.find({"market_id": market_id},
+                                                                              {"pass_id": 1})}
+        held = {doc["pass_id"] for doc in await self.active_assignments(market_id)}
+        return sorted(released - held)
+
+    # ---- conflicts of offline gate decisions: one document per (pass, day, kind) -------
+    async def record_conflict(self, conflict_id: str, fields: Document, device_id: str, now: datetime,
+                              session: AsyncClientSession) -> None:
+        await self.db.checkin_conflicts.update_one(
+            {"_id": conflict_id},
+            {"$setOnInsert": {**fields, "first_seen_at": now}, "$addToSet": {"devices": device_id}},
+            upsert=True, session=session)
+
+    async def checkin_conflicts(self, market_id: str) -> list[Document]:
+        return await self.db.checkin_conflicts.find({"market_id": market_id}).sort("first_seen_at", ASCENDING
+                                                                                     ).to_list(None)
 
     # ---- sales -------------------------------------------------------------------
     async def replace_sales(self, doc: Document, session: AsyncClientSession) -> None:

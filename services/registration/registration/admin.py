@@ -167,4 +167,5 @@ async def conference_stats(*, platform: Platform, conference_id: str) -> Documen
     return {
         "conference_id": conference_id, "total": total, **{k: dict(v) for k, v in counters.items()},
         "checked_in": sum(hours.values()), "checked_in_by_hour": dict(sorted(hours.items())),
+        "offline_conflicts": await store.count_conflicts(platform.db, conference_id),
     }

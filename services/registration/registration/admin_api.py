@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from registration import admin, service, store
+from registration import admin, checkin, service, store
 from registration.domain import (
     Category,
     ConferenceCreate,
@@ -26,6 +26,7 @@ from shared.auth import Admin, Principal, require
 from shared.errors import problems
 from shared.limits import PAGE_MAX
 from shared.platform import Platform, get_platform
+from shared.scanwindow import CheckinConflicts
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 router = APIRouter(prefix="/admin", tags=["organizers"])
@@ -90,6 +91,14 @@ async def stats(conference_id: str, platform: PlatformDep, who: ConferenceOrgani
     """Counts by status; seat holders by category, region, gender, age band; check-ins per hour."""
     await service.get_conference(platform=platform, conference_id=conference_id)
     return await admin.conference_stats(platform=platform, conference_id=conference_id)
+
+
+@router.get("/conferences/{conference_id}/checkin-conflicts", response_model=CheckinConflicts,
+            responses=problems(404))
+async def checkin_conflicts(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> CheckinConflicts:
+    """Offline gate decisions the server disagrees with: a badge admitted twice, or after it was revoked."""
+    await service.get_conference(platform=platform, conference_id=conference_id)
+    return await checkin.list_checkin_conflicts(platform=platform, conference_id=conference_id)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))

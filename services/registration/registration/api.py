@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from registration import service, store
-from registration.checkin import Scan, ScanResult, check_in
+from registration.checkin import Scan, ScanResult, check_in, offline_snapshot
 from registration.domain import (
     ConferencePublic,
     ParticipantDetails,
@@ -28,6 +28,7 @@ from shared.i18n import request_language, translate
 from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
+from shared.scanwindow import ScanSnapshot
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 Token = Annotated[str, Query(min_length=1, max_length=2000, description="the manage token")]
@@ -143,10 +144,16 @@ async def scan(conference_id: str, body: SingleScan, request: Request, platform:
     return await _answer(request, platform, conference_id, result, body.nonce)
 
 
+@checkin.get("/conferences/{conference_id}/snapshot", response_model=ScanSnapshot, responses=problems(404))
+async def snapshot(conference_id: str, platform: PlatformDep, who: ConferenceStaff) -> ScanSnapshot:
+    """What a scanner holds to decide offline: keys by kid, scan window, revoked registrations, version."""
+    return await offline_snapshot(platform=platform, conference_id=conference_id)
+
+
 @checkin.post("/conferences/{conference_id}/scans/batch", response_model=list[ScanAnswer])
 async def scan_batch(conference_id: str, body: ScanBatch, request: Request, platform: PlatformDep, who: ConferenceStaff
                      ) -> list[ScanAnswer]:
-    """Sync scans collected offline; idempotent per (device id, nonce), one answer per scan."""
+    """Sync scans queued or decided offline; idempotent per (device id, nonce), one answer per scan."""
     answers = []
     for item in body.scans:
         result = await check_in(platform=platform, conference_id=conference_id, scan=item, device_id=body.device_id)

@@ -3,6 +3,13 @@
 A scan with a device id and a nonce is recorded with the answer it got, in the same
 transaction as the check-in, so a scanner that syncs the same batch twice gets the
 same answers and creates nothing new.
+
+A scan the device decided offline (from its snapshot, see ``offline_snapshot``) carries
+``decided_offline``, what the device did at the gate and the snapshot version it used. A
+refusal at the gate never becomes a check-in. An admission is checked in as usual and
+flagged; when the server sees it should not have opened the gate (the badge already
+admitted by another device, or revoked after the snapshot) it records a conflict for the
+organizers, one per registration and kind.
 """
 
 from datetime import date, datetime
@@ -17,8 +24,9 @@ from registration import store
 from registration.domain import CHECKIN_REFUSALS
 from registration.events import ParticipantCheckedIn
 from registration.service import emit_participant, participant_fact, signer_of, utcnow
+from shared.errors import NotFound
 from shared.platform import Platform
-from shared.scanwindow import scan_time_refusal
+from shared.scanwindow import CheckinConflicts, ScanSnapshot, checkin_conflicts, scan_snapshot, scan_time_refusal
 from shared.signing import InvalidSignedToken
 from shared.timezones import Moment
 
@@ -41,6 +49,21 @@ class Scan(BaseModel):
     token: str = Field(min_length=1, max_length=2000)
     nonce: str | None = Field(default=None, min_length=1, max_length=100)
     scanned_at: Moment | None = None
+    decided_offline: bool = False
+    offline_verdict: Literal["admitted", "refused"] | None = None
+    snapshot_version: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class GateContext(BaseModel):
+    """Who scanned and how: passed down to the check-in and the conflict records."""
+
+    device_id: str | None
+    scanned_at: datetime
+    offline: Scan | None = None
+
+    @property
+    def admitted_offline(self) -> bool:
+        return self.offline is not None and self.offline.offline_verdict == "admitted"
 
 
 def _result(outcome: Outcome, code: str, doc: dict[str, Any] | None = None) -> ScanResult:
@@ -56,29 +79,31 @@ async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device
     scanned_at = scan.scanned_at or now
     if scanned_at.tzinfo is None:
         scanned_at = scanned_at.replace(tzinfo=now.tzinfo)
-    try:
-        claims = signer_of(platform).verifier().verify(scan.token, kind="badge")
-    except InvalidSignedToken:
-        return _result("invalid", "invalid_qr")
-    if claims.get("c") != conference_id:
-        return _result("invalid", "qr_other_conference")
-    conference = await store.get_conference(platform.db, conference_id)
-    if conference is None:
-        return _result("invalid", "invalid_qr")
-    refusal = _timing_refusal(conference, scanned_at, now)
-    if refusal is not None:
-        return _result("invalid" if refusal == "scan_in_future" else "refused", refusal)
+    early, claims = await _screen(platform, conference_id, scan.token, scanned_at, now)
+    # Every scan with a device and a nonce is kept once, a refused one too: the organizers see
+    # what each gate did, and a synced batch sent again answers the same.
     scan_id = f"{device_id}:{scan.nonce}" if device_id and scan.nonce else None
+    if early is not None and scan_id is None:
+        return early
 
     async def work(session: AsyncClientSession) -> ScanResult:
         if scan_id is not None:
             seen = await store.get_scan(platform.db, scan_id, session)
             if seen is not None:
                 return ScanResult.model_validate(seen["result"])
-        result = await _apply(platform, session, str(claims.get("r")), conference_id, scanned_at, device_id)
+        gate = GateContext(device_id=device_id, scanned_at=scanned_at,
+                           offline=scan if scan.decided_offline else None)
+        if early is not None:
+            result = early
+        elif scan.decided_offline and scan.offline_verdict != "admitted":
+            result = _result("refused", "badge_refused_at_gate")
+        else:
+            result = await _apply(platform, session, str(claims.get("r")), conference_id, gate)
         if scan_id is not None:
-            await store.insert_scan(platform.db, {"_id": scan_id, "conference_id": conference_id,
-                                                  "result": result.model_dump(), "at": now}, session)
+            await store.insert_scan(platform.db, {
+                "_id": scan_id, "conference_id": conference_id, "result": result.model_dump(), "at": now,
+                "device_id": device_id, "scanned_at": scanned_at, "decided_offline": scan.decided_offline,
+                "offline_verdict": scan.offline_verdict, "snapshot_version": scan.snapshot_version}, session)
         return result
 
     try:
@@ -86,6 +111,24 @@ async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device
     except DuplicateKeyError:
         # The same (device, nonce) arrived twice at once: the first one's answer stands.
         return await platform.transaction(work)
+
+
+async def _screen(platform: Platform, conference_id: str, token: str, scanned_at: datetime, now: datetime
+                  ) -> tuple[ScanResult | None, dict[str, Any]]:
+    """The answer for a code refused before its registration is read, or None and the code's claims."""
+    try:
+        claims = signer_of(platform).verifier().verify(token, kind="badge")
+    except InvalidSignedToken:
+        return _result("invalid", "invalid_qr"), {}
+    if claims.get("c") != conference_id:
+        return _result("invalid", "qr_other_conference"), claims
+    conference = await store.get_conference(platform.db, conference_id)
+    if conference is None:
+        return _result("invalid", "invalid_qr"), claims
+    refusal = _timing_refusal(conference, scanned_at, now)
+    if refusal is not None:
+        return _result("invalid" if refusal == "scan_in_future" else "refused", refusal), claims
+    return None, claims
 
 
 def _timing_refusal(conference: dict[str, Any], scanned_at: datetime, now: datetime) -> str | None:
@@ -97,20 +140,51 @@ def _timing_refusal(conference: dict[str, Any], scanned_at: datetime, now: datet
 
 
 async def _apply(platform: Platform, session: AsyncClientSession, registration_id: str, conference_id: str,
-                 scanned_at: datetime, device_id: str | None) -> ScanResult:
+                 gate: GateContext) -> ScanResult:
     doc = await store.get_registration(platform.db, registration_id, session)
     if doc is None or doc["conference_id"] != conference_id:
         return _result("invalid", "invalid_qr")
-    if doc.get("erased_at") is not None:
-        # The personal data is gone under law 09-08: the badge no longer names anyone.
-        return _result("refused", "checkin_refused_erased", doc)
-    if doc["status"] != "confirmed":
+    if doc.get("erased_at") is not None or doc["status"] != "confirmed":
+        if gate.admitted_offline:
+            await _conflict(platform, session, doc, "revoked_after_snapshot", gate)
+        if doc.get("erased_at") is not None:
+            # The personal data is gone under law 09-08: the badge no longer names anyone.
+            return _result("refused", "checkin_refused_erased", doc)
         return _result("refused", CHECKIN_REFUSALS.get(doc["status"], "invalid_qr"), doc)
     if doc.get("checked_in_at") is not None:
+        if gate.admitted_offline and doc.get("checked_in_device") != gate.device_id:
+            await _conflict(platform, session, doc, "admitted_on_two_devices", gate)
         return _result("already_checked_in", "already_checked_in", doc)
+    scanned_at, device_id = gate.scanned_at, gate.device_id
     updated = await store.update_registration(
-        platform.db, registration_id, {"checked_in_at": scanned_at, "checked_in_device": device_id}, session)
+        platform.db, registration_id, {"checked_in_at": scanned_at, "checked_in_device": device_id,
+                                       "checked_in_offline": gate.admitted_offline}, session)
     assert updated is not None
     fact = participant_fact(ParticipantCheckedIn, updated, utcnow(), checked_in_at=scanned_at, device_id=device_id)
     await emit_participant(platform, session, fact)
     return _result("checked_in", "checked_in", updated)
+
+
+async def _conflict(platform: Platform, session: AsyncClientSession, doc: dict[str, Any], kind: str,
+                    gate: GateContext) -> None:
+    snapshot = gate.offline.snapshot_version if gate.offline else None
+    await store.record_conflict(platform.db, f"{doc['conference_id']}:{doc['_id']}:{kind}", {
+        "conference_id": doc["conference_id"], "registration_id": doc["_id"], "number": doc.get("number"),
+        "kind": kind, "first_device": doc.get("checked_in_device"), "snapshot_version": snapshot,
+        "scanned_at": gate.scanned_at}, gate.device_id or "", utcnow(), session)
+
+
+async def offline_snapshot(*, platform: Platform, conference_id: str) -> ScanSnapshot:
+    """What a scanner needs to decide alone: the keys, the scan window, the revoked registrations."""
+    conference = await store.get_conference(platform.db, conference_id)
+    if conference is None:
+        raise NotFound("conference_not_found")
+    days = (date.fromisoformat(conference["starts_on"]), date.fromisoformat(conference["ends_on"]))
+    return scan_snapshot(event_id=conference_id, kind="badge", keys=signer_of(platform).jwks()["keys"],
+                         periods=[days], tz=ZoneInfo(conference.get("timezone") or DEFAULT_TIMEZONE),
+                         revoked=await store.revoked_registration_ids(platform.db, conference_id), now=utcnow())
+
+
+async def list_checkin_conflicts(*, platform: Platform, conference_id: str) -> CheckinConflicts:
+    """Conflicts of offline decisions, each registration and kind once."""
+    return checkin_conflicts(conference_id, await store.list_conflicts(platform.db, conference_id))

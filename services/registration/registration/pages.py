@@ -23,7 +23,7 @@ from shared.pdf import Line, card_pdf
 from shared.platform import Platform, get_platform
 from shared.qr import qr_png
 from shared.regions import REGIONS, region_name
-from shared.web import Pages, form_errors, page_language, register_texts
+from shared.web import Pages, form_errors, gate_texts, page_language, register_texts
 
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="registration")
@@ -202,10 +202,12 @@ async def scanner(conference_id: str, request: Request, platform: PlatformDep) -
     lang = page_language(request)
     texts = {k: translate(f"ui_scan_{k}", lang) for k in (
         "ok", "already", "refused", "invalid", "queued", "synced", "no_camera", "need_token", "sync_failed")}
+    texts.update(gate_texts(lang))
     return pages.render(request, "registration_scanner.html", {
         "conference": conference, "texts": texts,
         "scan_url": f"/checkin/conferences/{conference_id}/scans",
         "batch_url": f"/checkin/conferences/{conference_id}/scans/batch",
+        "snapshot_url": f"/checkin/conferences/{conference_id}/snapshot",
         "refresh_url": session_refresh_url(request)})
 
 

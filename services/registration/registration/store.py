@@ -17,6 +17,7 @@ Session = AsyncClientSession | None
 CONFERENCES = "conferences"
 REGISTRATIONS = "registrations"
 SCANS = "scans"
+CONFLICTS = "checkin_conflicts"
 MAILS = "mails"
 # Due mails a sender reads before taking one of them (see claim_due_mail).
 CLAIM_CANDIDATES = 8
@@ -36,6 +37,8 @@ def indexes() -> Indexes:
                          name="by_region"),
               IndexModel([("conference_id", ASCENDING), ("checked_in_at", ASCENDING)], name="by_checkin"))
     found.add(CONFERENCES, IndexModel([("starts_on", DESCENDING)], name="by_start"))
+    found.add(CONFLICTS, IndexModel([("conference_id", ASCENDING), ("first_seen_at", ASCENDING)],
+                                    name="conflicts_by_conference"))
     found.add(MAILS, IndexModel([("state", ASCENDING), ("due_at", ASCENDING)], name="due_mails"))
     return found
 
@@ -153,6 +156,31 @@ async def get_scan(db: Db, scan_id: str, session: Session) -> Document | None:
 
 async def insert_scan(db: Db, doc: Document, session: Session) -> None:
     await db[SCANS].insert_one(doc, session=session)
+
+
+async def revoked_registration_ids(db: Db, conference_id: str) -> list[str]:
+    """Registrations of the conference whose badge must not open the gate: not confirmed, or erased."""
+    query = {"conference_id": conference_id, "$or": [{"status": {"$ne": "confirmed"}},
+                                                      {"erased_at": {"$ne": None}}]}
+    return [doc["_id"] async for doc in db[REGISTRATIONS].find(query, {"_id": 1})]
+
+
+# Conflicts of offline decisions: one document per (registration, kind), so each counts once.
+
+
+async def record_conflict(db: Db, conflict_id: str, fields: Document, device_id: str, now: datetime,
+                          session: Session) -> None:
+    await db[CONFLICTS].update_one(
+        {"_id": conflict_id}, {"$setOnInsert": {**fields, "first_seen_at": now}, "$addToSet": {"devices": device_id}},
+        upsert=True, session=session)
+
+
+async def list_conflicts(db: Db, conference_id: str) -> list[Document]:
+    return await db[CONFLICTS].find({"conference_id": conference_id}).sort("first_seen_at", ASCENDING).to_list(None)
+
+
+async def count_conflicts(db: Db, conference_id: str) -> int:
+    return await db[CONFLICTS].count_documents({"conference_id": conference_id})
 
 
 # Mail queue: one entry per participant message, keyed by the message id.

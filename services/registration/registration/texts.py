@@ -78,6 +78,11 @@ ERRORS = {
         "fr": "Ce participant a déjà été enregistré le {at}.",
         "en": "This participant was already checked in on {at}.",
     },
+    "badge_refused_at_gate": {
+        "ar": "رفض جهاز المدخل هذا الرمز دون اتصال؛ لم يسجل أي دخول.",
+        "fr": "Le poste d'entrée a refusé ce code hors ligne ; aucune entrée n'est enregistrée.",
+        "en": "The gate device refused this code offline; no entry was recorded.",
+    },
     "checkin_refused_erased": {
         "ar": "الدخول مرفوض: تم محو البيانات الشخصية لهذا التسجيل.",
         "fr": "Entrée refusée : les données personnelles de cette inscription ont été effacées.",

@@ -183,7 +183,11 @@ class Pages:
             # Refuse anything that escapes the folder (``..``, symlinks out).
             if not target.is_file() or base.resolve() not in target.parents:
                 return Response(status_code=404)
-            return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})
+            headers = {"Cache-Control": "public, max-age=3600"}
+            if path == "scanner-sw.js":
+                # The worker lives with the other static files but serves the scanner pages.
+                headers = {"Cache-Control": "no-cache", "Service-Worker-Allowed": "/scanner/"}
+            return FileResponse(target, headers=headers)
 
         return router
 
@@ -208,4 +212,42 @@ register_texts({
 })
 
 
-__all__ = ["LANGUAGE_NAMES", "Pages", "STATIC_DIR", "WEB_DIR", "form_errors", "page_language", "register_texts"]
+
+
+# What the scanner pages show when the device decides offline (shared/web/static/scanner.js).
+GATE_TEXTS = ("offline_ok", "undecided", "revoked", "seen_here", "other_event", "outside_window", "no_snapshot",
+              "snapshot_age")
+
+
+def _three(ar: str, fr: str, en: str) -> dict[str, str]:
+    return {"ar": ar, "fr": fr, "en": en}
+
+
+def gate_texts(lang: str) -> dict[str, str]:
+    """The offline words of a scanner page, keyed as scanner.js reads them."""
+    return {key: translate(f"ui_gate_{key}", lang) for key in GATE_TEXTS}
+
+
+register_texts({
+    "ui_gate_offline_ok": _three("دخول مسموح (قرار الجهاز دون اتصال)", "Entrée autorisée (décidé hors ligne)",
+                                 "Entry allowed (decided offline)"),
+    "ui_gate_undecided": _three("لا يمكن الحسم: مفتاح غير معروف لدى هذا الجهاز. لا تسمح بالدخول.",
+                                "Indécidable : clé inconnue de cet appareil. Ne pas laisser entrer.",
+                                "Cannot decide: key unknown to this device. Do not let in."),
+    "ui_gate_revoked": _three("هذا الرمز ملغى.", "Ce code a été révoqué.", "This code has been revoked."),
+    "ui_gate_seen_here": _three("سبق قبول هذا الرمز على هذا الجهاز.", "Ce code a déjà été admis sur cet appareil.",
+                                "This code was already admitted on this device."),
+    "ui_gate_other_event": _three("هذا الرمز خاص بتظاهرة أخرى.", "Ce code appartient à un autre événement.",
+                                  "This code belongs to another event."),
+    "ui_gate_outside_window": _three("خارج أيام وساعات الدخول.", "Hors des jours et heures d'entrée.",
+                                     "Outside the entry days and hours."),
+    "ui_gate_no_snapshot": _three("لا توجد معطيات دون اتصال على هذا الجهاز؛ تم حفظ المسح.",
+                                  "Aucune donnée hors ligne sur cet appareil ; scan gardé.",
+                                  "No offline data on this device; scan kept."),
+    "ui_gate_snapshot_age": _three("معطيات دون اتصال محدثة منذ {m} دقيقة", "Données hors ligne mises à jour il y a "
+                                   "{m} min", "Offline data updated {m} min ago"),
+})
+
+
+__all__ = ["LANGUAGE_NAMES", "Pages", "STATIC_DIR", "WEB_DIR", "form_errors", "gate_texts", "page_language",
+           "register_texts"]
