@@ -173,3 +173,21 @@ async def test_csv_export_writes_formula_like_input_as_text(infra: Infra, keys: 
     assert texts == [("'" + hyperlink, "'+SUM(1;2)", "'@cmd|' /C calc'!A0"),
                      ("'-2+3", "Coopérative Argane", "'\t=1+1"), ("Hélène = Dupré", "Coopérative Argane", "'\rCR")]
     assert [r["number"] for r in rows] == ["1", "2", "3"]
+
+
+async def test_search_forgives_accents_and_alef_forms(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        cid = (await svc.conference())["id"]
+        await svc.register(cid, full_name="Étienne Lefèvre")
+        await svc.register(cid, full_name="أمينة العلوي")
+        await svc.register(cid, full_name="Antoine Martin")
+        url = f"/admin/conferences/{cid}/registrations"
+
+        async def names(q: str) -> list[str]:
+            found = await svc.client.get(url, params={"q": q}, headers=svc.organizer)
+            return [i["full_name"] for i in found.json()["items"]]
+
+        assert await names("Etienne") == ["Étienne Lefèvre"]
+        assert await names("lefevre") == ["Étienne Lefèvre"]
+        assert await names("امينة") == ["أمينة العلوي"]
+        assert await names("(") == []

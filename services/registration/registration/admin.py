@@ -14,6 +14,7 @@ from shared.audit import Act
 from shared.csvfile import csv_bytes
 from shared.errors import Conflict, NotFound
 from shared.platform import Platform
+from shared.textsearch import folded_pattern
 
 Document = dict[str, Any]
 
@@ -111,8 +112,8 @@ def search_query(conference_id: str, *, status: str | None, category: str | None
     if checked_in is not None:
         query["checked_in_at"] = {"$ne": None} if checked_in else None
     if q and q.strip():
-        pattern = re.escape(q.strip())
-        query["$or"] = [{"full_name": {"$regex": pattern, "$options": "i"}},
+        # Accents, alef forms and short vowels forgiven: "Etienne" finds "Étienne", "امينة" finds "أمينة".
+        query["$or"] = [{"full_name": {"$regex": folded_pattern(q), "$options": "i"}},
                         {"email_normalized": {"$regex": re.escape(q.strip().casefold())}}]
     return query
 
