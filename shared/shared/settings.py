@@ -43,6 +43,11 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "tadamon"
     # The accounts service: browser sign-in, and the refresh of the short-lived session cookie.
     accounts_url: str = "http://127.0.0.1:8005"
+    # Where each service's organizer console is reached, for the navigation they share.
+    registration_url: str = "http://127.0.0.1:8001"
+    agenda_url: str = "http://127.0.0.1:8002"
+    recommendations_url: str = "http://127.0.0.1:8003"
+    marketplace_url: str = "http://127.0.0.1:8004"
 
     # Pauses before retrying a failing consumer handler; after the last one the
     # message goes to the DLQ.

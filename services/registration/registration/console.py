@@ -1,0 +1,165 @@
+"""Organizer console screens of the registration service: conferences, the registrations of one
+(search, counts of the check-in day, CSV export) and one registration with its decisions.
+
+Each screen reads and acts through the same use cases as ``admin_api`` and asks the same
+scope (``organizer:conference:<id>``, ``admin`` everywhere); see ``shared.web.console``.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from registration import admin, service, store
+from registration.domain import CATEGORIES, SEAT_HOLDING, registration_public
+from shared.audit import Act
+from shared.auth import Principal
+from shared.errors import DomainError, NotFound
+from shared.platform import Platform, get_platform
+from shared.web import Pages, register_texts
+from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
+
+console = Console(Pages(Path(__file__).parent / "templates", service="registration"))
+router = APIRouter(prefix="/console", include_in_schema=False)
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
+PAGE_SIZE = 50
+STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
+DECISIONS = {"approve": admin.approve_registration, "reject": admin.reject_registration,
+             "promote": admin.promote_registration, "erase": admin.erase_personal_data}
+
+
+def _scope(conference_id: str) -> str:
+    return f"organizer:conference:{conference_id}"
+
+
+@router.get("", response_class=HTMLResponse)
+async def conferences(request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    now = service.utcnow()
+    shown = [service.conference_public(doc, now) for doc in await store.list_conferences(platform.db)
+             if who.holds(_scope(doc["_id"]))]
+    return console.render(request, who, "console_conferences.html", {"conferences": shown})
+
+
+@router.get("/conferences/{conference_id}", response_class=HTMLResponse)
+async def registrations(
+    conference_id: str, request: Request, platform: PlatformDep, who: Session,
+    status: Annotated[str, Query(max_length=30)] = "", category: Annotated[str, Query(max_length=30)] = "",
+    q: Annotated[str | None, Query(max_length=100)] = None, page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(conference_id))
+        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    # The form sends "" for "all"; a value that is no status or category filters nothing.
+    status = status if status in STATUSES else ""
+    category = category if category in CATEGORIES else ""
+    items, total = await admin.search_registrations(
+        platform=platform, conference_id=conference_id, page=page, page_size=PAGE_SIZE, status=status or None,
+        category=category or None, region=None, checked_in=None, q=q)
+    stats = await admin.conference_stats(platform=platform, conference_id=conference_id)
+    expected = sum(stats["by_status"].get(s, 0) for s in SEAT_HOLDING)
+    filters = {k: v for k, v in {"status": status, "category": category, "q": q}.items() if v}
+    return console.render(request, who, "console_registrations.html", {
+        "conference": service.conference_public(doc), "items": [registration_public(d) for d in items],
+        "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "stats": stats,
+        "expected": expected, "filters": filters, "statuses": STATUSES, "categories": CATEGORIES,
+        "query": urlencode(filters),
+    })
+
+
+async def _registration_conference(platform: Platform, registration_id: str) -> str:
+    doc = await store.get_registration(platform.db, registration_id)
+    if doc is None:
+        raise NotFound("registration_not_found")
+    return str(doc["conference_id"])
+
+
+@router.get("/registrations/{registration_id}", response_class=HTMLResponse)
+async def registration(registration_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(await _registration_conference(platform, registration_id)))
+        doc = await admin.get_registration(platform=platform, registration_id=registration_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    done = request.query_params.get("done")
+    return console.render(request, who, "console_registration.html", {
+        "reg": registration_public(doc), "done": done if done in DECISIONS else None})
+
+
+@router.post("/registrations/{registration_id}/{decision}", response_class=HTMLResponse)
+async def decide(registration_id: str, decision: str, request: Request, platform: PlatformDep, who: Session
+                 ) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        use_case = DECISIONS.get(decision)
+        if use_case is None:
+            raise NotFound("not_found")
+        await checked_post(request, who, _scope(await _registration_conference(platform, registration_id)))
+        form: Any = await request.form()
+        if decision == "erase" and form.get("confirm") != "yes":
+            raise DomainError("console_erase_unconfirmed")
+        await use_case(platform=platform, registration_id=registration_id, act=Act.of(request, who))
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    return RedirectResponse(f"/console/registrations/{registration_id}?done={decision}", status_code=303)
+
+
+def _three(ar: str, fr: str, en: str) -> dict[str, str]:
+    return {"ar": ar, "fr": fr, "en": en}
+
+
+register_texts({
+    "console_conferences": _three("المؤتمرات", "Conférences", "Conferences"),
+    "console_no_conferences": _three("لا يوجد مؤتمر تتولى تنظيمه.", "Aucune conférence ne vous est confiée.",
+                                     "No conference is in your charge."),
+    "console_registrations": _three("التسجيلات", "Inscriptions", "Registrations"),
+    "console_search": _three("بحث بالاسم أو البريد الإلكتروني", "Rechercher par nom ou e-mail",
+                             "Search by name or e-mail"),
+    "console_filter": _three("تصفية", "Filtrer", "Filter"),
+    "console_all": _three("الكل", "Toutes", "All"),
+    "console_found": _three("{count} تسجيل", "{count} inscription(s)", "{count} registration(s)"),
+    "console_none_found": _three("لا يوجد تسجيل مطابق.", "Aucune inscription ne correspond.",
+                                 "No registration matches."),
+    "console_export_csv": _three("تصدير CSV", "Exporter en CSV", "Export as CSV"),
+    "console_arrived": _three("الحاضرون / المنتظرون", "Arrivés / attendus", "Arrived / expected"),
+    "console_by_category": _three("المقاعد حسب الفئة", "Places par catégorie", "Seats by category"),
+    "console_by_hour": _three("الوصول حسب الساعة (UTC)", "Arrivées par heure (UTC)", "Arrivals by hour (UTC)"),
+    "console_number": _three("رقم", "N°", "No."),
+    "console_open": _three("فتح", "Ouvrir", "Open"),
+    "console_page": _three("الصفحة {page} من {pages}", "Page {page} sur {pages}", "Page {page} of {pages}"),
+    "console_next": _three("التالي", "Suivante", "Next"),
+    "console_previous": _three("السابق", "Précédente", "Previous"),
+    "console_registered_at": _three("تاريخ التسجيل", "Inscrit le", "Registered on"),
+    "console_checked_in_at": _three("الحضور", "Arrivée", "Checked in"),
+    "console_erased": _three("حُذفت البيانات الشخصية", "Données personnelles effacées", "Personal data erased"),
+    "console_approve": _three("قبول", "Approuver", "Approve"),
+    "console_reject": _three("رفض", "Refuser", "Reject"),
+    "console_promote": _three("نقل من قائمة الانتظار", "Sortir de la liste d'attente", "Move off the waiting list"),
+    "console_erase": _three("حذف البيانات الشخصية", "Effacer les données personnelles", "Erase personal data"),
+    "console_erase_confirm": _three("أؤكد أن المشارك طلب حذف بياناته، وهذا لا يمكن التراجع عنه.",
+                                    "Je confirme que le participant a demandé l'effacement, qui est définitif.",
+                                    "I confirm the participant asked for erasure, which cannot be undone."),
+    "console_erase_unconfirmed": _three("يجب تأكيد الحذف أولًا.", "Confirmez d'abord l'effacement.",
+                                        "Confirm the erasure first."),
+    "console_done_approve": _three("تم قبول التسجيل وإبلاغ المشارك.",
+                                   "Inscription approuvée, le participant est prévenu.",
+                                   "Registration approved; the participant is told."),
+    "console_done_reject": _three("تم رفض التسجيل وإبلاغ المشارك.", "Inscription refusée, le participant est prévenu.",
+                                  "Registration rejected; the participant is told."),
+    "console_done_promote": _three("تم نقل المشارك من قائمة الانتظار.", "Participant sorti de la liste d'attente.",
+                                   "Participant moved off the waiting list."),
+    "console_done_erase": _three("حُذفت البيانات الشخصية.", "Données personnelles effacées.",
+                                 "Personal data erased."),
+    "console_public_page": _three("الصفحة العمومية", "Page publique", "Public page"),
+})
