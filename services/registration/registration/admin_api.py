@@ -24,8 +24,10 @@ from registration.domain import (
 from shared.audit import Act
 from shared.auth import Admin, Principal, require
 from shared.errors import problems
+from shared.i18n import Language
 from shared.platform import Platform, get_platform
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 router = APIRouter(prefix="/admin", tags=["organizers"])
 
@@ -82,6 +84,26 @@ async def export_registrations(conference_id: str, platform: PlatformDep, who: C
     content = await admin.export_csv(platform=platform, conference_id=conference_id)
     return Response(content, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{conference_id}-registrations.csv"'})
+
+
+@router.get("/conferences/{conference_id}/registrations.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}}, **problems(404)})
+async def export_registrations_xlsx(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> Response:
+    """All registrations as an Excel workbook (the CSV's columns)."""
+    await service.get_conference(platform=platform, conference_id=conference_id)
+    content = await admin.export_xlsx(platform=platform, conference_id=conference_id)
+    return Response(content, media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{conference_id}-registrations.xlsx"'})
+
+
+@router.get("/conferences/{conference_id}/badges.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}, **problems(404)})
+async def print_badges(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer,
+                       lang: Language | None = None) -> Response:
+    """The badges of every confirmed participant in one PDF, an A6 page each (Arabic shaped)."""
+    content = await admin.badges_pdf(platform=platform, conference_id=conference_id, lang=lang)
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{conference_id}-badges.pdf"'})
 
 
 @router.get("/conferences/{conference_id}/stats", responses=problems(404))

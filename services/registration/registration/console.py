@@ -132,6 +132,8 @@ register_texts({
     "console_none_found": _three("لا يوجد تسجيل مطابق.", "Aucune inscription ne correspond.",
                                  "No registration matches."),
     "console_export_csv": _three("تصدير CSV", "Exporter en CSV", "Export as CSV"),
+    "console_export_xlsx": _three("تصدير Excel", "Exporter en Excel", "Export as Excel"),
+    "console_badges_pdf": _three("طباعة الشارات (PDF)", "Imprimer les badges (PDF)", "Print the badges (PDF)"),
     "console_arrived": _three("الحاضرون / المنتظرون", "Arrivés / attendus", "Arrived / expected"),
     "console_by_category": _three("المقاعد حسب الفئة", "Places par catégorie", "Seats by category"),
     "console_by_hour": _three("الوصول حسب الساعة (UTC)", "Arrivées par heure (UTC)", "Arrivals by hour (UTC)"),
