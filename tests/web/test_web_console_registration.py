@@ -4,6 +4,7 @@ in Arabic and French, on a laptop-size and a phone-size window."""
 
 import asyncio
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -130,3 +131,42 @@ async def test_console_refuses_strangers_and_forged_forms_and_erases_only_when_c
         await page.wait_for_selector("#done")
         assert (await http.get(f"/admin/registrations/{reg['id']}", headers=admin)).json()["erased"] is True
         await organizer.close()
+
+
+@pytest.mark.parametrize(("lang", "window"), [("ar", "laptop"), ("fr", "phone")])
+async def test_import_from_the_console_refuses_bad_rows_then_imports_the_good_file_once(
+        infra: Infra, keys: Keys, browser: Browser, tmp_path: Path, lang: str, window: str) -> None:
+    header = "full_name,email,phone,organization_name,organization_type,region,language,consent\n"
+    good = ("أمينة العلوي,amina@example.ma,0612345678,تعاونية الأركان,cooperative,souss-massa,ar,نعم\n"
+            "Étienne Lefèvre,etienne@example.ma,0612345679,AECID,international_partner,abroad,fr,oui\n")
+    (tmp_path / "bad.csv").write_text(header + good + "X,not-an-email,0612345670,Org,cooperative,souss-massa,fr,non\n",
+                                      encoding="utf-8")
+    (tmp_path / "good.csv").write_text(header + good, encoding="utf-8")
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        created = await http.post("/admin/conferences", json=conference_body(), headers=keys.headers("admin"))
+        cid = created.json()["id"]
+        context = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang=lang, window=window)
+        page = await context.new_page()
+        await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
+        await page.click("#import-link")
+        await page.set_input_files("#f-file", str(tmp_path / "bad.csv"))
+        await page.click("#import-send")
+        await page.wait_for_selector("#import-errors")
+        faults = await page.eval_on_selector_all("#import-errors tr[data-row]",
+                                                 "rows => rows.map(r => [r.dataset.row, r.dataset.field])")
+        assert ["4", "email"] in faults and ["4", "consent"] in faults and ["4", "full_name"] in faults
+        if lang == "ar":
+            assert ARABIC.search(await text_of(page, "#refused"))
+        await screenshot(page, f"console-import-{lang}-{window}-refused")
+        listed = f"/admin/conferences/{cid}/registrations"
+        assert (await http.get(listed, headers=keys.headers("admin"))).json()["total"] == 0
+
+        for attempt in range(2):
+            await page.set_input_files("#f-file", str(tmp_path / "good.csv"))
+            await page.click("#import-send")
+            await page.wait_for_selector("#imported" if attempt == 0 else "#refused")
+        await screenshot(page, f"console-import-{lang}-{window}-again")
+        names = [r["full_name"] for r in (await http.get(listed, headers=keys.headers("admin"))).json()["items"]]
+        assert names == ["أمينة العلوي", "Étienne Lefèvre"]
+        await context.close()

@@ -11,14 +11,16 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
-from registration import admin, service, store
+from registration import admin, imports, service, store
 from registration.domain import CATEGORIES, SEAT_HOLDING, registration_public
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import DomainError, NotFound
+from shared.i18n import translate
 from shared.platform import Platform, get_platform
-from shared.web import Pages, register_texts
+from shared.web import Pages, page_language, register_texts
 from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
 
 console = Console(Pages(Path(__file__).parent / "templates", service="registration"))
@@ -115,6 +117,44 @@ async def decide(registration_id: str, decision: str, request: Request, platform
     return RedirectResponse(f"/console/registrations/{registration_id}?done={decision}", status_code=303)
 
 
+@router.get("/conferences/{conference_id}/import", response_class=HTMLResponse)
+async def import_form(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(conference_id))
+        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    return console.render(request, who, "console_import.html", {"conference": service.conference_public(doc)})
+
+
+@router.post("/conferences/{conference_id}/import", response_class=HTMLResponse)
+async def import_file(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    lang = page_language(request)
+    context: dict[str, Any] = {}
+    try:
+        await checked_post(request, who, _scope(conference_id))
+        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+        context["conference"] = service.conference_public(doc)
+        upload = (await request.form()).get("file")
+        if not isinstance(upload, UploadFile):
+            raise DomainError("import_unreadable")
+        rows = imports.read_rows(upload.filename or "", await upload.read(imports.MAX_BYTES + 1))
+        context["imported"] = await imports.import_registrations(
+            platform=platform, conference_id=conference_id, rows=rows, act=Act.of(request, who))
+    except imports.ImportRefused as exc:
+        context |= {"refused": translate(exc.code, lang, **exc.params), "rows": [e.described(lang) for e in exc.errors]}
+    except DomainError as exc:
+        if "conference" not in context:
+            return console.refusal(request, who, exc)
+        context["refused"] = translate(exc.code, lang, **exc.params)
+    status = 422 if "refused" in context else 200
+    return console.render(request, who, "console_import.html", context, status_code=status)
+
+
 def _three(ar: str, fr: str, en: str) -> dict[str, str]:
     return {"ar": ar, "fr": fr, "en": en}
 
@@ -134,6 +174,25 @@ register_texts({
     "console_export_csv": _three("تصدير CSV", "Exporter en CSV", "Export as CSV"),
     "console_export_xlsx": _three("تصدير Excel", "Exporter en Excel", "Export as Excel"),
     "console_badges_pdf": _three("طباعة الشارات (PDF)", "Imprimer les badges (PDF)", "Print the badges (PDF)"),
+    "console_import": _three("استيراد المدعوين أو وفد", "Importer des invités ou une délégation",
+                             "Import invitees or a delegation"),
+    "console_import_help": _three(
+        "ملف CSV (UTF-8) أو XLSX بسطر عناوين: full_name, email, phone, organization_name, organization_type, region،"
+        " واختياريًا gender, age_band, language, accessibility_needs، ثم consent (نعم إذا وافق المدعو). "
+        "يُفحص كل سطر: إما أن تُسجَّل كل الأسطر أو لا يُسجَّل أي منها.",
+        "Un CSV (UTF-8) ou un XLSX avec une ligne d'en-têtes : full_name, email, phone, organization_name, "
+        "organization_type, region, et au choix gender, age_band, language, accessibility_needs, puis consent "
+        "(oui si l'invité a accepté). Chaque ligne est vérifiée : toutes sont inscrites, ou aucune.",
+        "A CSV (UTF-8) or XLSX file with a header row: full_name, email, phone, organization_name, "
+        "organization_type, region, optionally gender, age_band, language, accessibility_needs, then consent "
+        "(yes if the invitee agreed). Every row is checked: all are registered, or none."),
+    "console_file": _three("الملف", "Fichier", "File"),
+    "console_import_send": _three("استيراد", "Importer", "Import"),
+    "console_imported": _three("تم تسجيل {count} مدعو وتأكيد مقاعدهم.", "{count} invité(s) inscrit(s) et confirmé(s).",
+                               "{count} invitee(s) registered and confirmed."),
+    "console_row": _three("السطر", "Ligne", "Row"),
+    "console_field": _three("الحقل", "Champ", "Field"),
+    "console_problem": _three("المشكلة", "Problème", "Problem"),
     "console_arrived": _three("الحاضرون / المنتظرون", "Arrivés / attendus", "Arrived / expected"),
     "console_by_category": _three("المقاعد حسب الفئة", "Places par catégorie", "Seats by category"),
     "console_by_hour": _three("الوصول حسب الساعة (UTC)", "Arrivées par heure (UTC)", "Arrivals by hour (UTC)"),
