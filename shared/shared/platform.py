@@ -26,6 +26,7 @@ from shared.mongo import Document, Indexes, make_client, ping, run_in_transactio
 from shared.observability import Metrics, install_observability
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.settings import ServiceSettings
+from shared.web.console import audit_console_router
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -131,6 +132,7 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     app.include_router(audit_router())
+    app.include_router(audit_console_router())
     return app
 
 

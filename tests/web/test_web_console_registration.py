@@ -4,6 +4,7 @@ in Arabic and French, on a laptop-size and a phone-size window."""
 
 import asyncio
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,42 @@ async def test_import_from_the_console_refuses_bad_rows_then_imports_the_good_fi
         names = [r["full_name"] for r in (await http.get(listed, headers=keys.headers("admin"))).json()["items"]]
         assert names == ["أمينة العلوي", "Étienne Lefèvre"]
         await context.close()
+
+
+@pytest.mark.parametrize(("lang", "window"), [("ar", "phone"), ("fr", "laptop")])
+async def test_audit_log_screen_shows_who_decided_filtered_by_object_and_day_for_administrators_only(
+        infra: Infra, keys: Keys, browser: Browser, lang: str, window: str) -> None:
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        admin = keys.headers("admin")
+        cid = (await http.post("/admin/conferences", json=conference_body(requires_approval=True),
+                               headers=admin)).json()["id"]
+        first, second = await register(http, cid), await register(http, cid)
+        organizer = keys.headers(f"organizer:conference:{cid}", sub="nadia@example.ma")
+        for reg in (first, second):
+            assert (await http.post(f"/admin/registrations/{reg['id']}/approve", headers=organizer)).status_code == 200
+
+        context = await signed_in(browser, base, keys.token("admin"), lang=lang, window=window)
+        page = await context.new_page()
+        await page.goto(f"{base}/console?lang={lang}")
+        await page.click("#nav-audit")
+        await page.fill("#f-object", first["id"])
+        await page.fill("#f-since", datetime.now(UTC).date().isoformat())
+        await page.click("#f-submit")
+        rows = await page.eval_on_selector_all("#audit tr[data-action]",
+                                               "rows => rows.map(r => [r.dataset.action, r.dataset.object])")
+        assert rows == [["registration.approve", first["id"]]]
+        assert "nadia@example.ma" in await text_of(page, "#audit")
+        await screenshot(page, f"console-audit-{lang}-{window}")
+        await page.fill("#f-since", "2001-01-01")
+        await page.fill("#f-until", "2001-01-02")
+        await page.click("#f-submit")
+        await page.wait_for_selector("#audit-none")
+        await context.close()
+
+        organizer_session = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang=lang,
+                                            window=window)
+        page = await organizer_session.new_page()
+        refused = await page.goto(f"{base}/console/audit?lang={lang}")
+        assert refused is not None and refused.status == 403
+        await organizer_session.close()
