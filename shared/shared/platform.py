@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.apidocs import install_docs
 from shared.audit import audit_indexes, audit_router
 from shared.auth import TokenVerifier
 from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec
@@ -123,7 +124,9 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         finally:
             await platform.stop()
 
-    app = ServiceApp(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
+    app = ServiceApp(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan,
+                     docs_url=None, redoc_url=None)
+    install_docs(app)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)
