@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from marketplace import pages
+from marketplace import console, pages
 from marketplace.api import router
 from marketplace.consumers import consumer_specs
 from marketplace.events import TOPICS
@@ -26,7 +26,8 @@ def create_app(settings: Settings) -> FastAPI:
         platform.extras["store"] = Store(platform, signer)
 
     spec = ServiceSpec(
-        title="Tadamon marketplace", description=DESCRIPTION, routers=[router, pages.router], indexes=indexes(),
+        title="Tadamon marketplace", description=DESCRIPTION, routers=[router, pages.router, console.router],
+        indexes=indexes(),
         topics=TOPICS, consumers=consumer_specs(), on_startup=[open_store],
     )
     return create_service_app(settings, spec)
