@@ -210,3 +210,34 @@ async def test_audit_log_screen_shows_who_decided_filtered_by_object_and_day_for
         refused = await page.goto(f"{base}/console/audit?lang={lang}")
         assert refused is not None and refused.status == 403
         await organizer_session.close()
+
+
+@pytest.mark.parametrize(("lang", "window"), [("ar", "laptop"), ("fr", "phone")])
+async def test_conference_edit_refuses_a_capacity_below_the_seats_taken_then_saves(
+        infra: Infra, keys: Keys, browser: Browser, lang: str, window: str) -> None:
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        created = await http.post("/admin/conferences", json=conference_body(capacity=10),
+                                  headers=keys.headers("admin"))
+        cid = created.json()["id"]
+        await register(http, cid)
+        await register(http, cid)
+        context = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang=lang, window=window)
+        page = await context.new_page()
+        await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
+        await page.click("#edit-link")
+        await page.fill("#f-capacity", "1")
+        await page.click("#edit-save")
+        assert await text_of(page, "#edit-refused")
+        await screenshot(page, f"console-conference-edit-{lang}-{window}-refused")
+        assert (await http.get(f"/conferences/{cid}")).json()["capacity"] == 10
+        await page.fill("#f-capacity", "2000")
+        await page.fill("#f-venue", "Université Mohammed VI Polytechnique")
+        await page.check("#f-requires_approval")
+        await page.click("#edit-save")
+        await page.wait_for_selector("#saved")
+        assert await text_of(page, "#capacity") == "2000"
+        saved = (await http.get(f"/conferences/{cid}")).json()
+        assert saved["capacity"] == 2000 and saved["requires_approval"] is True
+        assert saved["venue"] == "Université Mohammed VI Polytechnique"
+        await context.close()

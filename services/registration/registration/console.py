@@ -11,16 +11,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from registration import admin, imports, service, store
-from registration.domain import CATEGORIES, SEAT_HOLDING, registration_public
+from registration.domain import CATEGORIES, SEAT_HOLDING, ConferenceUpdate, registration_public
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import DomainError, NotFound
 from shared.i18n import translate
 from shared.platform import Platform, get_platform
-from shared.web import Pages, page_language, register_texts
+from shared.web import Pages, form_errors, page_language, register_texts
 from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
 
 console = Console(Pages(Path(__file__).parent / "templates", service="registration"))
@@ -73,7 +74,7 @@ async def registrations(
         "conference": service.conference_public(doc), "items": [registration_public(d) for d in items],
         "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "stats": stats,
         "expected": expected, "filters": filters, "statuses": STATUSES, "categories": CATEGORIES,
-        "query": urlencode(filters),
+        "query": urlencode(filters), "saved": request.query_params.get("saved") == "1",
     })
 
 
@@ -155,6 +156,51 @@ async def import_file(conference_id: str, request: Request, platform: PlatformDe
     return console.render(request, who, "console_import.html", context, status_code=status)
 
 
+EDITABLE = ("venue", "city", "capacity", "starts_on", "ends_on")
+
+
+@router.get("/conferences/{conference_id}/edit", response_class=HTMLResponse)
+async def edit_form(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(conference_id))
+        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    conference = service.conference_public(doc)
+    values = {name: str(getattr(conference, name)) for name in EDITABLE}
+    values["requires_approval"] = "yes" if conference.requires_approval else ""
+    return console.render(request, who, "console_conference_edit.html",
+                          {"conference": conference, "values": values, "errors": {}})
+
+
+@router.post("/conferences/{conference_id}/edit", response_class=HTMLResponse)
+async def edit(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    lang = page_language(request)
+    form: Any = await request.form()
+    values = {name: str(form.get(name) or "").strip() for name in (*EDITABLE, "requires_approval")}
+    errors: dict[str, str] = {}
+    try:
+        await checked_post(request, who, _scope(conference_id))
+        body = {name: values[name] for name in EDITABLE if values[name]}
+        data = ConferenceUpdate.model_validate({**body, "requires_approval": values["requires_approval"] == "yes"})
+        await service.update_conference(platform=platform, conference_id=conference_id, data=data,
+                                        act=Act.of(request, who))
+        return RedirectResponse(f"/console/conferences/{conference_id}?lang={lang}&saved=1", status_code=303)
+    except ValidationError as exc:
+        errors = form_errors(exc, lang)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            return console.refusal(request, who, exc)
+        errors = {"__all__": translate(exc.code, lang, **exc.params)}
+    doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    return console.render(request, who, "console_conference_edit.html", {
+        "conference": service.conference_public(doc), "values": values, "errors": errors}, status_code=422)
+
+
 def _three(ar: str, fr: str, en: str) -> dict[str, str]:
     return {"ar": ar, "fr": fr, "en": en}
 
@@ -172,6 +218,15 @@ register_texts({
     "console_none_found": _three("لا يوجد تسجيل مطابق.", "Aucune inscription ne correspond.",
                                  "No registration matches."),
     "console_export_csv": _three("تصدير CSV", "Exporter en CSV", "Export as CSV"),
+    "console_edit": _three("تعديل المؤتمر", "Modifier la conférence", "Edit the conference"),
+    "console_venue": _three("المكان", "Lieu", "Venue"),
+    "console_city": _three("المدينة", "Ville", "City"),
+    "console_capacity": _three("السعة", "Capacité", "Capacity"),
+    "console_starts_on": _three("اليوم الأول", "Premier jour", "First day"),
+    "console_ends_on": _three("اليوم الأخير", "Dernier jour", "Last day"),
+    "console_requires_approval": _three("التسجيلات تحتاج موافقة المنظمين", "Les inscriptions demandent une approbation",
+                                        "Registrations need the organizers' approval"),
+    "console_saved": _three("تم حفظ التعديلات.", "Modifications enregistrées.", "Changes saved."),
     "console_export_xlsx": _three("تصدير Excel", "Exporter en Excel", "Export as Excel"),
     "console_badges_pdf": _three("طباعة الشارات (PDF)", "Imprimer les badges (PDF)", "Print the badges (PDF)"),
     "console_import": _three("استيراد المدعوين أو وفد", "Importer des invités ou une délégation",
