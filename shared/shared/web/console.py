@@ -20,7 +20,8 @@ from shared.errors import DomainError, Forbidden
 from shared.i18n import translate
 from shared.web import WEB_DIR, Pages, page_language, register_texts
 
-SERVICES = ("registration", "agenda", "recommendations", "marketplace")
+# The services with console screens, in the navigation's order (the agenda has none yet).
+SERVICES = ("registration", "recommendations", "marketplace")
 
 
 @dataclass(frozen=True)
