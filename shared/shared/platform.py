@@ -19,6 +19,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.apidocs import install_docs
 from shared.audit import audit_indexes, audit_router
 from shared.auth import TokenVerifier
 from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec
@@ -29,6 +30,7 @@ from shared.observability import Metrics, install_observability
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
+from shared.web.console import audit_console_router
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -151,7 +153,8 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
 
     tags = [{"name": name, "description": text} for name, text in {**spec.tags, "operations": OPERATIONS_TAG}.items()]
     app = ServiceApp(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan,
-                     openapi_tags=tags, generate_unique_id_function=operation_id)
+                     openapi_tags=tags, generate_unique_id_function=operation_id, docs_url=None, redoc_url=None)
+    install_docs(app)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)
@@ -161,6 +164,7 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     app.include_router(audit_router())
+    app.include_router(audit_console_router())
     return app
 
 

@@ -48,6 +48,11 @@ class ServiceSettings(BaseSettings):
     # The accounts service: browsers without a valid access cookie are sent to its
     # /auth/refresh (then /signin) and come back.
     accounts_url: str = "http://127.0.0.1:8005"
+    # Where each service's organizer console is reached, for the navigation they share.
+    registration_url: str = "http://127.0.0.1:8001"
+    agenda_url: str = "http://127.0.0.1:8002"
+    recommendations_url: str = "http://127.0.0.1:8003"
+    marketplace_url: str = "http://127.0.0.1:8004"
 
     # Pauses before retrying a failing consumer handler; after the last one the
     # message goes to the DLQ.

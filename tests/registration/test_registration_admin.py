@@ -2,7 +2,12 @@
 
 import csv
 import io
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
 
+import openpyxl
 from registration_factories import registration_service
 
 from registration import demo
@@ -173,3 +178,58 @@ async def test_csv_export_writes_formula_like_input_as_text(infra: Infra, keys: 
     assert texts == [("'" + hyperlink, "'+SUM(1;2)", "'@cmd|' /C calc'!A0"),
                      ("'-2+3", "Coopérative Argane", "'\t=1+1"), ("Hélène = Dupré", "Coopérative Argane", "'\rCR")]
     assert [r["number"] for r in rows] == ["1", "2", "3"]
+
+
+async def test_search_forgives_accents_and_alef_forms(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        cid = (await svc.conference())["id"]
+        await svc.register(cid, full_name="Étienne Lefèvre")
+        await svc.register(cid, full_name="أمينة العلوي")
+        await svc.register(cid, full_name="Antoine Martin")
+        url = f"/admin/conferences/{cid}/registrations"
+
+        async def names(q: str) -> list[str]:
+            found = await svc.client.get(url, params={"q": q}, headers=svc.organizer)
+            return [i["full_name"] for i in found.json()["items"]]
+
+        assert await names("Etienne") == ["Étienne Lefèvre"]
+        assert await names("lefevre") == ["Étienne Lefèvre"]
+        assert await names("امينة") == ["أمينة العلوي"]
+        assert await names("(") == []
+
+
+async def test_xlsx_export_keeps_arabic_and_never_stores_a_formula(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        cid = (await svc.conference())["id"]
+        await svc.register(cid, full_name="محمد الأمين", organization_name="=HYPERLINK(\"http://x\")")
+        response = await svc.client.get(f"/admin/conferences/{cid}/registrations.xlsx", headers=svc.organizer)
+        assert response.status_code == 200
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert sheet is not None
+        rows = list(sheet.iter_rows(values_only=True))
+        header = list(rows[0])
+        assert rows[1][header.index("full_name")] == "محمد الأمين"
+        organization = sheet.cell(row=2, column=header.index("organization_name") + 1)
+        assert organization.data_type == "s" and organization.value == "'=HYPERLINK(\"http://x\")"
+
+
+async def test_bulk_badges_are_one_a6_page_per_confirmed_participant_with_arabic_names(
+        infra: Infra, keys: Keys, tmp_path: Path) -> None:
+    async with registration_service(infra, keys) as svc:
+        cid = (await svc.conference(capacity=2))["id"]
+        await svc.register(cid, full_name="أمينة العلوي", language="ar")
+        await svc.register(cid, full_name="Hélène Dupré")
+        await svc.register(cid, full_name="Waiting Person")  # waitlisted: no badge
+        response = await svc.client.get(f"/admin/conferences/{cid}/badges.pdf", headers=svc.organizer)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        (tmp_path / "badges.pdf").write_bytes(response.content)
+        info = subprocess.run(["pdfinfo", str(tmp_path / "badges.pdf")], capture_output=True, text=True).stdout
+        assert re.search(r"Pages:\s+2\b", info)
+        assert "297.64 x 419.53" in info or "297.638 x 419.528" in info  # A6 in points
+        text = subprocess.run(["pdftotext", str(tmp_path / "badges.pdf"), "-"], capture_output=True,
+                              text=True).stdout
+        assert "أمينة العلوي" in unicodedata.normalize("NFKC", text)
+        assert "Hélène Dupré" in text and "Waiting Person" not in text
+        other = await svc.client.get(f"/admin/conferences/{cid}/badges.pdf",
+                                     headers=svc.keys.headers("organizer:conference:another"))
+        assert other.status_code == 403

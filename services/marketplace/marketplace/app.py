@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from marketplace import invitation_pages, pages
+from marketplace import console, invitation_pages, pages
 from marketplace.api import router
 from marketplace.consumers import consumer_specs
 from marketplace.events import TOPICS
@@ -37,7 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon marketplace", description=DESCRIPTION,
-        routers=[router, pages.router, invitation_pages.router], indexes=indexes(),
+        routers=[router, pages.router, invitation_pages.router, console.router], indexes=indexes(),
         topics=TOPICS, consumers=consumer_specs(), on_startup=[open_store], tags=TAGS,
     )
     return create_service_app(settings, spec)

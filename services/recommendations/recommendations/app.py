@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from recommendations import pages, store
+from recommendations import console, pages, store
 from recommendations.api import router
 from recommendations.consumers import consumer_specs
 from recommendations.events import TOPICS
@@ -32,7 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
         await ensure_automatic_indicators(store.Store(platform.db))
 
     spec = ServiceSpec(
-        title="Tadamon recommendations", description=DESCRIPTION, routers=[router, pages.router],
+        title="Tadamon recommendations", description=DESCRIPTION, routers=[router, pages.router, console.router],
         indexes=store.indexes(), topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start], tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -1,5 +1,6 @@
 """Organizer use cases: decisions on registrations, search, CSV export, statistics, erasure."""
 
+import asyncio
 import re
 from collections import Counter
 from typing import Any
@@ -10,6 +11,7 @@ from registration import store
 from registration.domain import SEAT_HOLDING, has_seat
 from registration.events import ParticipantApproved, ParticipantErased, ParticipantRejected
 from registration.service import (
+    badge_token,
     emit_participant,
     free_seat_and_promote,
     participant_fact,
@@ -19,9 +21,13 @@ from registration.service import (
 )
 from shared import audit
 from shared.audit import Act
-from shared.csvfile import csv_bytes
+from shared.csvfile import csv_bytes, xlsx_bytes
 from shared.errors import Conflict, NotFound
+from shared.i18n import translate
+from shared.pdf import Card, Line, cards_pdf
 from shared.platform import Platform
+from shared.qr import qr_png
+from shared.textsearch import folded_pattern
 
 Document = dict[str, Any]
 
@@ -124,8 +130,8 @@ def search_query(conference_id: str, *, status: str | None, category: str | None
     if checked_in is not None:
         query["checked_in_at"] = {"$ne": None} if checked_in else None
     if q and q.strip():
-        pattern = re.escape(q.strip())
-        query["$or"] = [{"full_name": {"$regex": pattern, "$options": "i"}},
+        # Accents, alef forms and short vowels forgiven: "Etienne" finds "Étienne", "امينة" finds "أمينة".
+        query["$or"] = [{"full_name": {"$regex": folded_pattern(q), "$options": "i"}},
                         {"email_normalized": {"$regex": re.escape(q.strip().casefold())}}]
     return query
 
@@ -146,6 +152,37 @@ async def export_csv(*, platform: Platform, conference_id: str) -> bytes:
     rows = [[doc.get(column) for column in CSV_COLUMNS]
             async for doc in store.each_registration(platform.db, conference_id)]
     return csv_bytes(CSV_COLUMNS, rows)
+
+
+async def export_xlsx(*, platform: Platform, conference_id: str) -> bytes:
+    rows = [[doc.get(column) for column in CSV_COLUMNS]
+            async for doc in store.each_registration(platform.db, conference_id)]
+    return xlsx_bytes(CSV_COLUMNS, rows, title="registrations")
+
+
+def badge_card(platform: Platform, conference: Document, doc: Document, lang: str) -> Card:
+    """One badge: name, organization, category, place and dates, the signed QR code."""
+    title = conference.get("title") or {}
+    heading = title.get(lang) or title.get("fr") or title.get("ar") or title.get("en") or conference["_id"]
+    dates = f"{conference['starts_on']} – {conference['ends_on']}".replace("-", "/")
+    lines = [Line(doc.get("full_name") or "", 18), Line(doc.get("organization_name") or "", 12),
+             Line(translate(f"ui_cat_{doc['category']}", lang), 11),
+             Line(f"{conference.get('venue', '')} · {conference.get('city', '')}", 10), Line(dates, 10)]
+    return Card(heading=heading, lines=lines, qr_png=qr_png(badge_token(platform, doc)),
+                footer=f"{translate('ui_badge_number', lang)} {doc['number']} · {doc['_id']}", rtl=lang == "ar")
+
+
+async def badges_pdf(*, platform: Platform, conference_id: str, lang: str | None = None) -> bytes:
+    """The badges of every confirmed participant, one A6 page each, in registration order; each in
+    its participant's language unless ``lang`` asks one for all."""
+    conference = await store.get_conference(platform.db, conference_id)
+    if conference is None:
+        raise NotFound("conference_not_found")
+    cards = [badge_card(platform, conference, doc, lang or doc.get("language") or "fr")
+             async for doc in store.each_registration(platform.db, conference_id)
+             if doc["status"] == "confirmed" and not doc.get("erased_at")]
+    # Drawing is CPU work (shaping, QR codes): off the event loop so the service keeps answering.
+    return await asyncio.to_thread(cards_pdf, cards)
 
 
 async def conference_stats(*, platform: Platform, conference_id: str) -> Document:

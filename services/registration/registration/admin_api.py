@@ -7,9 +7,10 @@ through the conference it belongs to. Each change is written to the audit log.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 
-from registration import admin, checkin, service, store
+from registration import admin, checkin, imports, service, store
 from registration.domain import (
     Category,
     ConferenceCreate,
@@ -23,11 +24,13 @@ from registration.domain import (
 )
 from shared.audit import Act
 from shared.auth import Admin, Principal, require
-from shared.errors import problems
+from shared.errors import problem_response, problems
+from shared.i18n import Language, request_language
 from shared.limits import PAGE_MAX
 from shared.platform import Platform, get_platform
 from shared.scanwindow import CheckinConflicts
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 router = APIRouter(prefix="/admin", tags=["organizers"])
 
@@ -84,6 +87,42 @@ async def export_registrations(conference_id: str, platform: PlatformDep, who: C
     content = await admin.export_csv(platform=platform, conference_id=conference_id)
     return Response(content, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{conference_id}-registrations.csv"'})
+
+
+@router.get("/conferences/{conference_id}/registrations.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}}, **problems(404)})
+async def export_registrations_xlsx(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> Response:
+    """All registrations as an Excel workbook (the CSV's columns)."""
+    await service.get_conference(platform=platform, conference_id=conference_id)
+    content = await admin.export_xlsx(platform=platform, conference_id=conference_id)
+    return Response(content, media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{conference_id}-registrations.xlsx"'})
+
+
+@router.get("/conferences/{conference_id}/badges.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}, **problems(404)})
+async def print_badges(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer,
+                       lang: Language | None = None) -> Response:
+    """The badges of every confirmed participant in one PDF, an A6 page each (Arabic shaped)."""
+    content = await admin.badges_pdf(platform=platform, conference_id=conference_id, lang=lang)
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{conference_id}-badges.pdf"'})
+
+
+@router.post("/conferences/{conference_id}/registrations/import", responses=problems(400, 404, 409, 422))
+async def import_invitees(conference_id: str, file: UploadFile, request: Request, platform: PlatformDep,
+                          who: ConferenceOrganizer) -> JSONResponse:
+    """Register invitees or a delegation from a CSV or XLSX file: every row, or none (422 lists each fault)."""
+    content = await file.read(imports.MAX_BYTES + 1)
+    try:
+        rows = imports.read_rows(file.filename or "", content)
+        count = await imports.import_registrations(platform=platform, conference_id=conference_id, rows=rows,
+                                                   act=Act.of(request, who))
+    except imports.ImportRefused as exc:
+        lang = request_language(request)
+        return problem_response(request, status=422, code=exc.code, params=exc.params,
+                                extra={"rows": [e.described(lang) for e in exc.errors]})
+    return JSONResponse({"imported": count})
 
 
 @router.get("/conferences/{conference_id}/stats", responses=problems(404))

@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from registration import admin_api, api, pages, store
+from registration import admin_api, api, console, pages, store
 from registration.consumers import consumer_specs
 from registration.events import TOPICS
 from registration.notifications import Mailer
@@ -43,7 +43,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon registration", description=DESCRIPTION,
-        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router], indexes=store.indexes(),
+        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router,
+                 console.router], indexes=store.indexes(),
         topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start], on_shutdown=[stop], tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -196,7 +196,7 @@ async def register_participant(*, platform: Platform, conference_id: str, data: 
         seat = None if status == "waitlisted" else data.organization_type
         if not await store.take_number(platform.db, current, seat=seat, session=session):
             raise Conflict("conflict")
-        doc = _new_registration(registration_id, conference_id, data, status, current.get("next_number", 0) + 1,
+        doc = new_registration(registration_id, conference_id, data, status, current.get("next_number", 0) + 1,
                                 email_normalized, nonce, now)
         await store.insert_registration(platform.db, doc, session)
         await emit_participant(platform, session, participant_fact(ParticipantRegistered, doc, now))
@@ -212,7 +212,7 @@ async def register_participant(*, platform: Platform, conference_id: str, data: 
     return doc, manage_token(platform, doc)
 
 
-def _new_registration(registration_id: str, conference_id: str, data: RegistrationCreate, status: str,
+def new_registration(registration_id: str, conference_id: str, data: RegistrationCreate, status: str,
                       number: int, email_normalized: str, nonce: str, now: datetime) -> Document:
     return {
         "_id": registration_id, "conference_id": conference_id, "number": number, "status": status,

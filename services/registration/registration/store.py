@@ -81,6 +81,18 @@ async def take_number(db: Db, conference: Document, *, seat: str | None, session
     return result.modified_count == 1
 
 
+async def take_numbers(db: Db, conference: Document, seats: dict[str, int], session: Session) -> bool:
+    """Numbers and seats for several registrations at once (an import); a no-op (False) if the
+    conference changed since it was read, as in ``take_number``."""
+    inc: dict[str, int] = {"next_number": sum(seats.values()), "taken": sum(seats.values())}
+    inc |= {f"taken_by_category.{category}": count for category, count in seats.items()}
+    result = await db[CONFERENCES].update_one(
+        {"_id": conference["_id"], "next_number": conference.get("next_number", 0)}, {"$inc": inc},
+        session=session,
+    )
+    return result.modified_count == 1
+
+
 async def move_seat(db: Db, conference_id: str, category: str, delta: int, session: Session) -> None:
     await db[CONFERENCES].update_one(
         {"_id": conference_id}, {"$inc": {"taken": delta, f"taken_by_category.{category}": delta}},
@@ -99,6 +111,13 @@ async def find_by_email(db: Db, conference_id: str, email_normalized: str, sessi
     return await db[REGISTRATIONS].find_one(
         {"conference_id": conference_id, "email_normalized": email_normalized}, {"_id": 1}, session=session
     )
+
+
+async def emails_taken(db: Db, conference_id: str, emails_normalized: list[str], session: Session) -> set[str]:
+    cursor = db[REGISTRATIONS].find(
+        {"conference_id": conference_id, "email_normalized": {"$in": emails_normalized}}, {"email_normalized": 1},
+        session=session)
+    return {doc["email_normalized"] async for doc in cursor}
 
 
 async def get_registration(db: Db, registration_id: str, session: Session = None) -> Document | None:

@@ -262,5 +262,38 @@ MAILS = {
     },
 }
 
+IMPORT_ERRORS = {
+    "import_refused": {
+        "ar": "رُفض الملف: {count} خطأ في أسطره، ولم يُستورد أي سطر.",
+        "fr": "Fichier refusé : {count} erreur(s) dans ses lignes, aucune ligne n'a été importée.",
+        "en": "File refused: {count} error(s) in its rows; no row was imported.",
+    },
+    "import_unreadable": {
+        "ar": "تعذرت قراءة الملف: أرسلوا ملف CSV (UTF-8) أو XLSX بسطر عناوين.",
+        "fr": "Fichier illisible : envoyez un CSV (UTF-8) ou un XLSX avec une ligne d'en-têtes.",
+        "en": "Unreadable file: send a CSV (UTF-8) or XLSX file with a header row.",
+    },
+    "import_too_large": {
+        "ar": "الملف كبير جدًا (5 ميغابايت على الأكثر).", "fr": "Fichier trop volumineux (5 Mo au plus).",
+        "en": "File too large (5 MB at most).",
+    },
+    "import_too_many_rows": {
+        "ar": "عدد الأسطر كبير جدًا ({max} على الأكثر).", "fr": "Trop de lignes ({max} au plus).",
+        "en": "Too many rows ({max} at most).",
+    },
+    "import_empty": {"ar": "الملف لا يحتوي على أي سطر.", "fr": "Le fichier ne contient aucune ligne.",
+                     "en": "The file has no rows."},
+    "import_duplicate_row": {
+        "ar": "هذا البريد الإلكتروني مكرر في السطر {other}.", "fr": "Cet e-mail figure déjà à la ligne {other}.",
+        "en": "This e-mail is already on row {other}.",
+    },
+    "import_no_room": {
+        "ar": "لا توجد مقاعد كافية لـ {needed} مدعو (السعة أو حصة الفئة).",
+        "fr": "Pas assez de places pour {needed} invité(s) (capacité ou quota de catégorie).",
+        "en": "Not enough seats for {needed} invitee(s) (capacity or category quota).",
+    },
+}
+
 register_messages(ERRORS)
 register_messages(MAILS)
+register_messages(IMPORT_ERRORS)

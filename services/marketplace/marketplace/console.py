@@ -1,0 +1,151 @@
+"""Organizer console screens of the marketplace: the markets in one's charge, and for one market
+its applications to review, the allocation run with each decision's reason, the attendance per
+day and the sales per category (also as CSV through the API).
+
+Screens call the same use cases as ``api`` and ask the same scope (``organizer:market:<id>``,
+``admin`` everywhere); see ``shared.web.console``.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from marketplace import checkin, sales, service, stands
+from marketplace.store import Store
+from shared.audit import Act
+from shared.auth import Principal
+from shared.errors import DomainError, NotFound
+from shared.i18n import LocalizedText
+from shared.platform import Platform, get_platform
+from shared.web import Pages, page_language, register_texts
+from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
+
+console = Console(Pages(Path(__file__).parent / "templates", service="marketplace"))
+router = APIRouter(prefix="/console", include_in_schema=False)
+Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
+
+
+def _store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
+    store: Store = platform.extras["store"]
+    return store
+
+
+StoreDep = Annotated[Store, Depends(_store)]
+
+
+def _scope(market_id: str) -> str:
+    return f"organizer:market:{market_id}"
+
+
+@router.get("", response_class=HTMLResponse)
+async def markets(request: Request, store: StoreDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    shown = [m for m in await service.list_markets(store=store) if who.holds(_scope(m.id))]
+    return console.render(request, who, "console_markets.html", {"markets": shown})
+
+
+@router.get("/markets/{market_id}", response_class=HTMLResponse)
+async def market(market_id: str, request: Request, store: StoreDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(market_id))
+        return await _market_page(request, store, who, market_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+
+
+async def _market_page(request: Request, store: Store, who: Principal, market_id: str,
+                       allocation: Any = None) -> HTMLResponse:
+    lang = page_language(request)
+    found = await service.get_market(store=store, market_id=market_id)
+    docs, _ = await stands.list_applications(store=store, principal=who, market_id=market_id)
+    applicants = sorted({d["cooperative_id"] for d in docs})
+    names = {c["_id"]: c["name"] for c in await store.find("cooperatives", {"_id": {"$in": applicants}})}
+    return console.render(request, who, "console_market.html", {
+        "market": found, "applications": [stands.application_public(d, lang) for d in docs], "names": names,
+        "attendance": await checkin.attendance(store=store, market_id=market_id),
+        "report": await sales.sales_report(store=store, market_id=market_id), "allocation": allocation,
+        "done": request.query_params.get("done")})
+
+
+@router.post("/markets/{market_id}/allocation", response_class=HTMLResponse)
+async def allocate(market_id: str, request: Request, store: StoreDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        await checked_post(request, who, _scope(market_id))
+        result = await stands.allocate_market(store=store, market_id=market_id, lang=page_language(request),
+                                              act=Act.of(request, who))
+        return await _market_page(request, store, who, market_id, allocation=result)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+
+
+@router.post("/applications/{application_id}/{decision}", response_class=HTMLResponse)
+async def decide(application_id: str, decision: str, request: Request, store: StoreDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        owner = await stands.application_owner(store=store, application_id=application_id)
+        if owner is None or decision not in ("accept", "reject", "waitlist"):
+            raise NotFound("not_found")
+        await checked_post(request, who, _scope(owner[0]))
+        act = Act.of(request, who)
+        if decision == "accept":
+            await stands.accept_application(store=store, application_id=application_id, by=who.sub,
+                                            stand_number=None, note=None, act=act)
+        elif decision == "waitlist":
+            await stands.waitlist_application(store=store, application_id=application_id, by=who.sub, act=act)
+        else:
+            reason = str((await request.form()).get("reason") or "").strip()
+            if not reason or len(reason) > 1000:
+                raise DomainError("console_reason_required")
+            written = LocalizedText.model_validate({page_language(request): reason})
+            await stands.reject_application(store=store, application_id=application_id, reason=written,
+                                            by=who.sub, act=act)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    return RedirectResponse(f"/console/markets/{owner[0]}?lang={page_language(request)}&done={decision}",
+                            status_code=303)
+
+
+def _three(ar: str, fr: str, en: str) -> dict[str, str]:
+    return {"ar": ar, "fr": fr, "en": en}
+
+
+register_texts({
+    "console_markets": _three("الأسواق والمعارض", "Marchés et foires", "Markets and fairs"),
+    "console_no_markets": _three("لا يوجد سوق تتولى تنظيمه.", "Aucun marché ne vous est confié.",
+                                 "No market is in your charge."),
+    "console_applications": _three("طلبات المشاركة", "Candidatures", "Applications"),
+    "console_app_status": _three("الحالة", "Statut", "Status"),
+    "console_cooperative": _three("التعاونية", "Coopérative", "Cooperative"),
+    "console_stand": _three("الرواق", "Stand", "Stand"),
+    "console_reason": _three("السبب", "Motif", "Reason"),
+    "console_accept": _three("قبول", "Accepter", "Accept"),
+    "console_waitlist": _three("قائمة الانتظار", "Liste d'attente", "Waiting list"),
+    "console_reject_app": _three("رفض", "Refuser", "Reject"),
+    "console_reason_required": _three("اكتبوا سبب الرفض (1000 حرف على الأكثر).",
+                                      "Écrivez le motif du refus (1000 caractères au plus).",
+                                      "Write the reason for the rejection (1000 characters at most)."),
+    "console_run_allocation": _three("توزيع الأروقة حسب قواعد السوق", "Attribuer les stands selon les règles",
+                                     "Allocate the stands by the market's rules"),
+    "console_allocation_done": _three("تم التوزيع: {accepted} مقبول، {waitlisted} في الانتظار.",
+                                      "Attribution faite : {accepted} acceptée(s), {waitlisted} en attente.",
+                                      "Allocation done: {accepted} accepted, {waitlisted} waitlisted."),
+    "console_attendance": _three("الحضور حسب اليوم", "Présence par jour", "Attendance per day"),
+    "console_day": _three("اليوم", "Jour", "Day"),
+    "console_expected": _three("المنتظرون", "Attendus", "Expected"),
+    "console_checked_in": _three("الحاضرون", "Présents", "Checked in"),
+    "console_sales": _three("المبيعات حسب الفئة", "Ventes par catégorie", "Sales per category"),
+    "console_amount": _three("المبلغ (درهم)", "Montant (MAD)", "Amount (MAD)"),
+    "console_total": _three("المجموع", "Total", "Total"),
+    "console_app_done_accept": _three("تم قبول الطلب.", "Candidature acceptée.", "Application accepted."),
+    "console_app_done_waitlist": _three("وُضع الطلب في قائمة الانتظار.", "Candidature mise en attente.",
+                                    "Application waitlisted."),
+    "console_app_done_reject": _three("تم رفض الطلب.", "Candidature refusée.", "Application rejected."),
+})

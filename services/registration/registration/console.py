@@ -1,0 +1,281 @@
+"""Organizer console screens of the registration service: conferences, the registrations of one
+(search, counts of the check-in day, CSV export) and one registration with its decisions.
+
+Each screen reads and acts through the same use cases as ``admin_api`` and asks the same
+scope (``organizer:conference:<id>``, ``admin`` everywhere); see ``shared.web.console``.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from registration import admin, imports, service, store
+from registration.domain import CATEGORIES, SEAT_HOLDING, ConferenceUpdate, registration_public
+from shared.audit import Act
+from shared.auth import Principal
+from shared.errors import DomainError, NotFound
+from shared.i18n import translate
+from shared.platform import Platform, get_platform
+from shared.web import Pages, form_errors, page_language, register_texts
+from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
+
+console = Console(Pages(Path(__file__).parent / "templates", service="registration"))
+router = APIRouter(prefix="/console", include_in_schema=False)
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
+PAGE_SIZE = 50
+STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
+DECISIONS = {"approve": admin.approve_registration, "reject": admin.reject_registration,
+             "promote": admin.promote_registration, "erase": admin.erase_personal_data}
+
+
+def _scope(conference_id: str) -> str:
+    return f"organizer:conference:{conference_id}"
+
+
+@router.get("", response_class=HTMLResponse)
+async def conferences(request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    now = service.utcnow()
+    shown = [service.conference_public(doc, now) for doc in await store.list_conferences(platform.db)
+             if who.holds(_scope(doc["_id"]))]
+    return console.render(request, who, "console_conferences.html", {"conferences": shown})
+
+
+@router.get("/conferences/{conference_id}", response_class=HTMLResponse)
+async def registrations(
+    conference_id: str, request: Request, platform: PlatformDep, who: Session,
+    status: Annotated[str, Query(max_length=30)] = "", category: Annotated[str, Query(max_length=30)] = "",
+    q: Annotated[str | None, Query(max_length=100)] = None, page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(conference_id))
+        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    # The form sends "" for "all"; a value that is no status or category filters nothing.
+    status = status if status in STATUSES else ""
+    category = category if category in CATEGORIES else ""
+    items, total = await admin.search_registrations(
+        platform=platform, conference_id=conference_id, page=page, page_size=PAGE_SIZE, status=status or None,
+        category=category or None, region=None, checked_in=None, q=q)
+    stats = await admin.conference_stats(platform=platform, conference_id=conference_id)
+    expected = sum(stats["by_status"].get(s, 0) for s in SEAT_HOLDING)
+    filters = {k: v for k, v in {"status": status, "category": category, "q": q}.items() if v}
+    return console.render(request, who, "console_registrations.html", {
+        "conference": service.conference_public(doc), "items": [registration_public(d) for d in items],
+        "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "stats": stats,
+        "expected": expected, "filters": filters, "statuses": STATUSES, "categories": CATEGORIES,
+        "query": urlencode(filters), "saved": request.query_params.get("saved") == "1",
+    })
+
+
+async def _registration_conference(platform: Platform, registration_id: str) -> str:
+    doc = await store.get_registration(platform.db, registration_id)
+    if doc is None:
+        raise NotFound("registration_not_found")
+    return str(doc["conference_id"])
+
+
+@router.get("/registrations/{registration_id}", response_class=HTMLResponse)
+async def registration(registration_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(await _registration_conference(platform, registration_id)))
+        doc = await admin.get_registration(platform=platform, registration_id=registration_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    done = request.query_params.get("done")
+    return console.render(request, who, "console_registration.html", {
+        "reg": registration_public(doc), "done": done if done in DECISIONS else None})
+
+
+@router.post("/registrations/{registration_id}/{decision}", response_class=HTMLResponse)
+async def decide(registration_id: str, decision: str, request: Request, platform: PlatformDep, who: Session
+                 ) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        use_case = DECISIONS.get(decision)
+        if use_case is None:
+            raise NotFound("not_found")
+        await checked_post(request, who, _scope(await _registration_conference(platform, registration_id)))
+        form: Any = await request.form()
+        if decision == "erase" and form.get("confirm") != "yes":
+            raise DomainError("console_erase_unconfirmed")
+        await use_case(platform=platform, registration_id=registration_id, act=Act.of(request, who))
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    return RedirectResponse(f"/console/registrations/{registration_id}?done={decision}", status_code=303)
+
+
+@router.get("/conferences/{conference_id}/import", response_class=HTMLResponse)
+async def import_form(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(conference_id))
+        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    return console.render(request, who, "console_import.html", {"conference": service.conference_public(doc)})
+
+
+@router.post("/conferences/{conference_id}/import", response_class=HTMLResponse)
+async def import_file(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    lang = page_language(request)
+    context: dict[str, Any] = {}
+    try:
+        await checked_post(request, who, _scope(conference_id))
+        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+        context["conference"] = service.conference_public(doc)
+        upload = (await request.form()).get("file")
+        if not isinstance(upload, UploadFile):
+            raise DomainError("import_unreadable")
+        rows = imports.read_rows(upload.filename or "", await upload.read(imports.MAX_BYTES + 1))
+        context["imported"] = await imports.import_registrations(
+            platform=platform, conference_id=conference_id, rows=rows, act=Act.of(request, who))
+    except imports.ImportRefused as exc:
+        context |= {"refused": translate(exc.code, lang, **exc.params), "rows": [e.described(lang) for e in exc.errors]}
+    except DomainError as exc:
+        if "conference" not in context:
+            return console.refusal(request, who, exc)
+        context["refused"] = translate(exc.code, lang, **exc.params)
+    status = 422 if "refused" in context else 200
+    return console.render(request, who, "console_import.html", context, status_code=status)
+
+
+EDITABLE = ("venue", "city", "capacity", "starts_on", "ends_on")
+
+
+@router.get("/conferences/{conference_id}/edit", response_class=HTMLResponse)
+async def edit_form(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(conference_id))
+        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    conference = service.conference_public(doc)
+    values = {name: str(getattr(conference, name)) for name in EDITABLE}
+    values["requires_approval"] = "yes" if conference.requires_approval else ""
+    return console.render(request, who, "console_conference_edit.html",
+                          {"conference": conference, "values": values, "errors": {}})
+
+
+@router.post("/conferences/{conference_id}/edit", response_class=HTMLResponse)
+async def edit(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+    if isinstance(who, RedirectResponse):
+        return who
+    lang = page_language(request)
+    form: Any = await request.form()
+    values = {name: str(form.get(name) or "").strip() for name in (*EDITABLE, "requires_approval")}
+    errors: dict[str, str] = {}
+    try:
+        await checked_post(request, who, _scope(conference_id))
+        body = {name: values[name] for name in EDITABLE if values[name]}
+        data = ConferenceUpdate.model_validate({**body, "requires_approval": values["requires_approval"] == "yes"})
+        await service.update_conference(platform=platform, conference_id=conference_id, data=data,
+                                        act=Act.of(request, who))
+        return RedirectResponse(f"/console/conferences/{conference_id}?lang={lang}&saved=1", status_code=303)
+    except ValidationError as exc:
+        errors = form_errors(exc, lang)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            return console.refusal(request, who, exc)
+        errors = {"__all__": translate(exc.code, lang, **exc.params)}
+    doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    return console.render(request, who, "console_conference_edit.html", {
+        "conference": service.conference_public(doc), "values": values, "errors": errors}, status_code=422)
+
+
+def _three(ar: str, fr: str, en: str) -> dict[str, str]:
+    return {"ar": ar, "fr": fr, "en": en}
+
+
+register_texts({
+    "console_conferences": _three("المؤتمرات", "Conférences", "Conferences"),
+    "console_no_conferences": _three("لا يوجد مؤتمر تتولى تنظيمه.", "Aucune conférence ne vous est confiée.",
+                                     "No conference is in your charge."),
+    "console_registrations": _three("التسجيلات", "Inscriptions", "Registrations"),
+    "console_search": _three("بحث بالاسم أو البريد الإلكتروني", "Rechercher par nom ou e-mail",
+                             "Search by name or e-mail"),
+    "console_filter": _three("تصفية", "Filtrer", "Filter"),
+    "console_all": _three("الكل", "Toutes", "All"),
+    "console_found": _three("{count} تسجيل", "{count} inscription(s)", "{count} registration(s)"),
+    "console_none_found": _three("لا يوجد تسجيل مطابق.", "Aucune inscription ne correspond.",
+                                 "No registration matches."),
+    "console_export_csv": _three("تصدير CSV", "Exporter en CSV", "Export as CSV"),
+    "console_edit": _three("تعديل المؤتمر", "Modifier la conférence", "Edit the conference"),
+    "console_venue": _three("المكان", "Lieu", "Venue"),
+    "console_city": _three("المدينة", "Ville", "City"),
+    "console_capacity": _three("السعة", "Capacité", "Capacity"),
+    "console_starts_on": _three("اليوم الأول", "Premier jour", "First day"),
+    "console_ends_on": _three("اليوم الأخير", "Dernier jour", "Last day"),
+    "console_requires_approval": _three("التسجيلات تحتاج موافقة المنظمين", "Les inscriptions demandent une approbation",
+                                        "Registrations need the organizers' approval"),
+    "console_saved": _three("تم حفظ التعديلات.", "Modifications enregistrées.", "Changes saved."),
+    "console_export_xlsx": _three("تصدير Excel", "Exporter en Excel", "Export as Excel"),
+    "console_badges_pdf": _three("طباعة الشارات (PDF)", "Imprimer les badges (PDF)", "Print the badges (PDF)"),
+    "console_import": _three("استيراد المدعوين أو وفد", "Importer des invités ou une délégation",
+                             "Import invitees or a delegation"),
+    "console_import_help": _three(
+        "ملف CSV (UTF-8) أو XLSX بسطر عناوين: full_name, email, phone, organization_name, organization_type, region،"
+        " واختياريًا gender, age_band, language, accessibility_needs، ثم consent (نعم إذا وافق المدعو). "
+        "يُفحص كل سطر: إما أن تُسجَّل كل الأسطر أو لا يُسجَّل أي منها.",
+        "Un CSV (UTF-8) ou un XLSX avec une ligne d'en-têtes : full_name, email, phone, organization_name, "
+        "organization_type, region, et au choix gender, age_band, language, accessibility_needs, puis consent "
+        "(oui si l'invité a accepté). Chaque ligne est vérifiée : toutes sont inscrites, ou aucune.",
+        "A CSV (UTF-8) or XLSX file with a header row: full_name, email, phone, organization_name, "
+        "organization_type, region, optionally gender, age_band, language, accessibility_needs, then consent "
+        "(yes if the invitee agreed). Every row is checked: all are registered, or none."),
+    "console_file": _three("الملف", "Fichier", "File"),
+    "console_import_send": _three("استيراد", "Importer", "Import"),
+    "console_imported": _three("تم تسجيل {count} مدعو وتأكيد مقاعدهم.", "{count} invité(s) inscrit(s) et confirmé(s).",
+                               "{count} invitee(s) registered and confirmed."),
+    "console_row": _three("السطر", "Ligne", "Row"),
+    "console_field": _three("الحقل", "Champ", "Field"),
+    "console_problem": _three("المشكلة", "Problème", "Problem"),
+    "console_arrived": _three("الحاضرون / المنتظرون", "Arrivés / attendus", "Arrived / expected"),
+    "console_by_category": _three("المقاعد حسب الفئة", "Places par catégorie", "Seats by category"),
+    "console_by_hour": _three("الوصول حسب الساعة (UTC)", "Arrivées par heure (UTC)", "Arrivals by hour (UTC)"),
+    "console_number": _three("رقم", "N°", "No."),
+    "console_open": _three("فتح", "Ouvrir", "Open"),
+    "console_page": _three("الصفحة {page} من {pages}", "Page {page} sur {pages}", "Page {page} of {pages}"),
+    "console_next": _three("التالي", "Suivante", "Next"),
+    "console_previous": _three("السابق", "Précédente", "Previous"),
+    "console_registered_at": _three("تاريخ التسجيل", "Inscrit le", "Registered on"),
+    "console_checked_in_at": _three("الحضور", "Arrivée", "Checked in"),
+    "console_erased": _three("حُذفت البيانات الشخصية", "Données personnelles effacées", "Personal data erased"),
+    "console_approve": _three("قبول", "Approuver", "Approve"),
+    "console_reject": _three("رفض", "Refuser", "Reject"),
+    "console_promote": _three("نقل من قائمة الانتظار", "Sortir de la liste d'attente", "Move off the waiting list"),
+    "console_erase": _three("حذف البيانات الشخصية", "Effacer les données personnelles", "Erase personal data"),
+    "console_erase_confirm": _three("أؤكد أن المشارك طلب حذف بياناته، وهذا لا يمكن التراجع عنه.",
+                                    "Je confirme que le participant a demandé l'effacement, qui est définitif.",
+                                    "I confirm the participant asked for erasure, which cannot be undone."),
+    "console_erase_unconfirmed": _three("يجب تأكيد الحذف أولًا.", "Confirmez d'abord l'effacement.",
+                                        "Confirm the erasure first."),
+    "console_done_approve": _three("تم قبول التسجيل وإبلاغ المشارك.",
+                                   "Inscription approuvée, le participant est prévenu.",
+                                   "Registration approved; the participant is told."),
+    "console_done_reject": _three("تم رفض التسجيل وإبلاغ المشارك.", "Inscription refusée, le participant est prévenu.",
+                                  "Registration rejected; the participant is told."),
+    "console_done_promote": _three("تم نقل المشارك من قائمة الانتظار.", "Participant sorti de la liste d'attente.",
+                                   "Participant moved off the waiting list."),
+    "console_done_erase": _three("حُذفت البيانات الشخصية.", "Données personnelles effacées.",
+                                 "Personal data erased."),
+    "console_public_page": _three("الصفحة العمومية", "Page publique", "Public page"),
+})

@@ -1,0 +1,167 @@
+"""Importing invitees or a delegation from a CSV or XLSX file: every row is checked first, and
+either all of them are registered in one transaction or none is.
+
+Invitees are registered as confirmed (an organizer invited them), each taking a seat of their
+category; a file needing more seats than are left is refused whole. Columns are the form's
+fields (``full_name, email, phone, organization_name, organization_type, region``, and the
+optional ``gender, age_band, language, accessibility_needs``) plus ``consent``: the invitee
+agreed to be registered (law 09-08), written yes / oui / نعم / true / 1.
+"""
+
+import csv
+import io
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import load_workbook
+from pydantic import ValidationError
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from registration import store
+from registration.domain import RegistrationCreate, normalize_email
+from registration.events import ParticipantConfirmed, ParticipantRegistered
+from registration.service import (
+    emit_participant,
+    get_conference,
+    new_registration,
+    participant_fact,
+    serialized,
+    utcnow,
+)
+from shared import audit
+from shared.audit import Act
+from shared.errors import Conflict, DomainError, _field_error
+from shared.i18n import translate
+from shared.platform import Platform
+
+MAX_ROWS = 5000
+MAX_BYTES = 5 * 1024 * 1024
+CONSENT_WORDS = {"yes", "oui", "نعم", "true", "1", "x"}
+IMPORTED = (*RegistrationCreate.model_fields,)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One fault of one row: ``problem`` is a validation error as pydantic words it, or our own code."""
+
+    row: int
+    problem: dict[str, Any]
+
+    def described(self, lang: str) -> dict[str, Any]:
+        if "type" in self.problem:
+            found = _field_error(self.problem, lang)
+        else:
+            found = {"field": self.problem["field"], "code": self.problem["code"],
+                     "message": translate(self.problem["code"], lang, **self.problem.get("params", {}))}
+        return {"row": self.row, "field": found["field"], "code": found["code"], "message": found["message"]}
+
+
+def _own(row: int, column: str, code: str, **params: Any) -> RowError:
+    return RowError(row, {"field": column, "code": code, "params": params})
+
+
+class ImportRefused(DomainError):
+    """The file is refused whole; ``errors`` says which rows and fields, none was imported."""
+
+    status = 422
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("import_refused", count=len(errors))
+        self.errors = errors
+
+
+def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
+    """The file's rows as column -> text, headers lower-cased; CSV (comma or semicolon) or XLSX."""
+    if len(content) > MAX_BYTES:
+        raise DomainError("import_too_large")
+    try:
+        if filename.lower().endswith(".xlsx"):
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+            table = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        else:
+            text = content.decode("utf-8-sig")
+            dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;")
+            table = list(csv.reader(io.StringIO(text), dialect))
+    except Exception as exc:  # a file we cannot read is the caller's fault, whatever the parser raised
+        raise DomainError("import_unreadable") from exc
+    if not table:
+        raise DomainError("import_unreadable")
+    header = [h.strip().lower() for h in table[0]]
+    rows = [dict(zip(header, (c.strip() for c in row), strict=False))
+            for row in table[1:] if any(c.strip() for c in row)]
+    if len(rows) > MAX_ROWS:
+        raise DomainError("import_too_many_rows", max=MAX_ROWS)
+    return rows
+
+
+def check_rows(rows: list[dict[str, str]]) -> tuple[list[RegistrationCreate], list[RowError]]:
+    """Each row as the API's registration body; row numbers count the header as row 1."""
+    valid: list[RegistrationCreate] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(rows, start=2):
+        data: dict[str, Any] = {k: v for k, v in raw.items() if k in IMPORTED and k != "consent" and v}
+        data["consent"] = raw.get("consent", "").casefold() in CONSENT_WORDS
+        try:
+            body = RegistrationCreate.model_validate(data)
+        except ValidationError as exc:
+            errors.extend(RowError(number, dict(problem)) for problem in exc.errors())
+            continue
+        email = normalize_email(body.email)
+        if email in seen:
+            errors.append(_own(number, "email", "import_duplicate_row", other=seen[email]))
+            continue
+        seen[email] = number
+        valid.append(body)
+    return valid, errors
+
+
+async def import_registrations(*, platform: Platform, conference_id: str, rows: list[dict[str, str]],
+                               act: Act | None = None) -> int:
+    """Register every row, or none: the number registered, else ``ImportRefused`` with each row's fault."""
+    await get_conference(platform=platform, conference_id=conference_id)
+    bodies, errors = check_rows(rows)
+    if errors:
+        raise ImportRefused(errors)
+    if not bodies:
+        raise DomainError("import_empty")
+    now = utcnow()
+
+    async def work(session: AsyncClientSession) -> int:
+        conference = await store.get_conference(platform.db, conference_id, session)
+        assert conference is not None
+        taken = await store.emails_taken(platform.db, conference_id, [normalize_email(b.email) for b in bodies],
+                                         session)
+        clashes = [_own(n, "email", "already_registered") for n, b in enumerate(bodies, start=2)
+                   if normalize_email(b.email) in taken]
+        if clashes:
+            raise ImportRefused(clashes)
+        seats: Counter[str] = Counter(str(b.organization_type) for b in bodies)
+        if not _room_for(conference, seats):
+            raise Conflict("import_no_room", needed=len(bodies))
+        first = conference.get("next_number", 0) + 1
+        if not await store.take_numbers(platform.db, conference, seats, session):
+            raise Conflict("conflict")
+        for offset, body in enumerate(bodies):
+            doc = new_registration(f"r-{secrets.token_hex(8)}", conference_id, body, "confirmed", first + offset,
+                                   normalize_email(body.email), secrets.token_urlsafe(12), now)
+            await store.insert_registration(platform.db, doc, session)
+            await emit_participant(platform, session, participant_fact(ParticipantRegistered, doc, now))
+            await emit_participant(platform, session, participant_fact(ParticipantConfirmed, doc, now))
+        await audit.record(platform.db, act, action="registration.import", object_type="conference",
+                           object_id=conference_id, session=session, at=now)
+        return len(bodies)
+
+    return await serialized(platform, conference_id, work)
+
+
+def _room_for(conference: dict[str, Any], seats: Counter[str]) -> bool:
+    if conference.get("taken", 0) + sum(seats.values()) > conference["capacity"]:
+        return False
+    for category, count in seats.items():
+        quota = conference.get("quotas", {}).get(category)
+        if quota is not None and conference.get("taken_by_category", {}).get(category, 0) + count > quota:
+            return False
+    return True
