@@ -23,14 +23,14 @@ from typing import Any, ClassVar, Generic, TypeVar
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pymongo import AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder, client_options, dlq_topic
-from shared.mongo import Document, database_unavailable, run_in_transaction
+from shared.mongo import Document, Indexes, database_unavailable, run_in_transaction
 from shared.observability import Metrics, reset_correlation_id, set_correlation_id
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
@@ -45,6 +45,12 @@ RETRY_SCHEDULE_SECONDS = (0.2, 1.0, 5.0)
 # MongoDB unreachable or a write lock that outlives the transaction's own retries is
 # no fault of the message: it is tried again after this pause, without limit.
 DATABASE_WAIT_SECONDS = 1.0
+
+
+def processed_indexes(indexes: Indexes, retention_days: int) -> None:
+    """Markers expire once the topics no longer hold their message (settings: longer than retention)."""
+    indexes.add(PROCESSED, IndexModel([("at", ASCENDING)], name="marker_expire",
+                                      expireAfterSeconds=retention_days * 86_400))
 
 
 class PoisonMessage(Exception):

@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.asyncapi import service_document
 from shared.audit import audit_indexes, audit_router
 from shared.auth import TokenVerifier
-from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec
+from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec, processed_indexes
 from shared.envelope import Message
 from shared.errors import document_problems, install_error_handlers
 from shared.kafka import KafkaProbe, ProducerHolder, dlq_topic, ensure_topics
@@ -93,7 +93,9 @@ class Platform:
 
     async def start(self) -> None:
         indexes = Indexes(dict(self.spec.indexes.by_collection))
-        outbox_indexes(indexes)
+        outbox_indexes(indexes, self.settings.outbox_sent_retention_days)
+        if self.consumers:
+            processed_indexes(indexes, self.settings.processed_marker_retention_days)
         audit_indexes(indexes)
         await indexes.create(self.db)
         if self.settings.kafka_create_topics:
