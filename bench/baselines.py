@@ -119,7 +119,7 @@ async def _scratch_db(client: AsyncMongoClient[Document], name: str) -> AsyncDat
     """A throw-away database with registration's indexes and the outbox's, as the service has them."""
     db = client[name]
     found = registration_indexes()
-    outbox_indexes(found)
+    outbox_indexes(found, ServiceSettings.model_fields["outbox_sent_retention_days"].default)
     await Indexes(dict(found.by_collection)).create(db)
     return db
 

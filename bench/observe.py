@@ -23,7 +23,7 @@ from shared.consumer import ConsumerSpec
 from shared.mongo import Document
 
 # The consumer groups of the stack and the topics each reads, from the services' own declarations.
-CONSUMERS: list[ConsumerSpec] = [*registration_consumers({}), *agenda_consumers({}), *recommendations_consumers({})]
+CONSUMERS: list[ConsumerSpec[Any]] = [*registration_consumers(), *agenda_consumers(), *recommendations_consumers()]
 PARTICIPANTS_BY_REGION = "ind-r21-participants-by-region"
 EXHIBITING_COOPERATIVES = "ind-r17-exhibiting-cooperatives"
 MARKET_SALES = "ind-r17-market-sales-mad"

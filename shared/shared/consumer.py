@@ -1,8 +1,12 @@
-"""Consumer runner: handlers by message type, idempotent effects, retries, DLQ.
+"""Consumer runner: handlers by reader model, idempotent effects, retries, DLQ.
 
-For each record: parse the envelope (a record that is not one goes to the DLQ at
-once), find the handler for its type (other types are skipped), then run the
-handler in a MongoDB transaction that also records the message id, so a redelivery
+A service registers each handler with ``spec.on(SomeReader)``: the reader model lists
+the message types it reads and models only the fields the handler uses. For each
+record: parse the envelope (a record that is not one goes to the DLQ at once), find
+the subscription for its type (other types are skipped), validate the payload into
+the reader model (a payload that does not fit goes to the DLQ at once), then call the
+handler with it and a ``Delivery`` (the service's typed context, the transaction and
+the envelope) in a MongoDB transaction that also records the message id, so a redelivery
 finds the marker and has no second effect. Offsets are committed only after the
 handler's transaction has committed. A handler that fails is retried on a bounded
 schedule, then its message goes to the DLQ; a database that is unavailable is waited
@@ -12,27 +16,27 @@ for instead, since the message is not at fault.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
-from pydantic import ValidationError
-from pymongo import AsyncMongoClient
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder, client_options, dlq_topic
-from shared.mongo import Document, database_unavailable, run_in_transaction
+from shared.mongo import Document, Indexes, database_unavailable, run_in_transaction
 from shared.observability import Metrics, reset_correlation_id, set_correlation_id
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope, AsyncClientSession], Awaitable[None]]
 PROCESSED = "processed_messages"
 # A failing handler is tried again after 0.2 s, 1 s and 5 s (settings may change the
 # schedule); after the fourth failure the message goes to the DLQ and the partition
@@ -43,6 +47,12 @@ RETRY_SCHEDULE_SECONDS = (0.2, 1.0, 5.0)
 DATABASE_WAIT_SECONDS = 1.0
 
 
+def processed_indexes(indexes: Indexes, retention_days: int) -> None:
+    """Markers expire once the topics no longer hold their message (settings: longer than retention)."""
+    indexes.add(PROCESSED, IndexModel([("at", ASCENDING)], name="marker_expire",
+                                      expireAfterSeconds=retention_days * 86_400))
+
+
 class PoisonMessage(Exception):
     """Raised by a handler for a message that can never succeed: straight to the DLQ."""
 
@@ -51,30 +61,76 @@ class _AlreadyProcessed(Exception):
     pass
 
 
-@dataclass
-class ConsumerSpec:
-    """What a service consumes: its group, topics and one handler per message type."""
+class Reader(BaseModel):
+    """A consumer's model of another service's messages: the fields it reads, nothing more.
 
-    group: str
-    topics: list[str]
-    handlers: dict[str, Handler] = field(default_factory=dict)
+    ``reads`` names the message types (the producer's ``message_type``) whose payload it
+    models; unknown fields are ignored, so a producer may add fields within a version.
+    The contract tests validate each reader against examples built with the producer's
+    own classes.
+    """
 
-    def on(self, message_type: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.handlers[message_type] = handler
+    model_config = ConfigDict(extra="ignore")
+
+    reads: ClassVar[tuple[str, ...]]
+
+
+C = TypeVar("C")
+R = TypeVar("R", bound=Reader)
+
+
+@dataclass(frozen=True)
+class Delivery(Generic[C]):
+    """What a handler gets beside the payload: the service's context and the message's transaction."""
+
+    service: C
+    session: AsyncClientSession
+    envelope: Envelope
+
+
+Handler = Callable[[R, Delivery[C]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription(Generic[C]):
+    reader: type[Reader]
+    handler: Callable[[Any, Delivery[C]], Awaitable[None]]
+
+
+class ConsumerSpec(Generic[C]):
+    """What a service consumes: its group, topics and one handler per reader model.
+
+    ``C`` is the typed context the service gives its handlers (``ServiceSpec.context``).
+    """
+
+    def __init__(self, *, group: str, topics: list[str]) -> None:
+        self.group = group
+        self.topics = topics
+        self.subscriptions: dict[str, Subscription[C]] = {}
+
+    def on(self, reader: type[R]) -> Callable[[Handler[R, C]], Handler[R, C]]:
+        def register(handler: Handler[R, C]) -> Handler[R, C]:
+            for message_type in reader.reads:
+                if message_type in self.subscriptions:
+                    raise ValueError(f"{message_type} already has a handler in {self.group}")
+                self.subscriptions[message_type] = Subscription(reader, handler)
             return handler
 
         return register
 
+    def readers(self) -> list[type[Reader]]:
+        return list(dict.fromkeys(s.reader for s in self.subscriptions.values()))
+
 
 class ConsumerRunner:
     def __init__(
-        self, *, settings: ServiceSettings, spec: ConsumerSpec, client: AsyncMongoClient[Document],
-        db: AsyncDatabase[Document], producers: ProducerHolder, metrics: Metrics,
+        self, *, settings: ServiceSettings, spec: ConsumerSpec[Any], context: object,
+        client: AsyncMongoClient[Document], db: AsyncDatabase[Document], producers: ProducerHolder, metrics: Metrics,
         retry_schedule: tuple[float, ...] = RETRY_SCHEDULE_SECONDS,
     ) -> None:
         self.settings = settings
         self.spec = spec
+        self.context = context
         self.group = settings.group(spec.group)
         self.topics = [settings.topic(t) for t in spec.topics]
         self.client = client
@@ -151,23 +207,23 @@ class ConsumerRunner:
         except (ValidationError, ValueError) as exc:
             await self._dead_letter(record, exc, attempts=1)
             return
-        handler = self.spec.handlers.get(envelope.type)
-        if handler is None:
+        subscription = self.spec.subscriptions.get(envelope.type)
+        if subscription is None:
             self.metrics.messages_consumed.labels(record.topic, "ignored").inc()
             return
         token = set_correlation_id(envelope.correlation_id)
         try:
-            await self._handle_with_retries(record, envelope, handler)
+            await self._handle_with_retries(record, envelope, subscription)
         finally:
             reset_correlation_id(token)
 
     async def _handle_with_retries(
-        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, handler: Handler
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, subscription: Subscription[Any]
     ) -> None:
         failures = 0
         while True:
             try:
-                await self._apply_once(envelope, handler)
+                await self._apply_once(envelope, subscription)
                 self.metrics.messages_consumed.labels(record.topic, "handled").inc()
                 return
             except _AlreadyProcessed:
@@ -191,13 +247,15 @@ class ConsumerRunner:
                 log.warning("handler for %s failed (attempt %d): %r", envelope.type, failures, exc)
                 await asyncio.sleep(self.retry_schedule[failures - 1])
 
-    async def _apply_once(self, envelope: Envelope, handler: Handler) -> None:
+    async def _apply_once(self, envelope: Envelope, subscription: Subscription[Any]) -> None:
         marker = f"{self.group}:{envelope.id}"
+        # A payload that does not fit the reader never will: ValidationError sends it to the DLQ at once.
+        payload = subscription.reader.model_validate(envelope.data)
 
         async def work(session: AsyncClientSession) -> None:
             if await self.processed.find_one({"_id": marker}, session=session):
                 raise _AlreadyProcessed()
-            await handler(envelope, session)
+            await subscription.handler(payload, Delivery(service=self.context, session=session, envelope=envelope))
             await self.processed.insert_one(
                 {"_id": marker, "type": envelope.type, "at": datetime.now(UTC)}, session=session
             )
@@ -229,4 +287,4 @@ class ConsumerRunner:
         log.error("message at %s[%d]@%d sent to the DLQ: %r", record.topic, record.partition, record.offset, exc)
 
 
-__all__ = ["ConsumerRunner", "ConsumerSpec", "Handler", "PoisonMessage", "TopicPartition"]
+__all__ = ["ConsumerRunner", "ConsumerSpec", "Delivery", "Handler", "PoisonMessage", "Reader", "TopicPartition"]

@@ -1,19 +1,26 @@
-"""The message envelope every service publishes, with CloudEvents field names.
+"""The message envelope every service publishes: a CloudEvents 1.0 event in structured mode.
 
-Type names read ``<service>.<entity>-<past-tense verb>.v<N>``; the Kafka key is the
-``subject`` (so one entity's messages stay ordered) and ``type`` is also a header.
+The Kafka record's value is the whole event as JSON (``content-type:
+application/cloudevents+json``): ``specversion, id, type, source, subject, time,
+datacontenttype, correlationid, data``. ``correlationid`` is an extension attribute
+(CloudEvents names are lower-case letters and digits); readers still accept
+``correlation_id``, the name used before, from records written earlier. Type names
+read ``<service>.<entity>-<past-tense verb>.v<N>``; the Kafka key is the ``subject``
+(so one entity's messages stay ordered) and ``type`` and ``id`` are also headers, so
+tools can route or inspect a record without parsing it.
 """
 
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from shared.observability import current_correlation_id
 
 TYPE_PATTERN = re.compile(r"^[a-z]+\.[a-z]+(-[a-z]+)+\.v[0-9]+$")
+CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 
 
 def utcnow() -> datetime:
@@ -21,14 +28,18 @@ def utcnow() -> datetime:
 
 
 class Envelope(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, serialize_by_alias=True)
 
+    # Records written before the move to CloudEvents have no specversion: they are read as 1.0.
+    specversion: Literal["1.0"] = "1.0"
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     type: str
     source: str
     subject: str
     time: datetime = Field(default_factory=utcnow)
-    correlation_id: str | None = None
+    datacontenttype: Literal["application/json"] = "application/json"
+    correlation_id: str | None = Field(default=None, serialization_alias="correlationid",
+                                       validation_alias=AliasChoices("correlationid", "correlation_id"))
     data: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("type")
@@ -46,10 +57,31 @@ class Envelope(BaseModel):
         return cls.model_validate_json(raw)
 
     def headers(self) -> list[tuple[str, bytes]]:
-        items = [("type", self.type.encode()), ("id", self.id.encode())]
+        items = [("content-type", CONTENT_TYPE.encode()), ("type", self.type.encode()), ("id", self.id.encode())]
         if self.correlation_id:
-            items.append(("correlation_id", self.correlation_id.encode()))
+            items.append(("correlationid", self.correlation_id.encode()))
         return items
+
+
+class Message(BaseModel):
+    """A payload: one class per fact, declaring the message type it is sent as.
+
+    ``message_type`` reads ``<service>.<entity>-<past-tense verb>.v<N>``; the version
+    is its last part, so a breaking change is a new class with ``.v2`` beside the old.
+    ``topic`` is the (unprefixed) topic the fact is published on.
+    """
+
+    message_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    @classmethod
+    def message_version(cls) -> int:
+        return int(cls.message_type.rsplit(".v", 1)[1])
+
+
+def message_envelope(message: Message, *, source: str, subject: str) -> Envelope:
+    """The envelope of one fact, typed by the fact's class, with the current correlation id."""
+    return make_envelope(type=message.message_type, source=source, subject=subject, data=message)
 
 
 def make_envelope(*, type: str, source: str, subject: str, data: BaseModel | dict[str, Any]) -> Envelope:

@@ -49,6 +49,12 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     )
 
 
+def retention_ms(settings: ServiceSettings, topic: str) -> int:
+    """How long ``topic`` keeps its messages, as the Kubernetes KafkaTopic states it too."""
+    days = settings.kafka_dlq_retention_days if topic.endswith(".dlq") else settings.kafka_topic_retention_days
+    return days * 86_400_000
+
+
 async def ensure_topics(settings: ServiceSettings, topics: list[str], partitions: int = 3) -> None:
     """Create the missing topics (local runs; in Kubernetes the operator owns them)."""
     admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.service_name}-admin")
@@ -58,9 +64,11 @@ async def ensure_topics(settings: ServiceSettings, topics: list[str], partitions
         missing = [t for t in dict.fromkeys(topics) if t not in existing]
         if missing:
             try:
-                await admin.create_topics(
-                    [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing]
-                )
+                await admin.create_topics([
+                    NewTopic(name=t, num_partitions=partitions, replication_factor=1,
+                             topic_configs={"retention.ms": str(retention_ms(settings, t))})
+                    for t in missing
+                ])
             except TopicAlreadyExistsError:
                 pass
             await _wait_for_topics(admin, missing)

@@ -62,9 +62,12 @@ def next_sequence() -> int:
     return _last_sequence
 
 
-def outbox_indexes(indexes: Indexes) -> None:
+def outbox_indexes(indexes: Indexes, sent_retention_days: int) -> None:
     indexes.add(OUTBOX, IndexModel([("status", ASCENDING), ("seq", ASCENDING)], name="pending_in_order"))
     indexes.add(OUTBOX, IndexModel([("subject", ASCENDING), ("seq", ASCENDING)], name="by_subject"))
+    # Only sent entries have sent_at: a pending entry never expires.
+    indexes.add(OUTBOX, IndexModel([("sent_at", ASCENDING)], name="sent_expire",
+                                   expireAfterSeconds=sent_retention_days * 86_400))
 
 
 class Outbox:

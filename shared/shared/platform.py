@@ -17,12 +17,15 @@ from fastapi.routing import APIRoute
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
 
 from shared.apidocs import install_docs
+from shared.asyncapi import service_document
 from shared.audit import audit_indexes, audit_router
 from shared.auth import TokenVerifier
-from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec
+from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec, processed_indexes
+from shared.envelope import Message
 from shared.errors import document_problems, install_error_handlers, problem_response
 from shared.kafka import KafkaProbe, ProducerHolder, dlq_topic, ensure_topics
 from shared.mongo import Document, Indexes, make_client, ping, run_in_transaction
@@ -43,11 +46,15 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     indexes: Indexes
     topics: Sequence[str]
-    consumers: Sequence[ConsumerSpec] = ()
+    consumers: Sequence[ConsumerSpec[Any]] = ()
     on_startup: Sequence[Callable[["Platform"], Awaitable[None]]] = ()
     on_shutdown: Sequence[Callable[["Platform"], Awaitable[None]]] = ()
     version: str = "1.0.0"
-    extras: dict[str, Any] = field(default_factory=dict)
+    # What the service's handlers and routes reach beside the platform (a signer, a mailer,
+    # per-key locks), built once the platform exists; the platform itself when nothing more.
+    context: Callable[["Platform"], object] | None = None
+    # The payload classes the service publishes (its events.MESSAGES): its part of the catalogue.
+    messages: Sequence[type[Message]] = ()
     # Each OpenAPI tag the routers use, with its description (the sections of /docs and of
     # generated clients); "operations" is added here.
     tags: dict[str, str] = field(default_factory=dict)
@@ -66,13 +73,13 @@ class Platform:
         self._probe_task: asyncio.Task[None] | None = None
         self.outbox = Outbox(settings, self.db)
         self.relay = OutboxRelay(settings, self.db, self.outbox, self.producers, self.metrics)
+        self.context: object = spec.context(self) if spec.context else self
         self.consumers = [
-            ConsumerRunner(settings=settings, spec=c, client=self.client, db=self.db,
+            ConsumerRunner(settings=settings, spec=c, context=self.context, client=self.client, db=self.db,
                            producers=self.producers, metrics=self.metrics,
                            retry_schedule=tuple(settings.consumer_retry_seconds))
             for c in spec.consumers
         ]
-        self.extras: dict[str, Any] = {}
 
     async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         """Run a use case's writes (and its outbox entries) in one transaction."""
@@ -90,7 +97,9 @@ class Platform:
 
     async def start(self) -> None:
         indexes = Indexes(dict(self.spec.indexes.by_collection))
-        outbox_indexes(indexes)
+        outbox_indexes(indexes, self.settings.outbox_sent_retention_days)
+        if self.consumers:
+            processed_indexes(indexes, self.settings.processed_marker_retention_days)
         audit_indexes(indexes)
         await indexes.create(self.db)
         if self.settings.kafka_create_topics:
@@ -161,6 +170,7 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_observability(app, metrics)
     _install_health(app)
+    _install_catalogue(app, settings.service_name, spec.messages)
     for router in spec.routers:
         app.include_router(router)
     app.include_router(audit_router())
@@ -203,7 +213,7 @@ class BodySizeLimit:
         body = b"".join(chunks)
         replayed = False
 
-        async def replay() -> Message:
+        async def replay() -> AsgiMessage:
             nonlocal replayed
             if replayed:
                 return await receive()
@@ -234,6 +244,15 @@ def _install_health(app: FastAPI) -> None:
         body = {"status": "ready" if mongo_ok else "not_ready",
                 "checks": {"mongodb": mongo_ok, "kafka": platform.kafka_probe.up}}
         return JSONResponse(body, status_code=200 if mongo_ok else 503)
+
+
+def _install_catalogue(app: FastAPI, service: str, messages: Sequence[type[Message]]) -> None:
+    document = service_document(service, messages)
+
+    @app.get("/asyncapi.json", tags=["operations"])
+    async def asyncapi() -> dict[str, Any]:
+        """The AsyncAPI 3.0 document of the messages this service publishes (its part of docs/asyncapi.json)."""
+        return document
 
 
 def get_platform(request: Request) -> Platform:

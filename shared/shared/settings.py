@@ -6,6 +6,7 @@ tests and handed to ``create_app(settings)``, never at import time.
 
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.limits import MAX_BODY_BYTES
@@ -63,6 +64,23 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_seconds: float = 0.5
     outbox_lease_seconds: float = 10.0
+
+    # How long a topic keeps its messages (retention.ms of every topic in
+    # deploy/k8s/base/kafka/topics.yaml; dead-letter topics keep theirs 30 days).
+    kafka_topic_retention_days: int = 365
+    kafka_dlq_retention_days: int = 30
+    # Sent outbox entries and consumers' processed-message markers expire (TTL indexes)
+    # only after the topics have dropped the message: a group that lost its offsets and
+    # reads a topic again from its start still finds a marker for every message there.
+    outbox_sent_retention_days: int = 400
+    processed_marker_retention_days: int = 400
+
+    @model_validator(mode="after")
+    def _markers_outlive_the_topics(self) -> "ServiceSettings":
+        for name in ("outbox_sent_retention_days", "processed_marker_retention_days"):
+            if getattr(self, name) <= self.kafka_topic_retention_days:
+                raise ValueError(f"{name} must be longer than kafka_topic_retention_days")
+        return self
 
     @property
     def production(self) -> bool:

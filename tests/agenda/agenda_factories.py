@@ -14,6 +14,8 @@ import httpx
 from agenda.app import create_app
 from agenda.settings import Settings
 from registration.events import (
+    ConferenceCreated,
+    ConferenceFact,
     ParticipantCancelled,
     ParticipantCheckedIn,
     ParticipantConfirmed,
@@ -22,7 +24,7 @@ from registration.events import (
     ParticipantRejected,
     ParticipantWaitlisted,
 )
-from shared.envelope import Envelope, make_envelope
+from shared.envelope import Envelope, message_envelope
 from shared.signing import Signer
 from support import Infra, Keys, eventually, produce_raw, running, settings_for, unique
 
@@ -113,16 +115,16 @@ def session_body(session_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def conference_message(conference_id: str, starts_on: str = DAY1, ends_on: str = DAY2,
-                       verb: str = "created") -> Any:
-    return make_envelope(type=f"registration.conference-{verb}.v1", source="registration", subject=conference_id,
-                         data={"conference_id": conference_id, "kind": "national_conference", "edition": 6,
-                               "title": {"ar": "المناظرة الوطنية السادسة", "fr": "6e Assises nationales",
-                                         "en": "6th national conference"},
-                               "slogan": None, "city": "Ben Guerir", "region": "marrakech-safi",
-                               "venue": "UM6P", "starts_on": starts_on, "ends_on": ends_on,
-                               "timezone": "Africa/Casablanca", "capacity": 1500,
-                               "registration_opens_at": "2027-01-01T00:00:00Z",
-                               "registration_closes_at": "2027-06-10T00:00:00Z", "requires_approval": False})
+                       fact: type[ConferenceFact] = ConferenceCreated) -> Envelope:
+    """A conference message built with registration's own class."""
+    data = fact.model_validate({
+        "conference_id": conference_id, "kind": "national_conference", "edition": 6,
+        "title": {"ar": "المناظرة الوطنية السادسة", "fr": "6e Assises nationales", "en": "6th national conference"},
+        "slogan": None, "city": "Ben Guerir", "region": "marrakech-safi", "venue": "UM6P", "starts_on": starts_on,
+        "ends_on": ends_on, "timezone": "Africa/Casablanca", "capacity": 1500,
+        "registration_opens_at": "2027-01-01T00:00:00Z", "registration_closes_at": "2027-06-10T00:00:00Z",
+        "requires_approval": False})
+    return message_envelope(data, source="registration", subject=conference_id)
 
 
 # The status registration gives with each fact (checked-in and erased leave it as it was).
@@ -141,7 +143,7 @@ def participant_message(registration_id: str, conference_id: str, fact: type[Par
         extra = {"erased_at": at}
     data = fact(registration_id=registration_id, conference_id=conference_id, status=status, category="cooperative",
                 region="souss-massa", gender=None, age_band=None, language="fr", at=at, version=version, **extra)
-    return make_envelope(type=fact.message_type, source="registration", subject=registration_id, data=data)
+    return message_envelope(data, source="registration", subject=registration_id)
 
 
 @asynccontextmanager

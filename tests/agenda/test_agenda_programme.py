@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from agenda_factories import DAY1, Agenda, agenda_service, conference_message, session_body
 
+from registration.events import ConferenceUpdated
 from support import Infra, Keys, envelope_of, eventually, read_topic, unique
 
 
@@ -23,7 +24,7 @@ async def test_conference_is_learned_from_registration_messages_with_its_dates(a
 
 async def test_conference_update_message_moves_the_dates(agenda: Agenda) -> None:
     await agenda.publish("registration.conferences", conference_message(
-        agenda.conference_id, "2027-06-15", "2027-06-18", verb="updated"))
+        agenda.conference_id, "2027-06-15", "2027-06-18", fact=ConferenceUpdated))
 
     async def moved() -> bool:
         body = (await agenda.client.get(f"/conferences/{agenda.conference_id}")).json()

@@ -8,6 +8,7 @@ from scopes_support import check_every_route
 from support import Infra, Keys
 
 PUBLIC = {
+    "GET /asyncapi.json",
     "GET /healthz", "GET /readyz", "GET /conferences/{conference_id}", "GET /conferences/{conference_id}/changelog",
     "GET /conferences/{conference_id}/schedule", "GET /conferences/{conference_id}/schedule.ics",
     "GET /conferences/{conference_id}/schedule.xml",

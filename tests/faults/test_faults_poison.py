@@ -37,7 +37,7 @@ from marketplace.consumers import consumer_specs as marketplace_consumers
 from marketplace.events import ExhibitorCheckedIn, SalesDeclared
 from recommendations.consumers import consumer_specs as recommendations_consumers
 from registration.consumers import consumer_specs as registration_consumers
-from registration.events import ConferenceChanged, ParticipantConfirmed
+from registration.events import ConferenceCreated, ParticipantConfirmed
 from shared.consumer import ConsumerSpec
 from shared.envelope import Envelope
 from shared.i18n import LocalizedText
@@ -48,9 +48,9 @@ UNKNOWN_TYPE = "tests.nothing-happened.v1"
 INVALID = ("not JSON", "no value", "a JSON list", "an object that is no envelope", "a known type with invalid data")
 
 
-def consumers() -> dict[str, list[ConsumerSpec]]:
-    return {"registration": registration_consumers({}), "agenda": agenda_consumers({}),
-            "recommendations": recommendations_consumers({}), "marketplace": marketplace_consumers()}
+def consumers() -> dict[str, list[ConsumerSpec[Any]]]:
+    return {"registration": registration_consumers(), "agenda": agenda_consumers(),
+            "recommendations": recommendations_consumers(), "marketplace": marketplace_consumers()}
 
 
 def valid_message(topic: str) -> Envelope:
@@ -58,7 +58,7 @@ def valid_message(topic: str) -> Envelope:
     now = datetime.now(UTC)
     text = LocalizedText(fr="Texte", ar="نص")
     payloads: dict[str, tuple[str, Any]] = {
-        "registration.conferences": ("registration.conference-created.v1", ConferenceChanged(
+        "registration.conferences": ("registration.conference-created.v1", ConferenceCreated(
             conference_id=unique("conf"), kind="regional_consultation", edition=None, title=text, slogan=None,
             city="Agadir", region="souss-massa", venue="Chambre", starts_on=date(2029, 5, 1),
             ends_on=date(2029, 5, 1), timezone="Africa/Casablanca", capacity=50, registration_opens_at=None,
@@ -104,7 +104,7 @@ async def test_poison_messages_on_every_consumed_topic_go_to_the_dlq_and_consume
     valid = {topic: valid_message(topic) for topic in topics}
     for _, spec_group, topic in subscriptions:
         spec = next(s for found in specs.values() for s in found if s.group == spec_group)
-        assert valid[topic].type in spec.handlers and UNKNOWN_TYPE not in spec.handlers
+        assert valid[topic].type in spec.subscriptions and UNKNOWN_TYPE not in spec.subscriptions
 
     processes = {name: services.add(name) for name in specs}
     await services.start(*processes.values())

@@ -16,7 +16,7 @@ from PIL import Image
 from marketplace.app import create_app
 from marketplace.domain import market_day
 from marketplace.settings import Settings
-from marketplace.store import Store
+from marketplace.store import Store, store_of
 from support import Infra, Keys, running, settings_for
 
 _counter = itertools.count(1)
@@ -72,8 +72,7 @@ class Marketplace:
 
     @property
     def store(self) -> Store:
-        store: Store = self.app.state.platform.extras["store"]
-        return store
+        return store_of(self.app.state.platform)
 
     @property
     def organizer(self) -> dict[str, str]:

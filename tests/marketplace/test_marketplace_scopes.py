@@ -6,6 +6,7 @@ from scopes_support import check_every_route
 from support import Infra, Keys
 
 PUBLIC = {
+    "GET /asyncapi.json",
     "GET /healthz", "GET /readyz", "GET /.well-known/jwks.json", "POST /invitations/{token}/accept", "GET /markets",
     "GET /markets/{market_id}", "GET /markets/{market_id}/sales/aggregates", "GET /sales/aggregates",
 }

@@ -9,11 +9,12 @@ from typing import Any
 
 import httpx
 
-from marketplace.events import SalesDeclared
+from agenda.events import SessionOutcomesRecorded
+from marketplace.events import ExhibitorCheckedIn, SalesDeclared
 from recommendations.app import create_app
 from recommendations.settings import Settings
-from registration.events import PARTICIPANT_FACTS, ParticipantCheckedIn, ParticipantErased
-from shared.envelope import Envelope, make_envelope
+from registration.events import PARTICIPANT_FACTS, ConferenceCreated, ParticipantCheckedIn, ParticipantErased
+from shared.envelope import Envelope, message_envelope
 from shared.platform import Platform
 from support import Infra, Keys, produce_raw, running, settings_for
 
@@ -58,21 +59,23 @@ def new_recommendation(**overrides: Any) -> dict[str, Any]:
 
 
 def outcomes(session_id: str, conference_id: str, items: list[tuple[str, str]]) -> Envelope:
-    return make_envelope(type="agenda.session-outcomes-recorded.v1", source="agenda", subject=session_id, data={
+    """An outcomes message built with agenda's own class."""
+    data = SessionOutcomesRecorded.model_validate({
         "session_id": session_id, "conference_id": conference_id,
         "session_title": {"ar": "ورشة التسويق", "fr": "Atelier commercialisation", "en": "Marketing workshop"},
         "conclusions": {"fr": "Conclusions"}, "recorded_at": datetime.now(UTC).isoformat(),
         "recommendations": [{"key": key, "text": {"ar": text, "fr": f"fr: {key}"}} for key, text in items]})
+    return message_envelope(data, source="agenda", subject=session_id)
 
 
 def conference(conference_id: str, edition: int | None) -> Envelope:
-    return make_envelope(type="registration.conference-created.v1", source="registration", subject=conference_id,
-                         data={"conference_id": conference_id, "kind": "national_conference", "edition": edition,
-                               "title": {"fr": "Conférence"}, "slogan": None, "city": "Ben Guerir",
-                               "region": "marrakech-safi", "venue": "UM6P", "starts_on": "2027-06-17",
-                               "ends_on": "2027-06-18", "timezone": "Africa/Casablanca", "capacity": 500,
-                               "registration_opens_at": None, "registration_closes_at": None,
-                               "requires_approval": False})
+    """A conference message built with registration's own class."""
+    data = ConferenceCreated.model_validate({
+        "conference_id": conference_id, "kind": "national_conference", "edition": edition,
+        "title": {"fr": "Conférence"}, "slogan": None, "city": "Ben Guerir", "region": "marrakech-safi",
+        "venue": "UM6P", "starts_on": "2027-06-17", "ends_on": "2027-06-18", "timezone": "Africa/Casablanca",
+        "capacity": 500, "registration_opens_at": None, "registration_closes_at": None, "requires_approval": False})
+    return message_envelope(data, source="registration", subject=conference_id)
 
 
 FACTS = {fact.message_type.removeprefix("registration.participant-").removesuffix(".v1"): fact
@@ -91,15 +94,15 @@ def participant(verb: str, registration_id: str, status: str, region: str, at: d
         extra = {"erased_at": at}
     data = fact(registration_id=registration_id, conference_id="conf-5", status=status, category="cooperative",
                 region=region, gender=None, age_band=None, language="ar", at=at, version=version, **extra)
-    return make_envelope(type=fact.message_type, source="registration", subject=registration_id, data=data)
+    return message_envelope(data, source="registration", subject=registration_id)
 
 
 def checkin(market_id: str, cooperative_id: str, day: str = "2026-11-20") -> Envelope:
-    return make_envelope(type="marketplace.exhibitor-checked-in.v1", source="marketplace",
-                         subject=f"pass-{uuid.uuid4().hex[:6]}", data={
-                             "market_id": market_id, "cooperative_id": cooperative_id, "stand": "A1", "day": day,
-                             "region": "souss-massa", "sector": "argan", "women_led": True, "youth_led": False,
-                             "checked_in_at": datetime.now(UTC).isoformat()})
+    """An exhibitor check-in built with marketplace's own class."""
+    data = ExhibitorCheckedIn(market_id=market_id, cooperative_id=cooperative_id, stand=1, day=date.fromisoformat(day),
+                              region="souss-massa", sector="argan", women_led=True, youth_led=False,
+                              checked_in_at=datetime.now(UTC))
+    return message_envelope(data, source="marketplace", subject=f"pass-{uuid.uuid4().hex[:6]}")
 
 
 def sales(market_id: str, cooperative_id: str, day: str, amount: str, declared_at: datetime | None = None,
@@ -110,4 +113,4 @@ def sales(market_id: str, cooperative_id: str, day: str, amount: str, declared_a
                          day=date.fromisoformat(day), amount_mad=float(amount), by_category={"food": float(amount)},
                          region="souss-massa", sector="argan", women_led=True, youth_led=False,
                          declared_at=declared_at or datetime.now(UTC), version=version)
-    return make_envelope(type="marketplace.sales-declared.v1", source="marketplace", subject=declaration_id, data=data)
+    return message_envelope(data, source="marketplace", subject=declaration_id)

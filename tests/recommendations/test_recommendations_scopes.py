@@ -6,6 +6,7 @@ from scopes_support import check_every_route
 from support import Infra, Keys
 
 PUBLIC = {
+    "GET /asyncapi.json",
     "GET /healthz", "GET /readyz", "GET /recommendations", "GET /recommendations/{recommendation_id}",
     "GET /indicators", "GET /indicators/{indicator_id}", "GET /dashboard", "GET /open-data/recommendations.csv",
     "GET /open-data/recommendations.json", "GET /open-data/dictionary",

@@ -11,6 +11,7 @@ import openpyxl
 from registration_factories import registration_service
 
 from registration import demo
+from registration.service import context_of
 from support import Infra, Keys
 
 
@@ -62,7 +63,7 @@ async def test_statistics_count_by_status_category_region_gender_age_and_checkin
         first = await svc.register(cid, gender="male", age_band="under_25", region="oriental")
         await svc.register(cid, gender=None, age_band=None, organization_type="media")
         await svc.register(cid)
-        badge = svc.platform.extras["signer"].sign({"t": "badge", "r": first["registration"]["id"], "c": cid})
+        badge = context_of(svc.platform).signer.sign({"t": "badge", "r": first["registration"]["id"], "c": cid})
         await svc.client.post(f"/checkin/conferences/{cid}/scans",
                               json={"token": badge, "scanned_at": "2026-03-01T09:15:00Z"}, headers=svc.staff(cid))
         stats = (await svc.client.get(f"/admin/conferences/{cid}/stats", headers=svc.organizer)).json()

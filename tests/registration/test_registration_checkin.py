@@ -11,6 +11,7 @@ import pytest
 from registration_factories import decode_qr, local_today, registration_service
 
 from registration.app import create_app
+from registration.service import context_of
 from registration.settings import Settings
 from shared.formats import moment_text
 from shared.signing import MissingSigningKey, Signer
@@ -96,7 +97,7 @@ async def test_cancelled_and_waitlisted_participants_are_refused_with_the_reason
         no_badge = await svc.client.get(f"/registrations/{waiting['registration']['id']}/badge.png",
                                         params={"token": waiting["manage_token"]})
         assert no_badge.status_code == 409 and no_badge.json()["code"] == "badge_not_available"
-        signer = svc.platform.extras["signer"]
+        signer = context_of(svc.platform).signer
         waiting_token = signer.sign({"t": "badge", "r": waiting["registration"]["id"], "c": conference["id"]})
         await svc.client.post(f"/registrations/{seated['registration']['id']}/cancel",
                               params={"token": seated["manage_token"]})

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from registration_factories import registration_service
 
+from registration.service import context_of
 from shared.envelope import Envelope
 from support import Infra, Keys, envelope_of, eventually, produce_raw, read_topic
 
@@ -32,7 +33,7 @@ async def test_each_message_type_is_published_with_the_documented_fields(infra: 
         png = await svc.client.get(f"/registrations/{a['registration']['id']}/badge.png",
                                    params={"token": a["manage_token"]})
         assert png.status_code == 200
-        signer = svc.platform.extras["signer"]
+        signer = context_of(svc.platform).signer
         badge = signer.sign({"t": "badge", "r": a["registration"]["id"], "c": cid})
         await svc.client.post(f"/checkin/conferences/{cid}/scans", json={"token": badge, "device_id": "gate-1"},
                               headers=svc.staff(cid))

@@ -8,6 +8,7 @@ from scopes_support import check_every_route
 from support import Infra, Keys
 
 PUBLIC = {
+    "GET /asyncapi.json",
     "GET /healthz", "GET /readyz", "GET /.well-known/jwks.json", "GET /conferences", "GET /conferences/{conference_id}",
     "POST /conferences/{conference_id}/registrations", "GET /registrations/{registration_id}",
     "PATCH /registrations/{registration_id}", "POST /registrations/{registration_id}/cancel",

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.auth import Admin
-from shared.consumer import ConsumerSpec
-from shared.envelope import Envelope, make_envelope
+from shared.consumer import ConsumerSpec, Delivery, Reader
+from shared.envelope import Message, message_envelope
 from shared.errors import NotFound
 from shared.i18n import LocalizedText
 from shared.mongo import Indexes
@@ -34,7 +34,22 @@ class NoteCreate(BaseModel):
     copies: int = Field(ge=1, le=10)
 
 
-class NoteWritten(BaseModel):
+class NoteWritten(Message):
+    """``sample.note-written.v1``: a note was stored. Subject: the note id."""
+
+    message_type = "sample.note-written.v1"
+    topic = TOPIC
+
+    note_id: str
+    copies: int
+    fail: bool = False
+
+
+class NoteRead(Reader):
+    """What the sample's own consumer reads of a written note."""
+
+    reads = (NoteWritten.message_type,)
+
     note_id: str
     copies: int
     fail: bool = False
@@ -51,9 +66,8 @@ async def write_note(body: NoteCreate, platform: PlatformDep, who: Admin) -> dic
     async def work(session: AsyncClientSession) -> str:
         result = await platform.db.notes.insert_one({"text": body.text.model_dump(), "by": who.sub}, session=session)
         note_id = str(result.inserted_id)
-        envelope = make_envelope(type="sample.note-written.v1", source="sample", subject=note_id,
-                                 data=NoteWritten(note_id=note_id, copies=body.copies))
-        await platform.outbox.add(session, TOPIC, envelope)
+        note = NoteWritten(note_id=note_id, copies=body.copies)
+        await platform.outbox.add(session, note.topic, message_envelope(note, source="sample", subject=note_id))
         return note_id
 
     return {"id": await platform.transaction(work)}
@@ -74,15 +88,15 @@ async def read_note(note_id: str, platform: PlatformDep) -> dict[str, Any]:
     return {"id": note_id, "text": doc["text"]}
 
 
-def consumer_spec(db_holder: dict[str, Platform]) -> ConsumerSpec:
-    spec = ConsumerSpec(group="sample-reader", topics=[TOPIC])
+def consumer_spec() -> ConsumerSpec[Platform]:
+    spec: ConsumerSpec[Platform] = ConsumerSpec(group="sample-reader", topics=[TOPIC])
 
-    @spec.on("sample.note-written.v1")
-    async def on_note_written(envelope: Envelope, session: AsyncClientSession) -> None:
-        data = NoteWritten.model_validate(envelope.data)
+    @spec.on(NoteRead)
+    async def on_note_written(data: NoteRead, delivery: Delivery[Platform]) -> None:
+        session = delivery.session
         if data.fail:
             raise RuntimeError("this handler always fails for this message")
-        db = db_holder["platform"].db
+        db = delivery.service.db
         if await db.switches.find_one({"_id": "handler-broken"}, session=session):
             raise LookupError("a fault of the handler, until the switch is removed (a fix deployed)")
         effects = db.effects
@@ -96,15 +110,9 @@ def consumer_spec(db_holder: dict[str, Platform]) -> ConsumerSpec:
 
 
 def create_app(settings: SampleSettings) -> FastAPI:
-    holder: dict[str, Platform] = {}
-
-    async def remember(platform: Platform) -> None:
-        holder["platform"] = platform
-
     spec = ServiceSpec(
         title="sample", description="plumbing test service", routers=[router], indexes=Indexes(),
-        topics=[TOPIC], consumers=[consumer_spec(holder)] if settings.with_consumer else [],
-        on_startup=[remember],
+        topics=[TOPIC], consumers=[consumer_spec()] if settings.with_consumer else [],
     )
     return create_service_app(settings, spec)
 

@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from accounts import api, device_pages, link_pages, oidc, oidc_pages, pages, store, texts  # noqa: F401 - texts: messages
 from accounts.events import TOPICS
+from accounts.service import Accounts
 from accounts.settings import Settings
 from accounts.tokens import KeyRing
 from shared.platform import Platform, ServiceSpec, create_service_app
@@ -20,15 +21,13 @@ def create_app(settings: Settings) -> FastAPI:
                                 "everyone out at the next restart")
     keyring = KeyRing.from_files(settings.signing_key_file, settings.previous_signing_key_files)
 
-    async def start(platform: Platform) -> None:
-        platform.extras["keyring"] = keyring
-        if settings.oidc_issuer:
-            platform.extras["oidc"] = oidc.OidcProvider(settings)
+    def context(platform: Platform) -> Accounts:
+        return Accounts(keyring=keyring, oidc=oidc.OidcProvider(settings) if settings.oidc_issuer else None)
 
     spec = ServiceSpec(
         title="Tadamon accounts", description=DESCRIPTION,
         routers=[api.public, api.me, api.admin, pages.router, device_pages.router, link_pages.router,
                  oidc_pages.router, pages.pages.static_router()],
-        indexes=store.indexes(), topics=TOPICS, on_startup=[start],
+        indexes=store.indexes(), topics=TOPICS, context=context,
     )
     return create_service_app(settings, spec)

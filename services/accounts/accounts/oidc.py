@@ -18,7 +18,7 @@ from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from accounts import store
+from accounts import service, store
 from accounts.domain import normalize_email
 from accounts.service import CHALLENGE_SECONDS, aware, settings_of, utcnow
 from accounts.settings import Settings
@@ -78,7 +78,7 @@ class OidcProvider:
 
 
 def provider_of(platform: Platform) -> OidcProvider:
-    provider = platform.extras.get("oidc")
+    provider = service.accounts_of(platform).oidc
     if not isinstance(provider, OidcProvider):
         raise DomainError("provider_not_configured", 404)
     return provider

@@ -53,8 +53,24 @@ def settings_of(platform: Platform) -> Settings:
     return cast(Settings, platform.settings)
 
 
+@dataclass(frozen=True)
+class Accounts:
+    """The accounts service's context (``ServiceSpec.context``): its signing keys and, when
+    configured, the OpenID Connect provider."""
+
+    keyring: KeyRing
+    oidc: Any = None
+
+
+def accounts_of(platform: Platform) -> Accounts:
+    context = platform.context
+    if not isinstance(context, Accounts):
+        raise TypeError("the accounts platform carries its Accounts as context")
+    return context
+
+
 def keyring_of(platform: Platform) -> KeyRing:
-    return cast(KeyRing, platform.extras["keyring"])
+    return accounts_of(platform).keyring
 
 
 def digest(secret: str) -> str:

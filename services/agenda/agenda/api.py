@@ -30,7 +30,7 @@ from shared.i18n import Language, request_language
 from shared.limits import REF_MAX
 from shared.pagination import Paged, page_of
 from shared.platform import Platform, get_platform
-from shared.signing import InvalidSignedToken, Verifier
+from shared.signing import InvalidSignedToken
 from shared.timezones import Day
 
 router = APIRouter()
@@ -58,7 +58,7 @@ async def participant(
     raw = x_manage_token or token
     if not raw:
         raise DomainError("manage_token_missing", status=401)
-    verifier: Verifier | None = platform.extras.get("manage_verifier")
+    verifier = participation.context_of(platform).manage_verifier
     if verifier is None:
         raise DomainError("manage_tokens_unavailable", status=503)
     try:

@@ -5,7 +5,8 @@ from agenda import pages, store
 from agenda.api import router
 from agenda.consumers import consumer_specs
 from agenda.domain import ScheduleConflict
-from agenda.events import TOPICS
+from agenda.events import MESSAGES, TOPICS
+from agenda.participation import Agenda
 from agenda.settings import Settings
 from shared.errors import problem_response
 from shared.i18n import StoredText, request_language
@@ -35,20 +36,17 @@ TAGS = {
 
 
 def create_app(settings: Settings) -> FastAPI:
-    holder: dict[str, Platform] = {}
     manage_verifier = Verifier.from_pem_files(settings.registration_public_key_file)
     if settings.production and not manage_verifier.keys:
         raise MissingSigningKey("REGISTRATION_PUBLIC_KEY_FILE is required in production: "
                                 "without it no manage token verifies")
 
-    async def remember(platform: Platform) -> None:
-        holder["platform"] = platform
-        if manage_verifier.keys:
-            platform.extras["manage_verifier"] = manage_verifier
+    def context(platform: Platform) -> Agenda:
+        return Agenda(platform=platform, manage_verifier=manage_verifier if manage_verifier.keys else None)
 
     spec = ServiceSpec(
         title="Tadamon agenda", description=DESCRIPTION, routers=[router, pages.router], indexes=store.indexes(),
-        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[remember], tags=TAGS,
+        topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=context, tags=TAGS,
     )
     app = create_service_app(settings, spec)
     app.add_exception_handler(ScheduleConflict, _localized_conflict)

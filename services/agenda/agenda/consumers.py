@@ -2,30 +2,27 @@
 
 from datetime import UTC, date, datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
-from pymongo.asynchronous.client_session import AsyncClientSession
+from pydantic import field_validator
 
 from agenda import participation, service
 from agenda.domain import DEFAULT_TIMEZONE, Conference
-from shared.consumer import ConsumerSpec
-from shared.envelope import Envelope
+from agenda.participation import Agenda
+from shared.consumer import ConsumerSpec, Delivery, Reader
 from shared.i18n import StoredText
-from shared.platform import Platform
 
 CONSUMED_TOPICS: list[str] = ["registration.conferences", "registration.participants"]
 
-CONFERENCE_TYPES = ("registration.conference-created.v1", "registration.conference-updated.v1")
-# Registration's participant facts by what they mean here (registration.events names one class per type).
+# Registration's participant facts by what they mean here: the agenda acts on the message type.
 STATUS_FACTS = tuple(f"registration.participant-{verb}.v1" for verb in (
     "registered", "confirmed", "waitlisted", "promoted", "approved", "checked-in"))
 LEAVING_FACTS = ("registration.participant-cancelled.v1", "registration.participant-rejected.v1")
-ERASED_FACT = "registration.participant-erased.v1"
+ERASED_FACTS = ("registration.participant-erased.v1",)
 
 
-class ConferenceSeen(BaseModel):
+class ConferenceSeen(Reader):
     """The fields of registration's conference messages the agenda reads."""
 
-    model_config = ConfigDict(extra="ignore")
+    reads = ("registration.conference-created.v1", "registration.conference-updated.v1")
 
     conference_id: str
     title: StoredText | None = None
@@ -36,10 +33,8 @@ class ConferenceSeen(BaseModel):
     venue: str | None = None
 
 
-class ParticipantSeen(BaseModel):
+class ParticipantSeen(Reader):
     """The fields of registration's participant messages the agenda reads."""
-
-    model_config = ConfigDict(extra="ignore")
 
     registration_id: str
     conference_id: str
@@ -55,33 +50,50 @@ class ParticipantSeen(BaseModel):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def consumer_specs(holder: dict[str, Platform] | None = None) -> list[ConsumerSpec]:
-    holder = holder if holder is not None else {}
-    spec = ConsumerSpec(group="agenda", topics=list(CONSUMED_TOPICS))
+class ParticipantStatusSeen(ParticipantSeen):
+    """A status fact: the agenda follows the registration's status."""
 
-    async def on_conference(envelope: Envelope, session: AsyncClientSession) -> None:
-        seen = ConferenceSeen.model_validate(envelope.data)
+    reads = STATUS_FACTS
+
+
+class ParticipantLeft(ParticipantSeen):
+    """A cancelled or rejected registration: its session seats go to the waiting lists."""
+
+    reads = LEAVING_FACTS
+
+
+class ParticipantErasedSeen(ParticipantSeen):
+    """An erased registration: its sign-ups and stars go, its manage tokens are refused."""
+
+    reads = ERASED_FACTS
+
+
+READERS: tuple[type[Reader], ...] = (ConferenceSeen, ParticipantStatusSeen, ParticipantLeft, ParticipantErasedSeen)
+
+
+def consumer_specs() -> list[ConsumerSpec[Agenda]]:
+    spec: ConsumerSpec[Agenda] = ConsumerSpec(group="agenda", topics=list(CONSUMED_TOPICS))
+
+    @spec.on(ConferenceSeen)
+    async def on_conference(seen: ConferenceSeen, delivery: Delivery[Agenda]) -> None:
         conference = Conference.model_validate(
             {**seen.model_dump(), "timezone": seen.timezone or DEFAULT_TIMEZONE})
-        await service.record_conference(platform=holder["platform"], conference=conference, session=session)
+        await service.record_conference(platform=delivery.service.platform, conference=conference,
+                                        session=delivery.session)
 
-    @spec.on(ERASED_FACT)
-    async def on_erased(envelope: Envelope, session: AsyncClientSession) -> None:
-        seen = ParticipantSeen.model_validate(envelope.data)
-        await participation.forget_participant(platform=holder["platform"], session=session, **seen.model_dump())
+    @spec.on(ParticipantErasedSeen)
+    async def on_erased(seen: ParticipantErasedSeen, delivery: Delivery[Agenda]) -> None:
+        await participation.forget_participant(platform=delivery.service.platform, session=delivery.session,
+                                               **seen.model_dump())
 
-    async def on_leaving(envelope: Envelope, session: AsyncClientSession) -> None:
-        seen = ParticipantSeen.model_validate(envelope.data)
-        await participation.participant_left(platform=holder["platform"], session=session, **seen.model_dump())
+    @spec.on(ParticipantLeft)
+    async def on_leaving(seen: ParticipantLeft, delivery: Delivery[Agenda]) -> None:
+        await participation.participant_left(platform=delivery.service.platform, session=delivery.session,
+                                             **seen.model_dump())
 
-    async def on_status(envelope: Envelope, session: AsyncClientSession) -> None:
-        seen = ParticipantSeen.model_validate(envelope.data)
-        await participation.follow_participant(platform=holder["platform"], session=session, **seen.model_dump())
+    @spec.on(ParticipantStatusSeen)
+    async def on_status(seen: ParticipantStatusSeen, delivery: Delivery[Agenda]) -> None:
+        await participation.follow_participant(platform=delivery.service.platform, session=delivery.session,
+                                               **seen.model_dump())
 
-    for kind in CONFERENCE_TYPES:
-        spec.on(kind)(on_conference)
-    for kind in LEAVING_FACTS:
-        spec.on(kind)(on_leaving)
-    for kind in STATUS_FACTS:
-        spec.on(kind)(on_status)
     return [spec]

@@ -173,7 +173,7 @@ async def load_demo(platform: Platform) -> None:
 
 async def main(settings: Settings) -> None:
     indexes = Indexes(dict(store.indexes().by_collection))
-    outbox_indexes(indexes)
+    outbox_indexes(indexes, settings.outbox_sent_retention_days)
     spec = ServiceSpec(title="agenda demo", description="", routers=[], indexes=indexes, topics=TOPICS)
     platform = Platform(settings, spec)
     try:

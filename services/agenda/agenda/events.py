@@ -5,10 +5,11 @@ speakers (public figures of the programme) by their id.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from shared.envelope import Message
 from shared.i18n import StoredText
 
 TOPICS: list[str] = ["agenda.sessions", "agenda.schedules", "agenda.signups"]
@@ -18,11 +19,14 @@ SCHEDULES = "agenda.schedules"
 SIGNUPS = "agenda.signups"
 
 
-class SessionChanged(BaseModel):
-    """``agenda.session-scheduled.v1`` (created), ``agenda.session-updated.v1`` (edited) or
-    ``agenda.session-cancelled.v1``, on ``agenda.sessions``; subject = session id. Sent
-    when an organizer edits the draft programme (the public sees it at the next
-    release). Read by the recommendations service."""
+class SessionFact(Message):
+    """The fields every ``agenda.session-<verb>.v1`` message about the programme carries: the whole session.
+
+    Not sent as such (see the facts below). On ``agenda.sessions``; subject = session
+    id. Sent when an organizer edits the draft programme (the public sees it at the
+    next release). Read by the recommendations service."""
+
+    topic = SESSIONS
 
     session_id: str
     conference_id: str
@@ -41,11 +45,32 @@ class SessionChanged(BaseModel):
     at: datetime
 
 
-class ScheduleReleased(BaseModel):
+class SessionScheduled(SessionFact):
+    """``agenda.session-scheduled.v1``: an organizer added a session to the programme."""
+
+    message_type = "agenda.session-scheduled.v1"
+
+
+class SessionUpdated(SessionFact):
+    """``agenda.session-updated.v1``: an organizer edited a session (time, room, title, people)."""
+
+    message_type = "agenda.session-updated.v1"
+
+
+class SessionCancelled(SessionFact):
+    """``agenda.session-cancelled.v1``: an organizer cancelled a session; its sign-ups are cancelled too."""
+
+    message_type = "agenda.session-cancelled.v1"
+
+
+class ScheduleReleased(Message):
     """``agenda.schedule-released.v1`` on ``agenda.schedules``; subject = conference id.
     Sent when organizers publish a numbered version of the programme, with the changes
     since the previous version (``added``, ``moved``, ``cancelled``, ``room_changed``,
     ``retitled``). No consumer yet: apps and notifiers may follow it."""
+
+    message_type = "agenda.schedule-released.v1"
+    topic = SCHEDULES
 
     conference_id: str
     version: int
@@ -54,14 +79,15 @@ class ScheduleReleased(BaseModel):
     changes: list[dict[str, Any]]
 
 
-class SignupChanged(BaseModel):
-    """``agenda.session-signup-confirmed.v1``, ``-waitlisted``, ``-promoted`` (from the
-    waiting list to a seat) or ``-cancelled``, on ``agenda.signups``; subject =
-    ``<session_id>:<registration_id>``. ``reason`` says why a sign-up was cancelled:
-    ``participant`` (they withdrew), ``registration_cancelled`` (their conference
-    registration was cancelled or rejected), ``registration_erased`` (its personal
-    data was erased; the sign-up is then deleted), ``session_cancelled``. No
-    consumer yet."""
+class SignupFact(Message):
+    """The fields every ``agenda.session-signup-<verb>.v1`` message carries.
+
+    Not sent as such (see the facts below). On ``agenda.signups``; subject =
+    ``<session_id>:<registration_id>``. ``status`` is the sign-up's status after the
+    fact (``status_after`` of the class). No consumer yet."""
+
+    topic = SIGNUPS
+    status_after: ClassVar[str]
 
     session_id: str
     conference_id: str
@@ -71,17 +97,53 @@ class SignupChanged(BaseModel):
     at: datetime
 
 
+class SignupConfirmed(SignupFact):
+    """``agenda.session-signup-confirmed.v1``: a participant signed up and got a seat."""
+
+    message_type = "agenda.session-signup-confirmed.v1"
+    status_after = "confirmed"
+
+
+class SignupWaitlisted(SignupFact):
+    """``agenda.session-signup-waitlisted.v1``: a participant signed up for a full session."""
+
+    message_type = "agenda.session-signup-waitlisted.v1"
+    status_after = "waitlisted"
+
+
+class SignupPromoted(SignupFact):
+    """``agenda.session-signup-promoted.v1``: a seat freed up and went to the first on the waiting list."""
+
+    message_type = "agenda.session-signup-promoted.v1"
+    status_after = "confirmed"
+
+
+class SignupCancelled(SignupFact):
+    """``agenda.session-signup-cancelled.v1``: a sign-up ended.
+
+    ``reason`` says why: ``participant`` (they withdrew), ``registration_cancelled``
+    (their conference registration was cancelled or rejected), ``registration_erased``
+    (its personal data was erased; the sign-up is then deleted), ``session_cancelled``.
+    """
+
+    message_type = "agenda.session-signup-cancelled.v1"
+    status_after = "cancelled"
+
+
 class OutcomeItem(BaseModel):
     key: str
     text: StoredText
 
 
-class SessionOutcomesRecorded(BaseModel):
+class SessionOutcomesRecorded(Message):
     """``agenda.session-outcomes-recorded.v1`` on ``agenda.sessions``; subject = session id.
     Sent each time organizers record a session's conclusions and adopted
     recommendations; ``key`` is stable within the session, so a repeated recording
     updates instead of duplicating. Read by the recommendations service, which traces
     every recommendation back to this session."""
+
+    message_type = "agenda.session-outcomes-recorded.v1"
+    topic = SESSIONS
 
     session_id: str
     conference_id: str
@@ -89,3 +151,9 @@ class SessionOutcomesRecorded(BaseModel):
     conclusions: StoredText
     recommendations: list[OutcomeItem]
     recorded_at: datetime
+
+
+MESSAGES: tuple[type[Message], ...] = (
+    SessionScheduled, SessionUpdated, SessionCancelled, SessionOutcomesRecorded, ScheduleReleased,
+    SignupConfirmed, SignupWaitlisted, SignupPromoted, SignupCancelled,
+)

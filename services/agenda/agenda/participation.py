@@ -2,7 +2,7 @@
 
 import asyncio
 import secrets
-from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,23 +18,44 @@ from agenda.domain import (
     time_label,
 )
 from agenda.store import Store
-from shared.envelope import make_envelope
+from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
 from shared.i18n import StoredText
+from shared.locks import KeyedLocks
 from shared.mongo import Document
 from shared.platform import Platform
+from shared.signing import Verifier
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass
+class Agenda:
+    """What agenda's routes and handlers reach beside the platform (``ServiceSpec.context``).
+
+    ``manage_verifier`` checks registration's manage tokens offline; None when no key of
+    registration's was given (participant routes then answer 503).
+    """
+
+    platform: Platform
+    manage_verifier: Verifier | None
+    session_locks: KeyedLocks = field(default_factory=KeyedLocks)
+
+
+def context_of(platform: Platform) -> Agenda:
+    context = platform.context
+    if not isinstance(context, Agenda):
+        raise TypeError("the agenda service's platform carries an Agenda context")
+    return context
+
+
 def session_lock(platform: Platform, session_id: str) -> asyncio.Lock:
     """One lock per session and process: sign-ups for one session queue here instead of
     colliding in MongoDB and retrying in a storm. Across processes the transaction's
     conditional seat reservation remains the guarantee."""
-    locks: defaultdict[str, asyncio.Lock] = platform.extras.setdefault("session_locks", defaultdict(asyncio.Lock))
-    return locks[session_id]
+    return context_of(platform).session_locks(session_id)
 
 
 def older_than_known(known: Document | None, version: int | None, at: datetime) -> bool:
@@ -122,7 +143,8 @@ async def sign_up(*, platform: Platform, registration_id: str, conference_id: st
                   "starts_at": doc["starts_at"], "ends_at": doc["ends_at"], "updated_at": now(),
                   "seq": await store.next_number(f"queue:{session_id}", session=session)}
         await store.set_signup(signup["_id"], signup, session=session)
-        await _announce(platform, session, signup, signup["status"])
+        await _announce(platform, session, signup,
+                        events.SignupConfirmed if seated else events.SignupWaitlisted)
         return signup
 
     async with session_lock(platform, session_id):
@@ -184,7 +206,7 @@ async def _cancel(platform: Platform, store: Store, signup: Document, reason: st
     signup.update(status="cancelled", reason=reason, updated_at=now())
     await store.set_signup(signup["_id"], {"status": "cancelled", "reason": reason,
                                            "updated_at": signup["updated_at"]}, session=session)
-    await _announce(platform, session, signup, "cancelled", reason=reason)
+    await _announce(platform, session, signup, events.SignupCancelled, reason=reason)
     if was == "confirmed":
         await store.free_seat(signup["session_id"], session=session)
         doc = await store.get("sessions", signup["session_id"], session=session)
@@ -200,7 +222,7 @@ async def _promote(platform: Platform, store: Store, doc: Document, session: Asy
         if waiting is None or not await store.take_seat(doc["_id"], doc["capacity"], session=session):
             return
         await store.set_signup(waiting["_id"], {"status": "confirmed", "updated_at": now()}, session=session)
-        await _announce(platform, session, waiting, "promoted")
+        await _announce(platform, session, waiting, events.SignupPromoted)
 
 
 async def follow_session_change(*, platform: Platform, store: Store, doc: Document,
@@ -218,18 +240,15 @@ async def release_session(*, platform: Platform, store: Store, doc: Document, se
         signup.update(status="cancelled", reason="session_cancelled", updated_at=now())
         await store.set_signup(signup["_id"], {"status": "cancelled", "reason": "session_cancelled",
                                                "updated_at": signup["updated_at"]}, session=session)
-        await _announce(platform, session, signup, "cancelled", reason="session_cancelled")
+        await _announce(platform, session, signup, events.SignupCancelled, reason="session_cancelled")
 
 
-async def _announce(platform: Platform, session: AsyncClientSession, signup: Document, verb: str,
-                    reason: str | None = None) -> None:
-    status = "confirmed" if verb == "promoted" else verb
-    payload = events.SignupChanged(session_id=signup["session_id"], conference_id=signup["conference_id"],
-                                   registration_id=signup["registration_id"], status=status, reason=reason,
-                                   at=now())
-    await platform.outbox.add(session, events.SIGNUPS, make_envelope(
-        type=f"agenda.session-signup-{verb}.v1", source=platform.settings.service_name, subject=signup["_id"],
-        data=payload))
+async def _announce(platform: Platform, session: AsyncClientSession, signup: Document,
+                    fact: type[events.SignupFact], reason: str | None = None) -> None:
+    payload = fact(session_id=signup["session_id"], conference_id=signup["conference_id"],
+                   registration_id=signup["registration_id"], status=fact.status_after, reason=reason, at=now())
+    await platform.outbox.add(session, payload.topic, message_envelope(
+        payload, source=platform.settings.service_name, subject=signup["_id"]))
 
 
 async def _public(store: Store, signup: Document) -> SignupPublic:

@@ -26,7 +26,7 @@ from agenda.domain import (
 from agenda.store import Store, clean
 from shared import audit
 from shared.audit import Act
-from shared.envelope import make_envelope
+from shared.envelope import message_envelope
 from shared.errors import Conflict, NotFound
 from shared.mongo import Document
 from shared.platform import Platform
@@ -124,7 +124,7 @@ async def create_session(*, platform: Platform, conference_id: str, data: Sessio
         await _validated(store, doc, session)
         doc["number"] = await store.next_number("session_number", session=session)
         await store.insert("sessions", doc, session=session)
-        await _announce(platform, session, "agenda.session-scheduled.v1", doc)
+        await _announce(platform, session, events.SessionScheduled, doc)
         await audit.record(platform.db, act, action="session.create", object_type="session", object_id=session_id,
                            session=session)
         return doc
@@ -152,7 +152,7 @@ async def update_session(*, platform: Platform, session_id: str, data: SessionUp
                                session=session)
         await participation.follow_session_change(platform=platform, store=store, doc=doc, session=session)
         doc = await _session_or_404(store, session_id, session)
-        await _announce(platform, session, "agenda.session-updated.v1", doc)
+        await _announce(platform, session, events.SessionUpdated, doc)
         await audit.record(platform.db, act, action="session.update", object_type="session", object_id=session_id,
                            session=session)
         return doc
@@ -175,7 +175,7 @@ async def cancel_session(*, platform: Platform, session_id: str, act: Act | None
         await store.set_fields("sessions", session_id, {"status": "cancelled", "seats_taken": 0,
                                                         "updated_at": doc["updated_at"]}, session=session)
         await participation.release_session(platform=platform, store=store, doc=doc, session=session)
-        await _announce(platform, session, "agenda.session-cancelled.v1", doc)
+        await _announce(platform, session, events.SessionCancelled, doc)
         await audit.record(platform.db, act, action="session.cancel", object_type="session", object_id=session_id,
                            session=session)
         return doc
@@ -201,10 +201,11 @@ async def _session_or_404(store: Store, session_id: str, session: AsyncClientSes
     return doc
 
 
-async def _announce(platform: Platform, session: AsyncClientSession, kind: str, doc: Document) -> None:
-    payload = events.SessionChanged.model_validate({**doc, "session_id": doc["_id"], "at": doc["updated_at"]})
-    envelope = make_envelope(type=kind, source=platform.settings.service_name, subject=doc["_id"], data=payload)
-    await platform.outbox.add(session, events.SESSIONS, envelope)
+async def _announce(platform: Platform, session: AsyncClientSession, fact: type[events.SessionFact],
+                    doc: Document) -> None:
+    payload = fact.model_validate({**doc, "session_id": doc["_id"], "at": doc["updated_at"]})
+    envelope = message_envelope(payload, source=platform.settings.service_name, subject=doc["_id"])
+    await platform.outbox.add(session, payload.topic, envelope)
 
 
 async def release_schedule(*, platform: Platform, conference_id: str, by: str, act: Act | None = None
@@ -228,9 +229,8 @@ async def release_schedule(*, platform: Platform, conference_id: str, by: str, a
         await store.db.sessions.update_many({"_id": {"$in": [s["id"] for s in snapshot]}},
                                             {"$set": {"released": True}}, session=session)
         payload = events.ScheduleReleased.model_validate(release)
-        await platform.outbox.add(session, events.SCHEDULES, make_envelope(
-            type="agenda.schedule-released.v1", source=platform.settings.service_name, subject=conference_id,
-            data=payload))
+        await platform.outbox.add(session, payload.topic, message_envelope(
+            payload, source=platform.settings.service_name, subject=conference_id))
         await audit.record(platform.db, act, action="schedule.release", object_type="conference",
                            object_id=conference_id, session=session)
         return release
@@ -293,9 +293,8 @@ async def record_outcomes(*, platform: Platform, session_id: str, data: Outcomes
             session_id=session_id, conference_id=doc["conference_id"], session_title=doc["title"],
             conclusions=data.conclusions, recorded_at=recorded_at,
             recommendations=[events.OutcomeItem(key=r.key, text=r.text) for r in data.recommendations])
-        await platform.outbox.add(session, events.SESSIONS, make_envelope(
-            type="agenda.session-outcomes-recorded.v1", source=platform.settings.service_name,
-            subject=session_id, data=payload))
+        await platform.outbox.add(session, payload.topic, message_envelope(
+            payload, source=platform.settings.service_name, subject=session_id))
         await audit.record(platform.db, act, action="session.record_outcomes", object_type="session",
                            object_id=session_id, session=session)
         return doc

@@ -33,7 +33,7 @@ from marketplace.domain import (
     WithdrawalResult,
 )
 from marketplace.figures import SalesAggregates
-from marketplace.store import Store
+from marketplace.store import Store, store_of
 from shared.audit import Act
 from shared.auth import Admin, Principal, require
 from shared.errors import problems
@@ -47,8 +47,7 @@ from shared.timezones import Day
 
 
 def get_store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
-    store: Store = platform.extras["store"]
-    return store
+    return store_of(platform)
 
 
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -3,7 +3,7 @@ from fastapi import FastAPI
 from marketplace import console, invitation_pages, pages
 from marketplace.api import router
 from marketplace.consumers import consumer_specs
-from marketplace.events import TOPICS
+from marketplace.events import MESSAGES, TOPICS
 from marketplace.settings import Settings
 from marketplace.store import Store, indexes
 from shared.platform import Platform, ServiceSpec, create_service_app
@@ -32,12 +32,12 @@ def create_app(settings: Settings) -> FastAPI:
         raise MissingSigningKey("JWT_PRIVATE_KEY_FILE is required in production: without it no invitation "
                                 "can be accepted")
 
-    async def open_store(platform: Platform) -> None:
-        platform.extras["store"] = Store(platform, signer)
+    def open_store(platform: Platform) -> Store:
+        return Store(platform, signer)
 
     spec = ServiceSpec(
         title="Tadamon marketplace", description=DESCRIPTION,
         routers=[router, pages.router, invitation_pages.router, console.router], indexes=indexes(),
-        topics=TOPICS, consumers=consumer_specs(), on_startup=[open_store], tags=TAGS,
+        topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=open_store, tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -31,7 +31,7 @@ from marketplace.domain import (
     market_day,
     now_utc,
 )
-from marketplace.events import CHECKINS, ExhibitorCheckedIn
+from marketplace.events import ExhibitorCheckedIn
 from marketplace.service import get_market
 from marketplace.stands import get_application
 from marketplace.store import Store
@@ -107,8 +107,8 @@ async def _record(store: Store, session: AsyncClientSession, market: MarketPubli
            "checked_in_at": scanned_at, "device_id": device_id, "recorded_at": now_utc()}
     await store.insert("checkins", doc, session)
     await store.note_exhibited(claims["c"], day.isoformat(), session)
-    await store.publish(session, CHECKINS, type="marketplace.exhibitor-checked-in.v1", subject=claims["p"],
-                        data=ExhibitorCheckedIn(market_id=market.id, cooperative_id=claims["c"], stand=claims["s"],
+    await store.publish(session, subject=claims["p"],
+                        message=ExhibitorCheckedIn(market_id=market.id, cooperative_id=claims["c"], stand=claims["s"],
                                                 day=day, region=coop.get("region", ""), sector=coop.get("sector", ""),
                                                 women_led=coop.get("women_led", False),
                                                 youth_led=coop.get("youth_led", False), checked_in_at=scanned_at))

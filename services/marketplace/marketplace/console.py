@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from marketplace import checkin, sales, service, stands
-from marketplace.store import Store
+from marketplace.store import Store, store_of
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import DomainError, NotFound
@@ -28,8 +28,7 @@ Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
 
 
 def _store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
-    store: Store = platform.extras["store"]
-    return store
+    return store_of(platform)
 
 
 StoreDep = Annotated[Store, Depends(_store)]

@@ -6,8 +6,7 @@ women-/youth-led flags only.
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
-
+from shared.envelope import Message
 from shared.i18n import StoredText
 
 TOPICS: list[str] = [
@@ -25,11 +24,14 @@ CHECKINS = "marketplace.checkins"
 SALES = "marketplace.sales"
 
 
-class MarketCreated(BaseModel):
+class MarketCreated(Message):
     """``marketplace.market-created.v1`` on ``marketplace.markets``, subject = market id.
 
     Sent when an organizer creates a market or fair. No consumer yet.
     """
+
+    message_type = "marketplace.market-created.v1"
+    topic = MARKETS
 
     market_id: str
     kind: str
@@ -44,15 +46,15 @@ class MarketCreated(BaseModel):
     application_closes_at: datetime
 
 
-class ApplicationChanged(BaseModel):
-    """``marketplace.application-submitted.v1`` / ``-accepted`` / ``-rejected`` on
-    ``marketplace.applications``, subject = application id (one per market applied to;
-    ``submission_id`` groups the markets of one application).
+class ApplicationFact(Message):
+    """The fields every ``marketplace.application-<verb>.v1`` message carries.
 
-    Submitted when a cooperative applies; accepted when it gets a stand (automatic
-    allocation, manual decision or promotion from the waitlist; ``stand_number`` set);
-    rejected by an organizer. ``status`` is the status after the change. No consumer yet.
+    Not sent as such (see the facts below). On ``marketplace.applications``, subject =
+    application id (one per market applied to; ``submission_id`` groups the markets of
+    one application). ``status`` is the status after the fact. No consumer yet.
     """
+
+    topic = APPLICATIONS
 
     application_id: str
     submission_id: str
@@ -67,7 +69,28 @@ class ApplicationChanged(BaseModel):
     at: datetime
 
 
-class StandAssigned(BaseModel):
+class ApplicationSubmitted(ApplicationFact):
+    """``marketplace.application-submitted.v1``: a cooperative applied for a market."""
+
+    message_type = "marketplace.application-submitted.v1"
+
+
+class ApplicationAccepted(ApplicationFact):
+    """``marketplace.application-accepted.v1``: the application got a stand (``stand_number`` set).
+
+    By automatic allocation, a manual decision or promotion from the waiting list.
+    """
+
+    message_type = "marketplace.application-accepted.v1"
+
+
+class ApplicationRejected(ApplicationFact):
+    """``marketplace.application-rejected.v1``: an organizer refused the application."""
+
+    message_type = "marketplace.application-rejected.v1"
+
+
+class StandAssigned(Message):
     """``marketplace.stand-assigned.v1`` on ``marketplace.stands``, subject =
     ``<market_id>:<stand_number>``.
 
@@ -75,6 +98,9 @@ class StandAssigned(BaseModel):
     (``reason_code``, e.g. ``alloc_ranked``, ``alloc_reserved_share``, ``alloc_promoted``,
     ``alloc_manual``). No consumer yet.
     """
+
+    message_type = "marketplace.stand-assigned.v1"
+    topic = STANDS
 
     market_id: str
     stand_number: int
@@ -87,13 +113,16 @@ class StandAssigned(BaseModel):
     at: datetime
 
 
-class ExhibitorCheckedIn(BaseModel):
+class ExhibitorCheckedIn(Message):
     """``marketplace.exhibitor-checked-in.v1`` on ``marketplace.checkins``, subject = pass id.
 
     Sent on the first scan of an exhibitor's pass on an opening day (live or synced
     from an offline device; ``checked_in_at`` is the scan time, UTC). Read by
     recommendations for its indicators.
     """
+
+    message_type = "marketplace.exhibitor-checked-in.v1"
+    topic = CHECKINS
 
     market_id: str
     cooperative_id: str
@@ -106,7 +135,7 @@ class ExhibitorCheckedIn(BaseModel):
     checked_in_at: datetime
 
 
-class SalesDeclared(BaseModel):
+class SalesDeclared(Message):
     """``marketplace.sales-declared.v1`` on ``marketplace.sales``, subject =
     ``<market_id>:<cooperative_id>:<day>`` (= ``declaration_id``).
 
@@ -117,6 +146,9 @@ class SalesDeclared(BaseModel):
     the one with the highest version (not the latest ``declared_at``). Read by
     recommendations for its indicators.
     """
+
+    message_type = "marketplace.sales-declared.v1"
+    topic = SALES
 
     declaration_id: str
     market_id: str
@@ -130,3 +162,9 @@ class SalesDeclared(BaseModel):
     youth_led: bool
     declared_at: datetime
     version: int
+
+
+MESSAGES: tuple[type[Message], ...] = (
+    MarketCreated, ApplicationSubmitted, ApplicationAccepted, ApplicationRejected, StandAssigned,
+    ExhibitorCheckedIn, SalesDeclared,
+)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from marketplace import service
 from marketplace.pages import pages, signed_in
-from marketplace.store import Store
+from marketplace.store import Store, store_of
 from shared.errors import DomainError, Forbidden
 from shared.i18n import translate
 from shared.platform import Platform, get_platform
@@ -27,8 +27,7 @@ InvitationToken = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 def _store(platform: Platform) -> Store:
-    store: Store = platform.extras["store"]
-    return store
+    return store_of(platform)
 
 
 def _origin(url: str) -> str:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from marketplace import checkin, sales, service, stands
 from marketplace.domain import SalesDeclare
-from marketplace.store import Store
+from marketplace.store import Store, store_of
 from shared.auth import (
     ACCESS_COOKIE,
     CSRF_COOKIE,
@@ -46,8 +46,7 @@ SECTORS = ("agrifood", "argan_oils", "cosmetics", "textiles_carpets", "crafts", 
 
 
 def _store(platform: Platform) -> Store:
-    store: Store = platform.extras["store"]
-    return store
+    return store_of(platform)
 
 
 async def _exhibitor(request: Request) -> Principal | None:

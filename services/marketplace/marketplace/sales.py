@@ -8,7 +8,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from marketplace import figures
 from marketplace.domain import SalesDeclare, SalesPublic, market_day, now_utc
-from marketplace.events import SALES, SalesDeclared
+from marketplace.events import SalesDeclared
 from marketplace.figures import SalesAggregates, aggregate
 from marketplace.service import get_market, own_cooperative
 from marketplace.store import Store
@@ -78,8 +78,8 @@ async def declare_sales(*, store: Store, principal: Principal, market_id: str, d
                "corrections": existing["corrections"] + 1 if existing else 0,
                "version": next_version(existing)}
         await store.replace_sales(doc, session)
-        await store.publish(session, SALES, type="marketplace.sales-declared.v1", subject=declaration_id,
-                            data=SalesDeclared(declaration_id=declaration_id, **{
+        await store.publish(session, subject=declaration_id,
+                            message=SalesDeclared(declaration_id=declaration_id, **{
                                 k: doc[k] for k in ("market_id", "cooperative_id", "day", "amount_mad", "by_category",
                                                     "region", "sector", "women_led", "youth_led", "declared_at",
                                                     "version")}))

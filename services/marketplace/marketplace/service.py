@@ -24,7 +24,7 @@ from marketplace.domain import (
     ProductPublic,
     now_utc,
 )
-from marketplace.events import MARKETS, MarketCreated
+from marketplace.events import MarketCreated
 from marketplace.store import Store, clean
 from shared import audit
 from shared.audit import Act
@@ -216,8 +216,8 @@ async def create_market(*, store: Store, data: MarketCreate, market_id: str | No
 
     async def work(session: AsyncClientSession) -> None:
         await store.insert("markets", doc, session)
-        await store.publish(session, MARKETS, type="marketplace.market-created.v1", subject=doc["_id"],
-                            data=MarketCreated(market_id=doc["_id"], **data.model_dump(exclude={"stands", "rules"}),
+        await store.publish(session, subject=doc["_id"],
+                            message=MarketCreated(market_id=doc["_id"], **data.model_dump(exclude={"stands", "rules"}),
                                                stand_count=len(data.stands)))
         await audit.record(store.db, act, action="market.create", object_type="market", object_id=doc["_id"],
                            session=session)

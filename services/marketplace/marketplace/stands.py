@@ -22,7 +22,13 @@ from marketplace.domain import (
     market_day,
     now_utc,
 )
-from marketplace.events import APPLICATIONS, STANDS, ApplicationChanged, StandAssigned
+from marketplace.events import (
+    ApplicationAccepted,
+    ApplicationFact,
+    ApplicationRejected,
+    ApplicationSubmitted,
+    StandAssigned,
+)
 from marketplace.service import get_market, new_id, own_cooperative
 from marketplace.store import Store, clean
 from shared import audit
@@ -56,14 +62,13 @@ def application_public(doc: dict[str, Any], lang: str) -> ApplicationPublic:
 
 
 async def _message(store: Store, session: AsyncClientSession, app: dict[str, Any], coop: dict[str, Any],
-                   verb: str, at: datetime) -> None:
-    data = ApplicationChanged(
+                   fact: type[ApplicationFact], at: datetime) -> None:
+    data = fact(
         application_id=app["_id"], submission_id=app["submission_id"], market_id=app["market_id"],
         cooperative_id=app["cooperative_id"], status=app["status"], region=coop["region"], sector=coop["sector"],
         women_led=coop["women_led"], youth_led=coop["youth_led"], stand_number=app.get("stand_number"), at=at,
     )
-    await store.publish(session, APPLICATIONS, type=f"marketplace.application-{verb}.v1", subject=app["_id"],
-                        data=data)
+    await store.publish(session, data, subject=app["_id"])
 
 
 # ---- applying -----------------------------------------------------------------------
@@ -95,7 +100,7 @@ async def submit_application(*, store: Store, principal: Principal, data: Applic
     async def work(session: AsyncClientSession) -> None:
         for doc in docs:
             await store.insert("applications", doc, session)
-            await _message(store, session, doc, coop, "submitted", now)
+            await _message(store, session, doc, coop, ApplicationSubmitted, now)
 
     try:
         await store.transaction(work)
@@ -157,9 +162,9 @@ async def _assign(store: Store, session: AsyncClientSession, market: MarketPubli
                                   session):
         raise Conflict("application_not_pending", state=app["status"])
     accepted = {**app, **fields}
-    await _message(store, session, accepted, coop, "accepted", now)
-    await store.publish(session, STANDS, type="marketplace.stand-assigned.v1", subject=f"{market.id}:{stand}",
-                        data=StandAssigned(market_id=market.id, stand_number=stand, zone=zone,
+    await _message(store, session, accepted, coop, ApplicationAccepted, now)
+    await store.publish(session, subject=f"{market.id}:{stand}",
+                        message=StandAssigned(market_id=market.id, stand_number=stand, zone=zone,
                                            cooperative_id=coop["_id"], application_id=app["_id"], pass_id=pass_id,
                                            reason_code=decision["code"], manual=decision["manual"], at=now))
     return accepted
@@ -290,7 +295,7 @@ async def reject_application(*, store: Store, application_id: str, reason: Local
         await store.set_fields("applications", {"_id": application_id}, fields, session)
         rejected = {**app, **fields}
         coop = await store.get("cooperatives", app["cooperative_id"], session)
-        await _message(store, session, rejected, coop or {}, "rejected", now)
+        await _message(store, session, rejected, coop or {}, ApplicationRejected, now)
         await audit.record(store.db, act, action="application.reject", object_type="application",
                            object_id=application_id, session=session, at=now)
         return rejected

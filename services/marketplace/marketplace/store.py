@@ -12,12 +12,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from marketplace.settings import Settings
-from shared.envelope import make_envelope
+from shared.envelope import Message, message_envelope
 from shared.mongo import Document, Indexes
 from shared.platform import Platform
 from shared.signing import Signer
@@ -51,6 +50,14 @@ def indexes() -> Indexes:
     return idx
 
 
+def store_of(platform: Platform) -> "Store":
+    """The marketplace's context (``ServiceSpec.context``): its store, which also signs passes."""
+    context = platform.context
+    if not isinstance(context, Store):
+        raise TypeError("the marketplace's platform carries its Store as context")
+    return context
+
+
 class Store:
     def __init__(self, platform: Platform, signer: Signer) -> None:
         self.platform = platform
@@ -71,10 +78,9 @@ class Store:
         Across processes the primary key on assignments still keeps a stand single."""
         return self._locks.setdefault(market_id, asyncio.Lock())
 
-    async def publish(self, session: AsyncClientSession, topic: str, *, type: str, subject: str,
-                      data: BaseModel) -> None:
-        envelope = make_envelope(type=type, source=self.settings.service_name, subject=subject, data=data)
-        await self.platform.outbox.add(session, topic, envelope)
+    async def publish(self, session: AsyncClientSession, message: Message, *, subject: str) -> None:
+        envelope = message_envelope(message, source=self.settings.service_name, subject=subject)
+        await self.platform.outbox.add(session, message.topic, envelope)
 
     # ---- generic -----------------------------------------------------------------
     async def insert(self, collection: str, doc: Document, session: Session = None) -> None:

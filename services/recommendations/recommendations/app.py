@@ -1,11 +1,9 @@
-from typing import Any
-
 from fastapi import FastAPI
 
 from recommendations import console, pages, store
 from recommendations.api import router
 from recommendations.consumers import consumer_specs
-from recommendations.events import TOPICS
+from recommendations.events import MESSAGES, TOPICS
 from recommendations.indicators import ensure_automatic_indicators
 from recommendations.settings import Settings
 from shared.platform import Platform, ServiceSpec, create_service_app
@@ -25,14 +23,12 @@ TAGS = {
 
 
 def create_app(settings: Settings) -> FastAPI:
-    holder: dict[str, Any] = {}
-
     async def start(platform: Platform) -> None:
-        holder["platform"] = platform
         await ensure_automatic_indicators(store.Store(platform.db))
 
     spec = ServiceSpec(
         title="Tadamon recommendations", description=DESCRIPTION, routers=[router, pages.router, console.router],
-        indexes=store.indexes(), topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start], tags=TAGS,
+        indexes=store.indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
+        tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -5,8 +5,7 @@ None carries personal data: the actor of a change is given by role only.
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
-
+from shared.envelope import Message
 from shared.i18n import StoredText
 
 TOPICS: list[str] = ["recommendations.recommendations", "recommendations.indicators"]
@@ -14,13 +13,8 @@ TOPICS: list[str] = ["recommendations.recommendations", "recommendations.indicat
 RECOMMENDATIONS = "recommendations.recommendations"
 INDICATORS = "recommendations.indicators"
 
-CREATED = "recommendations.recommendation-created.v1"
-STATUS_CHANGED = "recommendations.recommendation-status-changed.v1"
-MILESTONE_COMPLETED = "recommendations.milestone-completed.v1"
-INDICATOR_UPDATED = "recommendations.indicator-updated.v1"
 
-
-class RecommendationCreated(BaseModel):
+class RecommendationCreated(Message):
     """``recommendations.recommendation-created.v1``: a recommendation entered the register.
 
     Sent when an organizer registers one, when the demo loader seeds the 28 of the
@@ -29,6 +23,9 @@ class RecommendationCreated(BaseModel):
     outcome recording updates the text and sends nothing. Subject: the recommendation id.
     No reader yet.
     """
+
+    message_type = "recommendations.recommendation-created.v1"
+    topic = RECOMMENDATIONS
 
     recommendation_id: str
     edition: int | None
@@ -46,7 +43,7 @@ class RecommendationCreated(BaseModel):
     created_at: datetime
 
 
-class RecommendationStatusChanged(BaseModel):
+class RecommendationStatusChanged(Message):
     """``recommendations.recommendation-status-changed.v1``: status or progress changed.
 
     Sent on a direct change (any status but ``complete``) and on the approval of a
@@ -54,6 +51,9 @@ class RecommendationStatusChanged(BaseModel):
     changes no status and sends nothing. ``seq`` is the recommendation's history
     sequence number. Subject: the recommendation id. No reader yet.
     """
+
+    message_type = "recommendations.recommendation-status-changed.v1"
+    topic = RECOMMENDATIONS
 
     recommendation_id: str
     seq: int
@@ -68,12 +68,15 @@ class RecommendationStatusChanged(BaseModel):
     at: datetime
 
 
-class MilestoneCompleted(BaseModel):
+class MilestoneCompleted(Message):
     """``recommendations.milestone-completed.v1``: an action/milestone of a recommendation was done.
 
     ``late`` is true when completed after its due date. Subject: the recommendation id
     (so its messages stay ordered). No reader yet.
     """
+
+    message_type = "recommendations.milestone-completed.v1"
+    topic = RECOMMENDATIONS
 
     recommendation_id: str
     milestone_id: str
@@ -85,7 +88,7 @@ class MilestoneCompleted(BaseModel):
     late: bool
 
 
-class IndicatorUpdated(BaseModel):
+class IndicatorUpdated(Message):
     """``recommendations.indicator-updated.v1``: an indicator has a new current value.
 
     Sent for a manual value entered by an organizer and for every change of an
@@ -93,6 +96,9 @@ class IndicatorUpdated(BaseModel):
     cooperatives and declared sales from marketplace). ``breakdown`` holds the
     per-region counts where relevant. Subject: the indicator id. No reader yet.
     """
+
+    message_type = "recommendations.indicator-updated.v1"
+    topic = INDICATORS
 
     indicator_id: str
     recommendation_id: str | None
@@ -104,3 +110,8 @@ class IndicatorUpdated(BaseModel):
     baseline: float | None
     target: float | None
     breakdown: dict[str, float] | None
+
+
+MESSAGES: tuple[type[Message], ...] = (
+    RecommendationCreated, RecommendationStatusChanged, MilestoneCompleted, IndicatorUpdated,
+)

@@ -9,12 +9,13 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from recommendations.catalogue import EXHIBITING_COOPERATIVES, MARKET_SALES, PARTICIPANTS_BY_REGION, REGIONS_REPRESENTED
 from recommendations.indicators import push_value
 from recommendations.store import Store
+from shared.consumer import Reader
 from shared.outbox import Outbox
 from shared.regions import REGIONS
 
@@ -28,7 +29,7 @@ NOT_ATTENDING = frozenset({"cancelled", "rejected", "waitlisted", "pending"})
 MIN_COOPERATIVES_PER_STEP = 3
 
 
-class ParticipantFacts(BaseModel):
+class ParticipantFacts(Reader):
     """The fields of ``registration.participant-<verb>.v1`` this service reads."""
 
     registration_id: str
@@ -40,16 +41,20 @@ class ParticipantFacts(BaseModel):
     version: int | None = None
 
 
-class ExhibitorCheckedIn(BaseModel):
+class ExhibitorCheckedIn(Reader):
     """The fields of ``marketplace.exhibitor-checked-in.v1`` this service reads."""
+
+    reads = ("marketplace.exhibitor-checked-in.v1",)
 
     market_id: str
     cooperative_id: str
     checked_in_at: datetime
 
 
-class SalesDeclared(BaseModel):
+class SalesDeclared(Reader):
     """The fields of ``marketplace.sales-declared.v1`` this service reads."""
+
+    reads = ("marketplace.sales-declared.v1",)
 
     declaration_id: str
     market_id: str

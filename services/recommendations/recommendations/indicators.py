@@ -18,7 +18,7 @@ from recommendations.service import SOURCE, Actor
 from recommendations.store import Store
 from shared import audit
 from shared.audit import Act
-from shared.envelope import make_envelope
+from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import LocalizedName, StoredText
 from shared.limits import Ref, ShortText
@@ -186,8 +186,8 @@ async def push_value(
         indicator_id=indicator["_id"], recommendation_id=indicator.get("recommendation_id"), seq=entry["seq"],
         value=value, unit=indicator["unit"], as_of=as_of, source=source, baseline=indicator.get("baseline"),
         target=indicator.get("target"), breakdown=breakdown)
-    await outbox.add(session, events.INDICATORS, make_envelope(
-        type=events.INDICATOR_UPDATED, source=SOURCE, subject=indicator["_id"], data=payload))
+    await outbox.add(session, payload.topic, message_envelope(
+        payload, source=SOURCE, subject=indicator["_id"]))
     return entry
 
 

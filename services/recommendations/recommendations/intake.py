@@ -13,6 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from recommendations.service import Actor, create_in_session, record_change
 from recommendations.store import Store
+from shared.consumer import Reader
 from shared.i18n import LocalizedText
 from shared.outbox import Outbox
 
@@ -22,8 +23,10 @@ class OutcomeItem(BaseModel):
     text: LocalizedText
 
 
-class SessionOutcomes(BaseModel):
+class SessionOutcomes(Reader):
     """The fields of ``agenda.session-outcomes-recorded.v1`` this service reads."""
+
+    reads = ("agenda.session-outcomes-recorded.v1",)
 
     session_id: str
     conference_id: str
@@ -32,8 +35,10 @@ class SessionOutcomes(BaseModel):
     recorded_at: datetime
 
 
-class ConferenceFacts(BaseModel):
+class ConferenceFacts(Reader):
     """The fields of ``registration.conference-created/updated.v1`` this service reads."""
+
+    reads = ("registration.conference-created.v1", "registration.conference-updated.v1")
 
     conference_id: str
     edition: int | None = None

@@ -23,7 +23,7 @@ from recommendations.store import Store
 from shared import audit
 from shared.audit import Act
 from shared.auth import Principal
-from shared.envelope import make_envelope
+from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
 from shared.outbox import Outbox
 from shared.platform import Platform
@@ -103,8 +103,8 @@ async def create_in_session(
         recommendation_id=recommendation_id, session_id=session_ref.get("id"), created_at=state["created_at"],
         **{k: state[k] for k in ("edition", "number", "conference_id", "text", "themes", "sdgs", "lead_body",
                                  "contributing_bodies", "target_date", "status", "progress")})
-    await outbox.add(session, events.RECOMMENDATIONS, make_envelope(
-        type=events.CREATED, source=SOURCE, subject=recommendation_id, data=payload))
+    await outbox.add(session, payload.topic, message_envelope(
+        payload, source=SOURCE, subject=recommendation_id))
     return state
 
 
@@ -205,8 +205,8 @@ async def _announce_status(outbox: Outbox, session: AsyncClientSession, record: 
         recommendation_id=record["recommendation_id"], seq=record["seq"], reason=record["reason"],
         evidence_count=len(record.get("evidence") or []), approved=approved, by_role=record["actor"]["role"],
         at=record["at"], **{k: record[k] for k in ("from_status", "to_status", "from_progress", "to_progress")})
-    await outbox.add(session, events.RECOMMENDATIONS, make_envelope(
-        type=events.STATUS_CHANGED, source=SOURCE, subject=record["recommendation_id"], data=payload))
+    await outbox.add(session, payload.topic, message_envelope(
+        payload, source=SOURCE, subject=record["recommendation_id"]))
 
 
 async def add_milestone(
@@ -254,8 +254,8 @@ async def complete_milestone(
             recommendation_id=recommendation_id, milestone_id=milestone_id, seq=record["seq"],
             title=done["title"], owner=done["owner"], due_date=done["due_date"], completed_at=record["at"],
             late=record["at"].date() > date.fromisoformat(done["due_date"]))
-        await platform.outbox.add(session, events.RECOMMENDATIONS, make_envelope(
-            type=events.MILESTONE_COMPLETED, source=SOURCE, subject=recommendation_id, data=payload))
+        await platform.outbox.add(session, payload.topic, message_envelope(
+            payload, source=SOURCE, subject=recommendation_id))
         return new_state
 
     return await platform.transaction(work)

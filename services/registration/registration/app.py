@@ -1,11 +1,10 @@
-from typing import Any
-
 from fastapi import FastAPI
 
 from registration import admin_api, api, console, pages, store
 from registration.consumers import consumer_specs
-from registration.events import TOPICS
+from registration.events import MESSAGES, TOPICS
 from registration.notifications import Mailer
+from registration.service import Registration, context_of
 from registration.settings import Settings
 from shared.platform import Platform, ServiceSpec, create_service_app
 from shared.signing import load_signer
@@ -26,25 +25,23 @@ TAGS = {
 
 
 def create_app(settings: Settings) -> FastAPI:
-    holder: dict[str, Any] = {}
     # Loaded before anything starts: in production a missing key stops the process here.
     signer = load_signer(key_file=settings.signing_key_file, previous_key_files=settings.signing_previous_key_files,
                          production=settings.production)
 
+    def context(platform: Platform) -> Registration:
+        return Registration(platform=platform, signer=signer, mailer=Mailer(platform))
+
     async def start(platform: Platform) -> None:
-        holder["platform"] = platform
-        platform.extras["signer"] = signer
-        mailer = Mailer(platform)
-        platform.extras["mailer"] = mailer
-        mailer.start()
+        context_of(platform).mailer.start()
 
     async def stop(platform: Platform) -> None:
-        await platform.extras["mailer"].stop()
+        await context_of(platform).mailer.stop()
 
     spec = ServiceSpec(
         title="Tadamon registration", description=DESCRIPTION,
-        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router,
-                 console.router], indexes=store.indexes(),
-        topics=TOPICS, consumers=consumer_specs(holder), on_startup=[start], on_shutdown=[stop], tags=TAGS,
+        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router, console.router],
+        indexes=store.indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
+        on_shutdown=[stop], tags=TAGS, context=context,
     )
     return create_service_app(settings, spec)

@@ -1,32 +1,28 @@
 """Kafka handlers of the registration service: its own participant messages, turned into mails."""
 
-from typing import Any
-
-from pydantic import BaseModel
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from registration.notifications import MAIL_KINDS, queue_mail
-from shared.consumer import ConsumerSpec
-from shared.envelope import Envelope
+from registration.service import Registration
+from shared.consumer import ConsumerSpec, Delivery, Reader
 
 CONSUMED_TOPICS: list[str] = ["registration.participants"]
 
 
-class ParticipantStatus(BaseModel):
+class ParticipantStatus(Reader):
+    """The fields of its own participant facts the mail consumer reads (the facts that send a mail)."""
+
+    reads = tuple(MAIL_KINDS)
+
     registration_id: str
     status: str
 
 
-def consumer_specs(holder: dict[str, Any] | None = None) -> list[ConsumerSpec]:
-    """``holder["platform"]`` is filled at startup: handlers need the service's database."""
-    places = holder if holder is not None else {}
-    spec = ConsumerSpec(group="registration-notifications", topics=list(CONSUMED_TOPICS))
+def consumer_specs() -> list[ConsumerSpec[Registration]]:
+    spec: ConsumerSpec[Registration] = ConsumerSpec(group="registration-notifications", topics=list(CONSUMED_TOPICS))
 
-    async def on_participant_message(envelope: Envelope, session: AsyncClientSession) -> None:
-        data = ParticipantStatus.model_validate(envelope.data)
-        await queue_mail(places["platform"], session, message_id=envelope.id, message_type=envelope.type,
-                         registration_id=data.registration_id, status=data.status)
+    @spec.on(ParticipantStatus)
+    async def on_participant_message(data: ParticipantStatus, delivery: Delivery[Registration]) -> None:
+        await queue_mail(delivery.service.platform, delivery.session, message_id=delivery.envelope.id,
+                         message_type=delivery.envelope.type, registration_id=data.registration_id,
+                         status=data.status)
 
-    for message_type in MAIL_KINDS:
-        spec.on(message_type)(on_participant_message)
     return [spec]

@@ -6,10 +6,8 @@ consumer that needs the address reads it from the service's own database.
 """
 
 from datetime import date, datetime
-from typing import ClassVar
 
-from pydantic import BaseModel
-
+from shared.envelope import Message
 from shared.i18n import StoredText
 
 TOPICS: list[str] = ["registration.conferences", "registration.participants"]
@@ -18,14 +16,15 @@ CONFERENCES = "registration.conferences"
 PARTICIPANTS = "registration.participants"
 
 
-class ConferenceChanged(BaseModel):
-    """``registration.conference-created.v1`` / ``registration.conference-updated.v1``.
+class ConferenceFact(Message):
+    """The fields every ``registration.conference-<verb>.v1`` message carries: the whole conference.
 
-    Sent when an organizer (or the demo loader) creates or edits a conference; the
-    update carries the whole conference after the change. Subject: the conference
-    id. Read by agenda (sessions belong to a conference) and recommendations (the
-    edition that issued a recommendation).
+    Not sent as such (see the facts below). Subject: the conference id. Read by agenda
+    (sessions belong to a conference) and recommendations (the edition that issued a
+    recommendation).
     """
+
+    topic = CONFERENCES
 
     conference_id: str
     kind: str
@@ -44,7 +43,19 @@ class ConferenceChanged(BaseModel):
     requires_approval: bool
 
 
-class ParticipantFact(BaseModel):
+class ConferenceCreated(ConferenceFact):
+    """``registration.conference-created.v1``: an organizer (or the demo loader) created a conference."""
+
+    message_type = "registration.conference-created.v1"
+
+
+class ConferenceUpdated(ConferenceFact):
+    """``registration.conference-updated.v1``: an organizer edited a conference; the whole conference after it."""
+
+    message_type = "registration.conference-updated.v1"
+
+
+class ParticipantFact(Message):
     """The fields every ``registration.participant-<verb>.v1`` message carries.
 
     Not sent as such: each fact below is its own class with its own message type, so
@@ -61,7 +72,7 @@ class ParticipantFact(BaseModel):
     the counts, not personal data.
     """
 
-    message_type: ClassVar[str]
+    topic = PARTICIPANTS
 
     registration_id: str
     conference_id: str
@@ -158,6 +169,5 @@ PARTICIPANT_FACTS: tuple[type[ParticipantFact], ...] = (
     ParticipantRejected, ParticipantCancelled, ParticipantErased, ParticipantCheckedIn,
 )
 
-
-def conference_type(verb: str) -> str:
-    return f"registration.conference-{verb}.v1"
+CONFERENCE_FACTS: tuple[type[ConferenceFact], ...] = (ConferenceCreated, ConferenceUpdated)
+MESSAGES: tuple[type[Message], ...] = (*CONFERENCE_FACTS, *PARTICIPANT_FACTS)

@@ -6,12 +6,11 @@ lock avoids a storm of write conflicts on the hot counter document, the transact
 keeps the capacity exact across several processes.
 """
 
-import asyncio
 import secrets
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
@@ -31,23 +30,26 @@ from registration.domain import (
     status_on_arrival,
 )
 from registration.events import (
-    CONFERENCES,
-    PARTICIPANTS,
-    ConferenceChanged,
+    ConferenceCreated,
+    ConferenceFact,
+    ConferenceUpdated,
     ParticipantCancelled,
     ParticipantConfirmed,
     ParticipantFact,
     ParticipantPromoted,
     ParticipantRegistered,
     ParticipantWaitlisted,
-    conference_type,
 )
 from shared import audit
 from shared.audit import Act
-from shared.envelope import make_envelope
+from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.locks import KeyedLocks
 from shared.platform import Platform
 from shared.signing import InvalidSignedToken, Signer
+
+if TYPE_CHECKING:
+    from registration.notifications import Mailer
 
 T = TypeVar("T")
 Document = dict[str, Any]
@@ -57,15 +59,30 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass
+class Registration:
+    """What registration's routes and handlers reach beside the platform (``ServiceSpec.context``)."""
+
+    platform: Platform
+    signer: Signer
+    mailer: "Mailer"
+    conference_locks: KeyedLocks = field(default_factory=KeyedLocks)
+
+
+def context_of(platform: Platform) -> Registration:
+    context = platform.context
+    if not isinstance(context, Registration):
+        raise TypeError("the registration service's platform carries a Registration context")
+    return context
+
+
 def signer_of(platform: Platform) -> Signer:
-    signer: Signer = platform.extras["signer"]
-    return signer
+    return context_of(platform).signer
 
 
 async def serialized(platform: Platform, conference_id: str, work: Callable[[AsyncClientSession], Awaitable[T]]
                      ) -> T:
-    locks: defaultdict[str, asyncio.Lock] = platform.extras.setdefault("locks", defaultdict(asyncio.Lock))
-    async with locks[conference_id]:
+    async with context_of(platform).conference_locks(conference_id):
         return await platform.transaction(work)
 
 
@@ -83,17 +100,15 @@ def participant_fact(fact: type[F], doc: Document, at: datetime, **extra: Any) -
 
 
 async def emit_participant(platform: Platform, session: AsyncClientSession, fact: ParticipantFact) -> None:
-    envelope = make_envelope(type=fact.message_type, source=platform.settings.service_name,
-                             subject=fact.registration_id, data=fact)
-    await platform.outbox.add(session, PARTICIPANTS, envelope)
+    envelope = message_envelope(fact, source=platform.settings.service_name, subject=fact.registration_id)
+    await platform.outbox.add(session, fact.topic, envelope)
 
 
-async def _emit_conference(platform: Platform, session: AsyncClientSession, verb: str, doc: Document) -> None:
-    data = ConferenceChanged(conference_id=doc["_id"], **{k: doc.get(k) for k in ConferenceChanged.model_fields
-                                                           if k != "conference_id"})
-    envelope = make_envelope(type=conference_type(verb), source=platform.settings.service_name,
-                             subject=doc["_id"], data=data)
-    await platform.outbox.add(session, CONFERENCES, envelope)
+async def _emit_conference(platform: Platform, session: AsyncClientSession, fact: type[ConferenceFact],
+                           doc: Document) -> None:
+    data = fact(conference_id=doc["_id"], **{k: doc.get(k) for k in fact.model_fields if k != "conference_id"})
+    envelope = message_envelope(data, source=platform.settings.service_name, subject=doc["_id"])
+    await platform.outbox.add(session, data.topic, envelope)
 
 
 # Conferences
@@ -121,7 +136,7 @@ async def create_conference(*, platform: Platform, data: ConferenceCreate, act: 
 
     async def work(session: AsyncClientSession) -> Document:
         await store.insert_conference(platform.db, dict(doc), session)
-        await _emit_conference(platform, session, "created", doc)
+        await _emit_conference(platform, session, ConferenceCreated, doc)
         await audit.record(platform.db, act, action="conference.create", object_type="conference",
                            object_id=doc["_id"], session=session)
         return doc
@@ -148,7 +163,7 @@ async def update_conference(*, platform: Platform, conference_id: str, data: Con
             raise DomainError("dates_out_of_order", status=422)
         doc = await store.update_conference(platform.db, conference_id, fields | {"updated_at": utcnow()}, session)
         assert doc is not None
-        await _emit_conference(platform, session, "updated", doc)
+        await _emit_conference(platform, session, ConferenceUpdated, doc)
         await audit.record(platform.db, act, action="conference.update", object_type="conference",
                            object_id=conference_id, session=session)
         return doc
