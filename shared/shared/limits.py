@@ -23,7 +23,7 @@ REF_MAX = 100
 MAX_BODY_BYTES = 512 * 1024
 """Default cap of a request body (``MAX_BODY_BYTES`` setting); larger ones get 413. Half of Kafka's
 message size limit (1 MiB), so a message that repeats a request's texts always fits."""
-PAGE_MAX = 100_000
+PAGE_MAX = 10_000  # the same bound as shared.pagination.MAX_PAGE
 """Highest page number of a paged list."""
 
 # Line and paragraph separators besides the control characters (category Cc).

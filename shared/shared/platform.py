@@ -127,6 +127,7 @@ class Platform:
 
 
 OPERATIONS_TAG = "Liveness, readiness and metrics, for the platform that runs the service."
+AUDIT_TAG = "The audit log of organizer acts in this service (who, when, what, from where), for administrators."
 
 
 def operation_id(route: APIRoute) -> str:
@@ -160,7 +161,7 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         finally:
             await platform.stop()
 
-    tags = [{"name": name, "description": text} for name, text in {**spec.tags, "operations": OPERATIONS_TAG}.items()]
+    tags = [{"name": name, "description": text} for name, text in {**spec.tags, "operations": OPERATIONS_TAG, "audit": AUDIT_TAG}.items()]
     app = ServiceApp(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan,
                      openapi_tags=tags, generate_unique_id_function=operation_id, docs_url=None, redoc_url=None)
     install_docs(app)

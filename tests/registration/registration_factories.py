@@ -102,6 +102,13 @@ class Running:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
+    async def held_on(self, conference_id: str, starts_on: str, ends_on: str) -> None:
+        """Moves a conference to other days, e.g. into the past once its participants registered
+        (registration closes when a conference ends)."""
+        response = await self.client.patch(f"/admin/conferences/{conference_id}", headers=self.organizer,
+                                           json={"starts_on": starts_on, "ends_on": ends_on})
+        assert response.status_code == 200, response.text
+
     async def register(self, conference_id: str, **overrides: Any) -> dict[str, Any]:
         response = await self.client.post(f"/conferences/{conference_id}/registrations",
                                           json=participant_body(**overrides))

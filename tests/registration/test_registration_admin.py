@@ -58,11 +58,12 @@ async def test_statistics_count_by_status_category_region_gender_age_and_checkin
     infra: Infra, keys: Keys
 ) -> None:
     async with registration_service(infra, keys) as svc:
-        conference = await svc.conference(capacity=2, starts_on="2026-03-01", ends_on="2026-03-01")
+        conference = await svc.conference(capacity=2)
         cid = conference["id"]
         first = await svc.register(cid, gender="male", age_band="under_25", region="oriental")
         await svc.register(cid, gender=None, age_band=None, organization_type="media")
         await svc.register(cid)
+        await svc.held_on(cid, "2026-03-01", "2026-03-01")
         badge = context_of(svc.platform).signer.sign({"t": "badge", "r": first["registration"]["id"], "c": cid})
         await svc.client.post(f"/checkin/conferences/{cid}/scans",
                               json={"token": badge, "scanned_at": "2026-03-01T09:15:00Z"}, headers=svc.staff(cid))

@@ -121,8 +121,9 @@ async def test_cancelled_and_waitlisted_participants_are_refused_with_the_reason
 
 async def test_offline_batch_synced_twice_gives_the_same_answers_and_one_checkin(infra: Infra, keys: Keys) -> None:
     async with registration_service(infra, keys) as svc:
-        conference = await svc.conference(starts_on="2026-01-10", ends_on="2026-01-11")
+        conference = await svc.conference()
         tokens = [await _badge_token(svc, await svc.register(conference["id"])) for _ in range(3)]
+        await svc.held_on(conference["id"], "2026-01-10", "2026-01-11")
         batch = {"device_id": "scanner-7", "scans": [
             {"token": tokens[0], "nonce": "n1", "scanned_at": "2026-01-10T08:30:00Z"},
             {"token": tokens[1], "nonce": "n2", "scanned_at": "2026-01-10T08:31:00Z"},
@@ -207,8 +208,9 @@ async def test_badge_of_a_conference_that_ended_is_refused_today_but_counts_with
     infra: Infra, keys: Keys
 ) -> None:
     async with registration_service(infra, keys) as svc:
-        ended = await svc.conference(starts_on="2020-06-16", ends_on="2020-06-17")
+        ended = await svc.conference()
         token = await _badge_token(svc, await svc.register(ended["id"]))
+        await svc.held_on(ended["id"], "2020-06-16", "2020-06-17")
         url = f"/checkin/conferences/{ended['id']}/scans"
         today = await svc.client.post(url, json={"token": token},
                                       headers=svc.staff(ended["id"]) | {"Accept-Language": "fr"})
@@ -225,8 +227,9 @@ async def test_badge_of_a_conference_that_ended_is_refused_today_but_counts_with
 
 async def test_the_conference_time_zone_decides_its_days(infra: Infra, keys: Keys) -> None:
     async with registration_service(infra, keys) as svc:
-        tokyo = await svc.conference(starts_on="2026-05-10", ends_on="2026-05-10", timezone="Asia/Tokyo")
+        tokyo = await svc.conference(timezone="Asia/Tokyo")
         token = await _badge_token(svc, await svc.register(tokyo["id"]))
+        await svc.held_on(tokyo["id"], "2026-05-10", "2026-05-10")
         url = f"/checkin/conferences/{tokyo['id']}/scans"
         # 10 May begins at 15:00 UTC on 9 May in Tokyo; four hours earlier is the limit.
         before = await svc.client.post(url, json={"token": token, "scanned_at": "2026-05-09T10:30:00Z"},
