@@ -161,7 +161,8 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         finally:
             await platform.stop()
 
-    tags = [{"name": name, "description": text} for name, text in {**spec.tags, "operations": OPERATIONS_TAG, "audit": AUDIT_TAG}.items()]
+    described = {**spec.tags, "operations": OPERATIONS_TAG, "audit": AUDIT_TAG}
+    tags = [{"name": name, "description": text} for name, text in described.items()]
     app = ServiceApp(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan,
                      openapi_tags=tags, generate_unique_id_function=operation_id, docs_url=None, redoc_url=None)
     install_docs(app)
