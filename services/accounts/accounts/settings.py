@@ -13,7 +13,8 @@ class Settings(ServiceSettings):
     previous_signing_key_files: list[str] = []
     # Browser access tokens are short-lived: the accounts service reissues them from the
     # refresh cookie, and refuses to once the account is disabled or the session revoked.
-    access_token_seconds: int = Field(default=300, ge=30, le=300)
+    # A disabled account or a revoked session stops working within a minute: its token is not renewed.
+    access_token_seconds: int = Field(default=60, ge=30, le=300)
     # Re-authentication at least every 12 hours, and after 30 minutes without use (ASVS 3.3.2).
     session_max_seconds: int = 12 * 3600
     session_idle_seconds: int = 30 * 60
