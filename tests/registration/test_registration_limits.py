@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 from pymongo.asynchronous.client_session import AsyncClientSession
 from registration_factories import conference_body, registration_service
 
-from registration.events import CONFERENCES, ConferenceChanged
-from shared.envelope import make_envelope
+from registration.events import CONFERENCES, ConferenceUpdated
+from shared.envelope import message_envelope
 from shared.i18n import LocalizedText
 from support import Infra, Keys, eventually
 
@@ -38,14 +38,13 @@ async def test_a_message_kafka_refuses_is_set_aside_and_mails_of_later_registrat
         await svc.platform.relay.stop()
         # As a conference stored before titles had a limit would be announced: the producer's own class,
         # built without validation, with a title far over Kafka's message size limit.
-        oversized = ConferenceChanged.model_construct(
+        oversized = ConferenceUpdated.model_construct(
             conference_id=conference["id"], kind="national_conference", edition=6,
             title=LocalizedText.model_construct(fr="A" * 2_000_000, ar=None, en=None), slogan=None, city="Skhirat",
             region="rabat-sale-kenitra", venue="Palais", starts_on=date(2027, 6, 16), ends_on=date(2027, 6, 17),
             timezone="Africa/Casablanca", capacity=100, registration_opens_at=None, registration_closes_at=None,
             requires_approval=False)
-        envelope = make_envelope(type="registration.conference-updated.v1", source="registration",
-                                 subject=conference["id"], data=oversized)
+        envelope = message_envelope(oversized, source="registration", subject=conference["id"])
 
         async def write(session: AsyncClientSession) -> None:
             await svc.platform.outbox.add(session, CONFERENCES, envelope)
