@@ -57,7 +57,7 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = MAX_BODY_BYTES
 
     outbox_poll_seconds: float = 0.5
-    outbox_lease_seconds: float = 10.0
+    outbox_lease_seconds: float = 30.0
 
     @property
     def production(self) -> bool:
