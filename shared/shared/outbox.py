@@ -4,16 +4,23 @@ published by a relay once the transaction has committed.
 Use cases call ``Outbox.add(session, topic, envelope)`` inside their transaction.
 The relay publishes pending entries in the order they were written, with acks=all,
 and marks them sent. With several replicas of a service, only the holder of a lease
-relays, so one writer publishes in order; if it stalls past its lease another takes
-over, and a message it had already sent may be sent again: consumers drop such a
-repeat by its envelope id.
+relays, so one writer publishes in order. The holder renews its lease in the background
+while a batch is under way, and sends nothing once less than half of it is left: a relay
+whose database or event loop stalls stops publishing, and has its acknowledged entries
+marked, before its lease runs out and another relay may take over. So two relays never
+publish the same entry, unless the acknowledgements and the "sent" mark of what was
+already sent take longer than half a lease; consumers would then drop the repeat by its
+envelope id.
 
 An entry Kafka can never take (a message over the producer's ``max_request_size`` or
 the broker's size limit) is set aside as ``dead``, with its error, a log line and the
 ``tadamon_outbox_dead_lettered_total`` counter, so that it does not hold back everything written
 after it. The entries that remain keep their order, per subject too: later messages of
 the same subject are still published, after one another. An entry set aside stays in
-the collection to be looked at; nothing republishes it by itself.
+the collection to be looked at; nothing republishes it by itself. Within a subject each
+message is sent once the one before it is acknowledged; one that fails for a while (Kafka
+away) holds back the later ones of its subject, which stay pending and unsent, so that a
+subject's messages keep their order.
 """
 
 import asyncio
@@ -22,8 +29,10 @@ import os
 import socket
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -47,11 +56,21 @@ BATCH_SIZE = 500
 FAILURE_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 # On stop, how long the batch under way may take to be sent and marked (Kafka down: cut).
 BATCH_FINISH_SECONDS = 10.0
+# While a batch is under way the lease is renewed every sixth of it, and nothing is sent
+# once less than half of it is left: that half is the time the acknowledgements of what
+# was already sent (request_timeout_ms, 10 s) and the "sent" mark have before another
+# relay may take over, and it also absorbs clock skew between hosts.
+LEASE_RENEWALS = 6
+LEASE_SAFETY = 0.5
 
 # Errors that no retry can cure: the entry is set aside instead of blocking the relay.
 NEVER_PUBLISHABLE: tuple[type[BaseException], ...] = (MessageSizeTooLargeError,)
 
 _last_sequence = 0
+
+
+class LeaseLost(Exception):
+    """The relay no longer holds its lease with time to spare: its batch stops."""
 
 
 def next_sequence() -> int:
@@ -134,6 +153,8 @@ class OutboxRelay:
         self._stopping = False
         self._between_batches = asyncio.Event()
         self._between_batches.set()
+        # When this relay's lease runs out, in its own monotonic clock (0: not held).
+        self._lease_deadline = 0.0
 
     def start(self) -> None:
         self._stopping = False
@@ -163,15 +184,19 @@ class OutboxRelay:
                 if self._stopping:
                     return
                 self._between_batches.clear()
+                keeper = asyncio.create_task(self._keep_lease(), name="outbox-lease")
                 try:
                     published = await self.publish_pending()
                 finally:
+                    await cancel_and_wait(keeper)
                     self._between_batches.set()
                 self._failures = 0
                 if published < BATCH_SIZE:
                     await self.outbox.wait(self.settings.outbox_poll_seconds)
             except asyncio.CancelledError:
                 raise
+            except LeaseLost:
+                log.warning("outbox relay: lease lost during a batch; the rest is left to its holder")
             except Exception as exc:  # noqa: BLE001 - the relay must outlive any outage
                 pause = FAILURE_BACKOFF_SECONDS[min(self._failures, len(FAILURE_BACKOFF_SECONDS) - 1)]
                 self._failures += 1
@@ -179,6 +204,9 @@ class OutboxRelay:
                 await asyncio.sleep(pause)
 
     async def _hold_lease(self) -> bool:
+        """Take or renew the lease; only its previous owner, or anyone once it has run out."""
+        # Read before the request, so the deadline here is never later than the one stored.
+        asked = time.monotonic()
         now = datetime.now(UTC)
         until = now + timedelta(seconds=self.settings.outbox_lease_seconds)
         try:
@@ -187,9 +215,27 @@ class OutboxRelay:
                 {"$set": {"owner": self.owner, "until": until}},
                 upsert=True,
             )
-            return True
         except DuplicateKeyError:
+            self._lease_deadline = 0.0
             return False
+        self._lease_deadline = asked + self.settings.outbox_lease_seconds
+        return True
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease while a batch is under way, so a slow batch does not outlive it."""
+        while True:
+            await asyncio.sleep(self.settings.outbox_lease_seconds / LEASE_RENEWALS)
+            try:
+                if not await self._hold_lease():
+                    return
+            except PyMongoError as exc:
+                # The deadline stays where it was: the batch stops sending as it nears.
+                log.warning("outbox relay: could not renew the lease: %s", exc)
+
+    def _check_lease(self) -> None:
+        margin = self.settings.outbox_lease_seconds * LEASE_SAFETY
+        if time.monotonic() > self._lease_deadline - margin:
+            raise LeaseLost()
 
     async def publish_pending(self) -> int:
         batch = await (
@@ -198,47 +244,63 @@ class OutboxRelay:
         if not batch:
             return 0
         producer = await self.producers.get()
-        queued: list[tuple[Document, asyncio.Future[object]]] = []
-        dead: list[tuple[Document, BaseException]] = []
-        refused: BaseException | None = None
+        by_subject: dict[str, list[Document]] = {}
         for entry in batch:
-            envelope = Envelope.model_validate(entry["envelope"])
-            try:
-                delivery = await producer.send(
-                    entry["topic"], value=envelope.to_bytes(), key=envelope.subject.encode(),
-                    headers=envelope.headers(),
-                )
-            except NEVER_PUBLISHABLE as exc:
-                dead.append((entry, exc))
-                continue
-            except Exception as exc:  # noqa: BLE001 - keep what was queued, retry the rest
-                refused = exc
-                break
-            queued.append((entry, delivery))
-        results = await asyncio.gather(*(delivery for _, delivery in queued), return_exceptions=True)
-        outcomes = [(entry, result) for (entry, _), result in zip(queued, results, strict=True)]
-        dead += [(entry, result) for entry, result in outcomes if isinstance(result, NEVER_PUBLISHABLE)]
-        await self._mark_sent([entry for entry, result in outcomes if not isinstance(result, BaseException)])
+            by_subject.setdefault(entry["subject"], []).append(entry)
+        chains = await asyncio.gather(*(self._publish_subject(producer, entries) for entries in by_subject.values()))
+        sent = [entry for chain in chains for entry in chain.sent]
+        dead = [item for chain in chains for item in chain.dead]
+        # What Kafka acknowledged is marked even if the lease was lost meanwhile: it is true,
+        # and it spares the next holder a repeat of it.
+        await self._mark_sent(sent)
         await self._set_aside(dead)
         self.metrics.outbox_batch.observe(len(batch))
-        errors = [result for _, result in outcomes
-                  if isinstance(result, BaseException) and not isinstance(result, NEVER_PUBLISHABLE)]
-        error = errors[0] if errors else refused
-        if error is not None:
-            settled = {entry["_id"] for entry, result in outcomes if not isinstance(result, BaseException)}
-            settled |= {entry["_id"] for entry, _ in dead}
+        errors = [chain.error for chain in chains if chain.error is not None]
+        if not errors:
+            return len(batch)
+        error = next((e for e in errors if not isinstance(e, LeaseLost)), errors[0])
+        if not isinstance(error, LeaseLost):
+            settled = {entry["_id"] for entry in sent} | {entry["_id"] for entry, _ in dead}
             unsent = [entry["_id"] for entry in batch if entry["_id"] not in settled]
             await self.outbox.collection.update_many(
                 {"_id": {"$in": unsent}}, {"$inc": {"attempts": 1}, "$set": {"last_error": repr(error)[:500]}}
             )
-            raise error
-        return len(batch)
+        raise error
+
+    async def _publish_subject(self, producer: AIOKafkaProducer, entries: list[Document]) -> "_Chain":
+        """Publish one subject's entries, each once the one before it is acknowledged.
+
+        Subjects go in parallel, but within one the next send waits: the producer may
+        fail a batch of a partition (its leader gone past the request timeout) and still
+        deliver a later one, so a message sent before the one ahead of it was known to be
+        in Kafka could overtake it. After a failure the subject's later entries stay pending.
+        """
+        chain = _Chain()
+        for entry in entries:
+            envelope = Envelope.model_validate(entry["envelope"])
+            try:
+                self._check_lease()
+                delivery = await producer.send(
+                    entry["topic"], value=envelope.to_bytes(), key=envelope.subject.encode(),
+                    headers=envelope.headers(),
+                )
+                await delivery
+            except NEVER_PUBLISHABLE as exc:
+                chain.dead.append((entry, exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - kept pending, retried after the backoff
+                chain.error = exc
+                return chain
+            chain.sent.append(entry)
+        return chain
 
     async def _mark_sent(self, sent: list[Document]) -> None:
+        # Only pending entries: one that a stalled relay's late acknowledgement finds
+        # already sent by the next holder keeps that holder's mark.
         if not sent:
             return
         await self.outbox.collection.update_many(
-            {"_id": {"$in": [entry["_id"] for entry in sent]}},
+            {"_id": {"$in": [entry["_id"] for entry in sent]}, "status": "pending"},
             {"$set": {"status": "sent", "sent_at": datetime.now(UTC)}},
         )
         for entry in sent:
@@ -258,3 +320,12 @@ class OutboxRelay:
                 extra={"fields": {"outbox_id": entry["_id"], "message_type": entry["type"],
                                   "topic": entry["topic"], "outbox_status": "dead"}},
             )
+
+
+@dataclass
+class _Chain:
+    """What became of one subject's entries in a batch."""
+
+    sent: list[Document] = field(default_factory=list)
+    dead: list[tuple[Document, BaseException]] = field(default_factory=list)
+    error: Exception | None = None

@@ -63,7 +63,7 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = MAX_BODY_BYTES
 
     outbox_poll_seconds: float = 0.5
-    outbox_lease_seconds: float = 10.0
+    outbox_lease_seconds: float = 30.0
 
     # How long a topic keeps its messages (retention.ms of every topic in
     # deploy/k8s/base/kafka/topics.yaml; dead-letter topics keep theirs 30 days).
