@@ -94,7 +94,7 @@ async def outbox_of(settings: SampleSettings) -> AsyncIterator[Outbox]:
     try:
         db = client[settings.database_name]
         indexes = Indexes({})
-        outbox_indexes(indexes)
+        outbox_indexes(indexes, settings.outbox_sent_retention_days)
         await indexes.create(db)
         await ensure_topics(settings, [settings.topic(TOPIC)])
         outbox = Outbox(settings, db)
