@@ -23,6 +23,7 @@ from shared.auth import Admin, Principal
 from shared.envelope import utcnow
 from shared.mongo import Document, Indexes
 from shared.observability import current_correlation_id
+from shared.timezones import Moment
 
 AUDIT_LOG = "audit_log"
 USER_AGENT_MAX = 300
@@ -112,7 +113,7 @@ def audit_router() -> APIRouter:
         request: Request, who: Admin, actor: Annotated[str | None, Query(max_length=200)] = None,
         object_type: Annotated[str | None, Query(max_length=50)] = None,
         object_id: Annotated[str | None, Query(max_length=200)] = None,
-        since: datetime | None = None, until: datetime | None = None,
+        since: Moment | None = None, until: Moment | None = None,
         page: Annotated[int, Query(ge=1, le=10_000)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> AuditPage:
         """The audit log (who did what to which object, when, from where), filtered and paginated."""

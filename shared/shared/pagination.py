@@ -8,6 +8,7 @@ page unchanged; ``X-Total-Count`` gives the size of the whole list and ``Link`` 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
+from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
 
@@ -52,8 +53,13 @@ def page_headers(total: int, page: PageRequest, request: Request, response: Resp
     response.headers["X-Total-Count"] = str(total)
     links = []
     if page.skip + page.page_size < total:
-        links.append(f'<{request.url.include_query_params(page=page.page + 1)}>; rel="next"')
+        links.append(f'<{_ascii(request.url.include_query_params(page=page.page + 1))}>; rel="next"')
     if page.page > 1:
-        links.append(f'<{request.url.include_query_params(page=page.page - 1)}>; rel="prev"')
+        links.append(f'<{_ascii(request.url.include_query_params(page=page.page - 1))}>; rel="prev"')
     if links:
         response.headers["Link"] = ", ".join(links)
+
+
+def _ascii(url: object) -> str:
+    # Header values are Latin-1: a path in Arabic (or any non-ASCII id) is percent-encoded, as in a URI.
+    return quote(str(url), safe="/:?&=%#+,;@~!$'()*[]")

@@ -11,6 +11,7 @@ from pymongo import AsyncMongoClient
 
 from agenda.app import create_app
 from registration.events import (
+    ConferenceUpdated,
     ParticipantCancelled,
     ParticipantCheckedIn,
     ParticipantErased,
@@ -272,7 +273,8 @@ async def test_signing_up_for_a_session_that_is_over_is_refused(infra: Infra, ke
     async with agenda_service(infra, keys, tmp_path) as service:
         # The conference turns out to have been held last year (registration moved its days).
         await service.publish("registration.conferences",
-                              conference_message(service.conference_id, "2025-06-17", "2025-06-18", verb="updated"))
+                              conference_message(service.conference_id, "2025-06-17", "2025-06-18",
+                                                 fact=ConferenceUpdated))
 
         async def moved() -> bool:
             found = await service.client.get(f"/conferences/{service.conference_id}")
