@@ -23,8 +23,10 @@ self.addEventListener("fetch", function (event) {
     }
     return response;
   }).catch(function () {
-    return caches.match(event.request).then(function (hit) {
-      return hit || caches.match(event.request, { ignoreSearch: true });
+    // Pages vary by Accept-Language, which the cached copy's request may not have carried the same
+    // way: the language is in the page's own ?lang=, so Vary is ignored here.
+    return caches.match(event.request, { ignoreVary: true }).then(function (hit) {
+      return hit || caches.match(event.request, { ignoreSearch: true, ignoreVary: true });
     }).then(function (hit) { return hit || Response.error(); });
   }));
 });
