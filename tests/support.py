@@ -6,14 +6,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
+from infra import stack
 from shared.auth import generate_keypair, load_private_key, mint_token
 
 S = TypeVar("S")
@@ -127,3 +131,29 @@ async def produce_raw(bootstrap: str, topic: str, value: bytes, key: bytes | Non
         await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
     finally:
         await producer.stop()
+
+
+@dataclass
+class MailCatcher:
+    """An in-process SMTP server keeping every mail it receives."""
+
+    port: int
+    mails: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.mails if m["To"] == address]
+
+
+@asynccontextmanager
+async def mail_catcher() -> AsyncIterator[MailCatcher]:
+    catcher = MailCatcher(port=stack.free_port())
+    controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
+    await asyncio.to_thread(controller.start)
+    try:
+        yield catcher
+    finally:
+        await asyncio.to_thread(controller.stop)

@@ -1,12 +1,10 @@
 """Builders for the accounts tests: a running service, accounts with passwords, a browser-like client."""
 
-import asyncio
 import itertools
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
@@ -17,10 +15,8 @@ from accounts import service
 from accounts.app import create_app
 from accounts.domain import AccountCreate, TeamCreate
 from accounts.settings import Settings
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
-from infra import stack
 from shared.platform import Platform
 from support import Infra, Keys, running, settings_for
 
@@ -59,32 +55,6 @@ class AccountsService:
         claims: dict[str, Any] = jwt.decode(token, key.key, algorithms=["EdDSA"], audience="tadamon",
                                             issuer="tadamon")
         return claims
-
-
-@dataclass
-class MailCatcher:
-    """An in-process SMTP server keeping every mail it receives."""
-
-    port: int
-    mails: list[EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.mails if m["To"] == address]
-
-
-@asynccontextmanager
-async def mail_catcher() -> AsyncIterator[MailCatcher]:
-    catcher = MailCatcher(port=stack.free_port())
-    controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
-    await asyncio.to_thread(controller.start)
-    try:
-        yield catcher
-    finally:
-        await asyncio.to_thread(controller.stop)
 
 
 def link_in(mail: EmailMessage) -> str:

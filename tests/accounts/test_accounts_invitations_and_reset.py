@@ -2,9 +2,9 @@
 which addresses have an account."""
 
 from accounts.cookies import ACCESS_COOKIE
-from accounts_factories import PASSWORD, accounts_service, browser, csrf_of, link_in, mail_catcher, sign_in
+from accounts_factories import PASSWORD, accounts_service, browser, csrf_of, link_in, sign_in
 
-from support import Infra, Keys
+from support import Infra, Keys, mail_catcher
 
 NEW_PASSWORD = "couscous du vendredi à Fès"
 

@@ -4,9 +4,9 @@ import re
 
 import pyotp
 from accounts.cookies import ACCESS_COOKIE
-from accounts_factories import accounts_service, answer_code, csrf_of, mail_catcher, sign_in
+from accounts_factories import accounts_service, answer_code, csrf_of, sign_in
 
-from support import Infra, Keys
+from support import Infra, Keys, mail_catcher
 
 
 def secret_of(html: str) -> str:

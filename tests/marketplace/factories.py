@@ -17,7 +17,7 @@ from marketplace.app import create_app
 from marketplace.domain import market_day
 from marketplace.settings import Settings
 from marketplace.store import Store, store_of
-from support import Infra, Keys, running, settings_for
+from support import Infra, Keys, MailCatcher, mail_catcher, running, settings_for
 
 _counter = itertools.count(1)
 SECTORS = ["argan_oils", "honey", "dates", "couscous_cereals", "textiles_carpets", "crafts"]
@@ -69,6 +69,7 @@ class Marketplace:
     settings: Settings
     keys: Keys
     app: FastAPI
+    mails: MailCatcher
 
     @property
     def store(self) -> Store:
@@ -125,7 +126,9 @@ class Marketplace:
 
 @asynccontextmanager
 async def marketplace_service(infra: Infra, keys: Keys, **overrides: Any) -> AsyncIterator[Marketplace]:
-    settings = settings_for(Settings, infra, keys, **{"jwt_private_key_file": str(keys.private_file), **overrides})
-    app = create_app(settings)
-    async with running(app) as client:
-        yield Marketplace(client=client, settings=settings, keys=keys, app=app)
+    async with mail_catcher() as mails:
+        settings = settings_for(Settings, infra, keys, **{"jwt_private_key_file": str(keys.private_file),
+                                                          "smtp_port": mails.port, **overrides})
+        app = create_app(settings)
+        async with running(app) as client:
+            yield Marketplace(client=client, settings=settings, keys=keys, app=app, mails=mails)

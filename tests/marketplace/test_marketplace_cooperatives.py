@@ -76,6 +76,42 @@ async def test_expired_invitation_is_refused(infra: Infra, keys: Keys) -> None:
         assert "expiré" in expired.json()["detail"]
 
 
+async def test_a_refused_mail_answers_503_leaves_no_usable_link_and_the_invitation_can_be_sent_again(
+        infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        coop = await svc.cooperative()
+        svc.settings.smtp_port = 1  # nothing listens there
+        refused = await svc.client.post(f"/cooperatives/{coop['id']}/invitations", json={"language": "ar"},
+                                        headers=svc.organizer | {"Accept-Language": "ar"})
+        assert refused.status_code == 503 and refused.json()["code"] == "mail_not_sent"
+        assert "تعذر إرسال" in refused.json()["detail"]
+        assert await svc.store.db.invitations.count_documents({}) == 0
+        svc.settings.smtp_port = svc.mails.port
+        again = await svc.client.post(f"/cooperatives/{coop['id']}/invitations", json={"language": "ar"},
+                                      headers=svc.organizer)
+        assert again.status_code == 201 and again.json()["mailed"] is True
+        [mail] = svc.mails.to(coop["contact"]["email"])
+        assert mail["Content-Language"] == "ar" and f"{again.json()['accept_url']}?lang=ar" in mail.get_content()
+
+
+async def test_a_cooperative_without_an_email_gets_its_link_through_the_organizer(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        coop = await svc.cooperative(contact={"phone": "0612345678"})
+        invited = await svc.client.post(f"/cooperatives/{coop['id']}/invitations", headers=svc.organizer)
+        assert invited.status_code == 201 and invited.json()["mailed"] is False
+        assert invited.json()["accept_url"].endswith(f"/invitations/{invited.json()['token']}")
+        assert svc.mails.mails == []
+
+
+async def test_an_invitation_in_an_unknown_language_is_refused(infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        coop = await svc.cooperative()
+        refused = await svc.client.post(f"/cooperatives/{coop['id']}/invitations", json={"language": "de"},
+                                        headers=svc.organizer)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "language"
+        assert svc.mails.mails == []
+
+
 async def test_a_cooperative_can_never_read_or_change_anothers_data(infra: Infra, keys: Keys) -> None:
     async with marketplace_service(infra, keys) as svc:
         mine, theirs = await svc.cooperative(), await svc.cooperative()

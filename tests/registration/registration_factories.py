@@ -1,26 +1,21 @@
 """Builders for the registration tests: request bodies, a running service, a mail catcher."""
 
-import asyncio
 import io
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import zxingcpp
-from aiosmtpd.controller import Controller
 from PIL import Image
 
-from infra import stack
 from registration.app import create_app
 from registration.settings import Settings
-from support import Infra, Keys, running, settings_for
+from support import Infra, Keys, MailCatcher, mail_catcher, running, settings_for
 
 _counter = itertools.count(1)
 
@@ -53,32 +48,6 @@ def participant_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-@dataclass
-class MailCatcher:
-    """An in-process SMTP server keeping every mail it receives."""
-
-    port: int
-    mails: list[EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.mails if m["To"] == address]
-
-
-@asynccontextmanager
-async def mail_catcher() -> AsyncIterator[MailCatcher]:
-    catcher = MailCatcher(port=stack.free_port())
-    controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
-    await asyncio.to_thread(controller.start)
-    try:
-        yield catcher
-    finally:
-        await asyncio.to_thread(controller.stop)
 
 
 @dataclass

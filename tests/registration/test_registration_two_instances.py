@@ -19,10 +19,10 @@ from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient
-from registration_factories import conference_body, mail_catcher, participant_body
+from registration_factories import conference_body, participant_body
 
 from infra import stack
-from support import Infra, Keys, envelope_of, eventually, read_topic, unique
+from support import Infra, Keys, envelope_of, eventually, mail_catcher, read_topic, unique
 
 CAPACITY = 40
 REGISTRATIONS = 160

@@ -15,8 +15,8 @@ from web_support import screenshot, serve, text_of
 
 from registration.app import create_app
 from registration.settings import Settings
-from support import Infra, Keys, settings_for
-from tests.registration.registration_factories import conference_body, mail_catcher, participant_body
+from support import Infra, Keys, mail_catcher, settings_for
+from tests.registration.registration_factories import conference_body, participant_body
 
 pytestmark = pytest.mark.browser
 ARABIC = re.compile(r"[\u0600-\u06FF]")

@@ -1,5 +1,6 @@
 """A cooperative accepts its invitation and reaches its space with a browser alone."""
 
+import re
 import uuid
 
 import httpx
@@ -9,7 +10,7 @@ from web_support import screenshot, serve, text_of
 
 from marketplace.app import create_app
 from marketplace.settings import Settings
-from support import Infra, Keys, settings_for
+from support import Infra, Keys, mail_catcher, settings_for
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +61,52 @@ async def test_the_invitation_link_opens_a_page_whose_button_leads_into_the_exhi
         assert await text_of(page, "#invitation-refused") == \
             "Ce lien d'invitation a déjà servi. Demandez-en un nouveau aux organisateurs."
         await context.close()
+
+
+NAMES = {"ar": "تعاونية نساء أكادير", "fr": "Coopérative des femmes d'Agadir", "en": "Agadir Women's Cooperative"}
+SUBJECTS = {"ar": "دعوة تعاونية نساء أكادير إلى فضاء العارضين على منصة تضامن",
+            "fr": "Invitation de Coopérative des femmes d'Agadir à l'espace exposant de Tadamon",
+            "en": "Invitation for Agadir Women's Cooperative to the Tadamon exhibitor space"}
+SPACES = {"ar": "فضاء العارضين", "fr": "Espace exposant", "en": "Exhibitor space"}
+# A browser set to another language: the page follows the mail's language, carried by its link.
+OTHER_LOCALE = {"ar": "en-GB", "fr": "ar-MA", "en": "fr-FR"}
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr", "en"])
+async def test_the_invitation_mailed_in_the_chosen_language_leads_into_the_space_in_that_language(
+        infra: Infra, keys: Keys, browser: Browser, lang: str) -> None:
+    email = f"coop-{uuid.uuid4().hex[:8]}@example.ma"
+    async with mail_catcher() as mails:
+        settings = settings_for(Settings, infra, keys, jwt_private_key_file=str(keys.private_file),
+                                smtp_port=mails.port)
+        async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+            org = keys.headers("admin")
+            coop = await http.post("/cooperatives", headers=org, json={
+                "name": NAMES, "register_number": f"AGA-{uuid.uuid4().int % 90000 + 10000}",
+                "region": "souss-massa", "province": "Agadir Ida-Outanane", "sector": "argan_oils", "members": 31,
+                "women_led": True, "youth_led": False, "contact": {"email": email}})
+            assert coop.status_code == 201, coop.text
+            invited = await http.post(f"/cooperatives/{coop.json()['id']}/invitations", headers=org,
+                                      json={"language": lang})
+            assert invited.status_code == 201 and invited.json()["mailed"] is True, invited.text
+
+            [mail] = mails.to(email)
+            # A long subject is folded onto the next line, whose leading space Python's parser keeps.
+            assert mail["Subject"].strip() == SUBJECTS[lang] and mail["Content-Language"] == lang
+            found = re.search(r"(\S+/invitations/\S+)", mail.get_content())
+            assert found is not None
+            assert found.group(1) == f"{invited.json()['accept_url']}?lang={lang}"
+            page = await browser.new_page(locale=OTHER_LOCALE[lang])
+            await page.goto(base + found.group(1).removeprefix(settings.base_url))
+            assert await page.get_attribute("html", "lang") == lang
+            assert await text_of(page, "#invitation-for") == NAMES[lang]
+            await screenshot(page, f"invitation-mailed-{lang}")
+
+            await page.click("#accept-invitation")
+            await page.wait_for_url(f"**/exhibitor?lang={lang}")
+            assert await page.get_attribute("html", "lang") == lang
+            assert await text_of(page, "h1") == f"{SPACES[lang]} · {NAMES[lang]}"
+            await page.close()
 
 
 async def test_an_invitation_form_posted_from_another_site_is_refused_and_uses_nothing(

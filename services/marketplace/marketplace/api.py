@@ -137,9 +137,9 @@ async def remove_product(cooperative_id: str, product_id: str, store: StoreDep, 
              tags=["cooperatives"], responses=problems(404, 503))
 async def invite(cooperative_id: str, request: Request, store: StoreDep, who: Registry,
                  body: InvitationCreate | None = None) -> InvitationPublic:
-    """Create a one-time link through which the cooperative obtains its exhibitor token."""
+    """Create a one-time link for the cooperative's exhibitor token and mail it to its contact address."""
     return await service.invite_cooperative(store=store, cooperative_id=cooperative_id, by=who.sub,
-                                            ttl_hours=body.ttl_hours if body else None, act=Act.of(request, who))
+                                            data=body or InvitationCreate(), act=Act.of(request, who))
 
 
 @router.post("/invitations/{token}/accept", response_model=ExhibitorToken, tags=["cooperatives"],

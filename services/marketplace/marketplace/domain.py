@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 import marketplace.messages  # noqa: F401 - registers the service's texts
 from shared.errors import refuse_null
-from shared.i18n import LocalizedName, LocalizedText, LocalizedTitle, StoredText
+from shared.i18n import Language, LocalizedName, LocalizedText, LocalizedTitle, StoredText
 from shared.limits import Ref, ShortText, single_line
 from shared.regions import RegionCode
 from shared.timezones import Day, Moment
@@ -171,6 +171,8 @@ class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ttl_hours: Annotated[float, Field(gt=0, le=24 * 30)] | None = None
+    # The language of the mail and of the page its link opens.
+    language: Language | None = None
 
 
 class InvitationPublic(BaseModel):
@@ -179,6 +181,8 @@ class InvitationPublic(BaseModel):
     token: str
     accept_url: str
     expires_at: datetime
+    # False when the cooperative has no contact e-mail: the organizer passes the link on.
+    mailed: bool = False
 
 
 class ExhibitorToken(BaseModel):

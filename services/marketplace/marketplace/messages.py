@@ -105,6 +105,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Les invitations ne sont pas disponibles pour le moment sur cette plateforme.",
         "en": "Invitations are not available on this platform right now.",
     },
+    "mail_not_sent": {
+        "ar": "تعذر إرسال الرسالة الآن. أعيدوا المحاولة بعد لحظات.",
+        "fr": "Le message n'a pas pu être envoyé pour l'instant. Réessayez dans quelques instants.",
+        "en": "The mail could not be sent just now. Please try again in a few moments.",
+    },
+    # The invitation mailed to a cooperative's contact address
+    "mail_cooperative_invitation_subject": {
+        "ar": "دعوة {cooperative} إلى فضاء العارضين على منصة تضامن",
+        "fr": "Invitation de {cooperative} à l'espace exposant de Tadamon",
+        "en": "Invitation for {cooperative} to the Tadamon exhibitor space",
+    },
+    "mail_cooperative_invitation_body": {
+        "ar": "السلام عليكم،\n\nيدعو منظمو الأسواق على منصة تضامن {cooperative} إلى فضاء العارضين، حيث "
+              "تقدمون ترشيحاتكم للأسواق وتتابعون أروقتكم ومبيعاتكم. افتحوا هذا الرابط ثم اضغطوا على "
+              "«قبول الدعوة والدخول» (صالح لمرة واحدة، حتى {expires}):\n\n{link}\n\n"
+              "إذا لم تكونوا تنتظرون هذه الدعوة، تجاهلوا هذه الرسالة.",
+        "fr": "Bonjour,\n\nLes organisateurs des marchés de Tadamon invitent {cooperative} dans l'espace "
+              "exposant, où vous candidatez aux marchés et suivez vos stands et vos ventes. Ouvrez ce lien puis "
+              "cliquez sur « Accepter et entrer » (valable une seule fois, jusqu'au {expires}) :\n\n{link}\n\n"
+              "Si vous n'attendiez pas cette invitation, ignorez ce message.",
+        "en": "Hello,\n\nThe market organizers on Tadamon invite {cooperative} to the exhibitor space, where you "
+              "apply to markets and follow your stands and sales. Open this link, then press \"Accept and "
+              "enter\" (valid once, until {expires}):\n\n{link}\n\n"
+              "If you were not expecting this invitation, ignore this message.",
+    },
     # Markets and applications
     "market_not_found": {
         "ar": "السوق غير موجود.",

@@ -11,12 +11,14 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from marketplace import mails
 from marketplace.domain import (
     ORGANIZER_ONLY_FIELDS,
     CooperativeCreate,
     CooperativePublic,
     CooperativeUpdate,
     ExhibitorToken,
+    InvitationCreate,
     InvitationPublic,
     MarketCreate,
     MarketPublic,
@@ -30,6 +32,7 @@ from shared import audit
 from shared.audit import Act
 from shared.auth import Principal, load_private_key, mint_token
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.i18n import DEFAULT_LANGUAGE, StoredText
 from shared.pagination import PageRequest
 
 
@@ -138,26 +141,47 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def invite_cooperative(*, store: Store, cooperative_id: str, by: str, ttl_hours: float | None = None,
+async def invite_cooperative(*, store: Store, cooperative_id: str, by: str, data: InvitationCreate,
                              act: Act | None = None) -> InvitationPublic:
-    """A one-time link; only its hash is stored, so a database leak reveals no usable link."""
-    if not store.settings.jwt_private_key_file:
+    """A one-time link, mailed to the cooperative's contact address when it has one; only the
+    link's hash is stored, so a database leak reveals no usable link."""
+    settings = store.settings
+    if not settings.jwt_private_key_file:
         raise DomainError("invitations_unavailable", status=503)
-    if await store.get("cooperatives", cooperative_id) is None:
+    cooperative = await store.get("cooperatives", cooperative_id)
+    if cooperative is None:
         raise NotFound("cooperative_not_found")
     token = secrets.token_urlsafe(32)
-    expires_at = now_utc() + timedelta(hours=ttl_hours or store.settings.invitation_ttl_hours)
-    invitation_id = new_id("inv")
+    expires_at = now_utc() + timedelta(hours=data.ttl_hours or settings.invitation_ttl_hours)
+    invitation = InvitationPublic(
+        invitation_id=new_id("inv"), cooperative_id=cooperative_id, token=token, expires_at=expires_at,
+        # A page a browser opens (GET); accepting is the form on it, never the opening itself.
+        accept_url=f"{settings.base_url}/invitations/{token}",
+    )
     await store.insert("invitations", {
-        "_id": _hash(token), "invitation_id": invitation_id, "cooperative_id": cooperative_id,
+        "_id": _hash(token), "invitation_id": invitation.invitation_id, "cooperative_id": cooperative_id,
         "created_by": by, "created_at": now_utc(), "expires_at": expires_at, "used_at": None,
     })
+    invitation.mailed = await _mail_invitation(store=store, cooperative=cooperative, invitation=invitation,
+                                               lang=data.language or DEFAULT_LANGUAGE)
     await audit.record(store.db, act, action="cooperative.invite", object_type="cooperative", object_id=cooperative_id)
-    return InvitationPublic(
-        invitation_id=invitation_id, cooperative_id=cooperative_id, token=token, expires_at=expires_at,
-        # A page a browser opens (GET); accepting is the form on it, never the opening itself.
-        accept_url=f"{store.settings.base_url}/invitations/{token}",
-    )
+    return invitation
+
+
+async def _mail_invitation(*, store: Store, cooperative: dict[str, Any], invitation: InvitationPublic,
+                           lang: str) -> bool:
+    to = (cooperative.get("contact") or {}).get("email")
+    if not to:
+        return False
+    message = mails.invitation_mail(store.settings, to=to, lang=lang, cooperative=StoredText(**cooperative["name"]),
+                                    accept_url=invitation.accept_url, expires_at=invitation.expires_at)
+    try:
+        await mails.send(store.settings, message)
+    except DomainError:
+        # A link nobody received must not stay usable: the organizer simply invites again.
+        await store.drop_invitation(_hash(invitation.token))
+        raise
+    return True
 
 
 def _refusal(known: dict[str, Any] | None, now: datetime) -> DomainError | None:

@@ -22,6 +22,11 @@ class Settings(ServiceSettings):
     jwt_private_key_file: str = ""
     invitation_ttl_hours: float = 72.0
     exhibitor_token_ttl_hours: float = 24.0 * 30
+    # The relay invitations are mailed through, while the organizer's request waits.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_timeout_seconds: float = 15.0
+    mail_from: str = "tadamon@localhost"
 
     def jwt_verification_keys(self) -> list[str]:
         keys = super().jwt_verification_keys()

@@ -130,6 +130,9 @@ class Store:
         return {d["_id"]: d for d in docs}
 
     # ---- invitations -------------------------------------------------------------
+    async def drop_invitation(self, token_hash: str) -> None:
+        await self.db.invitations.delete_one({"_id": token_hash})
+
     async def use_invitation(self, token_hash: str, now: datetime) -> Document | None:
         """Marks an unused, unexpired invitation used; one caller only ever wins."""
         return await self.db.invitations.find_one_and_update(
