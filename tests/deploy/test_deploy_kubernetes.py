@@ -157,7 +157,7 @@ def test_network_policy_lets_out_only_kafka_mongodb_dns_mail_and_the_jwks(overla
     policy = by_name(render(overlay), "NetworkPolicy")[service]
     ports = {(p["port"], p.get("protocol", "TCP")) for rule in policy["spec"]["egress"] for p in rule["ports"]}
     expected = {(9092, "TCP"), (9093, "TCP"), (27017, "TCP"), (53, "UDP"), (53, "TCP")}
-    if service in ("registration", "accounts"):
+    if service in ("registration", "accounts", "marketplace"):
         expected |= {(587, "TCP"), (25, "TCP")}
     if service != "accounts":
         expected |= {(8005, "TCP")}  # the JWKS of the accounts service
