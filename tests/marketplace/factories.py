@@ -57,10 +57,12 @@ def market_body(stands: int = 3, **overrides: Any) -> dict[str, Any]:
 
 
 def decode_qr(png: bytes) -> str:
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(results) == 1, results
-    text: str = results[0].text
-    return text
+    # QR codes only: the decoder sometimes also reports a phantom symbol of another format in
+    # the same picture. One QR code, one text.
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
+    texts = {str(result.text) for result in results}
+    assert len(texts) == 1, [(result.format, result.text) for result in results]
+    return texts.pop()
 
 
 @dataclass

@@ -95,6 +95,9 @@ async def registration_service(infra: Infra, keys: Keys, **overrides: Any) -> As
 
 
 def decode_qr(png: bytes) -> str:
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(results) == 1
-    return str(results[0].text)
+    # QR codes only: the decoder sometimes also reports a phantom symbol of another format in
+    # the same picture. One QR code, one text.
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
+    texts = {str(result.text) for result in results}
+    assert len(texts) == 1, [(result.format, result.text) for result in results]
+    return texts.pop()
