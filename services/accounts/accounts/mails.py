@@ -5,34 +5,17 @@ The mail is sent while the request waits: a refused send is reported to whoever 
 lost silently. The link's token exists only in the mail; the database keeps its digest.
 """
 
-import logging
 from email.message import EmailMessage
 from typing import Any
 
-import aiosmtplib
-
 from accounts.settings import Settings
-from shared.errors import DomainError
-from shared.i18n import translate
-
-log = logging.getLogger(__name__)
+from shared import mail
 
 
 def compose(settings: Settings, *, kind: str, to: str, lang: str, params: dict[str, Any]) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = translate(f"mail_{kind}_subject", lang, **params)
-    message.set_content(translate(f"mail_{kind}_body", lang, **params))
-    # After set_content, which drops the Content-* headers already there.
-    message["Content-Language"] = lang
-    return message
+    return mail.compose(sender=settings.mail_from, to=to, lang=lang, kind=kind, params=params)
 
 
 async def send(settings: Settings, message: EmailMessage) -> None:
-    try:
-        await aiosmtplib.send(message, hostname=settings.smtp_host, port=settings.smtp_port,
-                              timeout=settings.smtp_timeout_seconds, start_tls=False)
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        log.warning("mail %r not sent: %r", message["Subject"], exc)
-        raise DomainError("mail_not_sent", 503) from exc
+    await mail.send_now(message, host=settings.smtp_host, port=settings.smtp_port,
+                        timeout=settings.smtp_timeout_seconds)

@@ -86,11 +86,6 @@ ERRORS = {
         "fr": "Ce lien est invalide, expiré ou déjà utilisé.",
         "en": "This link is invalid, expired or already used.",
     },
-    "mail_not_sent": {
-        "ar": "تعذر إرسال الرسالة الآن. أعيدوا المحاولة بعد لحظات.",
-        "fr": "Le message n'a pas pu être envoyé pour l'instant. Réessayez dans quelques instants.",
-        "en": "The mail could not be sent just now. Please try again in a few moments.",
-    },
     "provider_unavailable": {
         "ar": "تعذر الاتصال بمزود الهوية الآن. أعيدوا المحاولة بعد لحظات.",
         "fr": "Le fournisseur d'identité est injoignable pour l'instant. Réessayez dans quelques instants.",

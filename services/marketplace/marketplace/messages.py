@@ -105,11 +105,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Les invitations ne sont pas disponibles pour le moment sur cette plateforme.",
         "en": "Invitations are not available on this platform right now.",
     },
-    "mail_not_sent": {
-        "ar": "تعذر إرسال الرسالة الآن. أعيدوا المحاولة بعد لحظات.",
-        "fr": "Le message n'a pas pu être envoyé pour l'instant. Réessayez dans quelques instants.",
-        "en": "The mail could not be sent just now. Please try again in a few moments.",
-    },
     # The invitation mailed to a cooperative's contact address
     "mail_cooperative_invitation_subject": {
         "ar": "دعوة {cooperative} إلى فضاء العارضين على منصة تضامن",
