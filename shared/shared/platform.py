@@ -28,6 +28,7 @@ from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec, processed_i
 from shared.envelope import Message
 from shared.errors import document_problems, install_error_handlers, problem_response
 from shared.kafka import KafkaProbe, ProducerHolder, dlq_topic, ensure_topics
+from shared.locks import KeyedLocks
 from shared.mongo import Document, Indexes, make_client, ping, run_in_transaction
 from shared.observability import Metrics, install_observability
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
@@ -73,6 +74,7 @@ class Platform:
         self._probe_task: asyncio.Task[None] | None = None
         self.outbox = Outbox(settings, self.db)
         self.relay = OutboxRelay(settings, self.db, self.outbox, self.producers, self.metrics)
+        self.locks = KeyedLocks()
         self.context: object = spec.context(self) if spec.context else self
         self.consumers = [
             ConsumerRunner(settings=settings, spec=c, context=self.context, client=self.client, db=self.db,
@@ -81,9 +83,20 @@ class Platform:
             for c in spec.consumers
         ]
 
-    async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-        """Run a use case's writes (and its outbox entries) in one transaction."""
-        result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
+    async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]], *,
+                          queue_on: str | None = None) -> T:
+        """Run a use case's writes (and its outbox entries) in one transaction.
+
+        ``queue_on`` names a hot document (a conference's counters, a market's stands):
+        changes to it from this process wait their turn on a lock instead of colliding in
+        MongoDB and retrying in a storm of write conflicts. Across processes the
+        transaction stays the guarantee.
+        """
+        if queue_on is None:
+            result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
+        else:
+            async with self.locks(queue_on):
+                result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
         self.outbox.notify()
         return result
 
