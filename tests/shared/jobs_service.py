@@ -1,9 +1,9 @@
 """A minimal service with background jobs and the jobs console, to test ``shared.jobs`` end to end.
 
-Its handlers: ``steps`` counts to ``params["n"]`` and waits at the middle until the test opens
-the gate (a document in ``gates``); ``refuse`` fails with a domain error; ``crash`` raises;
-``big`` leaves a file of ``params["size"]`` bytes. Starting a job is an API route, as a
-service's console form would call a use case.
+Its handlers: ``steps`` counts to ``params["n"]``, waiting at the middle until the test opens
+the gate (a document in ``gates``), and leaves a file if ``params["size"]`` is not 0;
+``refuse`` fails with a domain error; ``crash`` raises; ``big`` leaves a file of
+``params["size"]`` bytes. Starting a job is an API route, as a console form calls a use case.
 """
 
 import asyncio
@@ -20,7 +20,7 @@ from shared.jobs import Job, JobResult, Progress, jobs_console_router, start_job
 from shared.mongo import Indexes
 from shared.platform import Platform, ServiceSpec, create_service_app, get_platform
 from shared.settings import ServiceSettings
-from shared.web import register_texts
+from shared.web import WEB_DIR, Pages, register_texts
 
 SCOPE = "organizer:sample"
 
@@ -53,7 +53,9 @@ async def steps(platform: Platform, job: Job, progress: Progress) -> JobResult:
             while not await gate_open(platform, job.id):
                 await asyncio.sleep(0.05)
     rows = [{"line": i + 1, "problem": f"<b>row {i + 1}</b>"} for i in range(2)]
-    return JobResult(summary={"counted": n, "rows": rows})
+    size = int(job.params.get("size", 0))
+    return JobResult(summary={"counted": n, "rows": rows}, filename="import-report.txt", media_type="text/plain",
+                     content=payload(size) if size else None)
 
 
 async def refuse(platform: Platform, job: Job, progress: Progress) -> JobResult:
@@ -85,7 +87,8 @@ async def begin(body: JobRequest, platform: Annotated[Platform, Depends(get_plat
 
 def create_app(settings: JobsSettings) -> FastAPI:
     spec = ServiceSpec(
-        title="sample jobs", description="background jobs test service", routers=[router, jobs_console_router()],
+        title="sample jobs", description="background jobs test service",
+        routers=[router, jobs_console_router(), Pages(WEB_DIR, service="sample").static_router()],
         indexes=Indexes(), topics=[], jobs={"steps": steps, "refuse": refuse, "crash": crash, "big": big},
     )
     return create_service_app(settings, spec)

@@ -13,6 +13,7 @@ from shared.i18n import translate
 from shared.jobs import Job
 from shared.jobs_store import CHUNK_BYTES
 from shared.mongo import make_client
+from shared.web.console import SERVICES
 from support import Infra, Keys, eventually, running, settings_for
 
 AMINA = "amina.organizer@tadamon.ma"
@@ -84,6 +85,8 @@ async def test_a_job_runs_to_the_end_with_its_progress_visible_midway(
     assert "&lt;b&gt;row 1&lt;/b&gt;" in page.text and "progress.js" not in page.text
     listing = await http.get("/console/jobs?lang=fr", headers=session(keys))
     assert f'data-job="{job_id}"' in listing.text
+    for service in SERVICES:  # the console's navigation reaches every service's screens
+        assert f'data-service="{service}"' in listing.text
 
 
 async def test_a_job_left_by_a_stopped_worker_is_finished_by_the_next_process(infra: Infra, keys: Keys) -> None:
