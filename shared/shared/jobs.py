@@ -58,6 +58,8 @@ class Job(Stored):
     filename: str | None = None
     media_type: str | None = None
     size: int = 0
+    # The run (the claim, counted by ``attempts``) whose chunks make the file.
+    file_run: int = 0
 
     @property
     def finished(self) -> bool:
@@ -256,9 +258,9 @@ class JobWorker:
             "filename": None, "media_type": None, "size": 0,
         }
         if result.content is not None:
-            await store.write_file(db, job.id, result.content, now)
+            await store.write_file(db, job.id, job.attempts, result.content, now)
             fields.update(filename=result.filename or "download", media_type=result.media_type,
-                          size=len(result.content))
+                          size=len(result.content), file_run=job.attempts)
         if not await store.finish(db, job.id, self.owner, fields):
             log.warning("job %s: finished after its lease was taken over; result dropped", job.id)
 

@@ -24,7 +24,7 @@ def jobs_indexes(indexes: Indexes) -> None:
     # Only finished jobs have finished_at: a pending or running one never expires.
     indexes.add(JOBS, IndexModel([("finished_at", ASCENDING)], name="finished_expire",
                                  expireAfterSeconds=KEEP_FINISHED_DAYS * 86_400))
-    indexes.add(JOB_FILES, IndexModel([("job_id", ASCENDING), ("n", ASCENDING)], name="by_job"))
+    indexes.add(JOB_FILES, IndexModel([("job_id", ASCENDING), ("run", ASCENDING), ("n", ASCENDING)], name="by_job"))
     indexes.add(JOB_FILES, IndexModel([("written_at", ASCENDING)], name="written_expire",
                                       expireAfterSeconds=KEEP_FINISHED_DAYS * 86_400))
 
@@ -72,16 +72,18 @@ async def finish(db: AsyncDatabase[Document], job_id: str, owner: str, fields: d
     return done.matched_count == 1
 
 
-async def write_file(db: AsyncDatabase[Document], job_id: str, content: bytes, now: datetime) -> None:
-    """The file in chunks of at most 4 MB; a run again replaces what an earlier run left."""
+async def write_file(db: AsyncDatabase[Document], job_id: str, run: int, content: bytes, now: datetime) -> None:
+    """The file of one run (one claim) of the job, in chunks of at most 4 MB.
+
+    Chunks are keyed by run: a run that lost its lease and still writes cannot mix its
+    chunks into the file of the run that finished the job; the job names the run it kept."""
     files = db[JOB_FILES]
-    await files.delete_many({"job_id": job_id})
     for n, start in enumerate(range(0, max(len(content), 1), CHUNK_BYTES)):
-        await files.replace_one({"_id": f"{job_id}:{n}"},
-                                {"job_id": job_id, "n": n, "data": Binary(content[start:start + CHUNK_BYTES]),
-                                 "written_at": now}, upsert=True)
+        await files.replace_one({"_id": f"{job_id}:{run}:{n}"},
+                                {"job_id": job_id, "run": run, "n": n,
+                                 "data": Binary(content[start:start + CHUNK_BYTES]), "written_at": now}, upsert=True)
 
 
-async def file_chunks(db: AsyncDatabase[Document], job_id: str) -> AsyncIterator[bytes]:
-    async for chunk in db[JOB_FILES].find({"job_id": job_id}).sort("n", ASCENDING):
+async def file_chunks(db: AsyncDatabase[Document], job_id: str, run: int) -> AsyncIterator[bytes]:
+    async for chunk in db[JOB_FILES].find({"job_id": job_id, "run": run}).sort("n", ASCENDING):
         yield bytes(chunk["data"])

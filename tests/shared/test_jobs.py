@@ -10,8 +10,8 @@ from jobs_service import SCOPE, JobsSettings, create_app, payload
 
 from shared.documents import utcnow
 from shared.i18n import translate
-from shared.jobs import Job
-from shared.jobs_store import CHUNK_BYTES
+from shared.jobs import MAX_ATTEMPTS, Job
+from shared.jobs_store import CHUNK_BYTES, write_file
 from shared.mongo import make_client
 from shared.web.console import SERVICES
 from support import Infra, Keys, eventually, running, settings_for
@@ -123,6 +123,24 @@ async def test_a_job_whose_process_died_is_taken_again_once_its_lease_ran_out(in
         assert stored.attempts == 2 and stored.finished_at is not None and stored.finished_at >= lease_until
 
 
+async def test_a_job_that_keeps_killing_its_process_is_given_up_after_three_claims(infra: Infra, keys: Keys) -> None:
+    settings = job_settings(infra, keys)
+    job_id = "dead" * 8
+    mongo = make_client(settings.mongo_url)
+    try:
+        # Three claims already, each ended by its process dying: the fourth is not run.
+        job = Job(id=job_id, kind="steps", owner=AMINA, scope=SCOPE, params={"n": 2}, state="running",
+                  created_at=utcnow(), attempts=MAX_ATTEMPTS)
+        await mongo[settings.database_name].jobs.insert_one(
+            {**job.to_document(), "lease_owner": "gone:3", "lease_until": utcnow()})
+    finally:
+        await mongo.close()
+    async with running(create_app(settings)) as http:
+        state = await finished(http, keys, job_id, "en")
+        assert (state["state"], state["error_code"]) == ("failed", "job_failed")
+        assert state["done"] == 0  # the handler never ran (it would wait at its gate, never opened here)
+
+
 async def test_a_refused_job_ends_failed_with_its_code_in_the_readers_language(
         client: tuple[httpx.AsyncClient, JobsSettings], keys: Keys) -> None:
     http, _ = client
@@ -178,9 +196,14 @@ async def test_a_file_over_one_chunk_downloads_byte_for_byte(
     assert "badges%20r%C3%A9sum%C3%A9.bin" in download.headers["content-disposition"]
     mongo = make_client(settings.mongo_url)
     try:
-        assert await mongo[settings.database_name].job_files.count_documents({"job_id": job_id}) == 3
+        db = mongo[settings.database_name]
+        assert await db.job_files.count_documents({"job_id": job_id}) == 3
+        # A run that lost its lease and writes late keeps its chunks apart from the file the job kept.
+        await write_file(db, job_id, 99, b"late" * 10, utcnow())
     finally:
         await mongo.close()
+    again = await http.get(f"/console/jobs/{job_id}/file", headers=session(keys))
+    assert again.content == payload(size)
 
 
 async def _done_is(http: httpx.AsyncClient, keys: Keys, job_id: str, done: int) -> bool:

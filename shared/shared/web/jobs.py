@@ -51,7 +51,8 @@ def job_view(job: Job, lang: str) -> dict[str, Any]:
     progress = translate("job_progress", lang, done=formats.number_text(job.done, lang),
                          total=formats.number_text(job.total, lang)) if job.total else ""
     error = translate(job.error, lang, **job.error_params) if job.error else None
-    return {"state": job.state, "done": job.done, "total": job.total, "error": error, "has_file": job.has_file,
+    return {"state": job.state, "done": job.done, "total": job.total, "error": error, "error_code": job.error,
+            "has_file": job.has_file,
             "state_text": translate(f"job_state_{job.state}", lang), "progress_text": progress,
             "finished": job.finished}
 
@@ -123,7 +124,7 @@ def console_router() -> APIRouter:
         except DomainError as exc:
             return _console(request).refusal(request, who, exc)
         disposition = f"attachment; filename*=UTF-8''{quote(job.filename or 'download')}"
-        return StreamingResponse(store.file_chunks(request.app.state.platform.db, job.id),
+        return StreamingResponse(store.file_chunks(request.app.state.platform.db, job.id, job.file_run),
                                  media_type=job.media_type or "application/octet-stream",
                                  headers={"Content-Disposition": disposition, "Content-Length": str(job.size),
                                           "Cache-Control": "private, no-store"})
