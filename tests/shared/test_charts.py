@@ -17,11 +17,11 @@ def parse(markup: str) -> ET.Element:
 
 
 def bars_of(figure: ET.Element) -> list[ET.Element]:
-    return figure.findall(f".//{SVG}rect[@class='bar']")
+    return figure.findall(f".//{SVG}rect[@class='chart-bar']")
 
 
 def texts(figure: ET.Element, cls: str) -> list[ET.Element]:
-    return figure.findall(f".//{SVG}text[@class='{cls}']")
+    return figure.findall(f".//{SVG}text[@class='chart-{cls}']")
 
 
 def table_cells(figure: ET.Element) -> list[list[str]]:
@@ -82,7 +82,7 @@ def test_line_chart_sorts_points_by_time_and_draws_the_target() -> None:
     figure = parse(line_chart(points, title="t", lang="en", target=25, unit="%"))
     circles = figure.findall(f".//{SVG}circle")
     assert [c.get("data-value") for c in circles] == ["10.0", "30.0"]
-    target = figure.find(f".//{SVG}g[@class='target']")
+    target = figure.find(f".//{SVG}g[@class='chart-target']")
     assert target is not None
     assert "".join(target.itertext()) == translate("chart_target", "en", value="25\u00a0%")
 
@@ -127,5 +127,5 @@ def test_empty_data_says_there_is_no_data_yet(lang: str) -> None:
     for markup in (bar_chart([], title="t", lang=lang), line_chart([], title="t", lang=lang),
                    grouped_bar_chart([], [], title="t", lang=lang)):
         figure = parse(markup)
-        assert figure.findtext(f".//{SVG}text[@class='empty']") == translate("chart_no_data", lang)
+        assert figure.findtext(f".//{SVG}text[@class='chart-empty']") == translate("chart_no_data", lang)
         assert not bars_of(figure)

@@ -64,13 +64,13 @@ class Frame:
         for i in range(ticks + 1):
             value = self.step * i
             y = self.y(value)
-            parts.append(Markup('<line class="grid" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#d0d0d0"/>'
-                                '<text class="tick" x="{}" y="{:.1f}" text-anchor="{}" font-size="11">{}</text>')
+            parts.append(Markup('<line class="chart-grid" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#d0d0d0"/>'
+                                '<text class="chart-tick" x="{}" y="{:.1f}" text-anchor="{}" font-size="11">{}</text>')
                          .format(self.left, self.right, y, y, x_text, y + 4, anchor, value_text(value, self.lang)))
         if unit:
-            parts.append(Markup('<text class="unit" x="{}" y="{}" text-anchor="{}" font-size="11">{}</text>')
+            parts.append(Markup('<text class="chart-unit" x="{}" y="{}" text-anchor="{}" font-size="11">{}</text>')
                          .format(x_text, TOP - 10, anchor, unit))
-        parts.append(Markup('<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#000"/>')
+        parts.append(Markup('<line class="chart-axis" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#000"/>')
                      .format(self.left, self.right, self.base, self.base))
         return Markup("").join(parts)
 
@@ -98,14 +98,15 @@ def _svg(title: str, desc: str, body: Markup, lang: str) -> Markup:
     key = uuid.uuid4().hex[:10]
     return Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img" viewBox="0 0 {w} {h}" width="{w}" '
-        'height="{h}" aria-labelledby="c{k}-t c{k}-d" font-family="sans-serif" lang="{lang}">'
+        'height="{h}" style="max-width:100%;height:auto" aria-labelledby="c{k}-t c{k}-d" font-family="sans-serif" '
+        'lang="{lang}">'
         '<title id="c{k}-t">{title}</title><desc id="c{k}-d">{desc}</desc>{body}</svg>'
     ).format(w=WIDTH, h=HEIGHT, k=key, lang=lang, title=title, desc=desc, body=body)
 
 
 def _figure(svg: Markup, table: Markup, lang: str, kind: str) -> Markup:
     direction = "rtl" if lang in RTL_LANGUAGES else "ltr"
-    return Markup('<figure class="chart chart-{}" dir="{}">{}<details class="chart-data"><summary>{}</summary>'
+    return Markup('<figure class="chart {}-chart" dir="{}">{}<details class="chart-data"><summary>{}</summary>'
                   '{}</details></figure>').format(kind, direction, svg, translate("chart_data", lang), table)
 
 
@@ -121,22 +122,22 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Markup:
 
 def _empty(title: str, lang: str, kind: str) -> Markup:
     none = translate("chart_no_data", lang)
-    body = Markup('<text class="empty" x="{}" y="{}" text-anchor="middle" font-size="14">{}</text>').format(
+    body = Markup('<text class="chart-empty" x="{}" y="{}" text-anchor="middle" font-size="14">{}</text>').format(
         WIDTH // 2, HEIGHT // 2, none)
     return _figure(_svg(title, none, body, lang), Markup(""), lang, kind)
 
 
 def _category_label(frame: Frame, index: int, label: str) -> Markup:
     x = frame.slot_start(index) + frame.slot / 2
-    return Markup('<text class="category" x="{:.1f}" y="{}" text-anchor="middle" font-size="11">{}</text>').format(
-        x, frame.base + 16, short(label))
+    return Markup('<text class="chart-category" x="{:.1f}" y="{}" text-anchor="middle" font-size="11">{}</text>'
+                  ).format(x, frame.base + 16, short(label))
 
 
 def _bar(frame: Frame, x: float, width: float, value: float, fill: str, name: str, unit: str | None) -> Markup:
     y = frame.y(value)
     shown = value_text(value, frame.lang, unit)
-    return Markup('<rect class="bar" x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}" stroke="#000" '
-                  'stroke-width="0.5" data-value="{}"><title>{}: {}</title></rect>').format(
+    return Markup('<rect class="chart-bar" x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}" '
+                  'stroke="#000" stroke-width="0.5" data-value="{}"><title>{}: {}</title></rect>').format(
         x, y, width, frame.base - y, fill, value, name, shown)
 
 
@@ -150,8 +151,8 @@ def bar_chart(bars: Sequence[tuple[str, float]], *, title: str, lang: str, unit:
     for i, (name, value) in enumerate(bars):
         x = frame.slot_start(i) + (frame.slot - width) / 2
         parts.append(_bar(frame, x, width, float(value), FILLS[0], name, unit))
-        parts.append(Markup('<text class="value" x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11">{}</text>')
-                     .format(x + width / 2, frame.y(float(value)) - 4, value_text(value, lang)))
+        parts.append(Markup('<text class="chart-value" x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11">'
+                            '{}</text>').format(x + width / 2, frame.y(float(value)) - 4, value_text(value, lang)))
         parts.append(_category_label(frame, i, name))
     desc = translate("chart_bar_desc", lang, count=formats.number_text(len(bars), lang),
                      low=value_text(min(v for _, v in bars), lang, unit),
@@ -191,9 +192,9 @@ def _legend(frame: Frame, names: Sequence[str]) -> Markup:
     slot = (frame.right - frame.left) / max(len(names), 1)
     for i, name in enumerate(names):
         x = frame.right - slot * (i + 1) if frame.rtl else frame.left + slot * i
-        parts.append(Markup('<g class="legend"><rect x="{:.1f}" y="{}" width="10" height="10" fill="{}" stroke="#000" '
-                            'stroke-width="0.5"/><text x="{:.1f}" y="{}" font-size="11">{}</text></g>').format(
-            x, HEIGHT - 18, FILLS[i % len(FILLS)], x + 14, HEIGHT - 9, short(name)))
+        parts.append(Markup('<g class="chart-legend"><rect x="{:.1f}" y="{}" width="10" height="10" fill="{}" '
+                            'stroke="#000" stroke-width="0.5"/><text x="{:.1f}" y="{}" font-size="11">{}</text></g>'
+                            ).format(x, HEIGHT - 18, FILLS[i % len(FILLS)], x + 14, HEIGHT - 9, short(name)))
     return Markup("").join(parts)
 
 
@@ -209,10 +210,10 @@ def line_chart(points: Sequence[tuple[date | datetime, float]], *, title: str, l
     xy = [(frame.at_share((_instant(when) - first) / span if len(ordered) > 1 else 0.5), frame.y(float(v)))
           for when, v in ordered]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
-    parts = [frame.value_axis(unit), Markup('<polyline class="line" points="{}" fill="none" stroke="{}" '
+    parts = [frame.value_axis(unit), Markup('<polyline class="chart-line" points="{}" fill="none" stroke="{}" '
                                             'stroke-width="2"/>').format(path, FILLS[0])]
     for (x, y), (when, value) in zip(xy, ordered, strict=True):
-        parts.append(Markup('<circle class="point" cx="{:.1f}" cy="{:.1f}" r="3" fill="{}" data-value="{}">'
+        parts.append(Markup('<circle class="chart-point" cx="{:.1f}" cy="{:.1f}" r="3" fill="{}" data-value="{}">'
                             '<title>{}: {}</title></circle>').format(x, y, FILLS[0], value, _when_text(when, lang),
                                                                     value_text(value, lang, unit)))
     parts += _time_ticks(frame, xy, ordered)
@@ -240,7 +241,7 @@ def _time_ticks(frame: Frame, xy: Sequence[tuple[float, float]],
     """At most six day labels under the points, evenly picked, first and last included."""
     count = len(ordered)
     picked = sorted({round(i * (count - 1) / 5) for i in range(6)}) if count > 6 else list(range(count))
-    return [Markup('<text class="when" x="{:.1f}" y="{}" text-anchor="middle" font-size="11">{}</text>').format(
+    return [Markup('<text class="chart-when" x="{:.1f}" y="{}" text-anchor="middle" font-size="11">{}</text>').format(
         xy[i][0], frame.base + 16, formats.short_day_text(ordered[i][0], frame.lang)) for i in picked]
 
 
@@ -248,7 +249,7 @@ def _target_line(frame: Frame, target: float, unit: str | None) -> Markup:
     y = frame.y(target)
     x_text, anchor = (frame.left + 4, "start") if frame.rtl else (frame.right - 4, "end")
     words = translate("chart_target", frame.lang, value=value_text(target, frame.lang, unit))
-    return Markup('<g class="target"><line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#000" '
+    return Markup('<g class="chart-target"><line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#000" '
                   'stroke-dasharray="6 4"/><text x="{}" y="{:.1f}" text-anchor="{}" font-size="11">{}</text></g>'
                   ).format(frame.left, frame.right, y, y, x_text, y - 4, anchor, words)
 
