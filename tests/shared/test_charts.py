@@ -58,6 +58,15 @@ def test_english_french_and_arabic_figures_differ_as_their_locales_write_them() 
     assert written["ar"] == number_text(12345.5, "ar") and written["ar"] != written["en"]
 
 
+def test_arabic_words_in_the_drawing_are_set_right_to_left() -> None:
+    figure = parse(grouped_bar_chart(["أ"], [("المسجلون", [3]), ("الحاضرون", [2])], title="t", lang="ar"))
+    names = figure.findall(f".//{SVG}g[@class='chart-legend']/{SVG}text")
+    assert [n.text for n in names] == ["المسجلون", "الحاضرون"]
+    assert all(n.get("direction") == "rtl" for n in names)
+    xs = [float(n.get("x", "0")) for n in names]
+    assert xs[0] > xs[1]  # the first series is named first, at the right
+
+
 def test_arabic_runs_categories_from_right_to_left() -> None:
     data = [("أول", 1.0), ("ثان", 2.0), ("ثالث", 3.0)]
     for lang, rising in (("fr", True), ("ar", False)):
@@ -105,6 +114,7 @@ def test_charts_are_described_for_screen_readers_with_their_figures_in_a_table()
     title_id, desc_id = (svg.get("aria-labelledby") or "").split()
     assert svg.findtext(f"{SVG}title") == "Présence" and svg.find(f"{SVG}title[@id='{title_id}']") is not None
     assert svg.find(f"{SVG}desc[@id='{desc_id}']") is not None
+    assert figure.findtext("figcaption") == "Présence"  # seen on the page and on paper too
     assert table_cells(figure) == [["Jour 1", "10", "8"], ["Jour 2", "12", "11"]]
     assert len(bars_of(figure)) == 4
 

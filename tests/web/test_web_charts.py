@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from markupsafe import Markup
 from playwright.async_api import Browser
+from web_support import screenshot
 
 from shared.web import STATIC_DIR
 from shared.web.charts import bar_chart, grouped_bar_chart, line_chart
@@ -41,6 +42,7 @@ async def test_charts_keep_their_drawn_heights_and_fit_a_phone(browser: Browser,
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     widths = await page.eval_on_selector_all("svg.chart-svg", "svgs => svgs.map(s => s.getBoundingClientRect().width)")
     assert all(0 < width <= PHONE["width"] for width in widths)
+    await screenshot(page, f"charts-{lang}-phone")
     await page.click(".bar-chart details summary")
     assert await page.is_visible(".bar-chart details table")
     await context.close()

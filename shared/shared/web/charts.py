@@ -50,8 +50,10 @@ class Frame:
 
     def at_share(self, share: float) -> float:
         """The x of a point a ``share`` (0..1) along the time axis, which runs leftwards in Arabic."""
-        run = share * (self.right - self.left)
-        return self.right - run if self.rtl else self.left + run
+        # Inset, so that the day written under the first and last points stays inside the drawing.
+        inset = 28
+        run = share * (self.right - self.left - 2 * inset)
+        return self.right - inset - run if self.rtl else self.left + inset + run
 
     def y(self, value: float) -> float:
         return self.base - max(value, 0.0) / self.top_value * (self.base - TOP)
@@ -68,8 +70,9 @@ class Frame:
                                 '<text class="chart-tick" x="{}" y="{:.1f}" text-anchor="{}" font-size="11">{}</text>')
                          .format(self.left, self.right, y, y, x_text, y + 4, anchor, value_text(value, self.lang)))
         if unit:
-            parts.append(Markup('<text class="chart-unit" x="{}" y="{}" text-anchor="{}" font-size="11">{}</text>')
-                         .format(x_text, TOP - 10, anchor, unit))
+            side = "left" if self.rtl else "right"
+            parts.append(Markup('<text class="chart-unit" x="{}" y="{}" {} font-size="11">{}</text>')
+                         .format(x_text, TOP - 10, words_at(self.rtl, side), unit))
         parts.append(Markup('<line class="chart-axis" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#000"/>')
                      .format(self.left, self.right, self.base, self.base))
         return Markup("").join(parts)
@@ -94,20 +97,32 @@ def short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
 
 
+def words_at(rtl: bool, side: str) -> Markup:
+    """Where a text with words sits (its ``side``: left, right or middle edge at x) and its direction.
+
+    The drawing itself is laid out left to right (``direction="ltr"`` on the root, so that
+    ``start`` means left); Arabic words are set right to left, so their anchor is turned."""
+    if not rtl:
+        return Markup('text-anchor="{}"').format({"left": "start", "right": "end"}.get(side, "middle"))
+    return Markup('text-anchor="{}" direction="rtl"').format({"left": "end", "right": "start"}.get(side, "middle"))
+
+
 def _svg(title: str, desc: str, body: Markup, lang: str) -> Markup:
     key = uuid.uuid4().hex[:10]
     return Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img" viewBox="0 0 {w} {h}" width="{w}" '
         'height="{h}" style="max-width:100%;height:auto" aria-labelledby="c{k}-t c{k}-d" font-family="sans-serif" '
-        'lang="{lang}">'
+        'direction="ltr" lang="{lang}">'
         '<title id="c{k}-t">{title}</title><desc id="c{k}-d">{desc}</desc>{body}</svg>'
     ).format(w=WIDTH, h=HEIGHT, k=key, lang=lang, title=title, desc=desc, body=body)
 
 
-def _figure(svg: Markup, table: Markup, lang: str, kind: str) -> Markup:
+def _figure(svg: Markup, table: Markup, lang: str, kind: str, title: str) -> Markup:
+    """The drawing under its visible caption (printed too), then the figures."""
     direction = "rtl" if lang in RTL_LANGUAGES else "ltr"
-    return Markup('<figure class="chart {}-chart" dir="{}">{}<details class="chart-data"><summary>{}</summary>'
-                  '{}</details></figure>').format(kind, direction, svg, translate("chart_data", lang), table)
+    return Markup('<figure class="chart {}-chart" dir="{}"><figcaption>{}</figcaption>{}<details class="chart-data">'
+                  '<summary>{}</summary>{}</details></figure>').format(kind, direction, title, svg,
+                                                                      translate("chart_data", lang), table)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Markup:
@@ -122,15 +137,15 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Markup:
 
 def _empty(title: str, lang: str, kind: str) -> Markup:
     none = translate("chart_no_data", lang)
-    body = Markup('<text class="chart-empty" x="{}" y="{}" text-anchor="middle" font-size="14">{}</text>').format(
-        WIDTH // 2, HEIGHT // 2, none)
-    return _figure(_svg(title, none, body, lang), Markup(""), lang, kind)
+    body = Markup('<text class="chart-empty" x="{}" y="{}" {} font-size="14">{}</text>').format(
+        WIDTH // 2, HEIGHT // 2, words_at(lang in RTL_LANGUAGES, "middle"), none)
+    return _figure(_svg(title, none, body, lang), Markup(""), lang, kind, title)
 
 
 def _category_label(frame: Frame, index: int, label: str) -> Markup:
     x = frame.slot_start(index) + frame.slot / 2
-    return Markup('<text class="chart-category" x="{:.1f}" y="{}" text-anchor="middle" font-size="11">{}</text>'
-                  ).format(x, frame.base + 16, short(label))
+    return Markup('<text class="chart-category" x="{:.1f}" y="{}" {} font-size="11">{}</text>'
+                  ).format(x, frame.base + 16, words_at(frame.rtl, "middle"), short(label))
 
 
 def _bar(frame: Frame, x: float, width: float, value: float, fill: str, name: str, unit: str | None) -> Markup:
@@ -159,7 +174,7 @@ def bar_chart(bars: Sequence[tuple[str, float]], *, title: str, lang: str, unit:
                      high=value_text(max(v for _, v in bars), lang, unit))
     rows = [(name, value_text(value, lang, unit)) for name, value in bars]
     table = _table([translate("chart_category", lang), translate("chart_value", lang)], rows)
-    return _figure(_svg(title, desc, Markup("").join(parts), lang), table, lang, "bar")
+    return _figure(_svg(title, desc, Markup("").join(parts), lang), table, lang, "bar", title)
 
 
 def grouped_bar_chart(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *, title: str,
@@ -184,17 +199,24 @@ def grouped_bar_chart(groups: Sequence[str], series: Sequence[tuple[str, Sequenc
     rows = [(group, *(value_text(numbers[g], lang) if g < len(numbers) else "" for _, numbers in series))
             for g, group in enumerate(groups)]
     table = _table([translate("chart_category", lang), *(name for name, _ in series)], rows)
-    return _figure(_svg(title, desc, Markup("").join(parts), lang), table, lang, "grouped")
+    return _figure(_svg(title, desc, Markup("").join(parts), lang), table, lang, "grouped", title)
 
 
 def _legend(frame: Frame, names: Sequence[str]) -> Markup:
+    """The series' swatches in reading order: from the right in Arabic, the swatch before its name."""
     parts = []
     slot = (frame.right - frame.left) / max(len(names), 1)
     for i, name in enumerate(names):
-        x = frame.right - slot * (i + 1) if frame.rtl else frame.left + slot * i
+        if frame.rtl:
+            swatch = frame.right - slot * i - 10
+            x_text, side = swatch - 4, "right"
+        else:
+            swatch = frame.left + slot * i
+            x_text, side = swatch + 14, "left"
         parts.append(Markup('<g class="chart-legend"><rect x="{:.1f}" y="{}" width="10" height="10" fill="{}" '
-                            'stroke="#000" stroke-width="0.5"/><text x="{:.1f}" y="{}" font-size="11">{}</text></g>'
-                            ).format(x, HEIGHT - 18, FILLS[i % len(FILLS)], x + 14, HEIGHT - 9, short(name)))
+                            'stroke="#000" stroke-width="0.5"/><text x="{:.1f}" y="{}" {} font-size="11">{}</text>'
+                            '</g>').format(swatch, HEIGHT - 18, FILLS[i % len(FILLS)], x_text, HEIGHT - 9,
+                                           words_at(frame.rtl, side), short(name)))
     return Markup("").join(parts)
 
 
@@ -223,7 +245,7 @@ def line_chart(points: Sequence[tuple[date | datetime, float]], *, title: str, l
                      last=_when_text(ordered[-1][0], lang), value=value_text(ordered[-1][1], lang, unit))
     rows = [(_when_text(when, lang), value_text(value, lang, unit)) for when, value in ordered]
     table = _table([translate("chart_when", lang), translate("chart_value", lang)], rows)
-    return _figure(_svg(title, desc, Markup("").join(parts), lang), table, lang, "line")
+    return _figure(_svg(title, desc, Markup("").join(parts), lang), table, lang, "line", title)
 
 
 def _instant(when: date | datetime) -> float:
@@ -241,17 +263,18 @@ def _time_ticks(frame: Frame, xy: Sequence[tuple[float, float]],
     """At most six day labels under the points, evenly picked, first and last included."""
     count = len(ordered)
     picked = sorted({round(i * (count - 1) / 5) for i in range(6)}) if count > 6 else list(range(count))
-    return [Markup('<text class="chart-when" x="{:.1f}" y="{}" text-anchor="middle" font-size="11">{}</text>').format(
-        xy[i][0], frame.base + 16, formats.short_day_text(ordered[i][0], frame.lang)) for i in picked]
+    where = words_at(frame.rtl, "middle")
+    return [Markup('<text class="chart-when" x="{:.1f}" y="{}" {} font-size="11">{}</text>').format(
+        xy[i][0], frame.base + 16, where, formats.short_day_text(ordered[i][0], frame.lang)) for i in picked]
 
 
 def _target_line(frame: Frame, target: float, unit: str | None) -> Markup:
     y = frame.y(target)
-    x_text, anchor = (frame.left + 4, "start") if frame.rtl else (frame.right - 4, "end")
+    x_text, side = (frame.left + 4, "left") if frame.rtl else (frame.right - 4, "right")
     words = translate("chart_target", frame.lang, value=value_text(target, frame.lang, unit))
     return Markup('<g class="chart-target"><line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#000" '
-                  'stroke-dasharray="6 4"/><text x="{}" y="{:.1f}" text-anchor="{}" font-size="11">{}</text></g>'
-                  ).format(frame.left, frame.right, y, y, x_text, y - 4, anchor, words)
+                  'stroke-dasharray="6 4"/><text x="{}" y="{:.1f}" {} font-size="11">{}</text></g>'
+                  ).format(frame.left, frame.right, y, y, x_text, y - 4, words_at(frame.rtl, side), words)
 
 
 register_texts({
