@@ -20,8 +20,17 @@
 
   function poll() {
     fetch(box.getAttribute("data-json"), { credentials: "same-origin", cache: "no-store" })
-      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .then(function (answer) {
+        if (answer.status === 401) {
+          // The session ran out: loading the page again renews it through the accounts service.
+          window.location.reload();
+          return "stop";
+        }
+        if (answer.status === 403 || answer.status === 404) { return "stop"; }
+        return answer.ok ? answer.json() : null;
+      })
       .then(function (job) {
+        if (job === "stop") { return; }
         if (job) {
           show(job);
           if (job.state === "done" || job.state === "failed") {
