@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import PyMongoError
 
 from shared import jobs_store as store
 from shared.documents import Stored, utcnow
@@ -173,7 +174,10 @@ class JobWorker:
         await cancel_and_wait(self._task)
         if self._current is not None:
             # Stopping cleanly: the next process need not wait for the lease to run out.
-            await store.release(self.platform.db, self._current, self.owner)
+            try:
+                await store.release(self.platform.db, self._current, self.owner)
+            except PyMongoError:
+                log.warning("job %s: lease not handed back; it will be taken once it runs out", self._current)
 
     async def _run(self) -> None:
         db, wake = self.platform.db, self.platform.jobs_wake

@@ -218,3 +218,24 @@ async def _stored(settings: JobsSettings, job_id: str) -> Job:
         await mongo.close()
     assert job is not None
     return job
+
+
+async def test_finished_jobs_and_their_files_expire_after_seven_days_and_waiting_ones_never(
+        client: tuple[httpx.AsyncClient, JobsSettings], keys: Keys) -> None:
+    http, settings = client
+    done = await begin(http, keys, "big", size=10)
+    await finished(http, keys, done)
+    waiting = await begin(http, keys, "steps", n=2)  # held at its gate, never finished here
+    mongo = make_client(settings.mongo_url)
+    try:
+        db = mongo[settings.database_name]
+        jobs = {i["name"]: i async for i in await db.jobs.list_indexes()}
+        files = {i["name"]: i async for i in await db.job_files.list_indexes()}
+        assert jobs["finished_expire"]["key"] == {"finished_at": 1}
+        assert jobs["finished_expire"]["expireAfterSeconds"] == 7 * 86_400
+        assert files["written_expire"]["expireAfterSeconds"] == 7 * 86_400
+        assert (await db.jobs.find_one({"_id": done}) or {}).get("finished_at") is not None
+        assert (await db.jobs.find_one({"_id": waiting}) or {}).get("finished_at") is None
+        assert await db.job_files.count_documents({"job_id": done, "written_at": {"$exists": True}}) == 1
+    finally:
+        await mongo.close()
