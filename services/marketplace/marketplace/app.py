@@ -6,6 +6,7 @@ from marketplace.consumers import consumer_specs
 from marketplace.events import MESSAGES, TOPICS
 from marketplace.settings import Settings
 from marketplace.store import Store, indexes
+from shared.jobs import jobs_console_router
 from shared.platform import Platform, ServiceSpec, create_service_app
 from shared.signing import MissingSigningKey, load_signer
 
@@ -37,7 +38,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon marketplace", description=DESCRIPTION,
-        routers=[router, pages.router, invitation_pages.router, console.router], indexes=indexes(),
+        routers=[router, pages.router, invitation_pages.router, console.router, jobs_console_router()],
+        indexes=indexes(),
         topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=open_store, tags=TAGS,
     )
     return create_service_app(settings, spec)
