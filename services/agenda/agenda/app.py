@@ -4,9 +4,9 @@ from fastapi.responses import JSONResponse
 from agenda import pages, store
 from agenda.api import router
 from agenda.consumers import consumer_specs
+from agenda.context import Agenda
 from agenda.domain import ScheduleConflict
 from agenda.events import MESSAGES, TOPICS
-from agenda.participation import Agenda
 from agenda.settings import Settings
 from shared.errors import problem_response
 from shared.i18n import StoredText, request_language
@@ -42,7 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
                                 "without it no manage token verifies")
 
     def context(platform: Platform) -> Agenda:
-        return Agenda(platform=platform, manage_verifier=manage_verifier if manage_verifier.keys else None)
+        return Agenda.of(platform, manage_verifier if manage_verifier.keys else None)
 
     spec = ServiceSpec(
         title="Tadamon agenda", description=DESCRIPTION, routers=[router, pages.router], indexes=store.indexes(),
