@@ -1,7 +1,7 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from agenda import pages, store
+from agenda import console, console_sessions, pages, people_api, store
 from agenda.api import router
 from agenda.consumers import consumer_specs
 from agenda.context import Agenda
@@ -45,7 +45,8 @@ def create_app(settings: Settings) -> FastAPI:
         return Agenda.of(platform, manage_verifier if manage_verifier.keys else None)
 
     spec = ServiceSpec(
-        title="Tadamon agenda", description=DESCRIPTION, routers=[router, pages.router], indexes=store.indexes(),
+        title="Tadamon agenda", description=DESCRIPTION, indexes=store.indexes(),
+        routers=[router, people_api.router, pages.router, console.router, console_sessions.router],
         topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=context, tags=TAGS,
     )
     app = create_service_app(settings, spec)

@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse
 from pydantic import TypeAdapter, ValidationError
 
 from agenda import exports, personal, service
-from agenda.api import participant
 from agenda.context import Ctx
 from agenda.domain import DEFAULT_TIMEZONE, SessionKind
+from agenda.people_api import participant
 from shared.errors import DomainError, NotFound
 from shared.i18n import translate
 from shared.timezones import Day
@@ -75,6 +75,7 @@ async def programme(conference_id: str, request: Request, ctx: Ctx,
     }
     return pages.render(request, "agenda_programme.html", {
         "conference": conference, "release": release, "days": _by_day(shown), "options": options,
+        "changes": exports.describe_changes(release.changes, lang, zone),
         "filters": {"day": day, "track": track, "room": room, "language": language, "kind": kind},
         "script_texts": {k: translate(f"ui_agenda_{k}", lang) for k in ("star", "starred", "signed_up",
                                                                           "waitlisted", "failed")},

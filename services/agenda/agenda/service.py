@@ -8,16 +8,20 @@ from agenda import events
 from agenda.context import Agenda
 from agenda.domain import (
     Conference,
+    ReleasePreview,
     ReleasePublic,
     RoomCreate,
+    RoomEdit,
     RoomPublic,
     SpeakerCreate,
+    SpeakerEdit,
     SpeakerPublic,
     diff_snapshots,
 )
 from agenda.store import AgendaStore
 from agenda.stored import Entry, Release, Room, Session, Speaker
 from shared.audit import Act
+from shared.auth import Principal
 from shared.documents import utcnow
 from shared.envelope import message_envelope
 from shared.errors import Conflict, NotFound
@@ -60,6 +64,17 @@ async def list_rooms(*, ctx: Agenda, conference_id: str) -> list[RoomPublic]:
     return [RoomPublic.model_validate(r.model_dump()) for r in await ctx.store.rooms_of(conference_id)]
 
 
+async def edit_room(*, ctx: Agenda, conference_id: str, room_id: str, data: RoomEdit, act: Act | None = None
+                    ) -> RoomPublic:
+    room = await ctx.store.room(room_id)
+    if room is None or room.conference_id != conference_id:
+        raise NotFound("room_unknown", room_id=room_id)
+    changed = Room.model_validate({**room.model_dump(), **data.model_dump(mode="json")})
+    await ctx.store.save_room(changed)
+    await ctx.store.record_act(act, action="room.edit", object_type="room", object_id=room_id)
+    return RoomPublic.model_validate(changed.model_dump())
+
+
 async def create_speaker(*, ctx: Agenda, conference_id: str, data: SpeakerCreate, act: Act | None = None
                          ) -> SpeakerPublic:
     await get_conference(ctx.store, conference_id)
@@ -74,23 +89,46 @@ async def list_speakers(*, ctx: Agenda, conference_id: str) -> list[SpeakerPubli
     return [SpeakerPublic.model_validate(s.model_dump()) for s in await ctx.store.speakers_of(conference_id)]
 
 
+async def edit_speaker(*, ctx: Agenda, conference_id: str, speaker_id: str, data: SpeakerEdit,
+                       act: Act | None = None) -> SpeakerPublic:
+    speaker = await ctx.store.speaker(speaker_id)
+    if speaker is None or speaker.conference_id != conference_id:
+        raise NotFound("speaker_unknown", speaker_id=speaker_id)
+    changed = Speaker.model_validate({**speaker.model_dump(), **data.model_dump(mode="json")})
+    await ctx.store.save_speaker(changed)
+    await ctx.store.record_act(act, action="speaker.edit", object_type="speaker", object_id=speaker_id)
+    return SpeakerPublic.model_validate(changed.model_dump())
+
+
+async def _next_release(store: AgendaStore, conference_id: str, by: str, tx: AsyncClientSession | None
+                        ) -> Release:
+    """The release the programme would make now (refused when nothing changed since the last one)."""
+    await get_conference(store, conference_id, tx=tx)
+    snapshot = await _snapshot(store, conference_id, tx)
+    previous = await store.latest_release(conference_id, tx=tx)
+    if previous is not None and previous.snapshot == snapshot:
+        raise Conflict("nothing_to_release", version=previous.version)
+    version = previous.version + 1 if previous else 1
+    return Release(id=f"{conference_id}:{version}", conference_id=conference_id, version=version,
+                   released_at=utcnow(), released_by=by, session_count=len(snapshot),
+                   changes=diff_snapshots(previous.snapshot if previous else [], snapshot), snapshot=snapshot)
+
+
+async def preview_release(*, ctx: Agenda, conference_id: str) -> ReleasePreview:
+    """The changes the next release would publish, computed as the release computes them."""
+    release = await _next_release(ctx.store, conference_id, "", None)
+    return ReleasePreview.model_validate(release.model_dump())
+
+
 async def release_schedule(*, ctx: Agenda, conference_id: str, by: str, act: Act | None = None) -> ReleasePublic:
     """Publish the current programme as the next numbered version, with its changelog."""
     store = ctx.store
 
     async def work(tx: AsyncClientSession) -> Release:
-        await get_conference(store, conference_id, tx=tx)
         await store.touch_schedule(conference_id, tx=tx)
-        snapshot = await _snapshot(store, conference_id, tx)
-        previous = await store.latest_release(conference_id, tx=tx)
-        if previous is not None and previous.snapshot == snapshot:
-            raise Conflict("nothing_to_release", version=previous.version)
-        version = previous.version + 1 if previous else 1
-        release = Release(id=f"{conference_id}:{version}", conference_id=conference_id, version=version,
-                          released_at=utcnow(), released_by=by, session_count=len(snapshot),
-                          changes=diff_snapshots(previous.snapshot if previous else [], snapshot), snapshot=snapshot)
+        release = await _next_release(store, conference_id, by, tx)
         await store.add_release(release, tx=tx)
-        await store.mark_released([s["id"] for s in snapshot], tx=tx)
+        await store.mark_released([s["id"] for s in release.snapshot], tx=tx)
         payload = events.ScheduleReleased.model_validate(release.model_dump())
         await ctx.platform.outbox.add(tx, payload.topic, message_envelope(
             payload, source=ctx.platform.settings.service_name, subject=conference_id))
@@ -135,3 +173,12 @@ async def changelog(*, ctx: Agenda, conference_id: str) -> list[ReleasePublic]:
     if not releases:
         raise NotFound("schedule_not_released")
     return [ReleasePublic.model_validate(r.model_dump()) for r in releases]
+
+
+async def organized_conferences(*, ctx: Agenda, who: Principal) -> list[Conference]:
+    """The conferences whose programme this person may edit (every one for an administrator)."""
+    return [c for c in await ctx.store.all_conferences() if who.holds(organizer_scope(c.conference_id))]
+
+
+def organizer_scope(conference_id: str) -> str:
+    return f"organizer:conference:{conference_id}"

@@ -7,13 +7,16 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from agenda import events, participation
 from agenda.context import Agenda
 from agenda.domain import (
+    WARNINGS,
     OutcomesRecord,
+    SessionCheck,
     SessionCreate,
     SessionPublic,
     SessionUpdate,
     as_utc,
+    capacity_warning,
     check_times,
-    find_conflict,
+    clashes,
 )
 from agenda.service import get_conference
 from agenda.store import AgendaStore
@@ -28,26 +31,54 @@ def _public(session: Session) -> SessionPublic:
     return SessionPublic.model_validate(session.model_dump())
 
 
-async def validated(store: AgendaStore, candidate: Session, tx: AsyncClientSession | None) -> None:
-    """Refuse a session that does not fit the conference, its rooms or its speakers' days;
-    naive times are read in the conference's zone and stored in UTC."""
+async def schedule_problems(store: AgendaStore, candidate: Session, tx: AsyncClientSession | None
+                            ) -> list[Conflict]:
+    """Everything wrong with a session where it stands, in the order the API refuses them: its
+    times, its room, its people, then its clashes; warnings (``WARNINGS``) last.
+    Naive times are read in the conference's zone and stored in UTC."""
     conference = await get_conference(store, candidate.conference_id, tx=tx)
     candidate.starts_at = as_utc(candidate.starts_at, conference.zone)
     candidate.ends_at = as_utc(candidate.ends_at, conference.zone)
-    check_times(candidate.starts_at, candidate.ends_at, conference)
+    found: list[Conflict] = []
+    try:
+        check_times(candidate.starts_at, candidate.ends_at, conference)
+    except Conflict as exc:
+        found.append(exc)
     room = await store.room(candidate.room_id, tx=tx)
     if room is None or room.conference_id != candidate.conference_id:
-        raise Conflict("room_unknown", status=422, room_id=candidate.room_id)
-    found = {s.id: s for s in await store.speakers_by_ids(candidate.people, tx=tx)
-             if s.conference_id == candidate.conference_id}
-    for person in candidate.people:
-        if person not in found:
-            raise Conflict("speaker_unknown", status=422, speaker_id=person)
+        found.append(Conflict("room_unknown", status=422, room_id=candidate.room_id))
+        room = None
+    people = {s.id: s for s in await store.speakers_by_ids(candidate.people, tx=tx)
+              if s.conference_id == candidate.conference_id}
+    found.extend(Conflict("speaker_unknown", status=422, speaker_id=p) for p in candidate.people if p not in people)
     others = await store.sessions_of(candidate.conference_id, tx=tx)
-    clash = find_conflict(candidate.to_document(), [o.to_document() for o in others], room_name=room.name,
-                          zone=conference.zone, speaker_names={k: v.name for k, v in found.items()})
-    if clash is not None:
-        raise clash
+    found.extend(clashes(candidate.to_document(), [o.to_document() for o in others],
+                         room_name=room.name if room else candidate.room_id, zone=conference.zone,
+                         speaker_names={k: v.name for k, v in people.items()}))
+    warning = capacity_warning(candidate.capacity, room.name, room.capacity) if room else None
+    return [*found, warning] if warning else found
+
+
+async def validated(store: AgendaStore, candidate: Session, tx: AsyncClientSession | None) -> None:
+    """Refuse a session that does not fit the conference, its rooms or its speakers' days."""
+    refusals = [p for p in await schedule_problems(store, candidate, tx) if p.code not in WARNINGS]
+    if refusals:
+        raise refusals[0]
+
+
+async def check_session(*, ctx: Agenda, conference_id: str, data: SessionCheck) -> list[Conflict]:
+    """What saving these fields would meet, without saving: the refusals and the warnings."""
+    base: dict[str, object] = {"title": {"fr": "-"}, "kind": "workshop", "languages": ["fr"]}
+    if data.session_id:
+        current = await session_or_404(ctx.store, data.session_id, None)
+        if current.conference_id != conference_id:
+            raise NotFound("session_unknown", session_id=data.session_id)
+        base = current.model_dump()
+    at = utcnow()
+    candidate = Session.model_validate({
+        "created_at": at, **base, **data.model_dump(exclude={"session_id"}, exclude_unset=True), "updated_at": at,
+        "id": data.session_id or "", "conference_id": conference_id})
+    return await schedule_problems(ctx.store, candidate, None)
 
 
 async def create_session(*, ctx: Agenda, conference_id: str, data: SessionCreate, act: Act | None = None

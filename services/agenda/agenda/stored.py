@@ -17,17 +17,19 @@ Entry = dict[str, Any]
 class Room(Stored):
     conference_id: str
     name: str
+    names: StoredText | None = None
     capacity: int
     interpretation_languages: list[str] = []
 
 
 class Speaker(Stored):
-    """A speaker or moderator: only the name, organization and bio ever leave the service."""
+    """A speaker or moderator: only the name, organization and bio ever reach the released programme."""
 
     conference_id: str
     name: str
     organization: str | None = None
     bio: StoredText | None = None
+    contact: str | None = None
 
 
 class Session(Stored):

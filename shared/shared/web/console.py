@@ -20,8 +20,8 @@ from shared.errors import DomainError, Forbidden
 from shared.i18n import translate
 from shared.web import WEB_DIR, Pages, page_language, register_texts
 
-# The services with console screens, in the navigation's order (the agenda has none yet).
-SERVICES = ("registration", "recommendations", "marketplace")
+# The services with console screens, in the navigation's order.
+SERVICES = ("registration", "agenda", "recommendations", "marketplace")
 
 
 @dataclass(frozen=True)
