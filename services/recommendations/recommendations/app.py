@@ -3,6 +3,7 @@ from fastapi import FastAPI
 from recommendations import console, pages, store
 from recommendations.api import router
 from recommendations.consumers import consumer_specs
+from recommendations.context import Recommendations, recommendations_of
 from recommendations.events import MESSAGES, TOPICS
 from recommendations.indicators import ensure_automatic_indicators
 from recommendations.settings import Settings
@@ -24,11 +25,14 @@ TAGS = {
 
 def create_app(settings: Settings) -> FastAPI:
     async def start(platform: Platform) -> None:
-        await ensure_automatic_indicators(store.Store(platform.db))
+        await ensure_automatic_indicators(recommendations_of(platform).store)
+
+    def context(platform: Platform) -> Recommendations:
+        return Recommendations(platform=platform, store=store.open_store(platform))
 
     spec = ServiceSpec(
         title="Tadamon recommendations", description=DESCRIPTION, routers=[router, pages.router, console.router],
         indexes=store.indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
-        tags=TAGS,
+        tags=TAGS, context=context,
     )
     return create_service_app(settings, spec)

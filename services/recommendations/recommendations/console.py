@@ -15,18 +15,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from recommendations import service, views
+from recommendations.context import Ctx, Recommendations
 from recommendations.domain import STATUSES, Decision, StatusChange
-from recommendations.store import Store
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import DomainError, Forbidden
-from shared.platform import Platform, get_platform
 from shared.web import Pages, form_errors, page_language, register_texts
 from shared.web.console import Console, checked_post, console_principal
 
 console = Console(Pages(Path(__file__).parent / "templates", service="recommendations"))
 router = APIRouter(prefix="/console", include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
 ORGANIZER, REVIEWER = "organizer:recommendations", "reviewer:recommendations"
 
@@ -41,33 +39,33 @@ def _actor(request: Request, who: Principal) -> service.Actor:
 
 
 @router.get("", response_class=HTMLResponse)
-async def register(request: Request, platform: PlatformDep, who: Session) -> Response:
+async def register(request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
         _may_read(who)
     except DomainError as exc:
         return console.refusal(request, who, exc)
-    items = await views.list_recommendations(store=Store(platform.db), filters=views.Filters(), as_of=None)
+    items = await views.list_recommendations(ctx=ctx, filters=views.Filters(), as_of=None)
     inbox = [r for r in items if r.pending_completion is not None]
     return console.render(request, who, "console_register.html", {"items": items, "inbox": inbox})
 
 
 @router.get("/recommendations/{recommendation_id}", response_class=HTMLResponse)
-async def recommendation(recommendation_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+async def recommendation(recommendation_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
         _may_read(who)
-        return await _page(request, platform, who, recommendation_id)
+        return await _page(request, ctx, who, recommendation_id)
     except DomainError as exc:
         return console.refusal(request, who, exc)
 
 
-async def _page(request: Request, platform: Platform, who: Principal, recommendation_id: str, *,
+async def _page(request: Request, ctx: Recommendations, who: Principal, recommendation_id: str, *,
                 errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
                 status_code: int = 200) -> HTMLResponse:
-    rec = await views.get_recommendation(store=Store(platform.db), recommendation_id=recommendation_id, as_of=None)
+    rec = await views.get_recommendation(ctx=ctx, recommendation_id=recommendation_id, as_of=None)
     done = request.query_params.get("done")
     return console.render(request, who, "console_recommendation.html", {
         "rec": rec, "statuses": STATUSES, "errors": errors or {}, "values": values or {},
@@ -91,7 +89,7 @@ def _status_change(values: dict[str, str]) -> StatusChange:
 
 
 @router.post("/recommendations/{recommendation_id}/status", response_class=HTMLResponse)
-async def change_status(recommendation_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+async def change_status(recommendation_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     values: dict[str, Any] = {}
@@ -99,11 +97,11 @@ async def change_status(recommendation_id: str, request: Request, platform: Plat
         await checked_post(request, who, ORGANIZER)
         values = _form_values(await request.form())
         data = _status_change(values)
-        await service.change_status(platform=platform, recommendation_id=recommendation_id, data=data,
+        await service.change_status(ctx=ctx, recommendation_id=recommendation_id, data=data,
                                     actor=_actor(request, who))
     except ValidationError as exc:
         errors = {k.removeprefix("evidence"): v for k, v in form_errors(exc, page_language(request)).items()}
-        return await _page(request, platform, who, recommendation_id, errors=errors, values=values, status_code=422)
+        return await _page(request, ctx, who, recommendation_id, errors=errors, values=values, status_code=422)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     return RedirectResponse(f"/console/recommendations/{recommendation_id}?lang={page_language(request)}&done=status",
@@ -111,7 +109,7 @@ async def change_status(recommendation_id: str, request: Request, platform: Plat
 
 
 @router.post("/recommendations/{recommendation_id}/completion/{decision}", response_class=HTMLResponse)
-async def decide_completion(recommendation_id: str, decision: str, request: Request, platform: PlatformDep,
+async def decide_completion(recommendation_id: str, decision: str, request: Request, ctx: Ctx,
                             who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
@@ -120,7 +118,7 @@ async def decide_completion(recommendation_id: str, decision: str, request: Requ
             raise DomainError("not_found", status=404)
         await checked_post(request, who, REVIEWER)
         data = Decision.model_validate({"reason": str((await request.form()).get("reason") or "")})
-        await service.decide_completion(platform=platform, recommendation_id=recommendation_id, data=data,
+        await service.decide_completion(ctx=ctx, recommendation_id=recommendation_id, data=data,
                                         actor=_actor(request, who), approve=decision == "approve")
     except ValidationError:
         return console.refusal(request, who, DomainError("reason_required"))

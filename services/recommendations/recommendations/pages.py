@@ -8,24 +8,22 @@ shows the dashboard as it stood on a past day.
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from recommendations import views
 from recommendations.catalogue import AXES, BODIES
+from recommendations.context import Ctx
 from recommendations.domain import parse_as_of
-from recommendations.store import Store
 from shared.errors import DomainError
 from shared.formats import amount_text, number_text, percent_text
 from shared.i18n import translate
-from shared.platform import Platform, get_platform
 from shared.web import Pages, page_language, register_texts
 
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="recommendations")
 router = APIRouter(include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 DateQuery = Annotated[str | None, Query(max_length=40)]
 STATUSES = ("not_started", "limited", "substantial", "complete", "withdrawn")
 
@@ -64,15 +62,14 @@ def _error(request: Request, exc: DomainError) -> HTMLResponse:
 
 
 @router.get("/progress", response_class=HTMLResponse)
-async def dashboard(request: Request, platform: PlatformDep, date: DateQuery = None,
+async def dashboard(request: Request, ctx: Ctx, date: DateQuery = None,
                     status: Annotated[str | None, Query(max_length=30)] = None) -> HTMLResponse:
     """Status by recommendation, by body and theme, indicators against their targets, the register."""
-    store = Store(platform.db)
     try:
         as_of = parse_as_of(date) if date else None
-        board = await views.dashboard(store=store, edition=None, as_of=as_of)
+        board = await views.dashboard(ctx=ctx, edition=None, as_of=as_of)
         items = await views.list_recommendations(
-            store=store, filters=views.Filters(status=status if status in STATUSES else None), as_of=as_of)
+            ctx=ctx, filters=views.Filters(status=status if status in STATUSES else None), as_of=as_of)
     except DomainError as exc:
         return _error(request, exc)
     lang = page_language(request)
@@ -83,11 +80,11 @@ async def dashboard(request: Request, platform: PlatformDep, date: DateQuery = N
 
 
 @router.get("/progress/{recommendation_id}", response_class=HTMLResponse)
-async def recommendation(recommendation_id: str, request: Request, platform: PlatformDep,
+async def recommendation(recommendation_id: str, request: Request, ctx: Ctx,
                          date: DateQuery = None) -> HTMLResponse:
     try:
         as_of = parse_as_of(date) if date else None
-        detail = await views.get_recommendation(store=Store(platform.db), recommendation_id=recommendation_id,
+        detail = await views.get_recommendation(ctx=ctx, recommendation_id=recommendation_id,
                                                 as_of=as_of)
     except DomainError as exc:
         return _error(request, exc)
