@@ -1,20 +1,24 @@
 """HTTP routes: public reads (no personal data) and organizers' changes."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
+from recommendations import evidence, milestones, opendata, service, views
 from recommendations import indicators as ind
-from recommendations import opendata, service, views
 from recommendations.context import Ctx
 from recommendations.domain import (
     EDITION_MAX,
     Decision,
     MilestoneCompletion,
     MilestoneCreate,
+    MilestoneEdit,
     RecommendationCreate,
     RecommendationDetail,
     RecommendationPublic,
@@ -104,6 +108,54 @@ async def change_status(
     return await views.get_recommendation(ctx=ctx, recommendation_id=recommendation_id, as_of=None)
 
 
+@router.post("/recommendations/{recommendation_id}/status/upload", response_model=RecommendationDetail, tags=ORG,
+             responses=problems(404, 409, 413))
+async def change_status_with_file(
+    recommendation_id: str, request: Request, ctx: Ctx, who: Organizer,
+    file: Annotated[UploadFile, File(description="The proof: PDF, PNG or JPEG, checked by its content")],
+    status: Annotated[Status, Form()], reason: Annotated[str, Form(max_length=2000)],
+    description: Annotated[str, Form(max_length=2000, description="What the file shows")],
+    date: Annotated[date, Form(description="The date of the proof")],
+    progress: Annotated[int | None, Form(ge=0, le=100)] = None,
+) -> RecommendationDetail:
+    """Change status as `/status` does, with an uploaded file as evidence (multipart form)."""
+    try:
+        data = StatusChange(status=status, progress=progress, reason=reason)
+        fields = evidence.EvidenceFileFields(description=description, date=date)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+    upload = evidence.EvidenceUpload(name=file.filename or "", data=await file.read(), fields=fields)
+    await service.change_status(ctx=ctx, recommendation_id=recommendation_id, data=data,
+                                actor=_actor(request, who), upload=upload)
+    return await views.get_recommendation(ctx=ctx, recommendation_id=recommendation_id, as_of=None)
+
+
+def file_response(download: evidence.Download) -> Response:
+    """A proof as an attachment, never shown inline (a PDF could carry script)."""
+    fallback = download.name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return Response(download.data, media_type=download.content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(download.name)}",
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
+
+
+@router.get("/recommendations/{recommendation_id}/evidence/{file_id}", tags=TAG, response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}},
+                       **problems(404)})
+async def download_evidence(recommendation_id: str, file_id: str, ctx: Ctx) -> Response:
+    """An uploaded proof of the recommendation's accepted evidence (a pending proposal's files are not public)."""
+    return file_response(await evidence.evidence_download(ctx=ctx, recommendation_id=recommendation_id,
+                                                          file_id=file_id, organizer=False))
+
+
+@router.get("/recommendations/{recommendation_id}/evidence/{file_id}/original", tags=ORG, response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}},
+                       **problems(404)})
+async def download_evidence_original(recommendation_id: str, file_id: str, ctx: Ctx, who: Reviewer) -> Response:
+    """Any uploaded proof of the recommendation, under the name it was sent with (organizers)."""
+    return file_response(await evidence.evidence_download(ctx=ctx, recommendation_id=recommendation_id,
+                                                          file_id=file_id, organizer=True))
+
+
 @router.post("/recommendations/{recommendation_id}/completion/approve", response_model=RecommendationDetail,
              tags=ORG, responses=problems(404, 409))
 async def approve_completion(
@@ -133,8 +185,19 @@ async def add_milestone(
     who: Organizer,
 ) -> RecommendationDetail:
     """Add an action/milestone with its owner and due date."""
-    await service.add_milestone(ctx=ctx, recommendation_id=recommendation_id, data=body,
+    await milestones.add_milestone(ctx=ctx, recommendation_id=recommendation_id, data=body,
                                 actor=_actor(request, who))
+    return await views.get_recommendation(ctx=ctx, recommendation_id=recommendation_id, as_of=None)
+
+
+@router.post("/recommendations/{recommendation_id}/milestones/{milestone_id}", response_model=RecommendationDetail,
+             tags=ORG, responses=problems(404, 409))
+async def edit_milestone(
+    recommendation_id: str, milestone_id: str, body: MilestoneEdit, request: Request, ctx: Ctx, who: Organizer,
+) -> RecommendationDetail:
+    """Change an open milestone's title, owner or due date, with a reason."""
+    await milestones.edit_milestone(ctx=ctx, recommendation_id=recommendation_id, milestone_id=milestone_id,
+                                    data=body, actor=_actor(request, who))
     return await views.get_recommendation(ctx=ctx, recommendation_id=recommendation_id, as_of=None)
 
 
@@ -145,7 +208,7 @@ async def complete_milestone(
     who: Organizer,
 ) -> RecommendationDetail:
     """Mark a milestone done, with a reason and optional evidence."""
-    await service.complete_milestone(ctx=ctx, recommendation_id=recommendation_id,
+    await milestones.complete_milestone(ctx=ctx, recommendation_id=recommendation_id,
                                      milestone_id=milestone_id, data=body, actor=_actor(request, who))
     return await views.get_recommendation(ctx=ctx, recommendation_id=recommendation_id, as_of=None)
 

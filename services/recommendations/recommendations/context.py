@@ -8,8 +8,9 @@ from fastapi import Depends, Request
 from recommendations.store import RecommendationsStore
 from shared.platform import Platform
 
-# An uploaded proof (a scanned decree, a report, a photograph) may be this large.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# What a form that carries a file adds around it (its other fields, the multipart framing).
+FORM_OVERHEAD_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)

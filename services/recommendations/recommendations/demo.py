@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from recommendations import indicators as ind
-from recommendations import service, store
+from recommendations import milestones, service, store
 from recommendations.context import Recommendations, recommendations_of
 from recommendations.domain import MilestoneCreate, RecommendationCreate
 from recommendations.settings import Settings
@@ -86,7 +86,7 @@ async def load_demo(platform: Platform) -> dict[str, int]:
     for milestone in MILESTONES:
         state = await ctx.store.recommendation(milestone["recommendation_id"])
         if state is not None and all(m.id != milestone["id"] for m in state.milestones):
-            await service.add_milestone(
+            await milestones.add_milestone(
                 ctx=ctx, recommendation_id=milestone["recommendation_id"], actor=DEMO,
                 milestone_id=milestone["id"],
                 data=MilestoneCreate(title=LocalizedText(**milestone["title"]), owner=milestone["owner"],

@@ -131,6 +131,10 @@ class MilestoneCreate(BaseModel):
     reason: Reason
 
 
+class MilestoneEdit(MilestoneCreate):
+    """The editable fields of an open milestone, all given again, with the reason of the change."""
+
+
 class MilestoneCompletion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -14,16 +14,18 @@ may name a person); it gets ``evidence-<id>.<ext>``.
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from recommendations.context import Recommendations
 from recommendations.documents import EvidenceFile, StoredEvidence
 from recommendations.store import CHUNK_BYTES
+from shared.audit import Act
 from shared.documents import utcnow
 from shared.errors import DomainError, NotFound
+from shared.timezones import Day
 
 # The kinds accepted, by their first bytes, with the names they may carry.
 KINDS: dict[str, tuple[bytes, tuple[str, ...]]] = {
@@ -35,14 +37,22 @@ EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 NAME_MAX = 200
 
 
+class EvidenceFileFields(BaseModel):
+    """What an uploaded file shows and its date, as for a link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(min_length=3, max_length=2000)
+    date: Day
+
+
 @dataclass(frozen=True)
 class EvidenceUpload:
-    """A file sent with a change, with what it shows and its date (as for a link)."""
+    """A file sent with a change."""
 
     name: str
     data: bytes
-    description: str
-    day: date
+    fields: EvidenceFileFields
 
 
 def content_type_of(name: str, data: bytes) -> str:
@@ -73,14 +83,17 @@ def clean_name(name: str) -> str:
 
 
 async def store_upload(*, ctx: Recommendations, session: AsyncClientSession, recommendation_id: str,
-                       upload: EvidenceUpload, by: str) -> dict[str, Any]:
-    """Keep the file in the caller's transaction; returns the evidence entry that cites it."""
+                       upload: EvidenceUpload, by: str, act: Act | None) -> dict[str, Any]:
+    """Keep the file in the caller's transaction (audited); returns the evidence entry that cites it."""
     content_type = check_upload(upload, ctx.evidence_max_bytes)
     file = EvidenceFile(id=f"ef-{uuid.uuid4().hex[:16]}", recommendation_id=recommendation_id,
                         name=clean_name(upload.name), content_type=content_type, size=len(upload.data),
                         chunks=-(-len(upload.data) // CHUNK_BYTES), uploaded_at=utcnow(), uploaded_by=by)
     await ctx.store.save_evidence_file(file, upload.data, session)
-    return StoredEvidence(description=upload.description, date=upload.day.isoformat(), file=file.ref()).model_dump()
+    await ctx.store.audit(act, action="evidence.upload", object_type="evidence_file", object_id=file.id,
+                          session=session)
+    return StoredEvidence(description=upload.fields.description, date=upload.fields.date.isoformat(),
+                          file=file.ref()).model_dump()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -15,14 +15,11 @@ from recommendations.documents import (
     PendingProposal,
     Recommendation,
     StoredEvidence,
-    StoredMilestone,
     fold,
 )
 from recommendations.domain import (
     Decision,
     Evidence,
-    MilestoneCompletion,
-    MilestoneCreate,
     RecommendationCreate,
     StatusChange,
     next_time,
@@ -72,14 +69,14 @@ async def record_change(
     return record, new_state
 
 
-async def _load(ctx: Recommendations, recommendation_id: str, session: AsyncClientSession) -> Recommendation:
+async def load(ctx: Recommendations, recommendation_id: str, session: AsyncClientSession) -> Recommendation:
     state = await ctx.store.recommendation(recommendation_id, session)
     if state is None:
         raise NotFound("recommendation_unknown", recommendation_id=recommendation_id)
     return state
 
 
-def _evidence(items: list[Evidence]) -> list[dict[str, Any]]:
+def evidence_entries(items: list[Evidence]) -> list[dict[str, Any]]:
     return [StoredEvidence.model_validate(item.model_dump(mode="json")).model_dump() for item in items]
 
 
@@ -136,13 +133,13 @@ async def change_status(
     An uploaded file, if any, is kept in the same transaction and joins the change's evidence."""
 
     async def work(session: AsyncClientSession) -> Recommendation:
-        state = await _load(ctx, recommendation_id, session)
+        state = await load(ctx, recommendation_id, session)
         if state.pending:
             raise Conflict("completion_pending")
-        evidence = _evidence(data.evidence)
+        evidence = evidence_entries(data.evidence)
         if upload is not None:
             evidence.append(await store_upload(ctx=ctx, session=session, recommendation_id=recommendation_id,
-                                               upload=upload, by=actor.sub))
+                                               upload=upload, by=actor.sub, act=actor.act))
         if data.status == "complete":
             return await _propose_completion(ctx, session, state, data, actor, evidence)
         progress = resolve_progress(data.status, data.progress, state.progress)
@@ -184,7 +181,7 @@ async def decide_completion(
     """A second organizer approves (the status becomes complete) or sends the proposal back."""
 
     async def work(session: AsyncClientSession) -> Recommendation:
-        state = await _load(ctx, recommendation_id, session)
+        state = await load(ctx, recommendation_id, session)
         pending = state.pending
         if pending is None:
             raise Conflict("no_completion_pending")
@@ -217,54 +214,3 @@ async def _announce_status(ctx: Recommendations, session: AsyncClientSession, re
         to_progress=record.to_progress)
     await ctx.platform.outbox.add(session, payload.topic, message_envelope(
         payload, source=SOURCE, subject=record.recommendation_id))
-
-
-async def add_milestone(
-    *, ctx: Recommendations, recommendation_id: str, data: MilestoneCreate, actor: Actor,
-    milestone_id: str | None = None,
-) -> Recommendation:
-    new_id = milestone_id or f"m-{uuid.uuid4().hex[:8]}"
-
-    async def work(session: AsyncClientSession) -> Recommendation:
-        state = await _load(ctx, recommendation_id, session)
-        if state.status == "withdrawn":
-            raise Conflict("recommendation_withdrawn")
-        milestone = StoredMilestone(id=new_id, title=data.title.model_dump(), owner=data.owner,
-                                    due_date=data.due_date.isoformat())
-        milestones = [m.model_dump() for m in state.milestones] + [milestone.model_dump()]
-        _, new_state = await record_change(
-            ctx=ctx, session=session, state=state, recommendation_id=recommendation_id, kind="milestone_added",
-            actor=actor, changes={"milestones": milestones}, reason=data.reason, milestone_id=new_id)
-        return new_state
-
-    return await ctx.platform.transaction(work)
-
-
-async def complete_milestone(
-    *, ctx: Recommendations, recommendation_id: str, milestone_id: str, data: MilestoneCompletion, actor: Actor
-) -> Recommendation:
-
-    async def work(session: AsyncClientSession) -> Recommendation:
-        state = await _load(ctx, recommendation_id, session)
-        milestone = next((m for m in state.milestones if m.id == milestone_id), None)
-        if milestone is None:
-            raise NotFound("milestone_unknown", milestone_id=milestone_id)
-        if milestone.completed_at is not None:
-            raise Conflict("milestone_already_completed", milestone_id=milestone_id)
-        at = next_time(state.updated_at)
-        done = milestone.model_copy(update={"completed_at": at, "evidence": [
-            StoredEvidence.model_validate(e) for e in _evidence(data.evidence)]})
-        milestones = [(done if m.id == milestone_id else m).model_dump() for m in state.milestones]
-        record, new_state = await record_change(
-            ctx=ctx, session=session, state=state, recommendation_id=recommendation_id,
-            kind="milestone_completed", actor=actor, changes={"milestones": milestones}, at=at, reason=data.reason,
-            evidence=_evidence(data.evidence), milestone_id=milestone_id)
-        payload = events.MilestoneCompleted(
-            recommendation_id=recommendation_id, milestone_id=milestone_id, seq=record.seq,
-            title=done.title, owner=done.owner, due_date=done.due_date, completed_at=record.at,
-            late=record.at.date() > date.fromisoformat(done.due_date))
-        await ctx.platform.outbox.add(session, payload.topic, message_envelope(
-            payload, source=SOURCE, subject=recommendation_id))
-        return new_state
-
-    return await ctx.platform.transaction(work)
