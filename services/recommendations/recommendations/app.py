@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from recommendations import console, pages, store
+from recommendations import console, console_milestones, pages, store
 from recommendations.api import router
 from recommendations.consumers import consumer_specs
 from recommendations.context import FORM_OVERHEAD_BYTES, Recommendations, recommendations_of
@@ -34,7 +34,8 @@ def create_app(settings: Settings) -> FastAPI:
     upload_body = settings.evidence_max_bytes + FORM_OVERHEAD_BYTES
 
     spec = ServiceSpec(
-        title="Tadamon recommendations", description=DESCRIPTION, routers=[router, pages.router, console.router],
+        title="Tadamon recommendations", description=DESCRIPTION,
+        routers=[router, pages.router, console.router, console_milestones.router],
         indexes=store.indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
         tags=TAGS, context=context,
         large_bodies=[(r"/recommendations/[^/]+/status/upload", upload_body),

@@ -114,3 +114,8 @@ async def evidence_download(*, ctx: Recommendations, recommendation_id: str, fil
         raise NotFound("evidence_file_unknown")
     name = file.name if organizer else f"evidence-{file.id}.{EXTENSIONS[file.content_type]}"
     return Download(name=name, content_type=file.content_type, data=await ctx.store.evidence_bytes(file))
+
+
+async def evidence_files(*, ctx: Recommendations, recommendation_id: str) -> dict[str, EvidenceFile]:
+    """The files uploaded for a recommendation, by id, with the names they were sent with (organizers)."""
+    return {file.id: file for file in await ctx.store.evidence_files_of(recommendation_id)}

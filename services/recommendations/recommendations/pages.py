@@ -46,7 +46,7 @@ def quantity(value: float | None, unit: str, lang: str) -> Markup:
     return Markup('<bdi class="nowrap">{}</bdi>').format(text)
 
 
-def _labels(lang: str) -> dict[str, Any]:
+def labels(lang: str) -> dict[str, Any]:
     def name(table: dict[str, dict[str, str]], code: str) -> str:
         entry = table.get(code)
         return (entry.get(lang) or entry.get("fr") or code) if entry else code
@@ -76,7 +76,7 @@ async def dashboard(request: Request, ctx: Ctx, date: DateQuery = None,
     return pages.render(request, "recommendations_dashboard.html", {
         "board": board, "items": items, "statuses": STATUSES, "status": status or "", "date": date or "",
         "max_theme": max(board.by_theme.values() or [1]) or 1, "max_body": max(board.by_body.values() or [1]) or 1,
-        **_labels(lang)})
+        **labels(lang)})
 
 
 @router.get("/progress/{recommendation_id}", response_class=HTMLResponse)
@@ -88,7 +88,7 @@ async def recommendation(recommendation_id: str, request: Request, ctx: Ctx,
                                                 as_of=as_of)
     except DomainError as exc:
         return _error(request, exc)
-    return pages.render(request, "recommendations_detail.html", {"r": detail, **_labels(page_language(request))})
+    return pages.render(request, "recommendations_detail.html", {"r": detail, **labels(page_language(request))})
 
 
 router.include_router(pages.static_router())

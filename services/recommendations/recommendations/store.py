@@ -197,6 +197,10 @@ class RecommendationsStore:
     async def evidence_file(self, file_id: str) -> EvidenceFile | None:
         return EvidenceFile.from_document(await self._files.find_one({"_id": file_id}))
 
+    async def evidence_files_of(self, recommendation_id: str) -> list[EvidenceFile]:
+        docs = await self._files.find({"recommendation_id": recommendation_id}).sort("uploaded_at", ASCENDING).to_list()
+        return [EvidenceFile.model_validate(doc) for doc in docs]
+
     async def evidence_bytes(self, file: EvidenceFile) -> bytes:
         docs = await self._chunks.find({"file_id": file.id}).sort("n", ASCENDING).to_list()
         return b"".join(bytes(doc["data"]) for doc in docs)
