@@ -6,6 +6,7 @@ reach the clients through ``request.app.state.platform``.
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ class ServiceSpec:
     tags: dict[str, str] = field(default_factory=dict)
     # Background work started from the console (shared.jobs): kind -> handler.
     jobs: dict[str, JobHandler] = field(default_factory=dict)
+    # Routes that take an uploaded file, as (path pattern, largest body in bytes): above the
+    # service-wide cap, which stays in force for every other route.
+    large_bodies: Sequence[tuple[str, int]] = ()
 
 
 class Platform:
@@ -195,7 +199,8 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger=[(re.compile(pattern), size) for pattern, size in spec.large_bodies])
     install_observability(app, metrics)
     _install_health(app)
     _install_catalogue(app, settings.service_name, spec.messages)
@@ -213,17 +218,22 @@ class BodySizeLimit:
     sent in chunks without Content-Length is cut as soon as it passes the limit, so a
     caller cannot make a service hold megabytes in memory or store them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger
+
+    def limit_for(self, path: str) -> int:
+        return next((size for pattern, size in self.larger if pattern.fullmatch(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -233,8 +243,8 @@ class BodySizeLimit:
                 return  # the client left before its body was complete
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             if not message.get("more_body", False):
                 break
@@ -250,9 +260,9 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(Request(scope), status=413, code="request_too_large",
-                                    params={"max": self.max_bytes}, headers={"Connection": "close"})
+                                    params={"max": limit}, headers={"Connection": "close"})
         await response(scope, receive, send)
 
 
