@@ -7,18 +7,18 @@ Screens call the same use cases as ``api`` and ask the same scope (``organizer:m
 """
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from marketplace import checkin, sales, service, stands
-from marketplace.store import Store, store_of
+from marketplace import applications, overview, stands
+from marketplace.context import Ctx
+from marketplace.domain import AllocationResult
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import DomainError, NotFound
 from shared.i18n import LocalizedText
-from shared.platform import Platform, get_platform
 from shared.web import Pages, page_language, register_texts
 from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
 
@@ -27,85 +27,77 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
 
 
-def _store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
-    return store_of(platform)
-
-
-StoreDep = Annotated[Store, Depends(_store)]
-
-
 def _scope(market_id: str) -> str:
     return f"organizer:market:{market_id}"
 
 
 @router.get("", response_class=HTMLResponse)
-async def markets(request: Request, store: StoreDep, who: Session) -> Response:
+async def markets(request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
-    shown = [m for m in await service.list_markets(store=store) if who.holds(_scope(m.id))]
+    shown = await overview.markets_in_charge(ctx=ctx, principal=who)
     return console.render(request, who, "console_markets.html", {"markets": shown})
 
 
 @router.get("/markets/{market_id}", response_class=HTMLResponse)
-async def market(market_id: str, request: Request, store: StoreDep, who: Session) -> Response:
+async def market(market_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
         holds_or_refuse(who, _scope(market_id))
-        return await _market_page(request, store, who, market_id)
+        return await _market_page(request, ctx, who, market_id)
     except DomainError as exc:
         return console.refusal(request, who, exc)
 
 
-async def _market_page(request: Request, store: Store, who: Principal, market_id: str,
-                       allocation: Any = None) -> HTMLResponse:
-    lang = page_language(request)
-    found = await service.get_market(store=store, market_id=market_id)
-    docs, _ = await stands.list_applications(store=store, principal=who, market_id=market_id)
-    applicants = sorted({d["cooperative_id"] for d in docs})
-    names = {c["_id"]: c["name"] for c in await store.find("cooperatives", {"_id": {"$in": applicants}})}
+async def _market_page(request: Request, ctx: Ctx, who: Principal, market_id: str,
+                       allocation: AllocationResult | None = None) -> HTMLResponse:
+    shown = await overview.market_overview(ctx=ctx, principal=who, market_id=market_id,
+                                           lang=page_language(request), allocation=allocation)
     return console.render(request, who, "console_market.html", {
-        "market": found, "applications": [stands.application_public(d, lang) for d in docs], "names": names,
-        "attendance": await checkin.attendance(store=store, market_id=market_id),
-        "report": await sales.sales_report(store=store, market_id=market_id), "allocation": allocation,
+        "market": shown.market, "applications": shown.applications, "names": shown.names,
+        "attendance": shown.attendance, "report": shown.report, "allocation": shown.allocation,
         "done": request.query_params.get("done")})
 
 
 @router.post("/markets/{market_id}/allocation", response_class=HTMLResponse)
-async def allocate(market_id: str, request: Request, store: StoreDep, who: Session) -> Response:
+async def allocate(market_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
         await checked_post(request, who, _scope(market_id))
-        result = await stands.allocate_market(store=store, market_id=market_id, lang=page_language(request),
+        result = await stands.allocate_market(ctx=ctx, market_id=market_id, lang=page_language(request),
                                               act=Act.of(request, who))
-        return await _market_page(request, store, who, market_id, allocation=result)
+        return await _market_page(request, ctx, who, market_id, allocation=result)
     except DomainError as exc:
         return console.refusal(request, who, exc)
 
 
+async def _decide(ctx: Ctx, request: Request, who: Principal, application_id: str, decision: str) -> None:
+    act, lang = Act.of(request, who), page_language(request)
+    if decision == "accept":
+        await stands.accept_application(ctx=ctx, application_id=application_id, by=who.sub, lang=lang, act=act)
+    elif decision == "waitlist":
+        await stands.waitlist_application(ctx=ctx, application_id=application_id, by=who.sub, lang=lang, act=act)
+    else:
+        reason = str((await request.form()).get("reason") or "").strip()
+        if not reason or len(reason) > 1000:
+            raise DomainError("console_reason_required")
+        written = LocalizedText.model_validate({lang: reason})
+        await stands.reject_application(ctx=ctx, application_id=application_id, reason=written, by=who.sub,
+                                        lang=lang, act=act)
+
+
 @router.post("/applications/{application_id}/{decision}", response_class=HTMLResponse)
-async def decide(application_id: str, decision: str, request: Request, store: StoreDep, who: Session) -> Response:
+async def decide(application_id: str, decision: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
-        owner = await stands.application_owner(store=store, application_id=application_id)
+        owner = await applications.application_owner(ctx=ctx, application_id=application_id)
         if owner is None or decision not in ("accept", "reject", "waitlist"):
             raise NotFound("not_found")
         await checked_post(request, who, _scope(owner[0]))
-        act = Act.of(request, who)
-        if decision == "accept":
-            await stands.accept_application(store=store, application_id=application_id, by=who.sub,
-                                            stand_number=None, note=None, act=act)
-        elif decision == "waitlist":
-            await stands.waitlist_application(store=store, application_id=application_id, by=who.sub, act=act)
-        else:
-            reason = str((await request.form()).get("reason") or "").strip()
-            if not reason or len(reason) > 1000:
-                raise DomainError("console_reason_required")
-            written = LocalizedText.model_validate({page_language(request): reason})
-            await stands.reject_application(store=store, application_id=application_id, reason=written,
-                                            by=who.sub, act=act)
+        await _decide(ctx, request, who, application_id, decision)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     return RedirectResponse(f"/console/markets/{owner[0]}?lang={page_language(request)}&done={decision}",

@@ -84,10 +84,6 @@ def to_millis(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def now_utc() -> datetime:
-    return to_millis(datetime.now(UTC))
-
-
 # ---- cooperatives -------------------------------------------------------------------
 
 class Contact(BaseModel):
