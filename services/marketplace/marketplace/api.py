@@ -87,9 +87,9 @@ async def create_cooperative(body: CooperativeCreate, request: Request, ctx: Ctx
 
 @router.get("/cooperatives", response_model=list[CooperativePublic], tags=["cooperatives"])
 async def list_cooperatives(ctx: Ctx, _: Registry, page: Paged, request: Request, response: Response,
-                            region: Filter = None, sector: Filter = None) -> list[CooperativePublic]:
-    """List cooperatives, by region or sector (paginated)."""
-    found, total = await service.list_cooperatives(ctx=ctx, page=page, region=region, sector=sector)
+                            region: Filter = None, sector: Filter = None, q: Filter = None) -> list[CooperativePublic]:
+    """List cooperatives, by region or sector, or found by name or register number (``q``; paginated)."""
+    found, total = await service.list_cooperatives(ctx=ctx, page=page, region=region, sector=sector, text=q)
     page_headers(total, page, request, response)
     return found
 

@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from marketplace import console, invitation_pages, pages
+from marketplace import api_files, console, console_cooperatives, invitation_pages, pages
 from marketplace.api import router
 from marketplace.consumers import consumer_specs
 from marketplace.context import Marketplace, open_marketplace
@@ -38,7 +38,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon marketplace", description=DESCRIPTION,
-        routers=[router, pages.router, invitation_pages.router, console.router], indexes=indexes(),
+        routers=[router, api_files.router, pages.router, invitation_pages.router, console.router,
+                 console_cooperatives.router], indexes=indexes(),
         topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=context, tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -28,7 +28,7 @@ from marketplace.domain import (
     market_day,
 )
 from marketplace.events import ExhibitorCheckedIn
-from marketplace.records import Application, Checkin, Cooperative
+from marketplace.records import Checkin, Cooperative
 from marketplace.service import market_of, market_public
 from shared.auth import Principal
 from shared.documents import utcnow
@@ -44,9 +44,8 @@ from shared.signing import InvalidSignedToken
 SCAN_ATTEMPTS = 3
 
 
-def pass_token(ctx: Marketplace, app: Application) -> str:
-    return ctx.signer.sign({"t": "pass", "p": app.pass_id, "m": app.market_id, "c": app.cooperative_id,
-                            "s": app.stand_number})
+def pass_token(ctx: Marketplace, *, pass_id: str, market_id: str, cooperative_id: str, stand_number: int) -> str:
+    return ctx.signer.sign({"t": "pass", "p": pass_id, "m": market_id, "c": cooperative_id, "s": stand_number})
 
 
 def pass_keys(*, ctx: Marketplace) -> dict[str, Any]:
@@ -59,7 +58,9 @@ async def get_pass(*, ctx: Marketplace, principal: Principal, application_id: st
     if app.status != "accepted" or not app.pass_id or app.stand_number is None:
         raise Conflict("pass_not_available")
     return PassPublic(pass_id=app.pass_id, market_id=app.market_id, cooperative_id=app.cooperative_id,
-                      stand_number=app.stand_number, token=pass_token(ctx, app),
+                      stand_number=app.stand_number,
+                      token=pass_token(ctx, pass_id=app.pass_id, market_id=app.market_id,
+                                       cooperative_id=app.cooperative_id, stand_number=app.stand_number),
                       png_url=f"/applications/{application_id}/pass.png",
                       svg_url=f"/applications/{application_id}/pass.svg")
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from marketplace import applications, overview, stands
+from marketplace import applications, exports, overview, stands
 from marketplace.context import Ctx
 from marketplace.domain import AllocationResult
 from shared.audit import Act
@@ -35,8 +35,9 @@ def _scope(market_id: str) -> str:
 async def markets(request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
-    shown = await overview.markets_in_charge(ctx=ctx, principal=who)
-    return console.render(request, who, "console_markets.html", {"markets": shown})
+    shown = await overview.sales_per_market(ctx=ctx, principal=who)
+    return console.render(request, who, "console_markets.html", {
+        "markets": [s.market for s in shown], "sales": shown, "registry": who.holds("organizer:market:*")})
 
 
 @router.get("/markets/{market_id}", response_class=HTMLResponse)
@@ -104,6 +105,30 @@ async def decide(application_id: str, decision: str, request: Request, ctx: Ctx,
                             status_code=303)
 
 
+FILES = {
+    "passes.pdf": (exports.market_passes_pdf, "application/pdf"),
+    "attendance.csv": (exports.attendance_csv, "text/csv; charset=utf-8"),
+    "sales.csv": (exports.sales_csv, "text/csv; charset=utf-8"),
+}
+
+
+@router.get("/markets/{market_id}/{name}", response_class=Response)
+async def market_file(market_id: str, name: str, request: Request, ctx: Ctx, who: Session) -> Response:
+    """The passes to print (PDF), the attendance and the sales per category (CSV)."""
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(market_id))
+        if name not in FILES:
+            raise NotFound("not_found")
+        make, media_type = FILES[name]
+        content = await make(ctx=ctx, market_id=market_id, lang=page_language(request))
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{market_id}-{name}"'})
+
+
 def _three(ar: str, fr: str, en: str) -> dict[str, str]:
     return {"ar": ar, "fr": fr, "en": en}
 
@@ -135,6 +160,13 @@ register_texts({
     "console_sales": _three("المبيعات حسب الفئة", "Ventes par catégorie", "Sales per category"),
     "console_amount": _three("المبلغ (درهم)", "Montant (MAD)", "Amount (MAD)"),
     "console_total": _three("المجموع", "Total", "Total"),
+    "console_sales_per_market": _three("المبيعات حسب السوق", "Ventes par marché", "Sales per market"),
+    "console_market": _three("السوق", "Marché", "Market"),
+    "console_files": _three("ملفات السوق", "Fichiers du marché", "Files of the market"),
+    "console_passes_pdf": _three("بطاقات العارضين للطباعة (PDF)", "Badges exposants à imprimer (PDF)",
+                                 "Exhibitor passes to print (PDF)"),
+    "console_attendance_csv": _three("الحضور (CSV)", "Présence (CSV)", "Attendance (CSV)"),
+    "console_sales_csv": _three("المبيعات حسب الفئة (CSV)", "Ventes par catégorie (CSV)", "Sales per category (CSV)"),
     "console_app_done_accept": _three("تم قبول الطلب.", "Candidature acceptée.", "Application accepted."),
     "console_app_done_waitlist": _three("وُضع الطلب في قائمة الانتظار.", "Candidature mise en attente.",
                                     "Application waitlisted."),

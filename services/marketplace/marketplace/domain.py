@@ -181,6 +181,16 @@ class InvitationPublic(BaseModel):
     mailed: bool = False
 
 
+class InvitationState(BaseModel):
+    """An invitation as its cooperative's organizers follow it; the link itself is never kept."""
+
+    invitation_id: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    state: Literal["pending", "used", "expired"]
+
+
 class ExhibitorToken(BaseModel):
     access_token: str
     token_type: str = "Bearer"

@@ -31,6 +31,23 @@ async def markets_in_charge(*, ctx: Marketplace, principal: Principal) -> list[M
     return [m for m in await list_markets(ctx=ctx) if principal.holds(_scope(m.id))]
 
 
+@dataclass
+class MarketSales:
+    market: MarketPublic
+    cooperatives: int
+    total_mad: float
+
+
+async def sales_per_market(*, ctx: Marketplace, principal: Principal) -> list[MarketSales]:
+    """The exact sales total of each market the caller organizes (organizers' figures, not anonymised)."""
+    out = []
+    for market in await markets_in_charge(ctx=ctx, principal=principal):
+        report = await sales.sales_report(ctx=ctx, market_id=market.id)
+        out.append(MarketSales(market=market, cooperatives=report.aggregates.cooperatives,
+                               total_mad=report.aggregates.total_mad or 0.0))
+    return out
+
+
 async def market_overview(*, ctx: Marketplace, principal: Principal, market_id: str, lang: str,
                           allocation: AllocationResult | None = None) -> MarketOverview:
     """A market's applications with their cooperatives' names, its attendance and its sales."""

@@ -21,6 +21,7 @@ from marketplace.domain import (
     ExhibitorToken,
     InvitationCreate,
     InvitationPublic,
+    InvitationState,
     MarketCreate,
     MarketPublic,
     ProductCreate,
@@ -107,10 +108,13 @@ async def get_cooperative(*, ctx: Marketplace, principal: Principal, cooperative
 
 
 async def list_cooperatives(*, ctx: Marketplace, page: PageRequest, region: str | None = None,
-                            sector: str | None = None) -> tuple[list[CooperativePublic], int]:
-    """One page of the cooperatives by register number, and how many match in all."""
-    found = await ctx.store.cooperatives_page(region=region, sector=sector, skip=page.skip, limit=page.page_size)
-    return [cooperative_public(c) for c in found], await ctx.store.count_cooperatives(region=region, sector=sector)
+                            sector: str | None = None, text: str | None = None) -> tuple[list[CooperativePublic], int]:
+    """One page of the cooperatives by register number, and how many match in all; ``text`` finds
+    a name in any of its languages (whatever its accents) or the start of a register number."""
+    found = await ctx.store.cooperatives_page(region=region, sector=sector, text=text, skip=page.skip,
+                                              limit=page.page_size)
+    total = await ctx.store.count_cooperatives(region=region, sector=sector, text=text)
+    return [cooperative_public(c) for c in found], total
 
 
 async def update_cooperative(*, ctx: Marketplace, principal: Principal, cooperative_id: str,
@@ -193,6 +197,16 @@ async def _mail_invitation(*, ctx: Marketplace, cooperative: Cooperative, invita
         await ctx.store.drop_invitation(_hash(invitation.token))
         raise
     return True
+
+
+async def cooperative_invitations(*, ctx: Marketplace, cooperative_id: str) -> list[InvitationState]:
+    """The invitations sent to a cooperative, newest first, each pending, used or expired."""
+    await _cooperative(ctx, cooperative_id)
+    now = utcnow()
+    return [InvitationState(invitation_id=i.invitation_id, created_at=i.created_at, expires_at=i.expires_at,
+                            used_at=i.used_at,
+                            state="used" if i.used_at else "expired" if i.expires_at <= now else "pending")
+            for i in await ctx.store.invitations_of(cooperative_id)]
 
 
 def _refusal(known: Invitation | None, now: datetime) -> DomainError | None:

@@ -6,10 +6,11 @@ primary key (or conflicts and retries, then sees the stand taken). Released
 assignments move to ``stand_history``.
 """
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -27,6 +28,7 @@ from shared import audit
 from shared.audit import Act
 from shared.mongo import Document, Indexes
 from shared.platform import Platform
+from shared.textsearch import folded_pattern
 
 Session = AsyncClientSession | None
 
@@ -90,14 +92,29 @@ class MarketplaceStore:
         docs = await self.db.cooperatives.find({"_id": {"$in": list(ids)}}, session=session).to_list()
         return {d["_id"]: Cooperative.model_validate(d) for d in docs}
 
-    async def cooperatives_page(self, *, region: str | None, sector: str | None, skip: int,
-                                limit: int) -> list[Cooperative]:
-        cursor = self.db.cooperatives.find(_present(region=region, sector=sector)).sort("register_number", ASCENDING)
-        docs = await cursor.skip(skip).limit(limit).to_list()
+    @staticmethod
+    def _cooperatives_query(text: str | None, region: str | None, sector: str | None) -> Document:
+        query = _present(region=region, sector=sector)
+        if text:
+            pattern = {"$regex": folded_pattern(text), "$options": "i"}
+            query["$or"] = [{f"name.{lang}": pattern} for lang in ("ar", "fr", "en")] + [
+                {"register_number": {"$regex": "^" + re.escape(text.upper())}}]
+        return query
+
+    async def cooperatives_page(self, *, region: str | None, sector: str | None, skip: int, limit: int,
+                                text: str | None = None) -> list[Cooperative]:
+        """By register number; ``text`` finds a name (whatever its accents) or a register number's start."""
+        cursor = self.db.cooperatives.find(self._cooperatives_query(text, region, sector))
+        docs = await cursor.sort("register_number", ASCENDING).skip(skip).limit(limit).to_list()
         return [Cooperative.model_validate(d) for d in docs]
 
-    async def count_cooperatives(self, *, region: str | None, sector: str | None) -> int:
-        return await self.db.cooperatives.count_documents(_present(region=region, sector=sector))
+    async def count_cooperatives(self, *, region: str | None, sector: str | None, text: str | None = None) -> int:
+        return await self.db.cooperatives.count_documents(self._cooperatives_query(text, region, sector))
+
+    async def register_numbers_taken(self, numbers: Sequence[str], session: AsyncClientSession) -> set[str]:
+        cursor = self.db.cooperatives.find({"register_number": {"$in": list(numbers)}}, {"register_number": 1},
+                                          session=session)
+        return {d["register_number"] async for d in cursor}
 
     async def update_cooperative(self, cooperative_id: str, changes: Document) -> bool:
         result = await self.db.cooperatives.update_one({"_id": cooperative_id}, {"$set": changes})
@@ -124,6 +141,11 @@ class MarketplaceStore:
 
     async def invitation(self, token_hash: str) -> Invitation | None:
         return Invitation.from_document(await self.db.invitations.find_one({"_id": token_hash}))
+
+    async def invitations_of(self, cooperative_id: str) -> list[Invitation]:
+        """Newest first."""
+        cursor = self.db.invitations.find({"cooperative_id": cooperative_id}).sort("created_at", DESCENDING)
+        return [Invitation.model_validate(d) for d in await cursor.to_list()]
 
     async def drop_invitation(self, token_hash: str) -> None:
         await self.db.invitations.delete_one({"_id": token_hash})
