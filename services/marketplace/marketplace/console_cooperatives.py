@@ -8,8 +8,9 @@ organizer keeps the registry; ``admin``).
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from marketplace import imports, service
 from marketplace.console import Session, console
