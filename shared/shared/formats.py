@@ -11,7 +11,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -34,6 +34,11 @@ def as_day(value: date | str) -> date:
 def day_text(value: date | str, lang: str) -> str:
     """A calendar day in words: ``31 mars 2027``, ``31 مارس 2027``, ``March 31, 2027``."""
     return format_date(as_day(value), "long", locale=locale_of(lang))
+
+
+def short_day_text(value: date | str, lang: str) -> str:
+    """A day without its year, for a chart's axis: ``31 mars``, ``31 مارس``, ``Mar 31``."""
+    return format_skeleton("MMMd", as_day(value), locale=locale_of(lang))
 
 
 def day_range_text(first: date | str, last: date | str, lang: str) -> str:

@@ -27,6 +27,8 @@ from shared.auth import TokenVerifier
 from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec, processed_indexes
 from shared.envelope import Message
 from shared.errors import document_problems, install_error_handlers, problem_response
+from shared.jobs import JobHandler, JobWorker
+from shared.jobs_store import jobs_indexes
 from shared.kafka import KafkaProbe, ProducerHolder, dlq_topic, ensure_topics
 from shared.locks import KeyedLocks
 from shared.mongo import Document, Indexes, make_client, ping, run_in_transaction
@@ -59,6 +61,8 @@ class ServiceSpec:
     # Each OpenAPI tag the routers use, with its description (the sections of /docs and of
     # generated clients); "operations" is added here.
     tags: dict[str, str] = field(default_factory=dict)
+    # Background work started from the console (shared.jobs): kind -> handler.
+    jobs: dict[str, JobHandler] = field(default_factory=dict)
 
 
 class Platform:
@@ -75,6 +79,8 @@ class Platform:
         self.outbox = Outbox(settings, self.db)
         self.relay = OutboxRelay(settings, self.db, self.outbox, self.producers, self.metrics)
         self.locks = KeyedLocks()
+        self.jobs_wake = asyncio.Event()
+        self.job_worker: JobWorker | None = None
         self.context: object = spec.context(self) if spec.context else self
         self.consumers = [
             ConsumerRunner(settings=settings, spec=c, context=self.context, client=self.client, db=self.db,
@@ -98,6 +104,7 @@ class Platform:
             async with self.locks(queue_on):
                 result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
         self.outbox.notify()
+        self.jobs_wake.set()
         return result
 
     async def sample(self) -> None:
@@ -114,6 +121,7 @@ class Platform:
         if self.consumers:
             processed_indexes(indexes, self.settings.processed_marker_retention_days)
         audit_indexes(indexes)
+        jobs_indexes(indexes)
         await indexes.create(self.db)
         if self.settings.kafka_create_topics:
             try:
@@ -123,6 +131,9 @@ class Platform:
         for hook in self.spec.on_startup:
             await hook(self)
         self.relay.start()
+        if self.spec.jobs:
+            self.job_worker = JobWorker(self, self.spec.jobs)
+            self.job_worker.start()
         for consumer in self.consumers:
             consumer.start()
         self._probe_task = asyncio.create_task(self.kafka_probe.watch(), name="kafka-probe")
@@ -133,6 +144,8 @@ class Platform:
             await hook(self)
         self.metrics.stop_sampling(self.sample)
         await cancel_and_wait(self._probe_task)
+        if self.job_worker is not None:
+            await self.job_worker.stop()
         await asyncio.gather(*(c.stop() for c in self.consumers))
         await self.relay.stop()
         await self.producers.stop()

@@ -65,6 +65,11 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     outbox_lease_seconds: float = 30.0
 
+    # Background jobs (shared.jobs): the pause between looks for new ones when nothing wakes
+    # the worker, and how long a claimed job stays with its worker without a renewal.
+    jobs_poll_seconds: float = 2.0
+    jobs_lease_seconds: float = 30.0
+
     # How long a topic keeps its messages (retention.ms of every topic in
     # deploy/k8s/base/kafka/topics.yaml; dead-letter topics keep theirs 30 days).
     kafka_topic_retention_days: int = 365

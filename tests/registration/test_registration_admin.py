@@ -96,9 +96,9 @@ async def test_conference_create_validates_and_rejects_a_duplicate_id(infra: Inf
 
 async def test_demo_loads_the_editions_once_and_the_sixth_is_open(infra: Infra, keys: Keys) -> None:
     async with registration_service(infra, keys) as svc:
-        created = await demo.load_demo(platform=svc.platform)
+        created = await demo.load_demo(ctx=context_of(svc.platform))
         assert len(created) == 7
-        assert await demo.load_demo(platform=svc.platform) == []
+        assert await demo.load_demo(ctx=context_of(svc.platform)) == []
         listing = (await svc.client.get("/conferences")).json()
         assert len(listing) == 7
         fifth = (await svc.client.get("/conferences/ess-national-5")).json()

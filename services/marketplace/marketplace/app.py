@@ -7,6 +7,7 @@ from marketplace.context import Marketplace, open_marketplace
 from marketplace.events import MESSAGES, TOPICS
 from marketplace.settings import Settings
 from marketplace.store import indexes
+from shared.jobs import jobs_console_router
 from shared.platform import Platform, ServiceSpec, create_service_app
 from shared.signing import MissingSigningKey, load_signer
 
@@ -39,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     spec = ServiceSpec(
         title="Tadamon marketplace", description=DESCRIPTION,
         routers=[router, api_files.router, pages.router, invitation_pages.router, console.router,
-                 console_cooperatives.router], indexes=indexes(),
+                 console_cooperatives.router, jobs_console_router()], indexes=indexes(),
         topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=context, tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -6,6 +6,7 @@ from recommendations.consumers import consumer_specs
 from recommendations.events import MESSAGES, TOPICS
 from recommendations.indicators import ensure_automatic_indicators
 from recommendations.settings import Settings
+from shared.jobs import jobs_console_router
 from shared.platform import Platform, ServiceSpec, create_service_app
 
 DESCRIPTION = (
@@ -27,7 +28,8 @@ def create_app(settings: Settings) -> FastAPI:
         await ensure_automatic_indicators(store.Store(platform.db))
 
     spec = ServiceSpec(
-        title="Tadamon recommendations", description=DESCRIPTION, routers=[router, pages.router, console.router],
+        title="Tadamon recommendations", description=DESCRIPTION,
+        routers=[router, pages.router, console.router, jobs_console_router()],
         indexes=store.indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
         tags=TAGS,
     )

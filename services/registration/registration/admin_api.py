@@ -7,10 +7,11 @@ through the conference it belongs to. Each change is written to the audit log.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from registration import admin, checkin, imports, service, store
+from registration import admin, checkin, imports, service
+from registration.context import Ctx, context_of
 from registration.domain import (
     Category,
     ConferenceCreate,
@@ -27,18 +28,18 @@ from shared.auth import Admin, Principal, require
 from shared.errors import problem_response, problems
 from shared.i18n import Language, request_language
 from shared.limits import PAGE_MAX
-from shared.platform import Platform, get_platform
+from shared.platform import get_platform
 from shared.scanwindow import CheckinConflicts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 router = APIRouter(prefix="/admin", tags=["organizers"])
 
 
 async def registration_conference(request: Request) -> dict[str, str] | None:
     """The conference a registration belongs to, for its organizer scope."""
-    doc = await store.get_registration(get_platform(request).db, request.path_params["registration_id"])
-    return {"conference_id": doc["conference_id"]} if doc else None
+    conference_id = await admin.conference_of_registration(
+        ctx=context_of(get_platform(request)), registration_id=request.path_params["registration_id"])
+    return {"conference_id": conference_id} if conference_id else None
 
 
 ConferenceOrganizer = Annotated[Principal, require("organizer:conference:{conference_id}")]
@@ -47,33 +48,33 @@ RegistrationOrganizer = Annotated[Principal, require("organizer:conference:{conf
 
 
 @router.post("/conferences", status_code=201, response_model=ConferencePublic, responses=problems(409))
-async def create_conference(body: ConferenceCreate, request: Request, platform: PlatformDep, who: Admin
+async def create_conference(body: ConferenceCreate, request: Request, ctx: Ctx, who: Admin
                             ) -> ConferencePublic:
     """Create a conference."""
-    doc = await service.create_conference(platform=platform, data=body, act=Act.of(request, who))
+    doc = await service.create_conference(ctx=ctx, data=body, act=Act.of(request, who))
     return service.conference_public(doc)
 
 
 @router.patch("/conferences/{conference_id}", response_model=ConferencePublic, responses=problems(404, 409))
-async def update_conference(conference_id: str, body: ConferenceUpdate, request: Request, platform: PlatformDep,
+async def update_conference(conference_id: str, body: ConferenceUpdate, request: Request, ctx: Ctx,
                             who: ConferenceOrganizer) -> ConferencePublic:
     """Edit a conference (capacity and quotas never below the seats taken)."""
-    doc = await service.update_conference(platform=platform, conference_id=conference_id, data=body,
+    doc = await service.update_conference(ctx=ctx, conference_id=conference_id, data=body,
                                          act=Act.of(request, who))
     return service.conference_public(doc)
 
 
 @router.get("/conferences/{conference_id}/registrations", response_model=RegistrationPage, responses=problems(404))
 async def list_registrations(
-    conference_id: str, platform: PlatformDep, who: ConferenceOrganizer,
+    conference_id: str, ctx: Ctx, who: ConferenceOrganizer,
     status: Status | None = None, category: Category | None = None, region: Region | None = None,
     checked_in: bool | None = None, q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RegistrationPage:
     """Search registrations (status, category, region, checked in, name or e-mail), in arrival order."""
-    await service.get_conference(platform=platform, conference_id=conference_id)
+    await service.get_conference(ctx=ctx, conference_id=conference_id)
     items, total = await admin.search_registrations(
-        platform=platform, conference_id=conference_id, page=page, page_size=page_size, status=status,
+        ctx=ctx, conference_id=conference_id, page=page, page_size=page_size, status=status,
         category=category, region=region, checked_in=checked_in, q=q)
     return RegistrationPage(items=[registration_public(d) for d in items], total=total, page=page,
                             page_size=page_size)
@@ -81,42 +82,42 @@ async def list_registrations(
 
 @router.get("/conferences/{conference_id}/registrations.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}, **problems(404)})
-async def export_registrations(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> Response:
+async def export_registrations(conference_id: str, ctx: Ctx, who: ConferenceOrganizer) -> Response:
     """All registrations as CSV (UTF-8 with BOM, opens in Excel with Arabic intact)."""
-    await service.get_conference(platform=platform, conference_id=conference_id)
-    content = await admin.export_csv(platform=platform, conference_id=conference_id)
+    await service.get_conference(ctx=ctx, conference_id=conference_id)
+    content = await admin.export_csv(ctx=ctx, conference_id=conference_id)
     return Response(content, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{conference_id}-registrations.csv"'})
 
 
 @router.get("/conferences/{conference_id}/registrations.xlsx", response_class=Response,
             responses={200: {"content": {XLSX: {}}}, **problems(404)})
-async def export_registrations_xlsx(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> Response:
+async def export_registrations_xlsx(conference_id: str, ctx: Ctx, who: ConferenceOrganizer) -> Response:
     """All registrations as an Excel workbook (the CSV's columns)."""
-    await service.get_conference(platform=platform, conference_id=conference_id)
-    content = await admin.export_xlsx(platform=platform, conference_id=conference_id)
+    await service.get_conference(ctx=ctx, conference_id=conference_id)
+    content = await admin.export_xlsx(ctx=ctx, conference_id=conference_id)
     return Response(content, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{conference_id}-registrations.xlsx"'})
 
 
 @router.get("/conferences/{conference_id}/badges.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}, **problems(404)})
-async def print_badges(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer,
+async def print_badges(conference_id: str, ctx: Ctx, who: ConferenceOrganizer,
                        lang: Language | None = None) -> Response:
     """The badges of every confirmed participant in one PDF, an A6 page each (Arabic shaped)."""
-    content = await admin.badges_pdf(platform=platform, conference_id=conference_id, lang=lang)
+    content = await admin.badges_pdf(ctx=ctx, conference_id=conference_id, lang=lang)
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{conference_id}-badges.pdf"'})
 
 
 @router.post("/conferences/{conference_id}/registrations/import", responses=problems(400, 404, 409, 422))
-async def import_invitees(conference_id: str, file: UploadFile, request: Request, platform: PlatformDep,
+async def import_invitees(conference_id: str, file: UploadFile, request: Request, ctx: Ctx,
                           who: ConferenceOrganizer) -> JSONResponse:
     """Register invitees or a delegation from a CSV or XLSX file: every row, or none (422 lists each fault)."""
     content = await file.read(imports.MAX_BYTES + 1)
     try:
         rows = imports.read_rows(file.filename or "", content)
-        count = await imports.import_registrations(platform=platform, conference_id=conference_id, rows=rows,
+        count = await imports.import_registrations(ctx=ctx, conference_id=conference_id, rows=rows,
                                                    act=Act.of(request, who))
     except imports.ImportRefused as exc:
         lang = request_language(request)
@@ -126,61 +127,61 @@ async def import_invitees(conference_id: str, file: UploadFile, request: Request
 
 
 @router.get("/conferences/{conference_id}/stats", responses=problems(404))
-async def stats(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> dict[str, Any]:
-    """Counts by status; seat holders by category, region, gender, age band; check-ins per hour."""
-    await service.get_conference(platform=platform, conference_id=conference_id)
-    return await admin.conference_stats(platform=platform, conference_id=conference_id)
+async def stats(conference_id: str, ctx: Ctx, who: ConferenceOrganizer) -> dict[str, Any]:
+    """Counts by status; seated registrations by category, region, gender, age band; check-ins per hour."""
+    await service.get_conference(ctx=ctx, conference_id=conference_id)
+    return await admin.conference_stats(ctx=ctx, conference_id=conference_id)
 
 
 @router.get("/conferences/{conference_id}/checkin-conflicts", response_model=CheckinConflicts,
             responses=problems(404))
-async def checkin_conflicts(conference_id: str, platform: PlatformDep, who: ConferenceOrganizer) -> CheckinConflicts:
+async def checkin_conflicts(conference_id: str, ctx: Ctx, who: ConferenceOrganizer) -> CheckinConflicts:
     """Offline gate decisions the server disagrees with: a badge admitted twice, or after it was revoked."""
-    await service.get_conference(platform=platform, conference_id=conference_id)
-    return await checkin.list_checkin_conflicts(platform=platform, conference_id=conference_id)
+    await service.get_conference(ctx=ctx, conference_id=conference_id)
+    return await checkin.list_checkin_conflicts(ctx=ctx, conference_id=conference_id)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))
-async def read_registration(registration_id: str, platform: PlatformDep, who: RegistrationOrganizer
+async def read_registration(registration_id: str, ctx: Ctx, who: RegistrationOrganizer
                             ) -> RegistrationPublic:
     """One registration."""
-    return registration_public(await admin.get_registration(platform=platform, registration_id=registration_id))
+    return registration_public(await admin.get_registration(ctx=ctx, registration_id=registration_id))
 
 
 @router.post("/registrations/{registration_id}/approve", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def approve(registration_id: str, request: Request, platform: PlatformDep, who: RegistrationOrganizer
+async def approve(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer
                   ) -> RegistrationPublic:
     """Approve a pending registration."""
-    doc = await admin.approve_registration(platform=platform, registration_id=registration_id,
+    doc = await admin.approve_registration(ctx=ctx, registration_id=registration_id,
                                           act=Act.of(request, who))
     return registration_public(doc)
 
 
 @router.post("/registrations/{registration_id}/reject", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def reject(registration_id: str, request: Request, platform: PlatformDep, who: RegistrationOrganizer
+async def reject(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer
                  ) -> RegistrationPublic:
     """Reject a pending registration; its seat goes to the waiting list."""
-    doc = await admin.reject_registration(platform=platform, registration_id=registration_id,
+    doc = await admin.reject_registration(ctx=ctx, registration_id=registration_id,
                                          act=Act.of(request, who))
     return registration_public(doc)
 
 
 @router.post("/registrations/{registration_id}/promote", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def promote(registration_id: str, request: Request, platform: PlatformDep, who: RegistrationOrganizer
+async def promote(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer
                   ) -> RegistrationPublic:
     """Move someone off the waiting list (needs a free seat)."""
-    doc = await admin.promote_registration(platform=platform, registration_id=registration_id,
+    doc = await admin.promote_registration(ctx=ctx, registration_id=registration_id,
                                           act=Act.of(request, who))
     return registration_public(doc)
 
 
 @router.post("/registrations/{registration_id}/erase", response_model=RegistrationPublic, responses=problems(404))
-async def erase(registration_id: str, request: Request, platform: PlatformDep, who: RegistrationOrganizer
+async def erase(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer
                 ) -> RegistrationPublic:
     """Erase a participant's personal data on request (law 09-08); anonymous counts stay."""
-    doc = await admin.erase_personal_data(platform=platform, registration_id=registration_id,
+    doc = await admin.erase_personal_data(ctx=ctx, registration_id=registration_id,
                                          act=Act.of(request, who))
     return registration_public(doc)

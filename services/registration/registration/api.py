@@ -9,11 +9,12 @@ open the registration or the badge image.
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from registration import service, store
+from registration import service
 from registration.checkin import Scan, ScanResult, check_in, offline_snapshot
+from registration.context import Ctx
 from registration.domain import (
     ConferencePublic,
     ParticipantDetails,
@@ -23,14 +24,13 @@ from registration.domain import (
     registration_public,
 )
 from shared.auth import Principal, require
+from shared.documents import utcnow
 from shared.errors import Conflict, NotFound, problems
 from shared.i18n import request_language, translate
 from shared.pagination import Paged, page_of
-from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
 from shared.scanwindow import ScanSnapshot
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 Token = Annotated[str, Query(min_length=1, max_length=2000, description="the manage token")]
 
 public = APIRouter(tags=["public"])
@@ -42,66 +42,66 @@ ConferenceStaff = Annotated[Principal, require("staff:conference:{conference_id}
 
 
 @public.get("/.well-known/jwks.json")
-async def jwks(platform: PlatformDep) -> dict[str, Any]:
+async def jwks(ctx: Ctx) -> dict[str, Any]:
     """Public key that verifies badges and manage tokens offline (EdDSA, Ed25519)."""
-    return service.signer_of(platform).jwks()
+    return service.public_keys(ctx=ctx)
 
 
 @public.get("/conferences", response_model=list[ConferencePublic])
-async def list_conferences(platform: PlatformDep, page: Paged, request: Request,
+async def list_conferences(ctx: Ctx, page: Paged, request: Request,
                            response: Response) -> list[ConferencePublic]:
     """Conferences, newest first (paginated)."""
-    now = service.utcnow()
-    docs = page_of(await store.list_conferences(platform.db), page, request, response)
+    now = utcnow()
+    docs = page_of(await service.list_conferences(ctx=ctx), page, request, response)
     return [service.conference_public(doc, now) for doc in docs]
 
 
 @public.get("/conferences/{conference_id}", response_model=ConferencePublic, responses=problems(404))
-async def read_conference(conference_id: str, platform: PlatformDep) -> ConferencePublic:
+async def read_conference(conference_id: str, ctx: Ctx) -> ConferencePublic:
     """One conference, with the seats left."""
-    return service.conference_public(await service.get_conference(platform=platform, conference_id=conference_id))
+    return service.conference_public(await service.get_conference(ctx=ctx, conference_id=conference_id))
 
 
 @public.post("/conferences/{conference_id}/registrations", status_code=201, response_model=RegistrationCreated,
              responses=problems(404, 409))
-async def register(conference_id: str, body: RegistrationCreate, platform: PlatformDep) -> RegistrationCreated:
+async def register(conference_id: str, body: RegistrationCreate, ctx: Ctx) -> RegistrationCreated:
     """Register for a conference (no account); keep the manage token of the answer."""
-    doc, token = await service.register_participant(platform=platform, conference_id=conference_id, data=body)
+    doc, token = await service.register_participant(ctx=ctx, conference_id=conference_id, data=body)
     return RegistrationCreated(registration=registration_public(doc), manage_token=token)
 
 
 @participant.get("/{registration_id}", response_model=RegistrationPublic, responses=problems(403))
-async def read_own(registration_id: str, token: Token, platform: PlatformDep) -> RegistrationPublic:
+async def read_own(registration_id: str, token: Token, ctx: Ctx) -> RegistrationPublic:
     """Your registration."""
-    doc = await service.own_registration(platform=platform, registration_id=registration_id, token=token)
+    doc = await service.own_registration(ctx=ctx, registration_id=registration_id, token=token)
     return registration_public(doc)
 
 
 @participant.patch("/{registration_id}", response_model=RegistrationPublic, responses=problems(403))
-async def change_own(registration_id: str, token: Token, body: ParticipantDetails, platform: PlatformDep
+async def change_own(registration_id: str, token: Token, body: ParticipantDetails, ctx: Ctx
                      ) -> RegistrationPublic:
     """Change your details (not your e-mail nor your organization type)."""
-    doc = await service.change_details(platform=platform, registration_id=registration_id, token=token, data=body)
+    doc = await service.change_details(ctx=ctx, registration_id=registration_id, token=token, data=body)
     return registration_public(doc)
 
 
 @participant.post("/{registration_id}/cancel", response_model=RegistrationPublic, responses=problems(403, 409))
-async def cancel_own(registration_id: str, token: Token, platform: PlatformDep) -> RegistrationPublic:
+async def cancel_own(registration_id: str, token: Token, ctx: Ctx) -> RegistrationPublic:
     """Cancel your registration; your seat goes to the waiting list."""
-    doc = await service.cancel_registration(platform=platform, registration_id=registration_id, token=token)
+    doc = await service.cancel_registration(ctx=ctx, registration_id=registration_id, token=token)
     return registration_public(doc)
 
 
 @participant.get("/{registration_id}/badge.{fmt}", response_class=Response, responses={
     200: {"content": {"image/png": {}, "image/svg+xml": {}}}, **problems(403, 404, 409)})
-async def badge(registration_id: str, fmt: str, token: Token, platform: PlatformDep) -> Response:
+async def badge(registration_id: str, fmt: str, token: Token, ctx: Ctx) -> Response:
     """Your badge's QR code (png or svg), for confirmed registrations."""
-    doc = await service.own_registration(platform=platform, registration_id=registration_id, token=token)
+    doc = await service.own_registration(ctx=ctx, registration_id=registration_id, token=token)
     if fmt not in ("png", "svg"):
         raise NotFound("not_found")
-    if doc["status"] != "confirmed":
+    if doc.status != "confirmed":
         raise Conflict("badge_not_available")
-    content = service.badge_token(platform, doc)
+    content = service.badge_token(ctx, doc)
     if fmt == "png":
         return Response(qr_png(content), media_type="image/png")
     return Response(qr_svg(content), media_type="image/svg+xml")
@@ -121,41 +121,41 @@ class ScanBatch(BaseModel):
     scans: list[Scan] = Field(min_length=1, max_length=1000)
 
 
-async def _answer(request: Request, platform: Platform, conference_id: str, result: ScanResult,
+async def _answer(request: Request, ctx: Ctx, conference_id: str, result: ScanResult,
                   nonce: str | None = None) -> ScanAnswer:
     at: object = ""
     if result.outcome == "already_checked_in" and result.checked_in_at is not None:
         # The first scan's time as the gate's clock shows it: the conference's own time zone.
-        conference = await store.get_conference(platform.db, conference_id)
-        at = result.checked_in_at.astimezone(ZoneInfo((conference or {}).get("timezone") or "Africa/Casablanca"))
+        zone = await service.conference_timezone(ctx=ctx, conference_id=conference_id)
+        at = result.checked_in_at.astimezone(ZoneInfo(zone))
     return ScanAnswer(**result.model_dump(), nonce=nonce,
                       message=translate(result.code, request_language(request), at=at))
 
 
 @checkin.post("/conferences/{conference_id}/scans", response_model=ScanAnswer, responses=problems(400, 409))
-async def scan(conference_id: str, body: SingleScan, request: Request, platform: PlatformDep, who: ConferenceStaff
+async def scan(conference_id: str, body: SingleScan, request: Request, ctx: Ctx, who: ConferenceStaff
                ) -> ScanAnswer:
     """Scan a badge: 200 checked in (or already, with the time); 400 forged/foreign; 409 refused."""
-    result = await check_in(platform=platform, conference_id=conference_id, scan=body, device_id=body.device_id)
+    result = await check_in(ctx=ctx, conference_id=conference_id, scan=body, device_id=body.device_id)
     if result.outcome == "invalid":
         raise Conflict(result.code, status=400)
     if result.outcome == "refused":
         raise Conflict(result.code, registration_id=result.registration_id, status_now=result.status)
-    return await _answer(request, platform, conference_id, result, body.nonce)
+    return await _answer(request, ctx, conference_id, result, body.nonce)
 
 
 @checkin.get("/conferences/{conference_id}/snapshot", response_model=ScanSnapshot, responses=problems(404))
-async def snapshot(conference_id: str, platform: PlatformDep, who: ConferenceStaff) -> ScanSnapshot:
+async def snapshot(conference_id: str, ctx: Ctx, who: ConferenceStaff) -> ScanSnapshot:
     """What a scanner holds to decide offline: keys by kid, scan window, revoked registrations, version."""
-    return await offline_snapshot(platform=platform, conference_id=conference_id)
+    return await offline_snapshot(ctx=ctx, conference_id=conference_id)
 
 
 @checkin.post("/conferences/{conference_id}/scans/batch", response_model=list[ScanAnswer])
-async def scan_batch(conference_id: str, body: ScanBatch, request: Request, platform: PlatformDep, who: ConferenceStaff
+async def scan_batch(conference_id: str, body: ScanBatch, request: Request, ctx: Ctx, who: ConferenceStaff
                      ) -> list[ScanAnswer]:
     """Sync scans queued or decided offline; idempotent per (device id, nonce), one answer per scan."""
     answers = []
     for item in body.scans:
-        result = await check_in(platform=platform, conference_id=conference_id, scan=item, device_id=body.device_id)
-        answers.append(await _answer(request, platform, conference_id, result, item.nonce))
+        result = await check_in(ctx=ctx, conference_id=conference_id, scan=item, device_id=body.device_id)
+        answers.append(await _answer(request, ctx, conference_id, result, item.nonce))
     return answers

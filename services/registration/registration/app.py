@@ -1,11 +1,13 @@
 from fastapi import FastAPI
 
-from registration import admin_api, api, console, pages, store
+from registration import admin_api, api, console, pages
 from registration.consumers import consumer_specs
+from registration.context import RegistrationContext, context_of
 from registration.events import MESSAGES, TOPICS
 from registration.notifications import Mailer
-from registration.service import Registration, context_of
 from registration.settings import Settings
+from registration.store import RegistrationStore, indexes
+from shared.jobs import jobs_console_router
 from shared.platform import Platform, ServiceSpec, create_service_app
 from shared.signing import load_signer
 
@@ -29,8 +31,10 @@ def create_app(settings: Settings) -> FastAPI:
     signer = load_signer(key_file=settings.signing_key_file, previous_key_files=settings.signing_previous_key_files,
                          production=settings.production)
 
-    def context(platform: Platform) -> Registration:
-        return Registration(platform=platform, signer=signer, mailer=Mailer(platform))
+    def context(platform: Platform) -> RegistrationContext:
+        ctx = RegistrationContext(platform=platform, store=RegistrationStore.of(platform), signer=signer)
+        ctx.mailer = Mailer(ctx)
+        return ctx
 
     async def start(platform: Platform) -> None:
         context_of(platform).mailer.start()
@@ -40,8 +44,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon registration", description=DESCRIPTION,
-        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router, console.router],
-        indexes=store.indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
+        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router, console.router,
+                 jobs_console_router()],
+        indexes=indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
         on_shutdown=[stop], tags=TAGS, context=context,
     )
     return create_service_app(settings, spec)

@@ -20,12 +20,13 @@ from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from registration import store
+from registration.context import RegistrationContext
 from registration.domain import CHECKIN_REFUSALS
 from registration.events import ParticipantCheckedIn
-from registration.service import emit_participant, participant_fact, signer_of, utcnow
+from registration.models import Conference, Registration, ScanRecord
+from registration.service import emit_participant, participant_fact
+from shared.documents import utcnow
 from shared.errors import NotFound
-from shared.platform import Platform
 from shared.scanwindow import CheckinConflicts, ScanSnapshot, checkin_conflicts, scan_snapshot, scan_time_refusal
 from shared.signing import InvalidSignedToken
 from shared.timezones import Moment
@@ -66,20 +67,20 @@ class GateContext(BaseModel):
         return self.offline is not None and self.offline.offline_verdict == "admitted"
 
 
-def _result(outcome: Outcome, code: str, doc: dict[str, Any] | None = None) -> ScanResult:
-    if doc is None:
+def _result(outcome: Outcome, code: str, reg: Registration | None = None) -> ScanResult:
+    if reg is None:
         return ScanResult(outcome=outcome, code=code)
-    return ScanResult(outcome=outcome, code=code, registration_id=doc["_id"], number=doc["number"],
-                      category=doc["category"], status=doc["status"], checked_in_at=doc.get("checked_in_at"))
+    return ScanResult(outcome=outcome, code=code, registration_id=reg.id, number=reg.number,
+                      category=reg.category, status=reg.status, checked_in_at=reg.checked_in_at)
 
 
-async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device_id: str | None) -> ScanResult:
+async def check_in(*, ctx: RegistrationContext, conference_id: str, scan: Scan, device_id: str | None) -> ScanResult:
     """Check a badge in; answers what happened (never a second check-in record)."""
     now = utcnow()
     scanned_at = scan.scanned_at or now
     if scanned_at.tzinfo is None:
         scanned_at = scanned_at.replace(tzinfo=now.tzinfo)
-    early, claims = await _screen(platform, conference_id, scan.token, scanned_at, now)
+    early, claims = await _screen(ctx, conference_id, scan.token, scanned_at, now)
     # Every scan with a device and a nonce is kept once, a refused one too: the organizers see
     # what each gate did, and a synced batch sent again answers the same.
     scan_id = f"{device_id}:{scan.nonce}" if device_id and scan.nonce else None
@@ -88,9 +89,9 @@ async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device
 
     async def work(session: AsyncClientSession) -> ScanResult:
         if scan_id is not None:
-            seen = await store.get_scan(platform.db, scan_id, session)
+            seen = await ctx.store.scan(scan_id, session)
             if seen is not None:
-                return ScanResult.model_validate(seen["result"])
+                return ScanResult.model_validate(seen.result)
         gate = GateContext(device_id=device_id, scanned_at=scanned_at,
                            offline=scan if scan.decided_offline else None)
         if early is not None:
@@ -98,31 +99,31 @@ async def check_in(*, platform: Platform, conference_id: str, scan: Scan, device
         elif scan.decided_offline and scan.offline_verdict != "admitted":
             result = _result("refused", "badge_refused_at_gate")
         else:
-            result = await _apply(platform, session, str(claims.get("r")), conference_id, gate)
+            result = await _apply(ctx, session, str(claims.get("r")), conference_id, gate)
         if scan_id is not None:
-            await store.insert_scan(platform.db, {
-                "_id": scan_id, "conference_id": conference_id, "result": result.model_dump(), "at": now,
-                "device_id": device_id, "scanned_at": scanned_at, "decided_offline": scan.decided_offline,
-                "offline_verdict": scan.offline_verdict, "snapshot_version": scan.snapshot_version}, session)
+            await ctx.store.add_scan(ScanRecord(
+                id=scan_id, conference_id=conference_id, result=result.model_dump(), at=now,
+                device_id=device_id, scanned_at=scanned_at, decided_offline=scan.decided_offline,
+                offline_verdict=scan.offline_verdict, snapshot_version=scan.snapshot_version), session)
         return result
 
     try:
-        return await platform.transaction(work)
+        return await ctx.platform.transaction(work)
     except DuplicateKeyError:
         # The same (device, nonce) arrived twice at once: the first one's answer stands.
-        return await platform.transaction(work)
+        return await ctx.platform.transaction(work)
 
 
-async def _screen(platform: Platform, conference_id: str, token: str, scanned_at: datetime, now: datetime
+async def _screen(ctx: RegistrationContext, conference_id: str, token: str, scanned_at: datetime, now: datetime
                   ) -> tuple[ScanResult | None, dict[str, Any]]:
     """The answer for a code refused before its registration is read, or None and the code's claims."""
     try:
-        claims = signer_of(platform).verifier().verify(token, kind="badge")
+        claims = ctx.signer.verifier().verify(token, kind="badge")
     except InvalidSignedToken:
         return _result("invalid", "invalid_qr"), {}
     if claims.get("c") != conference_id:
         return _result("invalid", "qr_other_conference"), claims
-    conference = await store.get_conference(platform.db, conference_id)
+    conference = await ctx.store.conference(conference_id)
     if conference is None:
         return _result("invalid", "invalid_qr"), claims
     refusal = _timing_refusal(conference, scanned_at, now)
@@ -131,60 +132,60 @@ async def _screen(platform: Platform, conference_id: str, token: str, scanned_at
     return None, claims
 
 
-def _timing_refusal(conference: dict[str, Any], scanned_at: datetime, now: datetime) -> str | None:
+def _timing_refusal(conference: Conference, scanned_at: datetime, now: datetime) -> str | None:
     reason = scan_time_refusal(
-        scanned_at, now=now, first_day=date.fromisoformat(conference["starts_on"]),
-        last_day=date.fromisoformat(conference["ends_on"]),
-        tz=ZoneInfo(conference.get("timezone") or DEFAULT_TIMEZONE))
+        scanned_at, now=now, first_day=date.fromisoformat(conference.starts_on),
+        last_day=date.fromisoformat(conference.ends_on), tz=ZoneInfo(conference.timezone or DEFAULT_TIMEZONE))
     return "scan_outside_conference_days" if reason == "scan_outside_event_days" else reason
 
 
-async def _apply(platform: Platform, session: AsyncClientSession, registration_id: str, conference_id: str,
+async def _apply(ctx: RegistrationContext, session: AsyncClientSession, registration_id: str, conference_id: str,
                  gate: GateContext) -> ScanResult:
-    doc = await store.get_registration(platform.db, registration_id, session)
-    if doc is None or doc["conference_id"] != conference_id:
+    reg = await ctx.store.registration(registration_id, session)
+    if reg is None or reg.conference_id != conference_id:
         return _result("invalid", "invalid_qr")
-    if doc.get("erased_at") is not None or doc["status"] != "confirmed":
+    if reg.erased_at is not None or reg.status != "confirmed":
         if gate.admitted_offline:
-            await _conflict(platform, session, doc, "revoked_after_snapshot", gate)
-        if doc.get("erased_at") is not None:
+            await _conflict(ctx, session, reg, "revoked_after_snapshot", gate)
+        if reg.erased_at is not None:
             # The personal data is gone under law 09-08: the badge no longer names anyone.
-            return _result("refused", "checkin_refused_erased", doc)
-        return _result("refused", CHECKIN_REFUSALS.get(doc["status"], "invalid_qr"), doc)
-    if doc.get("checked_in_at") is not None:
-        if gate.admitted_offline and doc.get("checked_in_device") != gate.device_id:
-            await _conflict(platform, session, doc, "admitted_on_two_devices", gate)
-        return _result("already_checked_in", "already_checked_in", doc)
+            return _result("refused", "checkin_refused_erased", reg)
+        return _result("refused", CHECKIN_REFUSALS.get(reg.status, "invalid_qr"), reg)
+    if reg.checked_in_at is not None:
+        if gate.admitted_offline and reg.checked_in_device != gate.device_id:
+            await _conflict(ctx, session, reg, "admitted_on_two_devices", gate)
+        return _result("already_checked_in", "already_checked_in", reg)
     scanned_at, device_id = gate.scanned_at, gate.device_id
-    updated = await store.update_registration(
-        platform.db, registration_id, {"checked_in_at": scanned_at, "checked_in_device": device_id,
-                                       "checked_in_offline": gate.admitted_offline}, session)
+    updated = await ctx.store.change_registration(
+        registration_id, {"checked_in_at": scanned_at, "checked_in_device": device_id,
+                          "checked_in_offline": gate.admitted_offline}, session)
     assert updated is not None
     fact = participant_fact(ParticipantCheckedIn, updated, utcnow(), checked_in_at=scanned_at, device_id=device_id)
-    await emit_participant(platform, session, fact)
+    await emit_participant(ctx, session, fact)
     return _result("checked_in", "checked_in", updated)
 
 
-async def _conflict(platform: Platform, session: AsyncClientSession, doc: dict[str, Any], kind: str,
+async def _conflict(ctx: RegistrationContext, session: AsyncClientSession, reg: Registration, kind: str,
                     gate: GateContext) -> None:
     snapshot = gate.offline.snapshot_version if gate.offline else None
-    await store.record_conflict(platform.db, f"{doc['conference_id']}:{doc['_id']}:{kind}", {
-        "conference_id": doc["conference_id"], "registration_id": doc["_id"], "number": doc.get("number"),
-        "kind": kind, "first_device": doc.get("checked_in_device"), "snapshot_version": snapshot,
+    await ctx.store.record_conflict(f"{reg.conference_id}:{reg.id}:{kind}", {
+        "conference_id": reg.conference_id, "registration_id": reg.id, "number": reg.number,
+        "kind": kind, "first_device": reg.checked_in_device, "snapshot_version": snapshot,
         "scanned_at": gate.scanned_at}, gate.device_id or "", utcnow(), session)
 
 
-async def offline_snapshot(*, platform: Platform, conference_id: str) -> ScanSnapshot:
+async def offline_snapshot(*, ctx: RegistrationContext, conference_id: str) -> ScanSnapshot:
     """What a scanner needs to decide alone: the keys, the scan window, the revoked registrations."""
-    conference = await store.get_conference(platform.db, conference_id)
+    conference = await ctx.store.conference(conference_id)
     if conference is None:
         raise NotFound("conference_not_found")
-    days = (date.fromisoformat(conference["starts_on"]), date.fromisoformat(conference["ends_on"]))
-    return scan_snapshot(event_id=conference_id, kind="badge", keys=signer_of(platform).jwks()["keys"],
-                         periods=[days], tz=ZoneInfo(conference.get("timezone") or DEFAULT_TIMEZONE),
-                         revoked=await store.revoked_registration_ids(platform.db, conference_id), now=utcnow())
+    days = (date.fromisoformat(conference.starts_on), date.fromisoformat(conference.ends_on))
+    return scan_snapshot(event_id=conference_id, kind="badge", keys=ctx.signer.jwks()["keys"],
+                         periods=[days], tz=ZoneInfo(conference.timezone or DEFAULT_TIMEZONE),
+                         revoked=await ctx.store.revoked_registration_ids(conference_id), now=utcnow())
 
 
-async def list_checkin_conflicts(*, platform: Platform, conference_id: str) -> CheckinConflicts:
+async def list_checkin_conflicts(*, ctx: RegistrationContext, conference_id: str) -> CheckinConflicts:
     """Conflicts of offline decisions, each registration and kind once."""
-    return checkin_conflicts(conference_id, await store.list_conflicts(platform.db, conference_id))
+    conflicts = await ctx.store.conflicts_of(conference_id)
+    return checkin_conflicts(conference_id, [c.to_document() for c in conflicts])

@@ -14,19 +14,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from registration import admin, imports, service, store
+from registration import admin, imports, service
+from registration.context import Ctx
 from registration.domain import CATEGORIES, SEAT_HOLDING, ConferenceUpdate, registration_public
 from shared.audit import Act
 from shared.auth import Principal
+from shared.documents import utcnow
 from shared.errors import DomainError, NotFound
 from shared.i18n import translate
-from shared.platform import Platform, get_platform
 from shared.web import Pages, form_errors, page_language, register_texts
 from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
 
 console = Console(Pages(Path(__file__).parent / "templates", service="registration"))
 router = APIRouter(prefix="/console", include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
 PAGE_SIZE = 50
 STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
@@ -39,18 +39,18 @@ def _scope(conference_id: str) -> str:
 
 
 @router.get("", response_class=HTMLResponse)
-async def conferences(request: Request, platform: PlatformDep, who: Session) -> Response:
+async def conferences(request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
-    now = service.utcnow()
-    shown = [service.conference_public(doc, now) for doc in await store.list_conferences(platform.db)
-             if who.holds(_scope(doc["_id"]))]
+    now = utcnow()
+    shown = [service.conference_public(doc, now) for doc in await service.list_conferences(ctx=ctx)
+             if who.holds(_scope(doc.id))]
     return console.render(request, who, "console_conferences.html", {"conferences": shown})
 
 
 @router.get("/conferences/{conference_id}", response_class=HTMLResponse)
 async def registrations(
-    conference_id: str, request: Request, platform: PlatformDep, who: Session,
+    conference_id: str, request: Request, ctx: Ctx, who: Session,
     status: Annotated[str, Query(max_length=30)] = "", category: Annotated[str, Query(max_length=30)] = "",
     q: Annotated[str | None, Query(max_length=100)] = None, page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
@@ -58,16 +58,16 @@ async def registrations(
         return who
     try:
         holds_or_refuse(who, _scope(conference_id))
-        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+        doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     # The form sends "" for "all"; a value that is no status or category filters nothing.
     status = status if status in STATUSES else ""
     category = category if category in CATEGORIES else ""
     items, total = await admin.search_registrations(
-        platform=platform, conference_id=conference_id, page=page, page_size=PAGE_SIZE, status=status or None,
+        ctx=ctx, conference_id=conference_id, page=page, page_size=PAGE_SIZE, status=status or None,
         category=category or None, region=None, checked_in=None, q=q)
-    stats = await admin.conference_stats(platform=platform, conference_id=conference_id)
+    stats = await admin.conference_stats(ctx=ctx, conference_id=conference_id)
     expected = sum(stats["by_status"].get(s, 0) for s in SEAT_HOLDING)
     filters = {k: v for k, v in {"status": status, "category": category, "q": q}.items() if v}
     return console.render(request, who, "console_registrations.html", {
@@ -78,20 +78,20 @@ async def registrations(
     })
 
 
-async def _registration_conference(platform: Platform, registration_id: str) -> str:
-    doc = await store.get_registration(platform.db, registration_id)
-    if doc is None:
+async def _registration_conference(ctx: Ctx, registration_id: str) -> str:
+    conference_id = await admin.conference_of_registration(ctx=ctx, registration_id=registration_id)
+    if conference_id is None:
         raise NotFound("registration_not_found")
-    return str(doc["conference_id"])
+    return conference_id
 
 
 @router.get("/registrations/{registration_id}", response_class=HTMLResponse)
-async def registration(registration_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+async def registration(registration_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
-        holds_or_refuse(who, _scope(await _registration_conference(platform, registration_id)))
-        doc = await admin.get_registration(platform=platform, registration_id=registration_id)
+        holds_or_refuse(who, _scope(await _registration_conference(ctx, registration_id)))
+        doc = await admin.get_registration(ctx=ctx, registration_id=registration_id)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     done = request.query_params.get("done")
@@ -100,7 +100,7 @@ async def registration(registration_id: str, request: Request, platform: Platfor
 
 
 @router.post("/registrations/{registration_id}/{decision}", response_class=HTMLResponse)
-async def decide(registration_id: str, decision: str, request: Request, platform: PlatformDep, who: Session
+async def decide(registration_id: str, decision: str, request: Request, ctx: Ctx, who: Session
                  ) -> Response:
     if isinstance(who, RedirectResponse):
         return who
@@ -108,44 +108,44 @@ async def decide(registration_id: str, decision: str, request: Request, platform
         use_case = DECISIONS.get(decision)
         if use_case is None:
             raise NotFound("not_found")
-        await checked_post(request, who, _scope(await _registration_conference(platform, registration_id)))
+        await checked_post(request, who, _scope(await _registration_conference(ctx, registration_id)))
         form: Any = await request.form()
         if decision == "erase" and form.get("confirm") != "yes":
             raise DomainError("console_erase_unconfirmed")
-        await use_case(platform=platform, registration_id=registration_id, act=Act.of(request, who))
+        await use_case(ctx=ctx, registration_id=registration_id, act=Act.of(request, who))
     except DomainError as exc:
         return console.refusal(request, who, exc)
     return RedirectResponse(f"/console/registrations/{registration_id}?done={decision}", status_code=303)
 
 
 @router.get("/conferences/{conference_id}/import", response_class=HTMLResponse)
-async def import_form(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+async def import_form(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
         holds_or_refuse(who, _scope(conference_id))
-        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+        doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     return console.render(request, who, "console_import.html", {"conference": service.conference_public(doc)})
 
 
 @router.post("/conferences/{conference_id}/import", response_class=HTMLResponse)
-async def import_file(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+async def import_file(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     lang = page_language(request)
     context: dict[str, Any] = {}
     try:
         await checked_post(request, who, _scope(conference_id))
-        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+        doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
         context["conference"] = service.conference_public(doc)
         upload = (await request.form()).get("file")
         if not isinstance(upload, UploadFile):
             raise DomainError("import_unreadable")
         rows = imports.read_rows(upload.filename or "", await upload.read(imports.MAX_BYTES + 1))
         context["imported"] = await imports.import_registrations(
-            platform=platform, conference_id=conference_id, rows=rows, act=Act.of(request, who))
+            ctx=ctx, conference_id=conference_id, rows=rows, act=Act.of(request, who))
     except imports.ImportRefused as exc:
         context |= {"refused": translate(exc.code, lang, **exc.params), "rows": [e.described(lang) for e in exc.errors]}
     except DomainError as exc:
@@ -160,12 +160,12 @@ EDITABLE = ("venue", "city", "capacity", "starts_on", "ends_on")
 
 
 @router.get("/conferences/{conference_id}/edit", response_class=HTMLResponse)
-async def edit_form(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+async def edit_form(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
         holds_or_refuse(who, _scope(conference_id))
-        doc = await service.get_conference(platform=platform, conference_id=conference_id)
+        doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     conference = service.conference_public(doc)
@@ -176,7 +176,7 @@ async def edit_form(conference_id: str, request: Request, platform: PlatformDep,
 
 
 @router.post("/conferences/{conference_id}/edit", response_class=HTMLResponse)
-async def edit(conference_id: str, request: Request, platform: PlatformDep, who: Session) -> Response:
+async def edit(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     lang = page_language(request)
@@ -187,7 +187,7 @@ async def edit(conference_id: str, request: Request, platform: PlatformDep, who:
         await checked_post(request, who, _scope(conference_id))
         body = {name: values[name] for name in EDITABLE if values[name]}
         data = ConferenceUpdate.model_validate({**body, "requires_approval": values["requires_approval"] == "yes"})
-        await service.update_conference(platform=platform, conference_id=conference_id, data=data,
+        await service.update_conference(ctx=ctx, conference_id=conference_id, data=data,
                                         act=Act.of(request, who))
         return RedirectResponse(f"/console/conferences/{conference_id}?lang={lang}&saved=1", status_code=303)
     except ValidationError as exc:
@@ -196,7 +196,7 @@ async def edit(conference_id: str, request: Request, platform: PlatformDep, who:
         if exc.status in (403, 404):
             return console.refusal(request, who, exc)
         errors = {"__all__": translate(exc.code, lang, **exc.params)}
-    doc = await service.get_conference(platform=platform, conference_id=conference_id)
+    doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
     return console.render(request, who, "console_conference_edit.html", {
         "conference": service.conference_public(doc), "values": values, "errors": errors}, status_code=422)
 

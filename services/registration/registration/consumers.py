@@ -1,7 +1,7 @@
 """Kafka handlers of the registration service: its own participant messages, turned into mails."""
 
+from registration.context import RegistrationContext
 from registration.notifications import MAIL_KINDS, queue_mail
-from registration.service import Registration
 from shared.consumer import ConsumerSpec, Delivery, Reader
 
 CONSUMED_TOPICS: list[str] = ["registration.participants"]
@@ -16,12 +16,13 @@ class ParticipantStatus(Reader):
     status: str
 
 
-def consumer_specs() -> list[ConsumerSpec[Registration]]:
-    spec: ConsumerSpec[Registration] = ConsumerSpec(group="registration-notifications", topics=list(CONSUMED_TOPICS))
+def consumer_specs() -> list[ConsumerSpec[RegistrationContext]]:
+    spec: ConsumerSpec[RegistrationContext] = ConsumerSpec(group="registration-notifications",
+                                                           topics=list(CONSUMED_TOPICS))
 
     @spec.on(ParticipantStatus)
-    async def on_participant_message(data: ParticipantStatus, delivery: Delivery[Registration]) -> None:
-        await queue_mail(delivery.service.platform, delivery.session, message_id=delivery.envelope.id,
+    async def on_participant_message(data: ParticipantStatus, delivery: Delivery[RegistrationContext]) -> None:
+        await queue_mail(ctx=delivery.service, session=delivery.session, message_id=delivery.envelope.id,
                          message_type=delivery.envelope.type, registration_id=data.registration_id,
                          status=data.status)
 

@@ -9,12 +9,15 @@ second run change nothing.
 import asyncio
 from datetime import UTC, date, datetime
 
-from registration import service, store
+from registration import service
+from registration.context import RegistrationContext
 from registration.domain import ConferenceCreate
 from registration.events import TOPICS
 from registration.settings import Settings
+from registration.store import RegistrationStore, indexes
 from shared.i18n import LocalizedText
 from shared.platform import Platform, ServiceSpec
+from shared.signing import load_signer
 
 ORDINALS = {
     1: ("الأولى", "1re", "1st"), 2: ("الثانية", "2e", "2nd"), 3: ("الثالثة", "3e", "3rd"),
@@ -100,25 +103,29 @@ def conferences() -> list[ConferenceCreate]:
     return items
 
 
-async def load_demo(*, platform: Platform) -> list[str]:
+async def load_demo(*, ctx: RegistrationContext) -> list[str]:
     """Create the demo conferences that do not exist yet; returns the ids created."""
     created = []
     for item in conferences():
         assert item.id is not None
-        if await store.get_conference(platform.db, item.id) is None:
-            await service.create_conference(platform=platform, data=item)
+        if await ctx.store.conference(item.id) is None:
+            await service.create_conference(ctx=ctx, data=item)
             created.append(item.id)
     return created
 
 
 async def main() -> None:
     settings = Settings()
-    spec = ServiceSpec(title="registration demo", description="", routers=[], indexes=store.indexes(),
+    spec = ServiceSpec(title="registration demo", description="", routers=[], indexes=indexes(),
                        topics=TOPICS)
     platform = Platform(settings, spec)
+    # The demo creates conferences only: neither the signer nor the mailer is reached.
+    ctx = RegistrationContext(platform=platform, store=RegistrationStore.of(platform), signer=load_signer(
+        key_file=settings.signing_key_file, previous_key_files=settings.signing_previous_key_files,
+        production=settings.production))
     try:
-        await store.indexes().create(platform.db)
-        created = await load_demo(platform=platform)
+        await ctx.store.ensure_indexes()
+        created = await load_demo(ctx=ctx)
         print(f"registration: {len(created)} demo conference(s) created: {', '.join(created) or 'none'}")
     finally:
         await platform.client.close()

@@ -2,7 +2,7 @@
 
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -14,6 +14,9 @@ from shared.i18n import Language, LocalizedTitle, StoredText
 from shared.limits import ShortText
 from shared.regions import RegionCode
 from shared.timezones import Day, Moment, TimeZoneName
+
+if TYPE_CHECKING:
+    from registration.models import Registration
 
 ConferenceKind = Literal["national_conference", "regional_consultation", "advocacy_meeting"]
 # The organization type is the participant's category: quotas are set per category.
@@ -263,16 +266,10 @@ class RegistrationPage(BaseModel):
     page_size: int
 
 
-def registration_public(doc: dict[str, Any]) -> RegistrationPublic:
-    return RegistrationPublic(
-        id=doc["_id"], conference_id=doc["conference_id"], number=doc["number"], status=doc["status"],
-        full_name=doc.get("full_name"), email=doc.get("email"), phone=doc.get("phone"),
-        organization_name=doc.get("organization_name"), organization_type=doc["category"],
-        region=doc["region"], gender=doc.get("gender"), age_band=doc.get("age_band"), language=doc["language"],
-        accessibility_needs=doc.get("accessibility_needs"), consent_at=doc.get("consent_at"),
-        registered_at=doc["registered_at"], checked_in_at=doc.get("checked_in_at"),
-        erased=bool(doc.get("erased_at")),
-    )
+def registration_public(reg: "Registration") -> RegistrationPublic:
+    return RegistrationPublic.model_validate({
+        **reg.model_dump(include=set(RegistrationPublic.model_fields)), "organization_type": reg.category,
+        "erased": reg.erased_at is not None})
 
 
 # Pure rules

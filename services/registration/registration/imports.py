@@ -19,22 +19,15 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from registration import store
+from registration.context import RegistrationContext
 from registration.domain import RegistrationCreate, normalize_email
 from registration.events import ParticipantConfirmed, ParticipantRegistered
-from registration.service import (
-    emit_participant,
-    get_conference,
-    new_registration,
-    participant_fact,
-    serialized,
-    utcnow,
-)
-from shared import audit
+from registration.models import Conference
+from registration.service import emit_participant, get_conference, new_registration, participant_fact
 from shared.audit import Act
+from shared.documents import utcnow
 from shared.errors import Conflict, DomainError, _field_error
 from shared.i18n import translate
-from shared.platform import Platform
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -118,10 +111,10 @@ def check_rows(rows: list[dict[str, str]]) -> tuple[list[RegistrationCreate], li
     return valid, errors
 
 
-async def import_registrations(*, platform: Platform, conference_id: str, rows: list[dict[str, str]],
+async def import_registrations(*, ctx: RegistrationContext, conference_id: str, rows: list[dict[str, str]],
                                act: Act | None = None) -> int:
     """Register every row, or none: the number registered, else ``ImportRefused`` with each row's fault."""
-    await get_conference(platform=platform, conference_id=conference_id)
+    await get_conference(ctx=ctx, conference_id=conference_id)
     bodies, errors = check_rows(rows)
     if errors:
         raise ImportRefused(errors)
@@ -130,10 +123,9 @@ async def import_registrations(*, platform: Platform, conference_id: str, rows: 
     now = utcnow()
 
     async def work(session: AsyncClientSession) -> int:
-        conference = await store.get_conference(platform.db, conference_id, session)
+        conference = await ctx.store.conference(conference_id, session)
         assert conference is not None
-        taken = await store.emails_taken(platform.db, conference_id, [normalize_email(b.email) for b in bodies],
-                                         session)
+        taken = await ctx.store.emails_taken(conference_id, [normalize_email(b.email) for b in bodies], session)
         clashes = [_own(n, "email", "already_registered") for n, b in enumerate(bodies, start=2)
                    if normalize_email(b.email) in taken]
         if clashes:
@@ -141,27 +133,27 @@ async def import_registrations(*, platform: Platform, conference_id: str, rows: 
         seats: Counter[str] = Counter(str(b.organization_type) for b in bodies)
         if not _room_for(conference, seats):
             raise Conflict("import_no_room", needed=len(bodies))
-        first = conference.get("next_number", 0) + 1
-        if not await store.take_numbers(platform.db, conference, seats, session):
+        first = conference.next_number + 1
+        if not await ctx.store.take_numbers(conference, seats, session):
             raise Conflict("conflict")
         for offset, body in enumerate(bodies):
-            doc = new_registration(f"r-{secrets.token_hex(8)}", conference_id, body, "confirmed", first + offset,
+            reg = new_registration(f"r-{secrets.token_hex(8)}", conference_id, body, "confirmed", first + offset,
                                    normalize_email(body.email), secrets.token_urlsafe(12), now)
-            await store.insert_registration(platform.db, doc, session)
-            await emit_participant(platform, session, participant_fact(ParticipantRegistered, doc, now))
-            await emit_participant(platform, session, participant_fact(ParticipantConfirmed, doc, now))
-        await audit.record(platform.db, act, action="registration.import", object_type="conference",
-                           object_id=conference_id, session=session, at=now)
+            await ctx.store.add_registration(reg, session)
+            await emit_participant(ctx, session, participant_fact(ParticipantRegistered, reg, now))
+            await emit_participant(ctx, session, participant_fact(ParticipantConfirmed, reg, now))
+        await ctx.store.record_act(act, action="registration.import", object_type="conference",
+                                   object_id=conference_id, session=session, at=now)
         return len(bodies)
 
-    return await serialized(platform, conference_id, work)
+    return await ctx.platform.transaction(work, queue_on=conference_id)
 
 
-def _room_for(conference: dict[str, Any], seats: Counter[str]) -> bool:
-    if conference.get("taken", 0) + sum(seats.values()) > conference["capacity"]:
+def _room_for(conference: Conference, seats: Counter[str]) -> bool:
+    if conference.taken + sum(seats.values()) > conference.capacity:
         return False
     for category, count in seats.items():
-        quota = conference.get("quotas", {}).get(category)
-        if quota is not None and conference.get("taken_by_category", {}).get(category, 0) + count > quota:
+        quota = conference.quotas.get(category)
+        if quota is not None and conference.taken_by_category.get(category, 0) + count > quota:
             return False
     return True

@@ -25,13 +25,12 @@ import ssl
 import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 import aiosmtplib
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from registration import store
 from registration.events import (
     ParticipantApproved,
     ParticipantCancelled,
@@ -41,12 +40,16 @@ from registration.events import (
     ParticipantRejected,
     ParticipantWaitlisted,
 )
-from registration.service import badge_token, manage_token, utcnow
+from registration.models import Conference, QueuedMail, Registration
+from registration.service import badge_token, manage_token
 from registration.settings import Settings
+from shared.documents import utcnow
 from shared.formats import day_range_text
 from shared.i18n import StoredText, translate
-from shared.platform import Platform
 from shared.qr import qr_png
+
+if TYPE_CHECKING:
+    from registration.context import RegistrationContext
 
 log = logging.getLogger(__name__)
 
@@ -78,47 +81,49 @@ class MailMetrics:
             self.failed.labels(reason)
 
 
-async def queue_mail(platform: Platform, session: Any, *, message_id: str, message_type: str,
+async def queue_mail(*, ctx: "RegistrationContext", session: Any, message_id: str, message_type: str,
                      registration_id: str, status: str) -> None:
+    """Queue the mail a participant message causes (if any), in the handler's transaction."""
     kind = MAIL_KINDS.get(message_type)
     if kind is None or (kind == "pending" and status != "pending"):
         return
     now = utcnow()
-    await store.enqueue_mail(platform.db, {"_id": message_id, "registration_id": registration_id, "kind": kind,
-                                           "state": "pending", "due_at": now, "attempts": 0,
-                                           "created_at": now}, session)
+    await ctx.store.enqueue_mail(QueuedMail(id=message_id, registration_id=registration_id, kind=kind,
+                                            state="pending", due_at=now, attempts=0, created_at=now), session)
 
 
-def compose(platform: Platform, mail: dict[str, Any], registration: dict[str, Any], conference: dict[str, Any]
+def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registration, conference: Conference
             ) -> EmailMessage:
-    settings = cast(Settings, platform.settings)
-    lang = registration["language"]
+    settings = cast(Settings, ctx.platform.settings)
+    lang = registration.language
     params = {
-        "name": registration["full_name"], "number": registration["number"],
-        "conference": StoredText.model_validate(conference["title"]).pick(lang),
-        "dates": day_range_text(conference["starts_on"], conference["ends_on"], lang),
-        "venue": f"{conference['venue']}, {conference['city']}",
+        "name": registration.full_name, "number": registration.number,
+        "conference": StoredText.model_validate(conference.title).pick(lang),
+        "dates": day_range_text(conference.starts_on, conference.ends_on, lang),
+        "venue": f"{conference.venue}, {conference.city}",
         # The participant's page (badge, changes, cancelling), not the JSON API behind it.
-        "link": f"{settings.base_url}/my/{registration['_id']}?"
-                + urlencode({"token": manage_token(platform, registration), "lang": lang}),
+        "link": f"{settings.base_url}/my/{registration.id}?"
+                + urlencode({"token": manage_token(ctx, registration), "lang": lang}),
     }
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = registration["email"]
-    message["Subject"] = translate(f"mail_{mail['kind']}_subject", lang, **params)
-    message["X-Tadamon-Message-Id"] = mail["_id"]
-    message.set_content(translate(f"mail_{mail['kind']}_body", lang, **params))
-    if mail["kind"] in ("confirmed", "approved", "promoted") and registration["status"] == "confirmed":
-        message.add_attachment(qr_png(badge_token(platform, registration)), maintype="image", subtype="png",
-                               filename=f"badge-{registration['number']}.png")
+    message["To"] = registration.email
+    message["Subject"] = translate(f"mail_{mail.kind}_subject", lang, **params)
+    message["X-Tadamon-Message-Id"] = mail.id
+    message.set_content(translate(f"mail_{mail.kind}_body", lang, **params))
+    if mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed":
+        message.add_attachment(qr_png(badge_token(ctx, registration)), maintype="image", subtype="png",
+                               filename=f"badge-{registration.number}.png")
     # Last: set_content and add_attachment move or drop the Content-* headers already there.
     message["Content-Language"] = lang
     return message
 
 
 class Mailer:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, ctx: "RegistrationContext") -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        platform = self.platform = ctx.platform
         self.settings = cast(Settings, platform.settings)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.metrics = platform.metrics.own("mail", MailMetrics)
@@ -146,7 +151,7 @@ class Mailer:
                 pass
 
     async def sample(self) -> None:
-        self.metrics.queue_depth.set(await store.count_queued_mails(self.platform.db))
+        self.metrics.queue_depth.set(await self.store.count_queued_mails())
 
     async def _pause(self) -> None:
         try:
@@ -168,18 +173,17 @@ class Mailer:
     async def send_one(self, owner: str) -> bool:
         """Send the next due mail, if any, as ``owner``; True if there was one."""
         now = utcnow()
-        mail = await store.claim_due_mail(self.platform.db, owner, now,
-                                          timedelta(seconds=self.settings.mail_lease_seconds))
+        mail = await self.store.claim_due_mail(owner, now, timedelta(seconds=self.settings.mail_lease_seconds))
         if mail is None:
             return False
-        registration = await store.get_registration(self.platform.db, mail["registration_id"])
-        conference = registration and await store.get_conference(self.platform.db, registration["conference_id"])
-        if not registration or not conference or not registration.get("email"):
+        registration = await self.store.registration(mail.registration_id)
+        conference = registration and await self.store.conference(registration.conference_id)
+        if not registration or not conference or not registration.email:
             # Erased (law 09-08) or gone: nobody to write to any more.
-            await store.finish_mail(self.platform.db, mail["_id"], owner, "skipped", utcnow())
+            await self.store.finish_mail(mail.id, owner, "skipped", utcnow())
             return True
         try:
-            message = compose(self.platform, mail, registration, conference)
+            message = compose(self.ctx, mail, registration, conference)
         except Exception as exc:  # noqa: BLE001 - the same data fails the same way on every try
             await self._fail(mail, owner, UNCOMPOSABLE, exc)
             return True
@@ -188,7 +192,7 @@ class Mailer:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             await self._after_refusal(mail, owner, exc)
             return True
-        await store.finish_mail(self.platform.db, mail["_id"], owner, "sent", utcnow())
+        await self.store.finish_mail(mail.id, owner, "sent", utcnow())
         return True
 
     def smtp_options(self) -> dict[str, Any]:
@@ -207,21 +211,21 @@ class Mailer:
             options["password"] = settings.smtp_password.get_secret_value()
         return options
 
-    async def _after_refusal(self, mail: dict[str, Any], owner: str, exc: BaseException) -> None:
+    async def _after_refusal(self, mail: QueuedMail, owner: str, exc: BaseException) -> None:
         if refused_for_good(exc):
             await self._fail(mail, owner, REFUSED, exc)
             return
-        if utcnow() - mail["created_at"] > timedelta(hours=self.settings.mail_give_up_hours):
+        if utcnow() - mail.created_at > timedelta(hours=self.settings.mail_give_up_hours):
             await self._fail(mail, owner, EXPIRED, exc)
             return
-        pause = RETRY_SECONDS[min(mail["attempts"], len(RETRY_SECONDS)) - 1]
-        log.warning("mail %s not sent (%r); next try in %.0f s", mail["_id"], exc, pause)
-        await store.retry_mail(self.platform.db, mail["_id"], owner, _later(pause), repr(exc))
+        pause = RETRY_SECONDS[min(mail.attempts, len(RETRY_SECONDS)) - 1]
+        log.warning("mail %s not sent (%r); next try in %.0f s", mail.id, exc, pause)
+        await self.store.retry_mail(mail.id, owner, _later(pause), repr(exc))
 
-    async def _fail(self, mail: dict[str, Any], owner: str, reason: str, exc: BaseException) -> None:
+    async def _fail(self, mail: QueuedMail, owner: str, reason: str, exc: BaseException) -> None:
         # The error's type only in the log: its text may quote an address or a name.
-        log.error("mail %s failed for good (%s): %s", mail["_id"], reason, type(exc).__name__)
-        await store.finish_mail(self.platform.db, mail["_id"], owner, "failed", utcnow(), error=repr(exc))
+        log.error("mail %s failed for good (%s): %s", mail.id, reason, type(exc).__name__)
+        await self.store.finish_mail(mail.id, owner, "failed", utcnow(), error=repr(exc))
         self.metrics.failed.labels(reason).inc()
 
 

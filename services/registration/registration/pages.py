@@ -9,18 +9,19 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from registration import service, store
+from registration import service
+from registration.context import Ctx
 from registration.domain import CATEGORIES, ParticipantDetails, RegistrationCreate, registration_public
 from shared.auth import session_refresh_url
+from shared.documents import utcnow
 from shared.errors import Conflict, DomainError
 from shared.formats import day_range_text
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
-from shared.platform import Platform, get_platform
 from shared.qr import qr_png
 from shared.regions import REGIONS, region_name
 from shared.web import Pages, form_errors, gate_texts, page_language, register_texts
@@ -28,7 +29,6 @@ from shared.web import Pages, form_errors, gate_texts, page_language, register_t
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="registration")
 router = APIRouter(include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 Token = Annotated[str, Query(min_length=1, max_length=2000)]
 
 AGE_BANDS = ("under_25", "25_34", "35_44", "45_54", "55_64", "65_plus")
@@ -70,17 +70,17 @@ def _my_url(registration_id: str, token: str, **extra: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, platform: PlatformDep) -> HTMLResponse:
-    now = service.utcnow()
-    conferences = [service.conference_public(doc, now) for doc in await store.list_conferences(platform.db)]
+async def home(request: Request, ctx: Ctx) -> HTMLResponse:
+    now = utcnow()
+    conferences = [service.conference_public(doc, now) for doc in await service.list_conferences(ctx=ctx)]
     return pages.render(request, "registration_home.html", {"conferences": conferences})
 
 
-async def _register_form(request: Request, platform: Platform, conference_id: str, values: dict[str, Any],
+async def _register_form(request: Request, ctx: Ctx, conference_id: str, values: dict[str, Any],
                          errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
     try:
         conference = service.conference_public(
-            await service.get_conference(platform=platform, conference_id=conference_id))
+            await service.get_conference(ctx=ctx, conference_id=conference_id))
     except DomainError as exc:
         return _error_page(request, exc)
     lang = page_language(request)
@@ -90,13 +90,13 @@ async def _register_form(request: Request, platform: Platform, conference_id: st
 
 
 @router.get("/register/{conference_id}", response_class=HTMLResponse)
-async def register_form(conference_id: str, request: Request, platform: PlatformDep) -> HTMLResponse:
+async def register_form(conference_id: str, request: Request, ctx: Ctx) -> HTMLResponse:
     lang = page_language(request)
-    return await _register_form(request, platform, conference_id, {"language": lang}, {})
+    return await _register_form(request, ctx, conference_id, {"language": lang}, {})
 
 
 @router.post("/register/{conference_id}", response_class=HTMLResponse)
-async def register_submit(conference_id: str, request: Request, platform: PlatformDep) -> Response:
+async def register_submit(conference_id: str, request: Request, ctx: Ctx) -> Response:
     form = await request.form()
     lang = page_language(request)
     values = _form_data(form, FIELDS)
@@ -104,23 +104,23 @@ async def register_submit(conference_id: str, request: Request, platform: Platfo
     try:
         data = RegistrationCreate.model_validate(values)
     except ValidationError as exc:
-        return await _register_form(request, platform, conference_id, values, form_errors(exc, lang), 422)
+        return await _register_form(request, ctx, conference_id, values, form_errors(exc, lang), 422)
     try:
-        doc, token = await service.register_participant(platform=platform, conference_id=conference_id, data=data)
+        doc, token = await service.register_participant(ctx=ctx, conference_id=conference_id, data=data)
     except DomainError as exc:
         field = "email" if exc.code == "already_registered" else "__all__"
-        return await _register_form(request, platform, conference_id, values,
+        return await _register_form(request, ctx, conference_id, values,
                                     {field: translate(exc.code, lang, **exc.params)}, exc.status)
-    return RedirectResponse(_my_url(doc["_id"], token, new="1", lang=lang), status_code=303)
+    return RedirectResponse(_my_url(doc.id, token, new="1", lang=lang), status_code=303)
 
 
-async def _my_page(request: Request, platform: Platform, registration_id: str, token: str,
+async def _my_page(request: Request, ctx: Ctx, registration_id: str, token: str,
                    errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
                    status_code: int = 200) -> HTMLResponse:
     try:
-        doc = await service.own_registration(platform=platform, registration_id=registration_id, token=token)
+        doc = await service.own_registration(ctx=ctx, registration_id=registration_id, token=token)
         conference = service.conference_public(
-            await service.get_conference(platform=platform, conference_id=doc["conference_id"]))
+            await service.get_conference(ctx=ctx, conference_id=doc.conference_id))
     except DomainError as exc:
         return _error_page(request, exc)
     lang = page_language(request)
@@ -129,18 +129,18 @@ async def _my_page(request: Request, platform: Platform, registration_id: str, t
         "reg": registration_public(doc), "conference": conference, "token": token, "query": query,
         "new": request.query_params.get("new") == "1", "saved": request.query_params.get("saved") == "1",
         "errors": errors or {}, "values": values or registration_public(doc).model_dump(), "choices": _choices(lang),
-        "region_label": region_name(doc["region"], lang),
+        "region_label": region_name(doc.region, lang),
     }, status_code=status_code)
 
 
 @router.get("/my/{registration_id}", response_class=HTMLResponse)
-async def my_registration(registration_id: str, token: Token, request: Request, platform: PlatformDep
+async def my_registration(registration_id: str, token: Token, request: Request, ctx: Ctx
                           ) -> HTMLResponse:
-    return await _my_page(request, platform, registration_id, token)
+    return await _my_page(request, ctx, registration_id, token)
 
 
 @router.post("/my/{registration_id}/edit", response_class=HTMLResponse)
-async def my_edit(registration_id: str, token: Token, request: Request, platform: PlatformDep) -> Response:
+async def my_edit(registration_id: str, token: Token, request: Request, ctx: Ctx) -> Response:
     form = await request.form()
     lang = page_language(request)
     editable = ("full_name", "phone", "organization_name", "region", "gender", "age_band", "language",
@@ -148,55 +148,55 @@ async def my_edit(registration_id: str, token: Token, request: Request, platform
     values = _form_data(form, editable)
     try:
         data = ParticipantDetails.model_validate(values)
-        await service.change_details(platform=platform, registration_id=registration_id, token=token, data=data)
+        await service.change_details(ctx=ctx, registration_id=registration_id, token=token, data=data)
     except ValidationError as exc:
-        return await _my_page(request, platform, registration_id, token, form_errors(exc, lang), values, 422)
+        return await _my_page(request, ctx, registration_id, token, form_errors(exc, lang), values, 422)
     except DomainError as exc:
         return _error_page(request, exc)
     return RedirectResponse(_my_url(registration_id, token, saved="1", lang=lang), status_code=303)
 
 
 @router.post("/my/{registration_id}/cancel", response_class=HTMLResponse)
-async def my_cancel(registration_id: str, token: Token, request: Request, platform: PlatformDep) -> Response:
+async def my_cancel(registration_id: str, token: Token, request: Request, ctx: Ctx) -> Response:
     try:
-        await service.cancel_registration(platform=platform, registration_id=registration_id, token=token)
+        await service.cancel_registration(ctx=ctx, registration_id=registration_id, token=token)
     except DomainError as exc:
         return _error_page(request, exc)
     return RedirectResponse(_my_url(registration_id, token, lang=page_language(request)), status_code=303)
 
 
 @router.get("/my/{registration_id}/badge.pdf")
-async def my_badge_pdf(registration_id: str, token: Token, request: Request, platform: PlatformDep) -> Response:
+async def my_badge_pdf(registration_id: str, token: Token, request: Request, ctx: Ctx) -> Response:
     """The printable badge: name, organization, conference, QR; laid out in the participant's language."""
     try:
-        doc = await service.own_registration(platform=platform, registration_id=registration_id, token=token)
-        if doc["status"] != "confirmed":
+        doc = await service.own_registration(ctx=ctx, registration_id=registration_id, token=token)
+        if doc.status != "confirmed":
             raise Conflict("badge_not_available")
-        conference = await service.get_conference(platform=platform, conference_id=doc["conference_id"])
+        conference = await service.get_conference(ctx=ctx, conference_id=doc.conference_id)
     except DomainError as exc:
         return _error_page(request, exc)
     reg = registration_public(doc)
     lang = request.query_params.get("lang") or reg.language or page_language(request)
-    title = conference.get("title") or {}
-    heading = title.get(lang) or title.get("fr") or title.get("ar") or title.get("en") or doc["conference_id"]
-    dates = day_range_text(conference["starts_on"], conference["ends_on"], lang)
+    title = conference.title
+    heading = title.get(lang) or title.get("fr") or title.get("ar") or title.get("en") or doc.conference_id
+    dates = day_range_text(conference.starts_on, conference.ends_on, lang)
     body = card_pdf(
         heading=heading,
         lines=[Line(reg.full_name or "", 18), Line(reg.organization_name or "", 12),
                Line(translate(f"ui_cat_{reg.organization_type}", lang), 11),
-               Line(f"{conference.get('venue', '')} · {conference.get('city', '')}", 10), Line(dates, 10)],
-        qr_png=qr_png(service.badge_token(platform, doc)),
+               Line(f"{conference.venue} · {conference.city}", 10), Line(dates, 10)],
+        qr_png=qr_png(service.badge_token(ctx, doc)),
         footer=f"{translate('ui_badge_number', lang)} {reg.number} · {reg.id}", rtl=lang == "ar")
     return Response(body, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="badge-{registration_id}.pdf"'})
 
 
 @router.get("/scanner/{conference_id}", response_class=HTMLResponse)
-async def scanner(conference_id: str, request: Request, platform: PlatformDep) -> HTMLResponse:
+async def scanner(conference_id: str, request: Request, ctx: Ctx) -> HTMLResponse:
     """The staff scanner; the staff token is typed once and kept on the device."""
     try:
         conference = service.conference_public(
-            await service.get_conference(platform=platform, conference_id=conference_id))
+            await service.get_conference(ctx=ctx, conference_id=conference_id))
     except DomainError as exc:
         return _error_page(request, exc)
     lang = page_language(request)

@@ -1,21 +1,20 @@
 """Use cases: conferences, registering, the participant's own registration, organizer decisions.
 
 Every change that holds or frees a seat runs in one transaction with the conference's
-counters and the outbox entries, under a per-conference lock in this process: the
-lock avoids a storm of write conflicts on the hot counter document, the transaction
-keeps the capacity exact across several processes.
+counters and the outbox entries, queued on the conference in this process
+(``Platform.transaction(..., queue_on=conference_id)``): the queue avoids a storm of write
+conflicts on the hot counter document, the transaction keeps the capacity exact across
+several processes.
 """
 
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from registration import store
+from registration.context import Ctx, RegistrationContext, context_of
 from registration.domain import (
     SEAT_HOLDING,
     ConferenceCreate,
@@ -40,75 +39,39 @@ from registration.events import (
     ParticipantRegistered,
     ParticipantWaitlisted,
 )
-from shared import audit
+from registration.models import Conference, Registration
 from shared.audit import Act
+from shared.documents import utcnow
 from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
-from shared.locks import KeyedLocks
-from shared.platform import Platform
-from shared.signing import InvalidSignedToken, Signer
+from shared.signing import InvalidSignedToken
 
-if TYPE_CHECKING:
-    from registration.notifications import Mailer
-
-T = TypeVar("T")
+__all__ = ["Ctx", "RegistrationContext", "context_of"]
 Document = dict[str, Any]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Registration:
-    """What registration's routes and handlers reach beside the platform (``ServiceSpec.context``)."""
-
-    platform: Platform
-    signer: Signer
-    mailer: "Mailer"
-    conference_locks: KeyedLocks = field(default_factory=KeyedLocks)
-
-
-def context_of(platform: Platform) -> Registration:
-    context = platform.context
-    if not isinstance(context, Registration):
-        raise TypeError("the registration service's platform carries a Registration context")
-    return context
-
-
-def signer_of(platform: Platform) -> Signer:
-    return context_of(platform).signer
-
-
-async def serialized(platform: Platform, conference_id: str, work: Callable[[AsyncClientSession], Awaitable[T]]
-                     ) -> T:
-    async with context_of(platform).conference_locks(conference_id):
-        return await platform.transaction(work)
-
-
 F = TypeVar("F", bound=ParticipantFact)
 # The message a registration's status on arrival is announced with, besides ``registered``.
 ARRIVAL_FACTS: dict[str, type[ParticipantFact]] = {"confirmed": ParticipantConfirmed,
                                                    "waitlisted": ParticipantWaitlisted}
 
 
-def participant_fact(fact: type[F], doc: Document, at: datetime, **extra: Any) -> F:
+def participant_fact(fact: type[F], reg: Registration, at: datetime, **extra: Any) -> F:
     """The fact about a stored registration, with the anonymous fields every reader gets."""
-    return fact(registration_id=doc["_id"], conference_id=doc["conference_id"], status=doc["status"],
-                category=doc["category"], region=doc["region"], gender=doc.get("gender"),
-                age_band=doc.get("age_band"), language=doc["language"], at=at, version=doc["version"], **extra)
+    return fact(registration_id=reg.id, conference_id=reg.conference_id, status=reg.status,
+                category=reg.category, region=reg.region, gender=reg.gender, age_band=reg.age_band,
+                language=reg.language, at=at, version=reg.version, **extra)
 
 
-async def emit_participant(platform: Platform, session: AsyncClientSession, fact: ParticipantFact) -> None:
-    envelope = message_envelope(fact, source=platform.settings.service_name, subject=fact.registration_id)
-    await platform.outbox.add(session, fact.topic, envelope)
+async def emit_participant(ctx: RegistrationContext, session: AsyncClientSession, fact: ParticipantFact) -> None:
+    envelope = message_envelope(fact, source=ctx.platform.settings.service_name, subject=fact.registration_id)
+    await ctx.platform.outbox.add(session, fact.topic, envelope)
 
 
-async def _emit_conference(platform: Platform, session: AsyncClientSession, fact: type[ConferenceFact],
-                           doc: Document) -> None:
-    data = fact(conference_id=doc["_id"], **{k: doc.get(k) for k in fact.model_fields if k != "conference_id"})
-    envelope = message_envelope(data, source=platform.settings.service_name, subject=doc["_id"])
-    await platform.outbox.add(session, data.topic, envelope)
+async def _emit_conference(ctx: RegistrationContext, session: AsyncClientSession, fact: type[ConferenceFact],
+                           conference: Conference) -> None:
+    doc = conference.model_dump()
+    data = fact(conference_id=conference.id, **{k: doc.get(k) for k in fact.model_fields if k != "conference_id"})
+    envelope = message_envelope(data, source=ctx.platform.settings.service_name, subject=conference.id)
+    await ctx.platform.outbox.add(session, data.topic, envelope)
 
 
 # Conferences
@@ -124,210 +87,228 @@ def _conference_fields(data: ConferenceCreate | ConferenceUpdate, *, only_set: b
     return dumped
 
 
-def conference_public(doc: Document, now: datetime | None = None) -> ConferencePublic:
-    fields = {k: doc.get(k) for k in ConferencePublic.model_fields if k in doc and k != "id"}
-    return ConferencePublic(id=doc["_id"], seats_left=seats_left(doc),
-                            registration_open=registration_window(doc, now or utcnow()) is None, **fields)
+def conference_public(conference: Conference, now: datetime | None = None) -> ConferencePublic:
+    fields = {k: v for k, v in conference.model_dump().items()
+              if k in ConferencePublic.model_fields and k != "id" and v is not None}
+    return ConferencePublic(id=conference.id, seats_left=seats_left(conference.counters()),
+                            registration_open=registration_window(conference.counters(), now or utcnow()) is None,
+                            **fields)
 
 
-async def create_conference(*, platform: Platform, data: ConferenceCreate, act: Act | None = None) -> Document:
-    doc = {"_id": data.id or f"conf-{secrets.token_hex(5)}", **_conference_fields(data, only_set=False),
-           "taken": 0, "taken_by_category": {}, "next_number": 0, "created_at": utcnow()}
+async def create_conference(*, ctx: RegistrationContext, data: ConferenceCreate, act: Act | None = None
+                            ) -> Conference:
+    conference_id = data.id or f"conf-{secrets.token_hex(5)}"
+    fields = _conference_fields(data, only_set=False)
 
-    async def work(session: AsyncClientSession) -> Document:
-        await store.insert_conference(platform.db, dict(doc), session)
-        await _emit_conference(platform, session, ConferenceCreated, doc)
-        await audit.record(platform.db, act, action="conference.create", object_type="conference",
-                           object_id=doc["_id"], session=session)
-        return doc
+    async def work(session: AsyncClientSession) -> Conference:
+        conference = Conference.model_validate({"_id": conference_id, **fields, "created_at": utcnow()})
+        await ctx.store.add_conference(conference, session)
+        await _emit_conference(ctx, session, ConferenceCreated, conference)
+        await ctx.store.record_act(act, action="conference.create", object_type="conference",
+                                   object_id=conference_id, session=session)
+        return conference
 
     try:
-        return await platform.transaction(work)
+        return await ctx.platform.transaction(work)
     except DuplicateKeyError:
-        raise Conflict("conference_exists", id=doc["_id"]) from None
+        raise Conflict("conference_exists", id=conference_id) from None
 
 
-async def update_conference(*, platform: Platform, conference_id: str, data: ConferenceUpdate,
-                            act: Act | None = None) -> Document:
+async def update_conference(*, ctx: RegistrationContext, conference_id: str, data: ConferenceUpdate,
+                            act: Act | None = None) -> Conference:
     fields = _conference_fields(data, only_set=True)
 
-    async def work(session: AsyncClientSession) -> Document:
-        current = await store.get_conference(platform.db, conference_id, session)
+    async def work(session: AsyncClientSession) -> Conference:
+        current = await ctx.store.conference(conference_id, session)
         if current is None:
             raise NotFound("conference_not_found")
         _check_room_for_taken(current, fields)
         # The same order as at creation, or every later read of the conference would fail.
-        merged = {**current, **fields}
+        merged = current.model_dump() | fields
         opens, closes = merged.get("registration_opens_at"), merged.get("registration_closes_at")
         if merged["ends_on"] < merged["starts_on"] or (opens and closes and closes < opens):
             raise DomainError("dates_out_of_order", status=422)
-        doc = await store.update_conference(platform.db, conference_id, fields | {"updated_at": utcnow()}, session)
-        assert doc is not None
-        await _emit_conference(platform, session, ConferenceUpdated, doc)
-        await audit.record(platform.db, act, action="conference.update", object_type="conference",
-                           object_id=conference_id, session=session)
-        return doc
+        changed = await ctx.store.change_conference(conference_id, fields | {"updated_at": utcnow()}, session)
+        assert changed is not None
+        await _emit_conference(ctx, session, ConferenceUpdated, changed)
+        await ctx.store.record_act(act, action="conference.update", object_type="conference",
+                                   object_id=conference_id, session=session)
+        return changed
 
-    return await serialized(platform, conference_id, work)
+    return await ctx.platform.transaction(work, queue_on=conference_id)
 
 
-def _check_room_for_taken(current: Document, fields: Document) -> None:
-    if fields.get("capacity") is not None and fields["capacity"] < current.get("taken", 0):
-        raise Conflict("capacity_below_taken", taken=current.get("taken", 0))
+def _check_room_for_taken(current: Conference, fields: Document) -> None:
+    if fields.get("capacity") is not None and fields["capacity"] < current.taken:
+        raise Conflict("capacity_below_taken", taken=current.taken)
     for category, quota in (fields.get("quotas") or {}).items():
-        taken = current.get("taken_by_category", {}).get(category, 0)
+        taken = current.taken_by_category.get(category, 0)
         if quota < taken:
             raise Conflict("quota_below_taken", category=category, taken=taken)
 
 
-async def get_conference(*, platform: Platform, conference_id: str) -> Document:
-    doc = await store.get_conference(platform.db, conference_id)
-    if doc is None:
+async def get_conference(*, ctx: RegistrationContext, conference_id: str) -> Conference:
+    conference = await ctx.store.conference(conference_id)
+    if conference is None:
         raise NotFound("conference_not_found")
-    return doc
+    return conference
+
+
+async def list_conferences(*, ctx: RegistrationContext) -> list[Conference]:
+    """Conferences, newest first."""
+    return await ctx.store.conferences_newest_first()
+
+
+async def conference_timezone(*, ctx: RegistrationContext, conference_id: str) -> str:
+    """The conference's time zone (conferences stored before it was a field were held in Morocco)."""
+    conference = await ctx.store.conference(conference_id)
+    return (conference.timezone if conference else None) or "Africa/Casablanca"
 
 
 # Registering
 
 
-async def register_participant(*, platform: Platform, conference_id: str, data: RegistrationCreate
-                               ) -> tuple[Document, str]:
+async def register_participant(*, ctx: RegistrationContext, conference_id: str, data: RegistrationCreate
+                               ) -> tuple[Registration, str]:
     """Register, taking a seat if one is left (else the waiting list); returns the manage token too."""
     now = utcnow()
-    conference = await get_conference(platform=platform, conference_id=conference_id)
-    refusal = registration_window(conference, now)
+    conference = await get_conference(ctx=ctx, conference_id=conference_id)
+    refusal = registration_window(conference.counters(), now)
     if refusal:
         raise Conflict(refusal)
     email_normalized = normalize_email(data.email)
     # Cheap early answer for the common duplicate; the unique index is the real guard.
-    if await store.find_by_email(platform.db, conference_id, email_normalized, None):
+    if await ctx.store.email_registered(conference_id, email_normalized):
         raise Conflict("already_registered")
     registration_id, nonce = f"r-{secrets.token_hex(8)}", secrets.token_urlsafe(12)
 
-    async def work(session: AsyncClientSession) -> Document:
-        current = await store.get_conference(platform.db, conference_id, session)
+    async def work(session: AsyncClientSession) -> Registration:
+        current = await ctx.store.conference(conference_id, session)
         assert current is not None
-        status = status_on_arrival(current, data.organization_type)
+        status = status_on_arrival(current.counters(), data.organization_type)
         seat = None if status == "waitlisted" else data.organization_type
-        if not await store.take_number(platform.db, current, seat=seat, session=session):
+        if not await ctx.store.take_number(current, seat=seat, session=session):
             raise Conflict("conflict")
-        doc = new_registration(registration_id, conference_id, data, status, current.get("next_number", 0) + 1,
-                                email_normalized, nonce, now)
-        await store.insert_registration(platform.db, doc, session)
-        await emit_participant(platform, session, participant_fact(ParticipantRegistered, doc, now))
+        reg = new_registration(registration_id, conference_id, data, status, current.next_number + 1,
+                               email_normalized, nonce, now)
+        await ctx.store.add_registration(reg, session)
+        await emit_participant(ctx, session, participant_fact(ParticipantRegistered, reg, now))
         arrival = ARRIVAL_FACTS.get(status)
         if arrival is not None:
-            await emit_participant(platform, session, participant_fact(arrival, doc, now))
-        return doc
+            await emit_participant(ctx, session, participant_fact(arrival, reg, now))
+        return reg
 
     try:
-        doc = await serialized(platform, conference_id, work)
+        reg = await ctx.platform.transaction(work, queue_on=conference_id)
     except DuplicateKeyError:
         raise Conflict("already_registered") from None
-    return doc, manage_token(platform, doc)
+    return reg, manage_token(ctx, reg)
 
 
 def new_registration(registration_id: str, conference_id: str, data: RegistrationCreate, status: str,
-                      number: int, email_normalized: str, nonce: str, now: datetime) -> Document:
-    return {
-        "_id": registration_id, "conference_id": conference_id, "number": number, "status": status,
-        "full_name": data.full_name, "email": data.email, "email_normalized": email_normalized,
-        "phone": data.phone, "organization_name": data.organization_name, "category": data.organization_type,
-        "region": data.region, "gender": data.gender, "age_band": data.age_band, "language": data.language,
-        "accessibility_needs": data.accessibility_needs, "consent_at": now, "registered_at": now,
-        "status_changed_at": now, "checked_in_at": None, "manage_nonce": nonce, "version": 1,
-    }
+                     number: int, email_normalized: str, nonce: str, now: datetime) -> Registration:
+    return Registration(
+        id=registration_id, conference_id=conference_id, number=number, status=status,
+        full_name=data.full_name, email=data.email, email_normalized=email_normalized,
+        phone=data.phone, organization_name=data.organization_name, category=data.organization_type,
+        region=data.region, gender=data.gender, age_band=data.age_band, language=data.language,
+        accessibility_needs=data.accessibility_needs, consent_at=now, registered_at=now,
+        status_changed_at=now, checked_in_at=None, manage_nonce=nonce, version=1,
+    )
 
 
-def manage_token(platform: Platform, doc: Document) -> str:
-    return signer_of(platform).sign(
-        {"t": "manage", "r": doc["_id"], "c": doc["conference_id"], "n": doc["manage_nonce"]})
+def manage_token(ctx: RegistrationContext, reg: Registration) -> str:
+    return ctx.signer.sign({"t": "manage", "r": reg.id, "c": reg.conference_id, "n": reg.manage_nonce})
 
 
-def badge_token(platform: Platform, doc: Document) -> str:
-    return signer_of(platform).sign({"t": "badge", "r": doc["_id"], "c": doc["conference_id"]})
+def public_keys(*, ctx: RegistrationContext) -> dict[str, Any]:
+    """The public keys that verify badges and manage tokens offline (a JWKS)."""
+    return ctx.signer.jwks()
+
+
+def badge_token(ctx: RegistrationContext, reg: Registration) -> str:
+    return ctx.signer.sign({"t": "badge", "r": reg.id, "c": reg.conference_id})
 
 
 # The participant's own registration (manage token)
 
 
-async def own_registration(*, platform: Platform, registration_id: str, token: str) -> Document:
+async def own_registration(*, ctx: RegistrationContext, registration_id: str, token: str) -> Registration:
     """The registration a genuine, unrevoked manage token opens; else 403."""
     try:
-        claims = signer_of(platform).verifier().verify(token, kind="manage")
+        claims = ctx.signer.verifier().verify(token, kind="manage")
     except InvalidSignedToken:
         raise Forbidden("invalid_manage_token") from None
-    doc = await store.get_registration(platform.db, registration_id)
+    reg = await ctx.store.registration(registration_id)
     # The nonce is stored with the registration so that erasure revokes every token given out.
-    if doc is None or claims.get("r") != registration_id or not doc.get("manage_nonce") \
-            or not secrets.compare_digest(str(claims.get("n", "")), doc["manage_nonce"]):
+    if reg is None or claims.get("r") != registration_id or not reg.manage_nonce \
+            or not secrets.compare_digest(str(claims.get("n", "")), reg.manage_nonce):
         raise Forbidden("invalid_manage_token")
-    return doc
+    return reg
 
 
-async def change_details(*, platform: Platform, registration_id: str, token: str, data: ParticipantDetails
-                         ) -> Document:
-    await own_registration(platform=platform, registration_id=registration_id, token=token)
+async def change_details(*, ctx: RegistrationContext, registration_id: str, token: str, data: ParticipantDetails
+                         ) -> Registration:
+    own = await own_registration(ctx=ctx, registration_id=registration_id, token=token)
     fields = data.model_dump(exclude_unset=True)
     if not fields:
-        doc = await store.get_registration(platform.db, registration_id)
-    else:
-        async def work(session: AsyncClientSession) -> Document | None:
-            return await store.update_registration(platform.db, registration_id,
-                                                   fields | {"updated_at": utcnow()}, session)
+        return own
 
-        doc = await platform.transaction(work)
-    assert doc is not None
-    return doc
+    async def work(session: AsyncClientSession) -> Registration | None:
+        return await ctx.store.change_registration(registration_id, fields | {"updated_at": utcnow()}, session)
+
+    changed = await ctx.platform.transaction(work)
+    assert changed is not None
+    return changed
 
 
-async def cancel_registration(*, platform: Platform, registration_id: str, token: str) -> Document:
+async def cancel_registration(*, ctx: RegistrationContext, registration_id: str, token: str) -> Registration:
     """Cancel; a seat it held goes to the oldest waitlisted participant who fits."""
-    own = await own_registration(platform=platform, registration_id=registration_id, token=token)
+    own = await own_registration(ctx=ctx, registration_id=registration_id, token=token)
     now = utcnow()
 
-    async def work(session: AsyncClientSession) -> Document:
-        doc = await store.get_registration(platform.db, registration_id, session)
-        assert doc is not None
-        if doc["status"] in ("cancelled", "rejected"):
+    async def work(session: AsyncClientSession) -> Registration:
+        reg = await ctx.store.registration(registration_id, session)
+        assert reg is not None
+        if reg.status in ("cancelled", "rejected"):
             raise Conflict("already_cancelled")
         # The e-mail's key is released so that the same person may register again while seats or the
         # waiting list allow; it keeps the address inside it, so organizers still find it by e-mail.
-        released = f"cancelled:{registration_id}:{doc['email_normalized']}"
-        updated = await store.update_registration(
-            platform.db, registration_id,
-            {"status": "cancelled", "status_changed_at": now, "email_normalized": released}, session)
-        assert updated is not None
-        await emit_participant(platform, session, participant_fact(ParticipantCancelled, updated, now))
-        if doc["status"] in SEAT_HOLDING:
-            await free_seat_and_promote(platform, session, doc["conference_id"], doc["category"], now)
-        return updated
+        released = f"cancelled:{registration_id}:{reg.email_normalized}"
+        changed = await ctx.store.change_registration(
+            registration_id, {"status": "cancelled", "status_changed_at": now, "email_normalized": released},
+            session)
+        assert changed is not None
+        await emit_participant(ctx, session, participant_fact(ParticipantCancelled, changed, now))
+        if reg.status in SEAT_HOLDING:
+            await free_seat_and_promote(ctx, session, reg.conference_id, reg.category, now)
+        return changed
 
-    return await serialized(platform, own["conference_id"], work)
+    return await ctx.platform.transaction(work, queue_on=own.conference_id)
 
 
-async def free_seat_and_promote(platform: Platform, session: AsyncClientSession, conference_id: str,
-                                category: str, now: datetime) -> Document | None:
+async def free_seat_and_promote(ctx: RegistrationContext, session: AsyncClientSession, conference_id: str,
+                                category: str, now: datetime) -> Registration | None:
     """Release a seat of ``category``; give it to the oldest waitlisted of that category, else
     to the oldest waitlisted whose category still has room."""
-    await store.move_seat(platform.db, conference_id, category, -1, session)
-    conference = await store.get_conference(platform.db, conference_id, session)
+    await ctx.store.move_seat(conference_id, category, -1, session)
+    conference = await ctx.store.conference(conference_id, session)
     assert conference is not None
-    candidates = await store.waitlisted(platform.db, conference_id, session, category=category)
-    if not candidates or not has_seat(conference, category):
-        candidates = await store.waitlisted(platform.db, conference_id, session, limit=50)
-    chosen = next((c for c in candidates if has_seat(conference, c["category"])), None)
+    candidates = await ctx.store.waitlisted(conference_id, session, category=category)
+    if not candidates or not has_seat(conference.counters(), category):
+        candidates = await ctx.store.waitlisted(conference_id, session, limit=50)
+    chosen = next((c for c in candidates if has_seat(conference.counters(), c.category)), None)
     if chosen is None:
         return None
-    return await promote(platform, session, conference, chosen, now)
+    return await promote(ctx, session, conference, chosen, now)
 
 
-async def promote(platform: Platform, session: AsyncClientSession, conference: Document, doc: Document,
-                  now: datetime) -> Document:
-    status = "pending" if conference.get("requires_approval") else "confirmed"
-    await store.move_seat(platform.db, conference["_id"], doc["category"], 1, session)
-    updated = await store.update_registration(
-        platform.db, doc["_id"], {"status": status, "status_changed_at": now, "promoted_at": now}, session)
-    assert updated is not None
-    await emit_participant(platform, session, participant_fact(ParticipantPromoted, updated, now))
-    return updated
+async def promote(ctx: RegistrationContext, session: AsyncClientSession, conference: Conference,
+                  reg: Registration, now: datetime) -> Registration:
+    status = "pending" if conference.requires_approval else "confirmed"
+    await ctx.store.move_seat(conference.id, reg.category, 1, session)
+    changed = await ctx.store.change_registration(
+        reg.id, {"status": status, "status_changed_at": now, "promoted_at": now}, session)
+    assert changed is not None
+    await emit_participant(ctx, session, participant_fact(ParticipantPromoted, changed, now))
+    return changed
