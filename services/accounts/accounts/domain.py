@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from accounts.models import Account, SignInSession, Team
 from shared.i18n import Language
 
 ADMIN = "admin"
@@ -100,6 +101,7 @@ class AccountPublic(BaseModel):
     disabled: bool
     totp_enabled: bool
     created_at: datetime
+    last_sign_in_at: datetime | None = None
 
 
 class TeamCreate(BaseModel):
@@ -148,3 +150,36 @@ class SessionPublic(BaseModel):
     expires_at: datetime
     user_agent: str
     scopes: list[str]
+
+
+class AccountDetail(BaseModel):
+    """One account as an administrator opens it: its teams, the scopes they add up to, its open sessions."""
+
+    account: AccountPublic
+    teams: list[TeamPublic]
+    scopes: list[str]
+    sessions: list[SessionPublic]
+
+
+class InvitationPublic(BaseModel):
+    id: str
+    account_id: str | None
+    email: str | None
+    name: str | None
+    team_id: str | None
+    language: str
+    created_at: datetime
+    expires_at: datetime
+    state: Literal["pending", "used", "expired", "withdrawn"]
+
+
+def account_public(account: Account) -> AccountPublic:
+    return AccountPublic.model_validate(account.model_dump())
+
+
+def team_public(team: Team) -> TeamPublic:
+    return TeamPublic.model_validate(team.model_dump())
+
+
+def session_public(session: SignInSession) -> SessionPublic:
+    return SessionPublic.model_validate({**session.model_dump(), "scopes": session.scopes or []})
