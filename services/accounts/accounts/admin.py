@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from accounts.context import Accounts
+from accounts.invitations import Invitation, list_invitations
 from accounts.models import Account, SignInSession, Team
 from accounts.service import account_scopes, get_account, get_team
 from accounts.signin import sessions_of
@@ -34,3 +35,15 @@ class TeamOverview:
 async def team_overview(*, ctx: Accounts, team_id: str) -> TeamOverview:
     team = await get_team(ctx=ctx, team_id=team_id)
     return TeamOverview(team=team, members=await ctx.store.accounts_with_ids(team.members))
+
+
+@dataclass(frozen=True)
+class InvitationBoard:
+    """The invitations sent (newest first, each with its state) and the teams one may invite into."""
+
+    invitations: list[Invitation]
+    teams: list[Team]
+
+
+async def invitation_board(*, ctx: Accounts) -> InvitationBoard:
+    return InvitationBoard(invitations=await list_invitations(ctx=ctx), teams=await ctx.store.teams_by_name())

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from accounts import admin as admin_cases
 from accounts import invitations, service, signin
@@ -18,6 +18,7 @@ from accounts.domain import (
     AccountCreate,
     AccountDetail,
     AccountPublic,
+    InvitationCreate,
     InvitationPublic,
     MemberAdd,
     TeamCreate,
@@ -115,9 +116,9 @@ async def change_team(team_id: Id, body: TeamCreate, request: Request, caller: A
 
 @admin.post("/teams/{team_id}/members", response_model=TeamPublic, responses=problems(404))
 async def add_member(team_id: Id, body: MemberAdd, request: Request, caller: Admin, ctx: Ctx) -> TeamPublic:
-    """Add an account to a team."""
+    """Add an account to a team, named by its id or by its e-mail address."""
     return team_public(await service.add_team_member(ctx=ctx, team_id=team_id, account_id=body.account_id,
-                                                     act=act_of(request, caller)))
+                                                     email=body.email, act=act_of(request, caller)))
 
 
 @admin.delete("/teams/{team_id}/members/{account_id}", response_model=TeamPublic, responses=problems(404))
@@ -125,10 +126,6 @@ async def remove_member(team_id: Id, account_id: Id, request: Request, caller: A
     """Remove an account from a team: its next access token no longer holds the team's scopes."""
     return team_public(await service.remove_team_member(ctx=ctx, team_id=team_id, account_id=account_id,
                                                         act=act_of(request, caller)))
-
-
-class InvitationCreate(AccountCreate):
-    team_id: str | None = Field(default=None, max_length=80)
 
 
 class InvitationSent(BaseModel):

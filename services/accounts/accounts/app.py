@@ -3,6 +3,8 @@ from fastapi import FastAPI
 from accounts import (  # noqa: F401 - texts: messages
     admin_api,
     api,
+    console,
+    console_teams,
     device_pages,
     link_pages,
     oidc,
@@ -37,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     spec = ServiceSpec(
         title="Tadamon accounts", description=DESCRIPTION,
         routers=[api.public, api.me, admin_api.admin, pages.router, device_pages.router, link_pages.router,
-                 oidc_pages.router, pages.pages.static_router()],
+                 oidc_pages.router, console.router, console_teams.router, pages.pages.static_router()],
         indexes=store.indexes(), topics=TOPICS, context=context,
     )
     app = create_service_app(settings, spec)

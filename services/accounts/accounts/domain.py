@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from accounts.models import Account, SignInSession, Team
 from shared.i18n import Language
@@ -43,6 +43,11 @@ def check_email(value: str) -> str:
     if not EMAIL.match(value) or len(value) > 254:
         raise ValueError("field_bad_email")
     return value
+
+
+def scopes_in(text: str) -> list[str]:
+    """The scopes typed in a form: one per line (or separated by spaces or commas)."""
+    return [part for part in re.split(r"[\s,]+", text) if part]
 
 
 def valid_scope(scope: str) -> bool:
@@ -127,9 +132,27 @@ class TeamPublic(BaseModel):
 
 
 class MemberAdd(BaseModel):
+    """The account to add to a team: by its id, or by its e-mail address."""
+
     model_config = ConfigDict(extra="forbid")
 
-    account_id: str = Field(min_length=1, max_length=80)
+    account_id: str | None = Field(default=None, min_length=1, max_length=80)
+    email: str | None = Field(default=None, max_length=254)
+
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else check_email(value)
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> "MemberAdd":
+        if (self.account_id is None) == (self.email is None):
+            raise ValueError("member_id_or_email")
+        return self
+
+
+class InvitationCreate(AccountCreate):
+    team_id: str | None = Field(default=None, max_length=80)
 
 
 class AccountChange(BaseModel):

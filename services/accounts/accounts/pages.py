@@ -182,6 +182,13 @@ async def signout(request: Request, ctx: Ctx) -> Response:
     return response
 
 
+@router.get("/signout", response_class=HTMLResponse)
+async def signout_page(request: Request) -> Response:
+    """Where the consoles of every service link to: one button that signs out (a form, so a link alone
+    cannot sign anyone out)."""
+    return render(request, "accounts_signout.html", {})
+
+
 def to_signin(path: str) -> Response:
     return RedirectResponse("/signin?" + urlencode({"next": path}), status_code=303)
 

@@ -186,9 +186,16 @@ async def change_team(*, ctx: Accounts, team_id: str, data: TeamCreate, act: Act
     return team
 
 
-async def add_team_member(*, ctx: Accounts, team_id: str, account_id: str, act: Act | None = None) -> Team:
-    await get_account(ctx=ctx, account_id=account_id)
-    team = await ctx.store.add_member(team_id, account_id)
+async def add_team_member(*, ctx: Accounts, team_id: str, account_id: str | None = None, email: str | None = None,
+                          act: Act | None = None) -> Team:
+    """Add an account, named by its id or by its e-mail address, to a team."""
+    if email is not None:
+        found = await ctx.store.account_by_email(normalize_email(email))
+        if found is None:
+            raise NotFound("account_not_found")
+        account_id = found.id
+    account = await get_account(ctx=ctx, account_id=account_id or "")
+    team = await ctx.store.add_member(team_id, account.id)
     if team is None:
         raise NotFound("team_not_found")
     await ctx.store.record_act(act, action="team.member_added", object_type="team", object_id=team_id)

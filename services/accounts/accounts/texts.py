@@ -60,6 +60,11 @@ ERRORS = {
         "fr": "Cette invitation a déjà été acceptée ou retirée : elle ne peut plus être renvoyée ni retirée.",
         "en": "This invitation was already accepted or withdrawn: it can no longer be resent or withdrawn.",
     },
+    "member_id_or_email": {
+        "ar": "حددوا الحساب المراد إضافته إما بمعرّفه أو ببريده الإلكتروني، لا بالاثنين معا.",
+        "fr": "Désignez le compte à ajouter soit par son identifiant, soit par son adresse e-mail, pas les deux.",
+        "en": "Name the account to add either by its id or by its e-mail address, not both.",
+    },
     "unknown_scope": {
         "ar": "صلاحية غير معروفة. الصيغ المقبولة: organizer:conference:<id> و organizer:market:<id> و "
               "organizer:recommendations و reviewer:recommendations و staff:conference:<id> و staff:market:<id> "

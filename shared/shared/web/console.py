@@ -21,7 +21,7 @@ from shared.i18n import translate
 from shared.web import WEB_DIR, Pages, page_language, register_texts
 
 # The services with console screens, in the navigation's order (the agenda has none yet).
-SERVICES = ("registration", "recommendations", "marketplace")
+SERVICES = ("registration", "recommendations", "marketplace", "accounts")
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ register_texts({
     "console_nav_agenda": {"ar": "البرنامج", "fr": "Programme", "en": "Programme"},
     "console_nav_recommendations": {"ar": "التوصيات", "fr": "Recommandations", "en": "Recommendations"},
     "console_nav_marketplace": {"ar": "الأسواق", "fr": "Marchés", "en": "Markets"},
+    "console_nav_accounts": {"ar": "الحسابات والفرق", "fr": "Comptes et équipes", "en": "Accounts and teams"},
     "console_signed_in_as": {"ar": "متصل باسم", "fr": "Connecté en tant que", "en": "Signed in as"},
     "console_audit": {"ar": "سجل العمليات", "fr": "Journal d'audit", "en": "Audit log"},
     "console_audit_actor": {"ar": "الشخص (المعرّف)", "fr": "Personne (identifiant)", "en": "Person (id)"},
