@@ -251,7 +251,7 @@ async def db_checkin_baseline(client: AsyncMongoClient[Document], run_id: str, c
 async def db_write_costs(client: AsyncMongoClient[Document], run_id: str, count: int = 100) -> dict[str, Any]:
     """MongoDB server CPU per operation, one at a time: a read, an auto-commit write as the services send it
     (the outbox relay's lease and "sent" marks, the mailer's claims; not retryable on the local stack, see
-    ``infra.stack.LOCAL_MONGO_OPTIONS``), the same write retryable (the driver's default), and a whole
+    ``infra.mongo_mail.LOCAL_MONGO_OPTIONS``), the same write retryable (the driver's default), and a whole
     transaction with a read and two writes. The server keeps a record of every retryable write; the gap
     between the two writes is what that bookkeeping costs on this server."""
     db = client[f"bench_db_{run_id.replace('-', '_')}_writes"]

@@ -5,19 +5,20 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra import stack
+import infra
+from infra import local_stack, mongo_mail
 
-ROOT = stack.ROOT
+ROOT = infra.ROOT
 KEYS = ROOT / ".local" / "keys"
 PIDS = ROOT / ".local" / "pids"
 RESULTS = ROOT / "bench" / "results"
-MONGO_URL = stack.local_mongo_url(stack.MONGO_PORT)
-KAFKA_BOOTSTRAP = f"127.0.0.1:{stack.KAFKA_PORT}"
-SERVICE_NAMES = tuple(stack.SERVICES)
+MONGO_URL = mongo_mail.local_mongo_url(local_stack.MONGO_PORT)
+KAFKA_BOOTSTRAP = f"127.0.0.1:{local_stack.KAFKA_PORT}"
+SERVICE_NAMES = tuple(local_stack.SERVICES)
 
 
 def service_url(name: str) -> str:
-    return f"http://127.0.0.1:{stack.SERVICES[name]}"
+    return f"http://127.0.0.1:{local_stack.SERVICES[name]}"
 
 
 def service_db(name: str) -> str:

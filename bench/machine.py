@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench.config import ROOT, pidfile
-from infra import stack
+from infra import local_stack, processes
 
 TICKS = os.sysconf("SC_CLK_TCK")
 PACKAGES = ("fastapi", "uvicorn", "httpx", "pymongo", "aiokafka", "SecantusDB", "matplotlib", "uvloop", "httptools")
@@ -110,8 +110,8 @@ def _machine_busy() -> tuple[float, float]:
 def stack_processes() -> dict[str, int]:
     """The PIDs `make run` recorded for the services, MongoDB, Kafka and the mail sink."""
     found = {}
-    for name in (*stack.SERVICES, "mongo", "kafka", "smtp"):
-        pid = stack.running_pid(pidfile(name))
+    for name in (*local_stack.SERVICES, "mongo", "kafka", "smtp"):
+        pid = processes.running_pid(pidfile(name))
         if pid is not None:
             found[name] = pid
     return found
