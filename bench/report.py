@@ -64,7 +64,8 @@ def console(scenario: Scenario) -> str:
 
 def _target(target: dict[str, Any]) -> str:
     verdict = {True: "met", False: "missed", None: "no figure"}[target["met"]]
-    return f"{target['name']}: {_format(target['observed'])} (target {target['target']}): {verdict}"
+    observed = _format(target["observed"]) + target.get("unit", "")
+    return f"{target['name']}: {observed} (target {target['target']}): {verdict}"
 
 
 def _no_nan(value: Any) -> Any:
@@ -138,7 +139,8 @@ def markdown(document: dict[str, Any]) -> str:
     machine = document["machine"]
     lines = [f"# Benchmark results {document['date']} ({document['scale']['name']} scale)", "",
              f"Machine: {machine['cores']} cores ({machine['cpu_model']}), {machine['memory_gib']} GiB, "
-             f"Python {machine['python']}.", "", *_runs(document), "",
+             f"Python {machine['python']}, Apache Kafka {machine.get('kafka') or 'version not recorded'}.", "",
+             *_runs(document), "",
              f"Scale: `{json.dumps(document['scale'])}`", ""]
     for scenario in document["scenarios"].values():
         lines += _scenario(scenario)

@@ -88,7 +88,8 @@ class Target:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "observed": rounded(self.observed) if self.observed is not None else None,
-                "target": f"{'>=' if self.at_least else '<'} {self.limit:g}{self.unit}", "met": self.met}
+                "unit": self.unit, "target": f"{'>=' if self.at_least else '<'} {self.limit:g}{self.unit}",
+                "met": self.met}
 
 
 @dataclass
