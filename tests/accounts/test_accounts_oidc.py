@@ -18,7 +18,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from infra import stack
+from infra import probes
 from shared.signing import Signer
 from support import Infra, Keys
 
@@ -75,7 +75,7 @@ class Provider:
 @asynccontextmanager
 async def provider_running() -> AsyncIterator[Provider]:
     provider = Provider()
-    port = stack.free_port()
+    port = probes.free_port()
     provider.url = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(uvicorn.Config(provider.app(), host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
