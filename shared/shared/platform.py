@@ -25,7 +25,8 @@ from shared.apidocs import install_docs
 from shared.asyncapi import service_document
 from shared.audit import audit_indexes, audit_router
 from shared.auth import TokenVerifier
-from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec, processed_indexes
+from shared.consumer import PROCESSED, ConsumerSpec, processed_indexes
+from shared.consumer_runner import ConsumerRunner
 from shared.envelope import Message
 from shared.errors import document_problems, install_error_handlers, problem_response
 from shared.jobs import JobHandler, JobWorker
@@ -89,7 +90,7 @@ class Platform:
         self.consumers = [
             ConsumerRunner(settings=settings, spec=c, context=self.context, client=self.client, db=self.db,
                            producers=self.producers, metrics=self.metrics,
-                           retry_schedule=tuple(settings.consumer_retry_seconds))
+                           retry_schedule=tuple(settings.consumer_retry_seconds), on_commit=self.outbox.notify)
             for c in spec.consumers
         ]
 

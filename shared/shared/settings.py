@@ -6,7 +6,7 @@ tests and handed to ``create_app(settings)``, never at import time.
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.limits import MAX_BODY_BYTES
@@ -58,6 +58,13 @@ class ServiceSettings(BaseSettings):
     # Pauses before retrying a failing consumer handler; after the last one the
     # message goes to the DLQ.
     consumer_retry_seconds: list[float] = [0.2, 1.0, 5.0]
+    # The messages of one fetch are applied in shared transactions of at most this many
+    # messages, each closed once this much time went into it (shorter transactions
+    # conflict less); a fetch brings at most 100 records of a partition.
+    consumer_batch_messages: int = Field(default=100, ge=1, le=100)
+    consumer_batch_seconds: float = Field(default=0.5, gt=0, le=10)
+    # How long the broker holds a consumer's fetch when it has nothing to give.
+    kafka_fetch_max_wait_ms: int = Field(default=100, ge=10, le=500)
 
     # Request bodies above this many bytes are refused with 413 before anything reads them.
     max_body_bytes: int = MAX_BODY_BYTES
