@@ -5,8 +5,9 @@ A closed loop (``bench.load``) sends the next request only once the last one is 
 slow service also slows the load it is measured under and its latency hides the requests that
 were never sent (coordinated omission). Here a slow answer holds nothing back, and every latency
 counts from the time the request was *due*: a request that waited for a free connection, or for a
-busy client loop, pays that wait too. ``send_lag`` reports how late requests actually left, which
-says whether the client kept to the schedule.
+busy client loop, pays that wait too. ``loop_lag`` says how late the client itself got to each
+request (it kept to the schedule when that stays at a few ms); ``send_lag`` how late requests
+left, which adds the wait for a free connection when all of them are taken.
 """
 
 import asyncio
@@ -39,7 +40,8 @@ class Shot:
 
     job: int
     due: float
-    sent: float
+    started: float  # when the client loop got to it: later than ``due`` only when the client is behind
+    sent: float  # when it left, once a connection was free
     answered: float  # when the answer (or the failure) came
     status: int  # 0 when the call failed below HTTP (connection, timeout)
     ok: bool
@@ -78,6 +80,7 @@ def summarize(shots: list[Shot], rate: float) -> dict[str, Any]:
         "calls": len(shots), "ok": len(ok), "offered_per_s": rate,
         "throughput_per_s": round(len(ok) / span, 1) if span > 0 else 0.0,
         "latency": latency(s.seconds for s in ok).as_dict(),
+        "loop_lag": latency(s.started - s.due for s in shots).as_dict(),
         "send_lag": latency(s.sent - s.due for s in shots).as_dict(),
         "drain_after_last_due_s": round(last_answer - last_due, 2),
         "errors": len(shots) - len(ok),
@@ -110,17 +113,19 @@ class _Clients:
 
 async def _fire(workload: Workload, clients: _Clients, job: int, due: float) -> Shot:
     (call,) = workload.calls(job)  # one call per job: a job's calls in a row would be a closed loop again
+    started = time.time()
     used = await clients.take()
     sent = time.time()
     try:
         response = await used.request(call.method, call.url, json=call.body, headers=call.headers)
     except httpx.HTTPError as exc:
-        return Shot(job, due, sent, time.time(), 0, False, error=repr(exc)[:200])
+        return Shot(job, due, started, sent, time.time(), 0, False, error=repr(exc)[:200])
     finally:
         clients.give(used)
     answered, ok = time.time(), response.status_code in call.expect
     data = workload.extract(call, response.status_code, response.content)
-    return Shot(job, due, sent, answered, response.status_code, ok, data, None if ok else response.text[:300])
+    return Shot(job, due, started, sent, answered, response.status_code, ok, data,
+                None if ok else response.text[:300])
 
 
 async def run_open_loop(workload: Workload, rate: float, seconds: float, max_in_flight: int,

@@ -35,14 +35,17 @@ def test_percentile_interpolates_between_ranks() -> None:
 
 
 def test_latency_counts_from_the_due_time_even_when_the_request_left_late() -> None:
-    # Due every 10 ms; the client was stuck and sent the third one 1 s late: its latency includes that second.
-    shots = [Shot(0, 100.00, 100.00, 100.05, 201, True), Shot(1, 100.01, 100.01, 100.06, 201, True),
-             Shot(2, 100.02, 101.02, 101.07, 201, True), Shot(3, 100.03, 100.03, 100.53, 0, False, error="timeout")]
+    # Due every 10 ms; the client got to the third one 0.5 s late and waited another 0.5 s for a
+    # connection: its latency includes that second.
+    shots = [Shot(0, 100.00, 100.00, 100.00, 100.05, 201, True), Shot(1, 100.01, 100.01, 100.01, 100.06, 201, True),
+             Shot(2, 100.02, 100.52, 101.02, 101.07, 201, True),
+             Shot(3, 100.03, 100.03, 100.03, 100.53, 0, False, error="timeout")]
     found = summarize(shots, rate=100)
     assert found["latency"]["count"] == 3
     assert found["latency"]["max_ms"] == pytest.approx(1050.0)
     assert found["latency"]["p50_ms"] == pytest.approx(50.0)
     assert found["send_lag"]["max_ms"] == pytest.approx(1000.0)
+    assert found["loop_lag"]["max_ms"] == pytest.approx(500.0)
     assert found["errors"] == 1 and found["statuses"] == {"0": 1, "201": 3}
     # Achieved: 3 answers from the first due time (100.00) to the last answer (101.07).
     assert found["throughput_per_s"] == pytest.approx(round(3 / 1.07, 1))
@@ -119,6 +122,6 @@ def test_requests_leave_on_schedule_while_the_server_is_slow() -> None:
     assert len(shots) == 40 and all(s.ok for s in shots)
     # Answered in order by one client, they would have left up to 19.5 s late; here each one left on time
     # (a quarter of a second of slack for a busy machine).
-    assert max(s.sent - s.due for s in shots) < 0.25
+    assert max(s.sent - s.due for s in shots) < 0.25 and max(s.started - s.due for s in shots) < 0.25
     assert min(s.seconds for s in shots) >= 0.5
     assert max(s.answered for s in shots) - min(s.due for s in shots) < 2.5
