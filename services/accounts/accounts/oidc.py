@@ -22,7 +22,7 @@ from accounts.context import Accounts
 from accounts.domain import normalize_email
 from accounts.models import Account, Challenge
 from accounts.settings import Settings
-from accounts.signin import CHALLENGE_SECONDS, SignedIn, aware, start_session
+from accounts.signin import CHALLENGE_SECONDS, SignedIn, start_session
 from shared.documents import utcnow
 from shared.errors import DomainError
 
@@ -109,7 +109,7 @@ async def finish(*, ctx: Accounts, challenge_id: str, state: str, code: str,
     the ``next`` URL."""
     settings, provider = ctx.settings, provider_of(ctx)
     pending = await ctx.store.take_challenge(challenge_id) if challenge_id else None
-    if (pending is None or pending.kind != "oidc" or aware(pending.expires_at) <= utcnow()
+    if (pending is None or pending.kind != "oidc" or pending.expires_at <= utcnow()
             or not secrets.compare_digest(pending.state or "", state)):
         raise DomainError("challenge_expired", 401)
     tokens = await provider.exchange(code=code, verifier=pending.verifier or "", redirect_uri=redirect_uri(settings))

@@ -3,7 +3,7 @@
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 
@@ -20,12 +20,8 @@ CHALLENGE_ATTEMPTS = 5
 TOTP_ISSUER = "Tadamon"
 
 
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _locked(account: Account, now: datetime) -> bool:
-    return account.locked_until is not None and aware(account.locked_until) > now
+    return account.locked_until is not None and account.locked_until > now
 
 
 async def _count_failure(ctx: Accounts, account_id: str, now: datetime) -> None:
@@ -97,7 +93,7 @@ async def start_totp_enrolment(*, ctx: Accounts, account: Account) -> Challenge:
 
 async def get_challenge(*, ctx: Accounts, challenge_id: str) -> Challenge:
     challenge = await ctx.store.challenge(challenge_id) if challenge_id else None
-    if challenge is None or aware(challenge.expires_at) <= utcnow():
+    if challenge is None or challenge.expires_at <= utcnow():
         raise DomainError("challenge_expired", 401)
     return challenge
 
@@ -184,10 +180,10 @@ async def start_session(*, ctx: Accounts, account: Account, user_agent: str) -> 
 
 def _live(ctx: Accounts, session: SignInSession | None) -> SignInSession | None:
     now = utcnow()
-    if session is None or session.revoked_at is not None or aware(session.expires_at) <= now:
+    if session is None or session.revoked_at is not None or session.expires_at <= now:
         return None
     idle = timedelta(seconds=ctx.settings.session_idle_seconds)
-    if session.kind == "browser" and aware(session.last_used_at) + idle <= now:
+    if session.kind == "browser" and session.last_used_at + idle <= now:
         return None
     return session
 
