@@ -154,11 +154,14 @@ async def verify_database(ctx: Context, result: ScenarioResult, conference_id: s
                  sum(1 for a in answers if stored.get(a["id"]) != a["status"]))
     conference = await db["conferences"].find_one({"_id": conference_id}) or {}
     result.check("DB seats taken counter", scale.seats, conference.get("taken"))
-    kinds = Counter(e["type"].split(".")[1] for e in await db["outbox"].find(
-        {"envelope.data.conference_id": conference_id}, {"type": 1}).to_list(None))
-    result.check("DB outbox messages registered / confirmed / waitlisted",
-                 [scale.registrations, scale.seats, scale.registrations - scale.seats],
-                 [kinds["participant-registered"], kinds["participant-confirmed"], kinds["participant-waitlisted"]])
+    entries = await db["outbox"].find({"envelope.data.conference_id": conference_id},
+                                      {"type": 1, "envelope.data.status": 1}).to_list(None)
+    kinds = Counter(e["type"].split(".")[1] for e in entries)
+    result.check("DB outbox messages: one registered per registration, nothing else",
+                 {"participant-registered": scale.registrations}, dict(kinds))
+    statuses = Counter(e["envelope"]["data"]["status"] for e in entries)
+    result.check("DB registered messages confirmed / waitlisted",
+                 [scale.seats, scale.registrations - scale.seats], [statuses["confirmed"], statuses["waitlisted"]])
 
 
 async def follow_propagation(ctx: Context, result: ScenarioResult, conference_id: str,
