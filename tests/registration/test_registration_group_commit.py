@@ -79,3 +79,19 @@ async def _batches(svc: Running) -> tuple[int, int]:
     alone = re.search(r'^tadamon_registration_batch_size_bucket\{le="1\.0"\} (\S+)$', text, re.M)
     assert count and alone, "the batch size histogram is exported"
     return int(float(count.group(1))), int(float(alone.group(1)))
+
+
+async def test_each_registration_of_a_batch_is_announced_with_its_own_requests_correlation_id(
+        infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        answers = await asyncio.gather(*(
+            svc.client.post(f"/conferences/{conference['id']}/registrations", json=participant_body(),
+                            headers={"X-Correlation-ID": f"corr-batch-{n}"}) for n in range(12)))
+        assert {a.status_code for a in answers} == {201}
+        sent = {a.json()["registration"]["id"]: f"corr-batch-{n}" for n, a in enumerate(answers)}
+        records = await read_topic(infra.kafka_bootstrap, svc.settings.topic("registration.participants"),
+                                   expect=len(sent))
+        assert {envelope_of(r)["subject"]: envelope_of(r)["correlationid"] for r in records} == sent
+        written, alone = await _batches(svc)
+        assert written - alone > 0, "the requests were written in batches"

@@ -328,6 +328,8 @@ class Arrival:
     registration_id: str
     nonce: str
     at: datetime
+    # The request's, for its message: the batch is written outside the request's context.
+    correlation_id: str | None = None
 
 
 def decide_arrivals(conference: dict[str, Any], arrivals: Sequence[Arrival], emails_taken: set[str]) -> list[str]:

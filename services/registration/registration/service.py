@@ -48,6 +48,7 @@ from shared.audit import Act
 from shared.documents import utcnow
 from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.observability import current_correlation_id
 from shared.signing import InvalidSignedToken
 
 __all__ = ["Ctx", "RegistrationContext", "context_of"]
@@ -178,7 +179,8 @@ async def register_participant(*, ctx: RegistrationContext, conference_id: str, 
     order, each answered with its own registration or refusal.
     """
     arrival = Arrival(data=data, email_normalized=normalize_email(data.email),
-                      registration_id=f"r-{secrets.token_hex(8)}", nonce=secrets.token_urlsafe(12), at=utcnow())
+                      registration_id=f"r-{secrets.token_hex(8)}", nonce=secrets.token_urlsafe(12), at=utcnow(),
+                      correlation_id=current_correlation_id())
     reg = await ctx.arrivals.submit(conference_id, arrival, partial(write_arrivals, ctx, conference_id))
     return reg, manage_token(ctx, reg)
 
@@ -194,13 +196,14 @@ async def write_arrivals(ctx: RegistrationContext, conference_id: str, arrivals:
             return [NotFound("conference_not_found") for _ in arrivals]
         taken = await ctx.store.emails_taken(conference_id, [a.email_normalized for a in arrivals], session)
         outcomes = arrival_outcomes(conference, arrivals, decide_arrivals(conference.counters(), arrivals, taken))
-        admitted = [outcome for outcome in outcomes if isinstance(outcome, Registration)]
+        admitted = [(reg, a.correlation_id) for reg, a in zip(outcomes, arrivals, strict=True)
+                    if isinstance(reg, Registration)]
         if admitted:
-            seats = Counter(reg.category for reg in admitted if reg.status in SEAT_HOLDING)
+            seats = Counter(reg.category for reg, _ in admitted if reg.status in SEAT_HOLDING)
             if not await ctx.store.take_numbers(conference, seats, session, numbers=len(admitted)):
                 raise Conflict("conflict")
-            await ctx.store.add_registrations(admitted, session)
-            await announce_arrivals(ctx, session, admitted)
+            await ctx.store.add_registrations([reg for reg, _ in admitted], session)
+            await announce_arrivals(ctx, session, [reg for reg, _ in admitted], [cid for _, cid in admitted])
         return outcomes
 
     try:
@@ -228,11 +231,17 @@ def arrival_outcomes(conference: Conference, arrivals: Sequence[Arrival], decisi
 
 
 async def announce_arrivals(ctx: RegistrationContext, session: AsyncClientSession,
-                            registrations: Sequence[Registration]) -> None:
+                            registrations: Sequence[Registration],
+                            correlation_ids: Sequence[str | None] | None = None) -> None:
     """One ``registered`` message per new registration (with the status it got) and its mail, queued
-    here rather than by reading the message back: the same transaction makes both, once."""
+    here rather than by reading the message back: the same transaction makes both, once.
+
+    ``correlation_ids``: each registration's request's, when they came from several requests."""
     envelopes = [message_envelope(participant_fact(ParticipantRegistered, reg, reg.registered_at),
                                   source=ctx.platform.settings.service_name, subject=reg.id) for reg in registrations]
+    if correlation_ids is not None:
+        envelopes = [envelope.model_copy(update={"correlation_id": cid})
+                     for envelope, cid in zip(envelopes, correlation_ids, strict=True)]
     await ctx.platform.outbox.add_many(session, ParticipantRegistered.topic, envelopes)
     # The mail is keyed by the message's id, as the mails the notification consumer queues.
     await ctx.store.add_mails([QueuedMail(id=envelope.id, registration_id=reg.id, kind=reg.status, state="pending",
