@@ -34,6 +34,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -108,20 +109,25 @@ class Outbox:
         self._wake = asyncio.Event()
 
     async def add(self, session: AsyncClientSession, topic: str, envelope: Envelope) -> None:
-        await self.collection.insert_one(
-            {
-                "_id": envelope.id,
-                "topic": self.settings.topic(topic),
-                "subject": envelope.subject,
-                "type": envelope.type,
-                "envelope": envelope.model_dump(mode="json"),
-                "status": "pending",
-                "seq": next_sequence(),
-                "created_at": datetime.now(UTC),
-                "attempts": 0,
-            },
-            session=session,
-        )
+        await self.collection.insert_one(self._entry(topic, envelope), session=session)
+
+    async def add_many(self, session: AsyncClientSession, topic: str, envelopes: Sequence[Envelope]) -> None:
+        """Several entries in one round trip, published in the order given."""
+        await self.collection.insert_many([self._entry(topic, envelope) for envelope in envelopes],
+                                          session=session)
+
+    def _entry(self, topic: str, envelope: Envelope) -> Document:
+        return {
+            "_id": envelope.id,
+            "topic": self.settings.topic(topic),
+            "subject": envelope.subject,
+            "type": envelope.type,
+            "envelope": envelope.model_dump(mode="json"),
+            "status": "pending",
+            "seq": next_sequence(),
+            "created_at": datetime.now(UTC),
+            "attempts": 0,
+        }
 
     def notify(self) -> None:
         """Tell the relay new entries committed, so it does not wait for its next poll."""
