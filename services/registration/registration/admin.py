@@ -40,18 +40,20 @@ async def conference_of_registration(*, ctx: RegistrationContext, registration_i
     return await ctx.store.conference_of_registration(registration_id)
 
 
-async def approve_registration(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None
-                               ) -> Registration:
-    return await _decide(ctx, registration_id, approve=True, act=act)
+async def approve_registration(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None,
+                               reason: str | None = None) -> Registration:
+    return await _decide(ctx, registration_id, approve=True, act=act, reason=reason)
 
 
-async def reject_registration(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None
-                              ) -> Registration:
-    return await _decide(ctx, registration_id, approve=False, act=act)
+async def reject_registration(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None,
+                              reason: str | None = None) -> Registration:
+    """Reject a pending registration; its seat goes to the waiting list. The reason (kept with the
+    registration) is written into the participant's mail."""
+    return await _decide(ctx, registration_id, approve=False, act=act, reason=reason)
 
 
-async def _decide(ctx: RegistrationContext, registration_id: str, *, approve: bool, act: Act | None
-                  ) -> Registration:
+async def _decide(ctx: RegistrationContext, registration_id: str, *, approve: bool, act: Act | None,
+                  reason: str | None) -> Registration:
     first = await _registration(ctx, registration_id)
     now = utcnow()
 
@@ -63,7 +65,7 @@ async def _decide(ctx: RegistrationContext, registration_id: str, *, approve: bo
             raise Conflict("registration_erased")
         status = "confirmed" if approve else "rejected"
         changed = await ctx.store.change_registration(
-            registration_id, {"status": status, "status_changed_at": now}, session)
+            registration_id, {"status": status, "status_changed_at": now, "decision_reason": reason}, session)
         assert changed is not None
         fact = ParticipantApproved if approve else ParticipantRejected
         await emit_participant(ctx, session, participant_fact(fact, changed, now))
@@ -99,7 +101,7 @@ async def promote_registration(*, ctx: RegistrationContext, registration_id: str
     return await ctx.platform.transaction(work, queue_on=first.conference_id)
 
 
-PERSONAL_FIELDS = ("full_name", "email", "phone", "organization_name", "accessibility_needs")
+PERSONAL_FIELDS = ("full_name", "email", "phone", "organization_name", "accessibility_needs", "decision_reason")
 
 
 async def erase_personal_data(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None

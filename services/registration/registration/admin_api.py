@@ -17,6 +17,7 @@ from registration.domain import (
     ConferenceCreate,
     ConferencePublic,
     ConferenceUpdate,
+    Decision,
     Region,
     RegistrationPage,
     RegistrationPublic,
@@ -150,21 +151,22 @@ async def read_registration(registration_id: str, ctx: Ctx, who: RegistrationOrg
 
 @router.post("/registrations/{registration_id}/approve", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def approve(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer
-                  ) -> RegistrationPublic:
-    """Approve a pending registration."""
+async def approve(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer,
+                  body: Decision | None = None) -> RegistrationPublic:
+    """Approve a pending registration; an optional reason goes into the participant's mail."""
     doc = await admin.approve_registration(ctx=ctx, registration_id=registration_id,
-                                          act=Act.of(request, who))
+                                          act=Act.of(request, who), reason=body.reason if body else None)
     return registration_public(doc)
 
 
 @router.post("/registrations/{registration_id}/reject", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def reject(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer
-                 ) -> RegistrationPublic:
-    """Reject a pending registration; its seat goes to the waiting list."""
+async def reject(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer,
+                 body: Decision | None = None) -> RegistrationPublic:
+    """Reject a pending registration; its seat goes to the waiting list. The reason is kept and
+    written into the participant's mail, in their language."""
     doc = await admin.reject_registration(ctx=ctx, registration_id=registration_id,
-                                         act=Act.of(request, who))
+                                         act=Act.of(request, who), reason=body.reason if body else None)
     return registration_public(doc)
 
 

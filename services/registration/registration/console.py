@@ -16,7 +16,14 @@ from starlette.datastructures import UploadFile
 
 from registration import admin, imports, service
 from registration.context import Ctx
-from registration.domain import CATEGORIES, SEAT_HOLDING, ConferenceUpdate, registration_public
+from registration.domain import (
+    CATEGORIES,
+    REASON_MAX,
+    SEAT_HOLDING,
+    ConferenceUpdate,
+    Decision,
+    registration_public,
+)
 from shared.audit import Act
 from shared.auth import Principal
 from shared.documents import utcnow
@@ -32,6 +39,20 @@ PAGE_SIZE = 50
 STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
 DECISIONS = {"approve": admin.approve_registration, "reject": admin.reject_registration,
              "promote": admin.promote_registration, "erase": admin.erase_personal_data}
+
+
+REASONED = {"approve": admin.approve_registration, "reject": admin.reject_registration}
+
+
+def _reason(form: Any, *, required: bool) -> str | None:
+    """The reason typed with a decision (required to reject): it goes into the participant's mail."""
+    try:
+        reason = Decision.model_validate({"reason": str(form.get("reason") or "")}).reason
+    except ValidationError:
+        raise DomainError("console_reason_too_long", max=REASON_MAX) from None
+    if required and reason is None:
+        raise DomainError("console_reason_required")
+    return reason
 
 
 def _scope(conference_id: str) -> str:
@@ -112,7 +133,12 @@ async def decide(registration_id: str, decision: str, request: Request, ctx: Ctx
         form: Any = await request.form()
         if decision == "erase" and form.get("confirm") != "yes":
             raise DomainError("console_erase_unconfirmed")
-        await use_case(ctx=ctx, registration_id=registration_id, act=Act.of(request, who))
+        act = Act.of(request, who)
+        if decision in REASONED:
+            reason = _reason(form, required=decision == "reject")
+            await REASONED[decision](ctx=ctx, registration_id=registration_id, act=act, reason=reason)
+        else:
+            await use_case(ctx=ctx, registration_id=registration_id, act=act)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     return RedirectResponse(f"/console/registrations/{registration_id}?done={decision}", status_code=303)
@@ -277,5 +303,15 @@ register_texts({
                                    "Participant moved off the waiting list."),
     "console_done_erase": _three("حُذفت البيانات الشخصية.", "Données personnelles effacées.",
                                  "Personal data erased."),
+    "console_reason": _three("سبب القرار (يُرسل إلى المشارك)", "Motif de la décision (envoyé au participant)",
+                             "Reason for the decision (sent to the participant)"),
+    "console_reason_optional": _three("سبب القبول (اختياري، يُرسل إلى المشارك)",
+                                      "Motif de l'approbation (facultatif, envoyé au participant)",
+                                      "Reason for approving (optional, sent to the participant)"),
+    "console_reason_required": _three("اكتبوا سبب الرفض: يُرسل إلى المشارك.",
+                                      "Indiquez le motif du refus : il est envoyé au participant.",
+                                      "Write the reason for rejecting: it is sent to the participant."),
+    "console_reason_too_long": _three("السبب أطول من {max} حرف.", "Le motif dépasse {max} caractères.",
+                                      "The reason is longer than {max} characters."),
     "console_public_page": _three("الصفحة العمومية", "Page publique", "Public page"),
 })

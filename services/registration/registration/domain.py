@@ -252,6 +252,24 @@ class RegistrationPublic(BaseModel):
     registered_at: datetime
     checked_in_at: datetime | None
     erased: bool
+    decision_reason: str | None = None
+
+
+REASON_MAX = 1000
+
+
+class Decision(BaseModel):
+    """An organizer's decision on a pending registration: the reason goes into the participant's mail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX)] | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _trim_reason(cls, value: str | None) -> str | None:
+        value = value.strip() if value else value
+        return value or None
 
 
 class RegistrationCreated(BaseModel):

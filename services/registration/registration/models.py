@@ -64,6 +64,8 @@ class Registration(Stored):
     checked_in_device: str | None = None
     checked_in_offline: bool = False
     manage_nonce: str | None = None
+    # Why the organizers approved or rejected it, as they wrote it; shown to the participant in their mail.
+    decision_reason: str | None = None
     erased_at: datetime | None = None
     version: int = 1
 

@@ -110,7 +110,10 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
     message["To"] = registration.email
     message["Subject"] = translate(f"mail_{mail.kind}_subject", lang, **params)
     message["X-Tadamon-Message-Id"] = mail.id
-    message.set_content(translate(f"mail_{mail.kind}_body", lang, **params))
+    body = translate(f"mail_{mail.kind}_body", lang, **params)
+    if mail.kind in ("approved", "rejected") and registration.decision_reason:
+        body += "\n" + translate("mail_decision_reason", lang, reason=registration.decision_reason)
+    message.set_content(body)
     if mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed":
         message.add_attachment(qr_png(badge_token(ctx, registration)), maintype="image", subtype="png",
                                filename=f"badge-{registration.number}.png")

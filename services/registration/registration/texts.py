@@ -248,6 +248,11 @@ MAILS = {
         "en": "Dear {name},\n\nWe regret that the organizers could not accept your registration request "
               "no. {number} for {conference}. Thank you for your interest.\n",
     },
+    "mail_decision_reason": {
+        "ar": "سبب قرار المنظمين: {reason}\n",
+        "fr": "Motif de la décision des organisateurs : {reason}\n",
+        "en": "The organizers' reason: {reason}\n",
+    },
     "mail_cancelled_subject": {
         "ar": "تم إلغاء تسجيلكم: {conference}",
         "fr": "Votre inscription est annulée : {conference}",
