@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from registration import admin, checkin, imports, service
+from registration import admin, checkin, conferences, imports, service
 from registration.context import Ctx, context_of
 from registration.domain import (
     Category,
@@ -63,6 +63,19 @@ async def update_conference(conference_id: str, body: ConferenceUpdate, request:
     doc = await service.update_conference(ctx=ctx, conference_id=conference_id, data=body,
                                          act=Act.of(request, who))
     return service.conference_public(doc)
+
+
+@router.post("/conferences/preview", response_model=ConferencePublic, responses=problems(403))
+async def preview_new_conference(body: ConferenceCreate, ctx: Ctx, who: Admin) -> ConferencePublic:
+    """The public view of a conference as this body would create it; nothing is saved."""
+    return await conferences.preview_new_conference(ctx=ctx, data=body)
+
+
+@router.post("/conferences/{conference_id}/preview", response_model=ConferencePublic, responses=problems(404))
+async def preview_conference(conference_id: str, body: ConferenceUpdate, ctx: Ctx, who: ConferenceOrganizer
+                             ) -> ConferencePublic:
+    """The public view of the conference with these changes; nothing is saved."""
+    return await conferences.preview_conference(ctx=ctx, conference_id=conference_id, data=body)
 
 
 @router.get("/conferences/{conference_id}/registrations", response_model=RegistrationPage, responses=problems(404))

@@ -20,7 +20,6 @@ from registration.domain import (
     CATEGORIES,
     REASON_MAX,
     SEAT_HOLDING,
-    ConferenceUpdate,
     Decision,
     registration_public,
 )
@@ -29,7 +28,7 @@ from shared.auth import Principal
 from shared.documents import utcnow
 from shared.errors import DomainError, NotFound
 from shared.i18n import translate
-from shared.web import Pages, form_errors, page_language, register_texts
+from shared.web import Pages, page_language, register_texts
 from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
 
 console = Console(Pages(Path(__file__).parent / "templates", service="registration"))
@@ -180,51 +179,6 @@ async def import_file(conference_id: str, request: Request, ctx: Ctx, who: Sessi
         context["refused"] = translate(exc.code, lang, **exc.params)
     status = 422 if "refused" in context else 200
     return console.render(request, who, "console_import.html", context, status_code=status)
-
-
-EDITABLE = ("venue", "city", "capacity", "starts_on", "ends_on")
-
-
-@router.get("/conferences/{conference_id}/edit", response_class=HTMLResponse)
-async def edit_form(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
-    if isinstance(who, RedirectResponse):
-        return who
-    try:
-        holds_or_refuse(who, _scope(conference_id))
-        doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
-    except DomainError as exc:
-        return console.refusal(request, who, exc)
-    conference = service.conference_public(doc)
-    values = {name: str(getattr(conference, name)) for name in EDITABLE}
-    values["requires_approval"] = "yes" if conference.requires_approval else ""
-    return console.render(request, who, "console_conference_edit.html",
-                          {"conference": conference, "values": values, "errors": {}})
-
-
-@router.post("/conferences/{conference_id}/edit", response_class=HTMLResponse)
-async def edit(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
-    if isinstance(who, RedirectResponse):
-        return who
-    lang = page_language(request)
-    form: Any = await request.form()
-    values = {name: str(form.get(name) or "").strip() for name in (*EDITABLE, "requires_approval")}
-    errors: dict[str, str] = {}
-    try:
-        await checked_post(request, who, _scope(conference_id))
-        body = {name: values[name] for name in EDITABLE if values[name]}
-        data = ConferenceUpdate.model_validate({**body, "requires_approval": values["requires_approval"] == "yes"})
-        await service.update_conference(ctx=ctx, conference_id=conference_id, data=data,
-                                        act=Act.of(request, who))
-        return RedirectResponse(f"/console/conferences/{conference_id}?lang={lang}&saved=1", status_code=303)
-    except ValidationError as exc:
-        errors = form_errors(exc, lang)
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            return console.refusal(request, who, exc)
-        errors = {"__all__": translate(exc.code, lang, **exc.params)}
-    doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
-    return console.render(request, who, "console_conference_edit.html", {
-        "conference": service.conference_public(doc), "values": values, "errors": errors}, status_code=422)
 
 
 def _three(ar: str, fr: str, en: str) -> dict[str, str]:
