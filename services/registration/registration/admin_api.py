@@ -9,8 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from registration import admin, checkin, conferences, imports, service
+from registration import admin, checkin, checkin_day, conferences, imports, service
+from registration.checkin import ScanResult
+from registration.checkin_day import CheckinDay
 from registration.context import Ctx, context_of
 from registration.domain import (
     Category,
@@ -26,7 +29,7 @@ from registration.domain import (
 )
 from shared.audit import Act
 from shared.auth import Admin, Principal, require
-from shared.errors import problem_response, problems
+from shared.errors import Conflict, problem_response, problems
 from shared.i18n import Language, request_language
 from shared.limits import PAGE_MAX
 from shared.platform import get_platform
@@ -153,6 +156,32 @@ async def checkin_conflicts(conference_id: str, ctx: Ctx, who: ConferenceOrganiz
     """Offline gate decisions the server disagrees with: a badge admitted twice, or after it was revoked."""
     await service.get_conference(ctx=ctx, conference_id=conference_id)
     return await checkin.list_checkin_conflicts(ctx=ctx, conference_id=conference_id)
+
+
+@router.get("/conferences/{conference_id}/checkin-day", response_model=CheckinDay, responses=problems(404))
+async def read_checkin_day(conference_id: str, ctx: Ctx, who: ConferenceOrganizer) -> CheckinDay:
+    """Arrivals against confirmed registrations (by category, by local hour), last scans, scanner devices
+    and who operates them."""
+    return await checkin_day.checkin_day(ctx=ctx, conference_id=conference_id)
+
+
+class ManualCheckin(BaseModel):
+    registration_id: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+@router.post("/conferences/{conference_id}/manual-checkins", response_model=ScanResult,
+             responses=problems(400, 404, 409))
+async def manual_check_in(conference_id: str, body: ManualCheckin, request: Request, ctx: Ctx,
+                          who: ConferenceOrganizer) -> ScanResult:
+    """Check in a participant without a badge (recorded as ``manual`` with the organizer, audited);
+    the same answers and window rules as a scan: 409 when refused."""
+    result = await checkin_day.manual_check_in(ctx=ctx, conference_id=conference_id,
+                                               registration_id=body.registration_id, by=who, act=Act.of(request, who))
+    if result.outcome == "invalid":
+        raise Conflict(result.code, status=400)
+    if result.outcome == "refused":
+        raise Conflict(result.code, registration_id=result.registration_id, status_now=result.status)
+    return result
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))

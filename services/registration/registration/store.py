@@ -49,6 +49,7 @@ def indexes() -> Indexes:
     found.add(CONFERENCES, IndexModel([("starts_on", DESCENDING)], name="by_start"))
     found.add(CONFLICTS, IndexModel([("conference_id", ASCENDING), ("first_seen_at", ASCENDING)],
                                     name="conflicts_by_conference"))
+    found.add(SCANS, IndexModel([("conference_id", ASCENDING), ("at", DESCENDING)], name="scans_by_time"))
     found.add(MAILS, IndexModel([("state", ASCENDING), ("due_at", ASCENDING)], name="due_mails"))
     return found
 
@@ -204,6 +205,15 @@ class RegistrationStore:
 
     async def add_scan(self, scan: ScanRecord, session: Session) -> None:
         await self.scans.insert_one(scan.to_document(), session=session)
+
+    async def last_scans(self, conference_id: str, limit: int) -> list[ScanRecord]:
+        docs = await self.scans.find({"conference_id": conference_id}).sort("at", DESCENDING).limit(limit
+                                                                                                  ).to_list(limit)
+        return [ScanRecord.model_validate(doc) for doc in docs]
+
+    async def each_scan(self, conference_id: str) -> AsyncIterator[ScanRecord]:
+        async for doc in self.scans.find({"conference_id": conference_id}).sort("at", ASCENDING):
+            yield ScanRecord.model_validate(doc)
 
     # Conflicts of offline decisions: one document per (registration, kind), so each counts once.
 
