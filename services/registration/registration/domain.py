@@ -265,11 +265,13 @@ class Decision(BaseModel):
 
     reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX)] | None = None
 
-    @field_validator("reason")
+    @field_validator("reason", mode="before")
     @classmethod
-    def _trim_reason(cls, value: str | None) -> str | None:
-        value = value.strip() if value else value
-        return value or None
+    def _trim_reason(cls, value: object) -> object:
+        # Blank (a form's empty field) is no reason; spaces around one are dropped before its length counts.
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
 
 class RegistrationCreated(BaseModel):
