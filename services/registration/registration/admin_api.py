@@ -5,7 +5,7 @@ conference's organizer scope (``organizer:conference:<id>``), found for a regist
 through the conference it belongs to. Each change is written to the audit log.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -120,9 +120,13 @@ async def export_registrations_xlsx(conference_id: str, ctx: Ctx, who: Conferenc
 @router.get("/conferences/{conference_id}/badges.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}, **problems(404)})
 async def print_badges(conference_id: str, ctx: Ctx, who: ConferenceOrganizer,
-                       lang: Language | None = None) -> Response:
-    """The badges of every confirmed participant in one PDF, an A6 page each (Arabic shaped)."""
-    content = await admin.badges_pdf(ctx=ctx, conference_id=conference_id, lang=lang)
+                       lang: Language | None = None, layout: Literal["a6", "a4"] = "a6",
+                       category: Category | None = None, q: Annotated[str | None, Query(max_length=100)] = None
+                       ) -> Response:
+    """The badges of the confirmed participants (all, a category's or a search's) in one PDF: an A6
+    page each, or four to an A4 sheet with cut marks (``layout=a4``); Arabic shaped."""
+    content = await admin.badges_pdf(ctx=ctx, conference_id=conference_id, lang=lang, layout=layout,
+                                     category=category, q=q)
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{conference_id}-badges.pdf"'})
 

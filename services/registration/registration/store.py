@@ -186,6 +186,15 @@ class RegistrationStore:
         async for doc in cursor:
             yield Registration.model_validate(doc)
 
+    async def each_matching(self, conference_id: str, filters: "SearchFilters") -> AsyncIterator[Registration]:
+        """The registrations a search finds, in arrival order, all of them (bulk badges and messages)."""
+        cursor = self.registrations.find(filters.query(conference_id)).sort("number", ASCENDING)
+        async for doc in cursor:
+            yield Registration.model_validate(doc)
+
+    async def count_matching(self, conference_id: str, filters: "SearchFilters") -> int:
+        return await self.registrations.count_documents(filters.query(conference_id))
+
     async def each_anonymous_row(self, conference_id: str) -> AsyncIterator[Document]:
         """The anonymous fields of each registration (``ANONYMOUS``), for the statistics."""
         cursor = self.registrations.find({"conference_id": conference_id}, ANONYMOUS).sort("number", ASCENDING)
