@@ -115,3 +115,6 @@ class QueuedMail(Stored):
     owner: str | None = None
     finished_at: datetime | None = None
     last_error: str | None = None
+    # An organizers' message (kind "message"): its subject and body in the recipient's language.
+    subject: str | None = None
+    body: str | None = None

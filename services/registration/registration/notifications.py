@@ -96,6 +96,8 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
             ) -> EmailMessage:
     settings = cast(Settings, ctx.platform.settings)
     lang = registration.language
+    if mail.kind == "message":
+        return _organizers_message(settings, mail, registration)
     params = {
         "name": registration.full_name, "number": registration.number,
         "conference": StoredText.model_validate(conference.title).pick(lang),
@@ -119,6 +121,18 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
                                filename=f"badge-{registration.number}.png")
     # Last: set_content and add_attachment move or drop the Content-* headers already there.
     message["Content-Language"] = lang
+    return message
+
+
+def _organizers_message(settings: Settings, mail: QueuedMail, registration: Registration) -> EmailMessage:
+    """A message the organizers wrote, as they wrote it for the recipient's language."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = registration.email
+    message["Subject"] = mail.subject or ""
+    message["X-Tadamon-Message-Id"] = mail.id
+    message.set_content(mail.body or "")
+    message["Content-Language"] = registration.language
     return message
 
 

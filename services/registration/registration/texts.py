@@ -3,6 +3,11 @@
 from shared.i18n import register_messages
 
 ERRORS = {
+    "message_language_missing": {
+        "ar": "بعض المستلمين يقرؤون بلغة لم يُكتب بها الموضوع والنص: {languages}.",
+        "fr": "Des destinataires lisent une langue sans objet ni texte rédigés : {languages}.",
+        "en": "Some recipients read a language with no subject and body written: {languages}.",
+    },
     "conference_not_found": {
         "ar": "هذا الملتقى غير موجود.",
         "fr": "Cette conférence est introuvable.",
