@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from bench.config import ROOT
 from bench.load import Call, Workload
-from infra.stack import free_port
+from infra.probes import free_port
 from shared.serve import serve
 from shared.settings import ServiceSettings
 

@@ -196,6 +196,63 @@ async def db_registration_baseline(client: AsyncMongoClient[Document], run_id: s
     return DbResult(count, len(seconds), wall, latency(seconds), concurrency, serialized, failures, checks, cpu)
 
 
+def batched_registrations(db: AsyncDatabase[Document], run_id: str, conference_id: str, count: int,
+                          batch_size: int) -> Callable[[int], Transaction]:
+    """The documents of up to ``batch_size`` registrations in one transaction: the counters moved once
+    (numbers and seats taken together), the registrations and their two outbox messages each written
+    with ``insert_many``. What the database allows when nothing is done one registration at a time."""
+
+    def make(batch: int) -> Transaction:
+        first_index, size = batch * batch_size, min(batch_size, count - batch * batch_size)
+
+        async def work(session: AsyncClientSession) -> None:
+            conference = await db["conferences"].find_one({"_id": conference_id}, session=session)
+            assert conference is not None
+            number, seats = conference["next_number"], max(0, min(size, conference["capacity"] - conference["taken"]))
+            changed = await db["conferences"].update_one(
+                {"_id": conference_id, "next_number": number},
+                {"$inc": {"next_number": size, "taken": seats, "taken_by_category.cooperative": seats}},
+                session=session)
+            if changed.modified_count != 1:
+                raise RuntimeError("counter moved under the transaction")
+            docs = [_registration_doc(run_id, first_index + i, conference_id,
+                                      "confirmed" if i < seats else "waitlisted", number + i + 1) for i in range(size)]
+            await db["registrations"].insert_many(docs, session=session)
+            await db["outbox"].insert_many(
+                [_outbox_entry("registration.participants", doc["_id"], f"registration.participant-{verb}.v1",
+                               _participant_data(doc)) for doc in docs for verb in ("registered", doc["status"])],
+                session=session)
+
+        return work
+
+    return make
+
+
+async def db_batched_baseline(client: AsyncMongoClient[Document], run_id: str, count: int, seats: int,
+                              batch_size: int) -> dict[str, Any]:
+    """``count`` registrations' documents written ``batch_size`` to a transaction, one transaction at a time:
+    ``throughput_per_s`` in registrations, ``latency`` per transaction (batch)."""
+    name = f"bench_db_{run_id.replace('-', '_')}_batched"
+    db = await _scratch_db(client, name)
+    conference_id = "bench-db-conference"
+    await db["conferences"].insert_one({"_id": conference_id, "capacity": seats, "taken": 0, "next_number": 0,
+                                        "taken_by_category": {}})
+    batches = -(-count // batch_size)
+    meter = CpuMeter(stack_processes()).start()
+    try:
+        seconds, failures, wall = await _timed_transactions(
+            client, batches, 1, batched_registrations(db, run_id, conference_id, count, batch_size), None)
+        cpu = meter.stop()
+        checks = await _registration_counts(db, conference_id)
+    finally:
+        await client.drop_database(name)
+    written = sum(checks["by_status"].values())
+    result = DbResult(batches, len(seconds), wall, latency(seconds), 1, True, failures, checks, cpu)
+    return result.summary() | {"throughput_per_s": round(written / wall, 1) if wall else 0.0,
+                               "registrations": written, "batch_size": batch_size,
+                               "batches_per_s": round(result.throughput, 1)}
+
+
 async def _registration_counts(db: AsyncDatabase[Document], conference_id: str) -> dict[str, Any]:
     conference = await db["conferences"].find_one({"_id": conference_id}) or {}
     by_status = {s: await db["registrations"].count_documents({"status": s}) for s in ("confirmed", "waitlisted")}
@@ -251,7 +308,7 @@ async def db_checkin_baseline(client: AsyncMongoClient[Document], run_id: str, c
 async def db_write_costs(client: AsyncMongoClient[Document], run_id: str, count: int = 100) -> dict[str, Any]:
     """MongoDB server CPU per operation, one at a time: a read, an auto-commit write as the services send it
     (the outbox relay's lease and "sent" marks, the mailer's claims; not retryable on the local stack, see
-    ``infra.stack.LOCAL_MONGO_OPTIONS``), the same write retryable (the driver's default), and a whole
+    ``infra.mongo_mail.LOCAL_MONGO_OPTIONS``), the same write retryable (the driver's default), and a whole
     transaction with a read and two writes. The server keeps a record of every retryable write; the gap
     between the two writes is what that bookkeeping costs on this server."""
     db = client[f"bench_db_{run_id.replace('-', '_')}_writes"]

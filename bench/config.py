@@ -5,19 +5,20 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra import stack
+import infra
+from infra import local_stack, mongo_mail
 
-ROOT = stack.ROOT
+ROOT = infra.ROOT
 KEYS = ROOT / ".local" / "keys"
 PIDS = ROOT / ".local" / "pids"
 RESULTS = ROOT / "bench" / "results"
-MONGO_URL = stack.local_mongo_url(stack.MONGO_PORT)
-KAFKA_BOOTSTRAP = f"127.0.0.1:{stack.KAFKA_PORT}"
-SERVICE_NAMES = tuple(stack.SERVICES)
+MONGO_URL = mongo_mail.local_mongo_url(local_stack.MONGO_PORT)
+KAFKA_BOOTSTRAP = f"127.0.0.1:{local_stack.KAFKA_PORT}"
+SERVICE_NAMES = tuple(local_stack.SERVICES)
 
 
 def service_url(name: str) -> str:
-    return f"http://127.0.0.1:{stack.SERVICES[name]}"
+    return f"http://127.0.0.1:{local_stack.SERVICES[name]}"
 
 
 def service_db(name: str) -> str:
@@ -46,28 +47,40 @@ class Scale:
     kafka_probes: int
     db_baseline_transactions: int
     db_conflict_transactions: int
+    db_batch_size: int  # registrations per transaction in the batched database baseline
+    open_loop_rates: tuple[int, ...]  # registrations per second offered, one phase per rate
+    open_loop_seconds: float  # how long each rate is offered
+    open_loop_max_in_flight: int  # client connections at most; a request due while all are busy waits (timed)
 
 
 FULL = Scale(
     name="full", registrations=10_000, seats=5_000, registration_clients=200, scans=5_000, scanners=50,
     batch_size=25, message_probes=1_000, poll_interval=0.02, exhibitors=150, markets=3, kafka_probes=1_000,
-    db_baseline_transactions=10_000, db_conflict_transactions=1_000,
+    db_baseline_transactions=10_000, db_conflict_transactions=1_000, db_batch_size=50,
+    open_loop_rates=(100, 200), open_loop_seconds=60.0, open_loop_max_in_flight=1_000,
 )
 QUICK = Scale(
     name="quick", registrations=1_000, seats=500, registration_clients=200, scans=500, scanners=50,
     batch_size=5, message_probes=100, poll_interval=0.02, exhibitors=30, markets=3, kafka_probes=200,
-    db_baseline_transactions=1_000, db_conflict_transactions=300,
+    db_baseline_transactions=1_000, db_conflict_transactions=300, db_batch_size=50,
+    open_loop_rates=(100, 200), open_loop_seconds=6.0, open_loop_max_in_flight=1_000,
 )
 
 
 def scale_with(base: Scale, overrides: dict[str, str]) -> Scale:
-    """``base`` with some fields replaced (``--set registrations=2000``), converted to the field's type."""
+    """``base`` with some fields replaced (``--set registrations=2000``, ``--set open_loop_rates=50,100``),
+    converted to the field's type."""
     types = {f.name: f.type for f in fields(Scale)}
     converted: dict[str, object] = {}
     for key, raw in overrides.items():
         if key not in types or key == "name":
             raise SystemExit(f"unknown scale field {key!r}; one of {', '.join(t for t in types if t != 'name')}")
-        converted[key] = float(raw) if types[key] in (float, "float") else int(raw)
+        if types[key] in (float, "float"):
+            converted[key] = float(raw)
+        elif str(types[key]).startswith("tuple"):
+            converted[key] = tuple(int(part) for part in raw.split(",") if part.strip())
+        else:
+            converted[key] = int(raw)
     return replace(base, **converted) if converted else base  # type: ignore[arg-type]
 
 

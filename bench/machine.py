@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench.config import ROOT, pidfile
-from infra import stack
+from infra import local_stack, processes
 
 TICKS = os.sysconf("SC_CLK_TCK")
 PACKAGES = ("fastapi", "uvicorn", "httpx", "pymongo", "aiokafka", "SecantusDB", "matplotlib", "uvloop", "httptools")
@@ -61,12 +61,23 @@ def _version(package: str) -> str | None:
         return None
 
 
+def kafka_version() -> str | None:
+    """The Apache Kafka version of the running broker, from the jar on the classpath it was started with."""
+    pid = processes.running_pid(pidfile("kafka"))
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0") if pid else []
+    for classpath in (argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "-cp"):
+        for jar in Path(classpath.removesuffix("*")).glob("kafka_2.13-*.jar"):
+            return jar.stem.removeprefix("kafka_2.13-")
+    return None
+
+
 def machine_info() -> dict[str, object]:
     return {
         "cores": os.cpu_count(), "memory_gib": memory_gib(), "cpu_model": cpu_model(),
         "python": sys.version.split()[0], "platform": platform.platform(),
         "load_average": [round(v, 2) for v in os.getloadavg()],
         "git_commit": _git_commit(), "packages": {p: _version(p) for p in PACKAGES},
+        "kafka": kafka_version(),
     }
 
 
@@ -110,8 +121,8 @@ def _machine_busy() -> tuple[float, float]:
 def stack_processes() -> dict[str, int]:
     """The PIDs `make run` recorded for the services, MongoDB, Kafka and the mail sink."""
     found = {}
-    for name in (*stack.SERVICES, "mongo", "kafka", "smtp"):
-        pid = stack.running_pid(pidfile(name))
+    for name in (*local_stack.SERVICES, "mongo", "kafka", "smtp"):
+        pid = processes.running_pid(pidfile(name))
         if pid is not None:
             found[name] = pid
     return found

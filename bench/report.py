@@ -54,11 +54,18 @@ def console(scenario: Scenario) -> str:
     lines += [f"  ratio {name:<58} {_format(value)}" for name, value in scenario["ratios"].items()]
     lines += [f"  {name}: {json.dumps(value, default=str)[:300]}" for name, value in _other_figures(scenario).items()
               if not name.startswith("quiet")]
+    lines += [f"  target {_target(t)}" for t in scenario.get("targets", [])]
     failed = [c for c in scenario["checks"] if not c["ok"]]
     lines.append(f"  checks: {len(scenario['checks']) - len(failed)}/{len(scenario['checks'])} passed")
     lines += [f"    FAILED {c['name']}: expected {c['expected']!r}, observed {c['observed']!r}" for c in failed]
     lines += [f"  note: {note}" for note in scenario["notes"]]
     return "\n".join(lines)
+
+
+def _target(target: dict[str, Any]) -> str:
+    verdict = {True: "met", False: "missed", None: "no figure"}[target["met"]]
+    observed = _format(target["observed"]) + target.get("unit", "")
+    return f"{target['name']}: {observed} (target {target['target']}): {verdict}"
 
 
 def _no_nan(value: Any) -> Any:
@@ -118,6 +125,8 @@ def _scenario(scenario: Scenario) -> list[str]:
     lines += [f"- ratio **{name}**: {_format(value)}" for name, value in scenario["ratios"].items()]
     lines += [f"- {name}: `{json.dumps(value, default=str)}`" for name, value in _other_figures(scenario).items()]
     lines += [f"- note: {note}" for note in scenario["notes"]]
+    if scenario.get("targets"):
+        lines += ["", "Targets:", ""] + [f"- {_target(t)}" for t in scenario["targets"]]
     lines += ["", f"Checks ({sum(c['ok'] for c in scenario['checks'])}/{len(scenario['checks'])} passed):", ""]
     lines += [f"- {'ok' if c['ok'] else '**FAILED**'} {c['name']}: expected `{c['expected']}`, "
               f"observed `{c['observed']}`" for c in scenario["checks"]]
@@ -130,7 +139,8 @@ def markdown(document: dict[str, Any]) -> str:
     machine = document["machine"]
     lines = [f"# Benchmark results {document['date']} ({document['scale']['name']} scale)", "",
              f"Machine: {machine['cores']} cores ({machine['cpu_model']}), {machine['memory_gib']} GiB, "
-             f"Python {machine['python']}.", "", *_runs(document), "",
+             f"Python {machine['python']}, Apache Kafka {machine.get('kafka') or 'version not recorded'}.", "",
+             *_runs(document), "",
              f"Scale: `{json.dumps(document['scale'])}`", ""]
     for scenario in document["scenarios"].values():
         lines += _scenario(scenario)

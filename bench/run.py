@@ -27,7 +27,7 @@ from bench import observe, report
 from bench.config import FULL, QUICK, RESULTS, new_run_id, scale_with
 from bench.machine import machine_info
 from bench.plots import plot_latencies
-from bench.scenarios import checkin_burst, market_day, message_latency, registration_rush
+from bench.scenarios import checkin_burst, market_day, message_latency, registration_opening, registration_rush
 from bench.scenarios.common import Context, ScenarioResult
 from bench.tokens import Tokens
 
@@ -38,6 +38,7 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "checkin": (checkin_burst.KEY, checkin_burst.run),
     "messages": (message_latency.KEY, message_latency.run),
     "market": (market_day.KEY, market_day.run),
+    "opening": (registration_opening.KEY, registration_opening.run),
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra import stack
+from infra import kafka_broker, mongo_mail, probes, processes
 from support import Infra, Keys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,21 +26,21 @@ def infra() -> Iterator[Infra]:
     state.mkdir(parents=True, exist_ok=True)
     started: list[Path] = []
     if not kafka:
-        libs = stack.ensure_kafka_libs(ROOT)
-        port, controller = stack.free_port(), stack.free_port()
-        stack.start_kafka(state / "kafka", port, controller, libs)
+        libs = kafka_broker.ensure_kafka_libs(ROOT)
+        port, controller = probes.free_port(), probes.free_port()
+        kafka_broker.start_kafka(state / "kafka", port, controller, libs)
         started.append(state / "kafka" / "kafka.pid")
         kafka = f"127.0.0.1:{port}"
     if not mongo:
-        port = stack.free_port()
-        stack.start_mongo(state / "mongo", port)
+        port = probes.free_port()
+        mongo_mail.start_mongo(state / "mongo", port)
         started.append(state / "mongo" / "mongo.pid")
-        mongo = stack.local_mongo_url(port)
+        mongo = mongo_mail.local_mongo_url(port)
     try:
         yield Infra(kafka_bootstrap=kafka, mongo_url=mongo, state_dir=state, root=ROOT)
     finally:
         for pidfile in reversed(started):
-            stack.stop_pid(pidfile)
+            processes.stop_pid(pidfile)
         shutil.rmtree(state, ignore_errors=True)
 
 

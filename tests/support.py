@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
-from infra import stack
+from infra import probes
 from shared.auth import generate_keypair, load_private_key, mint_token
 
 S = TypeVar("S")
@@ -150,7 +150,7 @@ class MailCatcher:
 
 @asynccontextmanager
 async def mail_catcher() -> AsyncIterator[MailCatcher]:
-    catcher = MailCatcher(port=stack.free_port())
+    catcher = MailCatcher(port=probes.free_port())
     controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
     await asyncio.to_thread(controller.start)
     try:

@@ -71,6 +71,28 @@ class Check:
 
 
 @dataclass
+class Target:
+    """A goal the figure is shown beside; missing it is reported, it does not fail the run (checks do)."""
+
+    name: str
+    observed: float | None
+    limit: float
+    unit: str
+    at_least: bool = False  # the figure should be at least ``limit`` (else: below it)
+
+    @property
+    def met(self) -> bool | None:
+        if self.observed is None or math.isnan(self.observed):
+            return None
+        return self.observed >= self.limit if self.at_least else self.observed < self.limit
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "observed": rounded(self.observed) if self.observed is not None else None,
+                "unit": self.unit, "target": f"{'>=' if self.at_least else '<'} {self.limit:g}{self.unit}",
+                "met": self.met}
+
+
+@dataclass
 class ScenarioResult:
     key: str
     title: str
@@ -78,6 +100,7 @@ class ScenarioResult:
     baselines: dict[str, Any] = field(default_factory=dict)
     ratios: dict[str, float] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     distributions: dict[str, list[float]] = field(default_factory=dict)  # seconds, for the plots only
     plot: str | None = None
@@ -92,7 +115,8 @@ class ScenarioResult:
     def as_dict(self) -> dict[str, Any]:
         return {"title": self.title, "figures": self.figures, "baselines": self.baselines,
                 "ratios": {k: rounded(v) for k, v in self.ratios.items()}, "passed": self.passed,
-                "checks": [c.as_dict() for c in self.checks], "notes": self.notes, "plot": self.plot}
+                "checks": [c.as_dict() for c in self.checks], "targets": [t.as_dict() for t in self.targets],
+                "notes": self.notes, "plot": self.plot}
 
 
 def seconds_of(result: LoadResult, label: str | None = None) -> list[float]:

@@ -10,14 +10,15 @@ transactions doing a registration's writes (database limit), same concurrency.
 import json
 import math
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from bench import baselines, observe, payloads
 from bench.config import service_db, service_url
 from bench.load import Call, LoadResult, run_load
-from bench.scenarios.common import Context, ScenarioResult, first_times, seconds_of
+from bench.scenarios import registration_checks as checks
+from bench.scenarios.common import Context, ScenarioResult, Target, first_times, seconds_of
+from bench.scenarios.registration_checks import Expected
 from bench.stats import ratio
 
 KEY = "registration_rush"
@@ -77,8 +78,10 @@ async def run(ctx: Context) -> ScenarioResult:
 
 def compare(result: ScenarioResult, rate: float, registrations: int) -> None:
     """Throughput as a share of each baseline, and the database work per registration vs per bare transaction."""
-    for name in ("http", "db_serialized", "db_same_concurrency"):
+    for name in ("http", "db_serialized", "db_same_concurrency", "db_batched"):
         result.ratios[f"throughput_vs_{name}_baseline"] = ratio(rate, result.baselines[name]["throughput_per_s"])
+    result.targets.append(Target("throughput / batched database baseline",
+                                 result.ratios["throughput_vs_db_batched_baseline"], 0.5, "", at_least=True))
     cpu = result.figures["registrations"]["cpu"]
     per_registration = baselines.cpu_ms_per(cpu, "mongo", registrations)
     per_transaction = baselines.cpu_ms_per(result.baselines["db_serialized"]["cpu"],
@@ -107,6 +110,11 @@ async def measure_baselines(ctx: Context, workload: Registrations, result: Scena
         ctx.mongo, ctx.run_id, scale.db_conflict_transactions, scale.db_conflict_transactions // 2,
         scale.registration_clients, serialized=False)
     result.baselines["db_same_concurrency"] = free.summary()
+    print(f"    baseline: MongoDB, the same documents {scale.db_batch_size} registrations to a transaction ...",
+          flush=True)
+    result.baselines["db_batched"] = await baselines.db_batched_baseline(
+        ctx.mongo, ctx.run_id, scale.db_baseline_transactions, scale.db_baseline_transactions // 2,
+        scale.db_batch_size)
     result.baselines["db_operation_costs"] = await baselines.db_write_costs(ctx.mongo, ctx.run_id)
     note_retryable_writes(result, result.baselines["db_operation_costs"])
 
@@ -122,43 +130,11 @@ def note_retryable_writes(result: ScenarioResult, costs: dict[str, Any]) -> None
 
 async def verify(ctx: Context, result: ScenarioResult, conference_id: str, answers: list[dict[str, Any]]) -> None:
     """Exactly ``seats`` confirmed, the rest waitlisted, nothing twice: from the answers, the API and the DB."""
-    scale = ctx.scale
-    waitlisted = scale.registrations - scale.seats
-    answered = Counter(a["status"] for a in answers)
-    result.check("answers 201", scale.registrations, len(answers))
-    result.check("distinct registration ids answered", scale.registrations, len({a["id"] for a in answers}))
-    result.check("answers confirmed / waitlisted", [scale.seats, waitlisted],
-                 [answered["confirmed"], answered["waitlisted"]])
-    stats = await ctx.admin("GET", "registration", f"/admin/conferences/{conference_id}/stats")
-    result.check("API stats total", scale.registrations, stats["total"])
-    result.check("API stats confirmed / waitlisted", [scale.seats, waitlisted],
-                 [stats["by_status"].get("confirmed", 0), stats["by_status"].get("waitlisted", 0)])
-    public = await ctx.admin("GET", "registration", f"/conferences/{conference_id}")
-    result.check("API seats left", 0, public["seats_left"])
-    await verify_database(ctx, result, conference_id, answers)
-
-
-async def verify_database(ctx: Context, result: ScenarioResult, conference_id: str,
-                          answers: list[dict[str, Any]]) -> None:
-    scale = ctx.scale
-    db = ctx.mongo[service_db("registration")]
-    docs = await db["registrations"].find({"conference_id": conference_id},
-                                          {"status": 1, "email_normalized": 1, "number": 1}).to_list(None)
-    numbers = sorted(d["number"] for d in docs)
-    result.check("DB registrations", scale.registrations, len(docs))
-    result.check("DB distinct e-mails", scale.registrations, len({d["email_normalized"] for d in docs}))
-    result.check("DB numbers are 1..N without gap or repeat", list(range(1, scale.registrations + 1)) == numbers,
-                 True)
-    stored = {d["_id"]: d["status"] for d in docs}
-    result.check("DB status equals the answered status", 0,
-                 sum(1 for a in answers if stored.get(a["id"]) != a["status"]))
-    conference = await db["conferences"].find_one({"_id": conference_id}) or {}
-    result.check("DB seats taken counter", scale.seats, conference.get("taken"))
-    kinds = Counter(e["type"].split(".")[1] for e in await db["outbox"].find(
-        {"envelope.data.conference_id": conference_id}, {"type": 1}).to_list(None))
-    result.check("DB outbox messages registered / confirmed / waitlisted",
-                 [scale.registrations, scale.seats, scale.registrations - scale.seats],
-                 [kinds["participant-registered"], kinds["participant-confirmed"], kinds["participant-waitlisted"]])
+    expected = Expected(ctx.scale.registrations, ctx.scale.seats)
+    checks.check_answers(result, answers, expected)
+    await checks.check_api(ctx, result, conference_id, expected)
+    await checks.check_database(ctx, result, conference_id, answers, expected,
+                                await checks.stored_registrations(ctx, conference_id))
 
 
 async def follow_propagation(ctx: Context, result: ScenarioResult, conference_id: str,
@@ -183,28 +159,7 @@ async def follow_propagation(ctx: Context, result: ScenarioResult, conference_id
     result.figures["propagation_after_last_answer_s"] = {
         name: None if at is None else round(at - last_answer, 1) for name, at in reached.items()
     } | {"poll_interval_s": PROPAGATION_POLL_SECONDS}
-    await check_projections(ctx, result, conference_id, before)
+    await checks.check_projections(ctx, result, conference_id, before,
+                                   Expected(scale.registrations, scale.seats))
     quiet = await ctx.settle()
     result.figures["stack_quiet_after_last_answer_s"] = round(time.time() - last_answer, 1) if quiet.reached else None
-
-
-async def check_projections(ctx: Context, result: ScenarioResult, conference_id: str, before: dict[str, Any]
-                            ) -> None:
-    scale = ctx.scale
-    agenda = ctx.mongo[service_db("agenda")]["participants"]
-    projected = Counter(d["status"] for d in await agenda.find({"conference_id": conference_id},
-                                                               {"status": 1}).to_list(None))
-    result.check("agenda projection confirmed / waitlisted", [scale.seats, scale.registrations - scale.seats],
-                 [projected["confirmed"], projected["waitlisted"]])
-    after = await observe.indicator(ctx.http, observe.PARTICIPANTS_BY_REGION)
-    result.check("recommendations indicator increase", float(scale.seats), after["value"] - before["value"])
-    regions = await _confirmed_regions(ctx, conference_id)
-    grown = {r: after["breakdown"].get(r, 0) - before["breakdown"].get(r, 0) for r in regions}
-    result.check("recommendations breakdown increase per region", dict(sorted(regions.items())),
-                 {r: int(v) for r, v in sorted(grown.items())})
-
-
-async def _confirmed_regions(ctx: Context, conference_id: str) -> dict[str, int]:
-    docs = await ctx.mongo[service_db("registration")]["registrations"].find(
-        {"conference_id": conference_id, "status": "confirmed"}, {"region": 1}).to_list(None)
-    return dict(Counter(d["region"] for d in docs))

@@ -78,8 +78,10 @@ def read_dead_letter(record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
 
 async def read_dlq(settings: ServiceSettings, source: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of ``source`` from its beginning to its end as found now (no consumer group)."""
+    # Earliest: assigning the partitions starts a reset of their positions by this policy,
+    # which may land after seek_to_beginning below; "latest" would then skip every record.
     consumer = AIOKafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False,
-                                client_id=f"{settings.service_name}-dlq-reader")
+                                auto_offset_reset="earliest", client_id=f"{settings.service_name}-dlq-reader")
     await consumer.start()
     try:
         # A consumer without a group learns only of topics it was told about: refresh them all.

@@ -11,9 +11,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
+from babel.units import format_unit
 
 LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en"}
 Number = int | float | Decimal
@@ -34,6 +35,11 @@ def as_day(value: date | str) -> date:
 def day_text(value: date | str, lang: str) -> str:
     """A calendar day in words: ``31 mars 2027``, ``31 مارس 2027``, ``March 31, 2027``."""
     return format_date(as_day(value), "long", locale=locale_of(lang))
+
+
+def short_day_text(value: date | str, lang: str) -> str:
+    """A day without its year, for a chart's axis: ``31 mars``, ``31 مارس``, ``Mar 31``."""
+    return format_skeleton("MMMd", as_day(value), locale=locale_of(lang))
 
 
 def day_range_text(first: date | str, last: date | str, lang: str) -> str:
@@ -75,6 +81,13 @@ def percent_text(value: Number, lang: str) -> str:
 def amount_text(value: Number, lang: str) -> str:
     """An amount in dirhams."""
     return format_currency(value, "MAD", locale=locale_of(lang))
+
+
+def size_text(size: int, lang: str) -> str:
+    """A file's size in the language's units: ``2,4 Mo``, ``2.4 MB``, kilobytes below one megabyte."""
+    if size >= 1024 * 1024:
+        return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=locale_of(lang))
+    return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=locale_of(lang))
 
 
 def list_text(items: list[str], lang: str, *, style: Literal["standard", "or"] = "standard") -> str:

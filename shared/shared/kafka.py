@@ -5,9 +5,10 @@ import logging
 import ssl
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -38,15 +39,53 @@ def client_options(settings: ServiceSettings) -> dict[str, Any]:
 def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     # acks=all with idempotence: a send is acknowledged only once every in-sync
     # replica has it, and the producer's own retries neither duplicate nor reorder.
+    # No linger: the relay sends a subject's next message only once the one before is
+    # acknowledged, so waiting for more to join a batch would only add to every message's
+    # latency; the messages of other subjects, sent meanwhile, still share requests.
     return AIOKafkaProducer(
         **client_options(settings),
         client_id=f"{settings.service_name}-producer",
         acks="all",
         enable_idempotence=True,
-        linger_ms=5,
+        linger_ms=0,
         request_timeout_ms=10_000,
         retry_backoff_ms=200,
     )
+
+
+def consumer_options(settings: ServiceSettings, group: str) -> dict[str, Any]:
+    """A consumer group member that commits by itself, after the effects, and starts a new group at the start."""
+    return {
+        **client_options(settings),
+        "group_id": group,
+        "client_id": f"{group}-consumer",
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+        # One fetch is one batch of the runner at most (consumer_batch_messages per transaction).
+        "max_poll_records": 100,
+        # The broker answers a fetch as soon as it has a record (fetch_min_bytes 1); this is
+        # how long it holds an empty one before the consumer asks again.
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+    }
+
+
+async def dead_letter(
+    producer: AIOKafkaProducer, record: ConsumerRecord[bytes, bytes], exc: BaseException, *, attempts: int, group: str,
+) -> None:
+    """Send ``record`` as it came to ``<topic>.dlq``, with headers saying where it came from and why it failed."""
+    headers = list(record.headers or ()) + [
+        ("dlq_error", repr(exc)[:1000].encode()),
+        ("dlq_error_type", type(exc).__name__.encode()),
+        ("dlq_original_topic", record.topic.encode()),
+        ("dlq_original_partition", str(record.partition).encode()),
+        ("dlq_original_offset", str(record.offset).encode()),
+        ("dlq_attempts", str(attempts).encode()),
+        ("dlq_group", group.encode()),
+        ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+    ]
+    await producer.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
 
 
 def retention_ms(settings: ServiceSettings, topic: str) -> int:

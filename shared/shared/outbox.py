@@ -21,6 +21,11 @@ the collection to be looked at; nothing republishes it by itself. Within a subje
 message is sent once the one before it is acknowledged; one that fails for a while (Kafka
 away) holds back the later ones of its subject, which stay pending and unsent, so that a
 subject's messages keep their order.
+
+The relay is woken as soon as an entry commits: by the committing use case when it runs
+in the relay's own process, and otherwise (another replica, a consumer of another
+process) by a change stream on the collection, which the lease holder keeps open. The
+poll every ``outbox_poll_seconds`` stays as the net under both.
 """
 
 import asyncio
@@ -31,13 +36,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder
@@ -62,6 +68,12 @@ BATCH_FINISH_SECONDS = 10.0
 # relay may take over, and it also absorbs clock skew between hosts.
 LEASE_RENEWALS = 6
 LEASE_SAFETY = 0.5
+# A change stream that broke (the database restarting) is opened again after this pause.
+WATCH_RETRY_SECONDS = 2.0
+# Answers of a server that has no change streams (not a replica set, command unknown).
+NO_CHANGE_STREAMS = (40573, 115, 59)
+# Only inserts wake the relay, and of each only the change's id (its resume token) is sent.
+WATCH_PIPELINE: list[dict[str, Any]] = [{"$match": {"operationType": "insert"}}, {"$project": {"_id": 1}}]
 
 # Errors that no retry can cure: the entry is set aside instead of blocking the relay.
 NEVER_PUBLISHABLE: tuple[type[BaseException], ...] = (MessageSizeTooLargeError,)
@@ -155,6 +167,8 @@ class OutboxRelay:
         self._between_batches.set()
         # When this relay's lease runs out, in its own monotonic clock (0: not held).
         self._lease_deadline = 0.0
+        self._watcher: asyncio.Task[None] | None = None
+        self._can_watch = True
 
     def start(self) -> None:
         self._stopping = False
@@ -170,6 +184,8 @@ class OutboxRelay:
         except TimeoutError:
             log.warning("outbox relay: the batch under way did not finish within %.0f s", BATCH_FINISH_SECONDS)
         await cancel_and_wait(self._task)
+        self._watch(False)
+        await cancel_and_wait(self._watcher)
         try:
             await self.leases.delete_one({"_id": "relay", "owner": self.owner})
         except PyMongoError:
@@ -178,7 +194,9 @@ class OutboxRelay:
     async def _run(self) -> None:
         while True:
             try:
-                if not await self._hold_lease():
+                held = await self._hold_lease()
+                self._watch(held)
+                if not held:
                     await self.outbox.wait(self.settings.outbox_lease_seconds / 3)
                     continue
                 if self._stopping:
@@ -220,6 +238,32 @@ class OutboxRelay:
             return False
         self._lease_deadline = asked + self.settings.outbox_lease_seconds
         return True
+
+    def _watch(self, held: bool) -> None:
+        """Keep the change stream open while this relay holds the lease, and only then."""
+        if held and self._can_watch and (self._watcher is None or self._watcher.done()):
+            self._watcher = asyncio.create_task(self._watch_inserts(), name="outbox-watch")
+        elif not held and self._watcher is not None:
+            self._watcher.cancel()
+
+    async def _watch_inserts(self) -> None:
+        """Wake the relay on every entry committed, in whatever process (a change stream on the outbox)."""
+        while True:
+            try:
+                async with await self.outbox.collection.watch(WATCH_PIPELINE) as stream:
+                    async for _ in stream:
+                        self.outbox.notify()
+            except OperationFailure as exc:
+                if exc.code in NO_CHANGE_STREAMS:
+                    # The poll alone finds the entries of other processes.
+                    log.warning("outbox relay: no change stream on the outbox (%s); polling only", exc)
+                    self._can_watch = False
+                    return
+                log.info("outbox relay: change stream refused (%s); opening it again", exc)
+                await asyncio.sleep(WATCH_RETRY_SECONDS)
+            except PyMongoError as exc:
+                log.info("outbox relay: change stream interrupted (%s); opening it again", exc)
+                await asyncio.sleep(WATCH_RETRY_SECONDS)
 
     async def _keep_lease(self) -> None:
         """Renew the lease while a batch is under way, so a slow batch does not outlive it."""

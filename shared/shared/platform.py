@@ -6,6 +6,7 @@ reach the clients through ``request.app.state.platform``.
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,9 +25,12 @@ from shared.apidocs import install_docs
 from shared.asyncapi import service_document
 from shared.audit import audit_indexes, audit_router
 from shared.auth import TokenVerifier
-from shared.consumer import PROCESSED, ConsumerRunner, ConsumerSpec, processed_indexes
+from shared.consumer import PROCESSED, ConsumerSpec, processed_indexes
+from shared.consumer_runner import ConsumerRunner
 from shared.envelope import Message
 from shared.errors import document_problems, install_error_handlers, problem_response
+from shared.jobs import JobHandler, JobWorker
+from shared.jobs_store import jobs_indexes
 from shared.kafka import KafkaProbe, ProducerHolder, dlq_topic, ensure_topics
 from shared.locks import KeyedLocks
 from shared.mongo import Document, Indexes, make_client, ping, run_in_transaction
@@ -59,6 +63,11 @@ class ServiceSpec:
     # Each OpenAPI tag the routers use, with its description (the sections of /docs and of
     # generated clients); "operations" is added here.
     tags: dict[str, str] = field(default_factory=dict)
+    # Background work started from the console (shared.jobs): kind -> handler.
+    jobs: dict[str, JobHandler] = field(default_factory=dict)
+    # Routes that take an uploaded file, as (path pattern, largest body in bytes): above the
+    # service-wide cap, which stays in force for every other route.
+    large_bodies: Sequence[tuple[str, int]] = ()
 
 
 class Platform:
@@ -75,11 +84,13 @@ class Platform:
         self.outbox = Outbox(settings, self.db)
         self.relay = OutboxRelay(settings, self.db, self.outbox, self.producers, self.metrics)
         self.locks = KeyedLocks()
+        self.jobs_wake = asyncio.Event()
+        self.job_worker: JobWorker | None = None
         self.context: object = spec.context(self) if spec.context else self
         self.consumers = [
             ConsumerRunner(settings=settings, spec=c, context=self.context, client=self.client, db=self.db,
                            producers=self.producers, metrics=self.metrics,
-                           retry_schedule=tuple(settings.consumer_retry_seconds))
+                           retry_schedule=tuple(settings.consumer_retry_seconds), on_commit=self.outbox.notify)
             for c in spec.consumers
         ]
 
@@ -98,6 +109,7 @@ class Platform:
             async with self.locks(queue_on):
                 result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
         self.outbox.notify()
+        self.jobs_wake.set()
         return result
 
     async def sample(self) -> None:
@@ -114,6 +126,7 @@ class Platform:
         if self.consumers:
             processed_indexes(indexes, self.settings.processed_marker_retention_days)
         audit_indexes(indexes)
+        jobs_indexes(indexes)
         await indexes.create(self.db)
         if self.settings.kafka_create_topics:
             try:
@@ -123,6 +136,9 @@ class Platform:
         for hook in self.spec.on_startup:
             await hook(self)
         self.relay.start()
+        if self.spec.jobs:
+            self.job_worker = JobWorker(self, self.spec.jobs)
+            self.job_worker.start()
         for consumer in self.consumers:
             consumer.start()
         self._probe_task = asyncio.create_task(self.kafka_probe.watch(), name="kafka-probe")
@@ -133,6 +149,8 @@ class Platform:
             await hook(self)
         self.metrics.stop_sampling(self.sample)
         await cancel_and_wait(self._probe_task)
+        if self.job_worker is not None:
+            await self.job_worker.stop()
         await asyncio.gather(*(c.stop() for c in self.consumers))
         await self.relay.stop()
         await self.producers.stop()
@@ -182,7 +200,8 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger=[(re.compile(pattern), size) for pattern, size in spec.large_bodies])
     install_observability(app, metrics)
     _install_health(app)
     _install_catalogue(app, settings.service_name, spec.messages)
@@ -200,17 +219,22 @@ class BodySizeLimit:
     sent in chunks without Content-Length is cut as soon as it passes the limit, so a
     caller cannot make a service hold megabytes in memory or store them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger
+
+    def limit_for(self, path: str) -> int:
+        return next((size for pattern, size in self.larger if pattern.fullmatch(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -220,8 +244,8 @@ class BodySizeLimit:
                 return  # the client left before its body was complete
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             if not message.get("more_body", False):
                 break
@@ -237,9 +261,9 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(Request(scope), status=413, code="request_too_large",
-                                    params={"max": self.max_bytes}, headers={"Connection": "close"})
+                                    params={"max": limit}, headers={"Connection": "close"})
         await response(scope, receive, send)
 
 

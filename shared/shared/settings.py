@@ -6,7 +6,7 @@ tests and handed to ``create_app(settings)``, never at import time.
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.limits import MAX_BODY_BYTES
@@ -58,12 +58,24 @@ class ServiceSettings(BaseSettings):
     # Pauses before retrying a failing consumer handler; after the last one the
     # message goes to the DLQ.
     consumer_retry_seconds: list[float] = [0.2, 1.0, 5.0]
+    # The messages of one fetch are applied in shared transactions of at most this many
+    # messages, each closed once this much time went into it (shorter transactions
+    # conflict less); a fetch brings at most 100 records of a partition.
+    consumer_batch_messages: int = Field(default=100, ge=1, le=100)
+    consumer_batch_seconds: float = Field(default=0.5, gt=0, le=10)
+    # How long the broker holds a consumer's fetch when it has nothing to give.
+    kafka_fetch_max_wait_ms: int = Field(default=100, ge=10, le=500)
 
     # Request bodies above this many bytes are refused with 413 before anything reads them.
     max_body_bytes: int = MAX_BODY_BYTES
 
     outbox_poll_seconds: float = 0.5
     outbox_lease_seconds: float = 30.0
+
+    # Background jobs (shared.jobs): the pause between looks for new ones when nothing wakes
+    # the worker, and how long a claimed job stays with its worker without a renewal.
+    jobs_poll_seconds: float = 2.0
+    jobs_lease_seconds: float = 30.0
 
     # How long a topic keeps its messages (retention.ms of every topic in
     # deploy/k8s/base/kafka/topics.yaml; dead-letter topics keep theirs 30 days).

@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import jwt
 import pyotp
-from accounts import service
+from accounts import service, signin
 from accounts.app import create_app
+from accounts.context import Accounts
 from accounts.domain import AccountCreate, TeamCreate
+from accounts.models import Account
 from accounts.settings import Settings
 from fastapi import FastAPI
 
@@ -31,21 +33,26 @@ class AccountsService:
     settings: Settings
     app: FastAPI
 
+    @property
+    def ctx(self) -> Accounts:
+        context = self.platform.context
+        assert isinstance(context, Accounts)
+        return context
+
     async def account(self, *, scopes: list[str] | None = None, admin: bool = False, password: str = PASSWORD,
-                      language: str = "fr") -> dict[str, Any]:
+                      language: str = "fr") -> Account:
         n = next(_counter)
-        doc = await service.create_account(platform=self.platform, password=password, data=AccountCreate(
+        account = await service.create_account(ctx=self.ctx, password=password, data=AccountCreate(
             email=f"person{n}@example.ma", name=f"Personne {n}", language=language, admin=admin))  # type: ignore[arg-type]
         if scopes:
-            team = await service.create_team(platform=self.platform, data=TeamCreate(name=f"Équipe {n}",
-                                                                                     scopes=scopes))
-            await service.add_team_member(platform=self.platform, team_id=team["_id"], account_id=doc["_id"])
-        return doc
+            team = await service.create_team(ctx=self.ctx, data=TeamCreate(name=f"Équipe {n}", scopes=scopes))
+            await service.add_team_member(ctx=self.ctx, team_id=team.id, account_id=account.id)
+        return account
 
-    async def bearer(self, account: dict[str, Any]) -> dict[str, str]:
+    async def bearer(self, account: Account) -> dict[str, str]:
         """An access token of a fresh session of ``account``, as a bearer header (as scripts send it)."""
-        session, _ = await service.open_session(platform=self.platform, account=account, user_agent="tests")
-        return {"Authorization": f"Bearer {await service.access_token(platform=self.platform, session=session)}"}
+        session, _ = await signin.open_session(ctx=self.ctx, account=account, user_agent="tests")
+        return {"Authorization": f"Bearer {await signin.access_token(ctx=self.ctx, session=session)}"}
 
     async def claims(self, token: str) -> dict[str, Any]:
         """Verify ``token`` the way the other services do: with the published JWKS, by ``kid``."""

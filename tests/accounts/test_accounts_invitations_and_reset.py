@@ -56,26 +56,26 @@ async def test_a_password_reset_mail_sets_a_new_password_ends_old_sessions_and_l
     async with mail_catcher() as mails, accounts_service(infra, keys, smtp_port=mails.port,
                                                          max_failed_attempts=2) as svc:
         person = await svc.account(language="en")
-        await sign_in(svc.client, person["email"])
+        await sign_in(svc.client, person.email)
         old_session = (await svc.claims(svc.client.cookies[ACCESS_COOKIE]))["sid"]
         async with browser(svc) as other:
             for _ in range(2):
-                await sign_in(other, person["email"], password="wrong wrong wrong")
+                await sign_in(other, person.email, password="wrong wrong wrong")
             page = await other.get("/reset")
-            asked = await other.post("/reset", data={"email": person["email"], "csrf_token": csrf_of(page.text)})
+            asked = await other.post("/reset", data={"email": person.email, "csrf_token": csrf_of(page.text)})
             unknown = await other.post("/reset", data={"email": "nobody@example.ma",
                                                        "csrf_token": csrf_of(page.text)})
             assert asked.status_code == unknown.status_code == 200 and asked.text == unknown.text
-            (mail,) = mails.to(person["email"])
+            (mail,) = mails.to(person.email)
             assert mail["Subject"] == "Resetting your Tadamon password"
             done = await _set_password(other, link_in(mail))
             assert done.status_code == 303
         stored = await svc.platform.db.sessions.find_one({"_id": old_session})
         assert stored["revoked_at"] is not None
-        assert (await sign_in(svc.client, person["email"], password=PASSWORD)).status_code == 401
+        assert (await sign_in(svc.client, person.email, password=PASSWORD)).status_code == 401
         svc.client.cookies.clear()
-        assert (await sign_in(svc.client, person["email"], password=NEW_PASSWORD)).status_code == 303
-        (link_mail, notice) = mails.to(person["email"])
+        assert (await sign_in(svc.client, person.email, password=NEW_PASSWORD)).status_code == 303
+        (link_mail, notice) = mails.to(person.email)
         assert notice["Subject"] == "Your Tadamon password was changed"
         assert "/reset?lang=en" in notice.get_body(("plain",)).get_content()
 
@@ -83,13 +83,13 @@ async def test_a_password_reset_mail_sets_a_new_password_ends_old_sessions_and_l
 async def test_a_password_change_from_my_account_is_told_to_the_owner_by_mail(infra: Infra, keys: Keys) -> None:
     async with mail_catcher() as mails, accounts_service(infra, keys, smtp_port=mails.port) as svc:
         person = await svc.account(language="fr")
-        await sign_in(svc.client, person["email"])
+        await sign_in(svc.client, person.email)
         page = await svc.client.get("/account")
         changed = await svc.client.post("/account/password", data={
             "current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD,
             "csrf_token": csrf_of(page.text)})
         assert changed.status_code == 200 and "Mot de passe changé" in changed.text
-        (notice,) = mails.to(person["email"])
+        (notice,) = mails.to(person.email)
         assert notice["Subject"] == "Votre mot de passe Tadamon a été changé"
         svc.client.cookies.clear()
-        assert (await sign_in(svc.client, person["email"], password=NEW_PASSWORD)).status_code == 303
+        assert (await sign_in(svc.client, person.email, password=NEW_PASSWORD)).status_code == 303

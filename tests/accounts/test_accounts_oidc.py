@@ -18,7 +18,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from infra import stack
+from infra import probes
 from shared.signing import Signer
 from support import Infra, Keys
 
@@ -75,7 +75,7 @@ class Provider:
 @asynccontextmanager
 async def provider_running() -> AsyncIterator[Provider]:
     provider = Provider()
-    port = stack.free_port()
+    port = probes.free_port()
     provider.url = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(uvicorn.Config(provider.app(), host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
@@ -112,17 +112,17 @@ async def test_a_verified_provider_identity_signs_in_to_its_account_with_the_acc
         infra: Infra, keys: Keys) -> None:
     async with with_provider(infra, keys) as (svc, provider):
         person = await svc.account(scopes=["reviewer:recommendations"])
-        provider.user = {"sub": "kc-123", "email": person["email"].upper(), "email_verified": True}
+        provider.user = {"sub": "kc-123", "email": person.email.upper(), "email_verified": True}
         answer = await through_provider(svc)
         assert answer.status_code == 303 and answer.headers["location"] == "/account", answer.text
         claims = await svc.claims(svc.client.cookies[ACCESS_COOKIE])
-        assert claims["sub"] == person["_id"] and claims["scopes"] == ["reviewer:recommendations"]
+        assert claims["sub"] == person.id and claims["scopes"] == ["reviewer:recommendations"]
         # Linked by the provider's subject from now on, whatever e-mail the provider sends later.
         svc.client.cookies.clear()
         provider.user = {"sub": "kc-123", "email": "renamed@example.ma", "email_verified": True}
         again = await through_provider(svc)
         assert again.status_code == 303
-        assert (await svc.claims(svc.client.cookies[ACCESS_COOKIE]))["sub"] == person["_id"]
+        assert (await svc.claims(svc.client.cookies[ACCESS_COOKIE]))["sub"] == person.id
 
 
 async def test_an_identity_without_an_account_or_with_an_unverified_email_gets_no_session(
@@ -130,7 +130,7 @@ async def test_an_identity_without_an_account_or_with_an_unverified_email_gets_n
     async with with_provider(infra, keys) as (svc, provider):
         person = await svc.account()
         for user in ({"sub": "kc-1", "email": "stranger@example.ma", "email_verified": True},
-                     {"sub": "kc-2", "email": person["email"], "email_verified": False}):
+                     {"sub": "kc-2", "email": person.email, "email_verified": False}):
             provider.user = user
             refused = await through_provider(svc)
             assert refused.status_code == 403
@@ -142,7 +142,7 @@ async def test_an_identity_without_an_account_or_with_an_unverified_email_gets_n
 async def test_a_callback_whose_state_does_not_match_is_refused(infra: Infra, keys: Keys) -> None:
     async with with_provider(infra, keys) as (svc, provider):
         person = await svc.account()
-        provider.user = {"sub": "kc-9", "email": person["email"], "email_verified": True}
+        provider.user = {"sub": "kc-9", "email": person.email, "email_verified": True}
         out = await svc.client.get("/signin/oidc")
         async with httpx.AsyncClient() as browser_to_provider:
             back = await browser_to_provider.get(out.headers["location"])
@@ -157,8 +157,8 @@ async def test_with_local_passwords_off_the_provider_is_the_only_way_in(infra: I
         page = await svc.client.get("/signin")
         assert 'id="with-provider"' in page.text and 'name="password"' not in page.text
         token = svc.client.cookies.get("tadamon_csrf")
-        refused = await svc.client.post("/signin", data={"email": person["email"], "password": "x" * 12,
+        refused = await svc.client.post("/signin", data={"email": person.email, "password": "x" * 12,
                                                          "csrf_token": token})
         assert refused.status_code == 403 and ACCESS_COOKIE not in svc.client.cookies
-        provider.user = {"sub": "kc-5", "email": person["email"], "email_verified": True}
+        provider.user = {"sub": "kc-5", "email": person.email, "email_verified": True}
         assert (await through_provider(svc)).status_code == 303

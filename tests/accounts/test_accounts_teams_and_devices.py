@@ -1,7 +1,8 @@
 """Teams and their scopes (administrators only), sessions, and gate scanners signed in by a device code."""
 
-from accounts import devices, service
+from accounts import devices, service, signin
 from accounts.cookies import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE
+from accounts.models import Account
 from accounts_factories import accounts_service, browser, csrf_of, sign_in
 
 from support import Infra, Keys
@@ -21,7 +22,7 @@ async def test_an_administrator_forms_a_team_and_its_members_tokens_carry_its_sc
         added = await svc.client.post(f"/teams/{team.json()['id']}/members", headers=admin,
                                       json={"account_id": person["id"]})
         assert added.status_code == 200 and added.json()["members"] == [person["id"]]
-        stored = await svc.platform.db.accounts.find_one({"_id": person["id"]})
+        stored = Account.model_validate(await svc.platform.db.accounts.find_one({"_id": person["id"]}))
         token = await svc.bearer(stored)
         claims = await svc.claims(token["Authorization"].removeprefix("Bearer "))
         assert claims["scopes"] == ["organizer:market:souk-agadir-2027", "staff:market:souk-agadir-2027"]
@@ -60,8 +61,8 @@ async def test_a_cookie_authenticated_change_needs_the_csrf_header_a_bearer_one_
         infra: Infra, keys: Keys) -> None:
     async with accounts_service(infra, keys) as svc:
         admin = await svc.account(admin=True)
-        session, _ = await service.open_session(platform=svc.platform, account=admin, user_agent="tests")
-        access = await service.access_token(platform=svc.platform, session=session)
+        session, _ = await signin.open_session(ctx=svc.ctx, account=admin, user_agent="tests")
+        access = await signin.access_token(ctx=svc.ctx, session=session)
         svc.client.cookies.set(ACCESS_COOKIE, access)
         svc.client.cookies.set(CSRF_COOKIE, "the-csrf-token")
         body = {"name": "Équipe", "scopes": ["reviewer:recommendations"]}
@@ -79,8 +80,8 @@ async def test_my_sessions_are_listed_and_one_revoked_gets_no_new_token(infra: I
     async with accounts_service(infra, keys) as svc:
         person = await svc.account()
         async with browser(svc) as phone:
-            await sign_in(phone, person["email"])
-            await sign_in(svc.client, person["email"])
+            await sign_in(phone, person.email)
+            await sign_in(svc.client, person.email)
             sessions = (await svc.client.get("/me/sessions")).json()
             assert len(sessions) == 2
             mine = (await svc.claims(svc.client.cookies[ACCESS_COOKIE]))["sid"]
@@ -98,7 +99,7 @@ async def test_an_organizer_signs_a_gate_scanner_in_for_their_conference_only_on
         infra: Infra, keys: Keys) -> None:
     async with accounts_service(infra, keys) as svc:
         organizer = await svc.account(scopes=["organizer:conference:ess-national-6"])
-        code, _ = await devices.create_device_code(platform=svc.platform, account=organizer,
+        code, _ = await devices.create_device_code(ctx=svc.ctx, account=organizer,
                                                    scope="staff:conference:ess-national-6", label="Entrée A")
         async with browser(svc) as phone:
             page = await phone.get("/device", params={"code": code})
@@ -124,7 +125,7 @@ async def test_an_organizer_cannot_hand_out_gate_access_to_another_conference(in
         organizer = await svc.account(scopes=["organizer:conference:ess-national-6", "staff:market:souk-1"])
         for scope in ("staff:conference:other", "staff:market:souk-1", "organizer:conference:ess-national-6"):
             try:
-                await devices.create_device_code(platform=svc.platform, account=organizer, scope=scope, label="x")
+                await devices.create_device_code(ctx=svc.ctx, account=organizer, scope=scope, label="x")
             except Exception as exc:  # noqa: BLE001
                 assert getattr(exc, "code", None) == "scope_not_grantable", scope
             else:
@@ -135,18 +136,18 @@ async def test_an_organizer_cannot_hand_out_gate_access_to_another_conference(in
 async def test_a_scanner_stops_when_its_organizer_is_disabled(infra: Infra, keys: Keys) -> None:
     async with accounts_service(infra, keys) as svc:
         organizer = await svc.account(scopes=["organizer:market:souk-1"])
-        code, _ = await devices.create_device_code(platform=svc.platform, account=organizer,
+        code, _ = await devices.create_device_code(ctx=svc.ctx, account=organizer,
                                                    scope="staff:market:souk-1", label="Porte")
-        session, refresh = await devices.claim_device_code(platform=svc.platform, code=code, user_agent="phone")
-        assert await service.refresh_access(platform=svc.platform, refresh_token=refresh)
-        await service.set_account_disabled(platform=svc.platform, account_id=organizer["_id"], disabled=True)
+        session, refresh = await devices.claim_device_code(ctx=svc.ctx, code=code, user_agent="phone")
+        assert await signin.refresh_access(ctx=svc.ctx, refresh_token=refresh)
+        await service.set_account_disabled(ctx=svc.ctx, account_id=organizer.id, disabled=True)
         try:
-            await service.refresh_access(platform=svc.platform, refresh_token=refresh)
+            await signin.refresh_access(ctx=svc.ctx, refresh_token=refresh)
         except Exception as exc:  # noqa: BLE001
             assert getattr(exc, "code", None) == "session_expired"
         else:
             raise AssertionError("the scanner still got a token")
-        assert session["scopes"] == ["staff:market:souk-1"]
+        assert session.scopes == ["staff:market:souk-1"]
 
 
 async def test_account_creation_refuses_a_bad_address_and_a_second_account_for_one_address(

@@ -20,7 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from deploy_support import ROOT, architecture_env_names, architecture_services
 
-from infra import stack
+from infra import kafka_broker, probes
 
 COMPOSE = ROOT / "docker-compose.production.yml"
 KAFKA_START = ROOT / "deploy" / "compose" / "kafka-start.sh"
@@ -126,8 +126,8 @@ def _fake_kafka_home(home: Path, libs: Path) -> None:
     """The two commands of the apache/kafka image the script calls, on the jars of `make test`."""
     (home / "bin").mkdir(parents=True)
     logging_config = home / "log4j2.yaml"
-    logging_config.write_text(stack.LOG4J2_YAML)
-    java = f'"{stack._java()}" -Dlog4j2.configurationFile={logging_config} -cp "{libs}/*"'
+    logging_config.write_text(kafka_broker.LOG4J2_YAML)
+    java = f'"{kafka_broker.java_executable()}" -Dlog4j2.configurationFile={logging_config} -cp "{libs}/*"'
     for name, main in (("kafka-storage.sh", "kafka.tools.StorageTool"), ("kafka-server-start.sh", "kafka.Kafka")):
         path = home / "bin" / name
         path.write_text(f"#!/bin/bash\nexec {java} {main} \"$@\"\n")
@@ -137,8 +137,8 @@ def _fake_kafka_home(home: Path, libs: Path) -> None:
 @pytest.fixture(scope="module")
 def production_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, dict[str, str]]]:
     home = tmp_path_factory.mktemp("kafka-home")
-    _fake_kafka_home(home, stack.ensure_kafka_libs(ROOT).resolve())
-    port, controller, broker = stack.free_port(), stack.free_port(), stack.free_port()
+    _fake_kafka_home(home, kafka_broker.ensure_kafka_libs(ROOT).resolve())
+    port, controller, broker = probes.free_port(), probes.free_port(), probes.free_port()
     passwords = {service: f"{service}-secret" for service in architecture_services()}
     env = {**os.environ, "KAFKA_HOME": str(home), "KAFKA_DATA_DIR": str(home / "data"),
            "KAFKA_CONFIG_FILE": str(home / "server.properties"), "KAFKA_CLIENTS_PORT": str(port),
@@ -150,7 +150,7 @@ def production_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while not stack.kafka_ready(broker):
+        while not probes.kafka_ready(broker):
             assert proc.poll() is None and time.monotonic() < deadline, (home / "kafka.log").read_text()
             time.sleep(0.5)
         yield port, passwords

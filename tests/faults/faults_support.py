@@ -2,7 +2,7 @@
 
 The fault tests kill servers, so they never use the session ``infra`` servers that
 other tests share: ``FaultStack`` runs its own Apache Kafka and SecantusDB on free
-ports under a temporary folder (through ``infra.stack``), and restarts them on the
+ports under a temporary folder (through ``infra``), and restarts them on the
 same ports and data folders. Services run as real processes (``python -m <name>``),
 configured by environment variables as ``make run`` does.
 """
@@ -28,7 +28,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pymongo import AsyncMongoClient
 
-from infra import stack
+from infra import kafka_broker, mongo_mail, probes, processes
 from shared.envelope import Envelope
 from shared.regions import REGIONS
 from support import Keys
@@ -43,12 +43,12 @@ _numbers = itertools.count(1)
 
 def kill_hard(pidfile: Path, timeout: float = 20.0) -> int:
     """SIGKILL the process recorded in ``pidfile`` (and its group); return its PID once it is gone."""
-    pid = stack.running_pid(pidfile)
+    pid = processes.running_pid(pidfile)
     assert pid is not None, f"nothing runs under {pidfile}"
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)  # started in its own session: the group is the process
     deadline = time.monotonic() + timeout
-    while stack.running_pid(pidfile) is not None:  # reaps the child and removes the stale record
+    while processes.running_pid(pidfile) is not None:  # reaps the child and removes the stale record
         assert time.monotonic() < deadline, f"PID {pid} survived SIGKILL for {timeout} s"
         time.sleep(0.05)
     return pid
@@ -57,7 +57,7 @@ def kill_hard(pidfile: Path, timeout: float = 20.0) -> int:
 def _wait_port_closed(port: int, timeout: float = 20.0) -> None:
     """A killed server's port may answer for a moment (a client's reconnect racing the kernel); wait it out."""
     deadline = time.monotonic() + timeout
-    while stack.port_open(port) and time.monotonic() < deadline:
+    while probes.port_open(port) and time.monotonic() < deadline:
         time.sleep(0.2)
 
 
@@ -66,9 +66,9 @@ class FaultStack:
     """One Kafka broker and one SecantusDB, ours to stop, kill and restart (same ports, same data)."""
 
     state: Path
-    kafka_port: int = field(default_factory=stack.free_port)
-    controller_port: int = field(default_factory=stack.free_port)
-    mongo_port: int = field(default_factory=stack.free_port)
+    kafka_port: int = field(default_factory=probes.free_port)
+    controller_port: int = field(default_factory=probes.free_port)
+    mongo_port: int = field(default_factory=probes.free_port)
 
     @property
     def bootstrap(self) -> str:
@@ -87,23 +87,23 @@ class FaultStack:
         return self.state / "mongo" / "mongo.pid"
 
     def kafka_running(self) -> bool:
-        return stack.running_pid(self.kafka_pidfile) is not None
+        return processes.running_pid(self.kafka_pidfile) is not None
 
     def mongo_running(self) -> bool:
-        return stack.running_pid(self.mongo_pidfile) is not None
+        return processes.running_pid(self.mongo_pidfile) is not None
 
     def start_kafka(self) -> float:
         began = time.monotonic()
         _wait_port_closed(self.kafka_port)
         _wait_port_closed(self.controller_port)
-        stack.start_kafka(self.state / "kafka", self.kafka_port, self.controller_port,
-                          stack.ensure_kafka_libs(ROOT), timeout=180)
+        kafka_broker.start_kafka(self.state / "kafka", self.kafka_port, self.controller_port,
+                          kafka_broker.ensure_kafka_libs(ROOT), timeout=180)
         return time.monotonic() - began
 
     def start_mongo(self) -> float:
         began = time.monotonic()
         _wait_port_closed(self.mongo_port)
-        stack.start_mongo(self.state / "mongo", self.mongo_port, timeout=120)
+        mongo_mail.start_mongo(self.state / "mongo", self.mongo_port, timeout=120)
         return time.monotonic() - began
 
     def kill_kafka(self) -> int:
@@ -120,8 +120,8 @@ class FaultStack:
             self.start_kafka()
 
     def close(self) -> None:
-        stack.stop_pid(self.kafka_pidfile, timeout=30)
-        stack.stop_pid(self.mongo_pidfile)
+        processes.stop_pid(self.kafka_pidfile, timeout=30)
+        processes.stop_pid(self.mongo_pidfile)
         shutil.rmtree(self.state, ignore_errors=True)
 
 
@@ -144,7 +144,7 @@ class ServiceKeys:
 
 def service_env(name: str, fault_stack: FaultStack, keys: ServiceKeys, *, port: int, prefix: str, db: str,
                 **extra: str) -> dict[str, str]:
-    """The environment ``make run`` gives a service (infra.stack.service_env), on our own servers."""
+    """The environment ``make run`` gives a service (infra.local_stack.service_env), on our own servers."""
     env = {
         "SERVICE_NAME": name, "HOST": "127.0.0.1", "PORT": str(port),
         "MONGO_URL": fault_stack.mongo_url, "MONGO_DB": db,
@@ -160,7 +160,7 @@ def service_env(name: str, fault_stack: FaultStack, keys: ServiceKeys, *, port: 
         # Nobody listens there and the mailer looks for due mails once an hour: mails stay
         # queued (the consumer's effect we count) instead of costing CPU on badge images.
         env |= {"SIGNING_KEY_FILE": str(keys.registration_signing.private_file), "SMTP_HOST": "127.0.0.1",
-                "SMTP_PORT": str(stack.free_port()), "MAIL_POLL_SECONDS": "3600"}
+                "SMTP_PORT": str(probes.free_port()), "MAIL_POLL_SECONDS": "3600"}
     if name == "marketplace":
         env |= {"SIGNING_KEY_FILE": str(keys.marketplace_signing.private_file),
                 "JWT_PRIVATE_KEY_FILE": str(keys.marketplace_exhibitor.private_file)}
@@ -292,7 +292,7 @@ class Services:
 
     def add(self, name: str, **extra: str) -> ServiceProcess:
         db = f"{self.prefix.rstrip('.').replace('-', '_')}_{name}"
-        env = service_env(name, self.fault_stack, self.keys, port=stack.free_port(), prefix=self.prefix, db=db,
+        env = service_env(name, self.fault_stack, self.keys, port=probes.free_port(), prefix=self.prefix, db=db,
                           **extra)
         process = ServiceProcess(name, env, self.folder / f"{name}.log")
         self.started.append(process)

@@ -2,14 +2,18 @@
 
 The runner commits a partition's offset once every record of the batch it fetched
 has had its effect, so a batch of one partition is a window in which effects are
-in MongoDB and the group's committed offset has not moved yet. The test sends
+in MongoDB and the group's committed offset has not moved yet. The records of a
+fetch are applied in shared transactions; here of 10 messages each
+(CONSUMER_BATCH_MESSAGES), so that a fetch of 100 records commits ten of them
+before its offset: with one transaction for the whole fetch the window would be
+the few milliseconds between that transaction and the offset. The test sends
 registration's participant messages as one batch to one partition of the
 recommendations service's topic, pauses the process (SIGSTOP) as soon as the first
 effects are visible, checks that it stopped inside that window (effects past the
 committed offset), and SIGKILLs it. The process started again gets the uncommitted
 messages again: the ones already applied are skipped by their idempotency marker
 (counted as ``duplicate`` in its metrics), the others are applied, and every effect
-is there exactly once. The message whose transaction was open at the kill is held
+is there exactly once. The messages whose transaction was open at the kill are held
 by that transaction's locks until the server expires it (60 s, as mongod's
 transactionLifetimeLimitSeconds); the consumer waits for it instead of
 dead-lettering it.
@@ -42,6 +46,8 @@ from support import eventually, unique
 
 # The runner fetches at most 100 records at a time (max_poll_records): one batch, one commit at its end.
 MESSAGES = 100
+# Messages per consumer transaction: ten transactions commit their effects before the fetch's offset.
+BATCH_MESSAGES = 10
 
 
 def confirmed(n: int, conference_id: str) -> Envelope:
@@ -57,7 +63,7 @@ def confirmed(n: int, conference_id: str) -> Envelope:
 async def test_consumer_killed_before_committing_applies_the_redelivery_once(
     fault_stack: FaultStack, services: Services
 ) -> None:
-    recommendations = services.add("recommendations")
+    recommendations = services.add("recommendations", CONSUMER_BATCH_MESSAGES=str(BATCH_MESSAGES))
     await services.start(recommendations)
     topic = f"{services.prefix}{PARTICIPANTS}"
     group = f"{services.prefix}recommendations"

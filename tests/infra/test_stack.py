@@ -1,4 +1,4 @@
-"""infra.stack against the real servers: they start on free ports, accept clients, and stop for good."""
+"""infra's starters against the real servers: they start on free ports, accept clients, and stop for good."""
 
 import asyncio
 import json
@@ -17,7 +17,7 @@ import pymongo
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from infra import stack
+from infra import kafka_broker, mongo_mail, probes, processes
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -58,12 +58,12 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def test_kafka_and_mongo_start_on_free_ports_serve_clients_and_stop(tmp_path: Path) -> None:
-    libs = stack.ensure_kafka_libs(ROOT)
-    kafka_port, controller_port, mongo_port = stack.free_port(), stack.free_port(), stack.free_port()
+    libs = kafka_broker.ensure_kafka_libs(ROOT)
+    kafka_port, controller_port, mongo_port = probes.free_port(), probes.free_port(), probes.free_port()
     assert len({kafka_port, controller_port, mongo_port}) == 3
-    kafka_pid = stack.start_kafka(tmp_path / "kafka", kafka_port, controller_port, libs)
+    kafka_pid = kafka_broker.start_kafka(tmp_path / "kafka", kafka_port, controller_port, libs)
     try:
-        mongo_pid = stack.start_mongo(tmp_path / "mongo", mongo_port)
+        mongo_pid = mongo_mail.start_mongo(tmp_path / "mongo", mongo_port)
         try:
             assert (tmp_path / "kafka" / "kafka.pid").read_text().split()[0] == str(kafka_pid)
             client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
@@ -74,19 +74,19 @@ def test_kafka_and_mongo_start_on_free_ports_serve_clients_and_stop(tmp_path: Pa
                 assert client.probe.items.count_documents({}) == 1
             assert run_async(round_trip(f"127.0.0.1:{kafka_port}")) == b"ping"
             with pytest.raises(RuntimeError, match="already runs"):
-                stack.start_mongo(tmp_path / "mongo", stack.free_port())
+                mongo_mail.start_mongo(tmp_path / "mongo", probes.free_port())
         finally:
-            assert stack.stop_pid(tmp_path / "mongo" / "mongo.pid")
+            assert processes.stop_pid(tmp_path / "mongo" / "mongo.pid")
     finally:
-        assert stack.stop_pid(tmp_path / "kafka" / "kafka.pid")
+        assert processes.stop_pid(tmp_path / "kafka" / "kafka.pid")
     assert gone(kafka_pid) and gone(mongo_pid)
     assert not (tmp_path / "kafka" / "kafka.pid").exists()
-    assert not stack.port_open(kafka_port) and not stack.port_open(mongo_port)
+    assert not probes.port_open(kafka_port) and not probes.port_open(mongo_port)
 
 
 def test_mail_sink_keeps_each_message_as_eml_and_index_line(tmp_path: Path) -> None:
-    port = stack.free_port()
-    pid = stack.start_smtp(tmp_path, port, mail_dir=tmp_path / "mail")
+    port = probes.free_port()
+    pid = mongo_mail.start_smtp(tmp_path, port, mail_dir=tmp_path / "mail")
     try:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = "noreply@tadamon.ma", "amina@example.ma", "تأكيد التسجيل"
@@ -95,7 +95,7 @@ def test_mail_sink_keeps_each_message_as_eml_and_index_line(tmp_path: Path) -> N
             smtp.send_message(message)
         index = [json.loads(line) for line in (tmp_path / "mail" / "index.jsonl").read_text().splitlines()]
     finally:
-        assert stack.stop_pid(tmp_path / "smtp.pid")
+        assert processes.stop_pid(tmp_path / "smtp.pid")
     assert [(entry["rcpt_tos"], entry["subject"]) for entry in index] == [(["amina@example.ma"], "تأكيد التسجيل")]
     assert b"Subject:" in (tmp_path / "mail" / index[0]["file"]).read_bytes()
     assert gone(pid)
@@ -106,7 +106,7 @@ def test_stop_pid_leaves_alone_a_process_that_is_not_the_one_recorded(tmp_path: 
     try:
         pidfile = tmp_path / "reused.pid"
         pidfile.write_text(f"{other.pid}\n{json.dumps({'argv': ['java', 'kafka.Kafka', 'server.properties']})}\n")
-        assert stack.stop_pid(pidfile, timeout=1) is False
+        assert processes.stop_pid(pidfile, timeout=1) is False
         time.sleep(0.2)
         assert other.poll() is None
         assert not pidfile.exists()

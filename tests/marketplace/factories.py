@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from PIL import Image
 
 from marketplace.app import create_app
+from marketplace.context import Marketplace as MarketplaceContext
 from marketplace.domain import market_day
 from marketplace.settings import Settings
-from marketplace.store import Store, store_of
+from marketplace.store import MarketplaceStore
 from support import Infra, Keys, MailCatcher, mail_catcher, running, settings_for
 
 _counter = itertools.count(1)
@@ -74,8 +75,14 @@ class Marketplace:
     mails: MailCatcher
 
     @property
-    def store(self) -> Store:
-        return store_of(self.app.state.platform)
+    def ctx(self) -> MarketplaceContext:
+        context = self.app.state.platform.context
+        assert isinstance(context, MarketplaceContext)
+        return context
+
+    @property
+    def store(self) -> MarketplaceStore:
+        return self.ctx.store
 
     @property
     def organizer(self) -> dict[str, str]:

@@ -14,7 +14,7 @@ async def _counts(svc) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 async def test_demo_loads_a_circuit_and_a_fair_and_is_idempotent(infra: Infra, keys: Keys) -> None:
     async with marketplace_service(infra, keys) as svc:
-        await load_demo(svc.store)
+        await load_demo(svc.ctx)
         first = await _counts(svc)
         assert first["cooperatives"] == 30 and first["markets"] == 5
         assert first["stand_assignments"] > 0 and first["applications"] > 60
@@ -24,5 +24,5 @@ async def test_demo_loads_a_circuit_and_a_fair_and_is_idempotent(infra: Infra, k
         assert fair["kind"] == "regional_fair" and fair["name"]["ar"].startswith("المعرض الجهوي")
         stands = await svc.client.get("/markets/demo-mkt-rabat/stands", headers=svc.organizer)
         assert all(s["decision"]["explanation"] for s in stands.json() if s["cooperative_id"])
-        await load_demo(svc.store)
+        await load_demo(svc.ctx)
         assert await _counts(svc) == first

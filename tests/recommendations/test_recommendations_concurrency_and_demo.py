@@ -8,8 +8,8 @@ import sys
 from recommendations_factories import AMINA, YOUSSEF, new_recommendation, service
 
 from recommendations.demo import load_demo
-from recommendations.domain import replay
-from recommendations.store import Store
+from recommendations.documents import rebuild
+from recommendations.store import RecommendationsStore
 from support import Infra, Keys, unique
 
 
@@ -24,14 +24,14 @@ async def test_concurrent_changes_get_distinct_consecutive_sequence_numbers(infr
             return response.status_code
 
         codes = await asyncio.gather(*(change(i) for i in range(12)))
-        store = Store(svc.platform.db)
+        store = RecommendationsStore(svc.platform.db)
         records = await store.timeline(rec["id"])
-        current = await store.get(rec["id"])
+        current = await store.recommendation(rec["id"])
     # conflicting transactions are retried whole, so every change lands, each with its own number
     assert codes == [200] * 12
-    assert [r["seq"] for r in records] == list(range(1, 14))
-    assert [r["at"] for r in records] == sorted(r["at"] for r in records)
-    assert replay(records)[rec["id"]] == current
+    assert [r.seq for r in records] == list(range(1, 14))
+    assert [r.at for r in records] == sorted(r.at for r in records)
+    assert rebuild(records)[rec["id"]] == current
 
 
 async def test_demo_module_loads_once_with_the_services_environment(infra: Infra, keys: Keys) -> None:
@@ -44,7 +44,7 @@ async def test_demo_module_loads_once_with_the_services_environment(infra: Infra
     async with service(infra, keys, mongo_db=db_name) as svc:
         listed = (await svc.client.get("/recommendations")).json()
         indicators = (await svc.client.get("/indicators")).json()
-        history = await Store(svc.platform.db).history.count_documents({})
+        history = await svc.platform.db["history"].count_documents({})
     assert len(listed) == 28 and all(r["version"] in (1, 2) for r in listed)
     assert history == 28 + 4
     assert len(indicators) == 8

@@ -7,8 +7,8 @@ from pathlib import Path
 from recommendations_factories import AMINA, YOUSSEF, evidence, new_recommendation, service
 
 from recommendations.demo import load_demo
-from recommendations.domain import replay
-from recommendations.store import Store
+from recommendations.documents import rebuild
+from recommendations.store import RecommendationsStore
 from support import Infra, Keys, read_topic
 
 SEED = next(Path("/work/shared/seeds").glob("003_*")) if Path("/work/shared/seeds").is_dir() else None
@@ -130,9 +130,9 @@ async def test_history_is_ordered_complete_and_replays_to_the_current_state(infr
             "title": {"fr": "Atelier régional"}, "owner": "regions", "due_date": "2027-01-31", "reason": "Planifié"})
         detail = (await svc.client.get(url)).json()
         private = await svc.client.get(f"{url}/history", headers=svc.organizer())
-        store = Store(svc.platform.db)
+        store = RecommendationsStore(svc.platform.db)
         records = await store.timeline(rec["id"])
-        current = await store.get(rec["id"])
+        current = await store.recommendation(rec["id"])
     timeline = detail["timeline"]
     assert [e["seq"] for e in timeline] == list(range(1, 8))
     assert [e["at"] for e in timeline] == sorted(e["at"] for e in timeline)
@@ -142,7 +142,7 @@ async def test_history_is_ordered_complete_and_replays_to_the_current_state(infr
     assert [e["to_progress"] for e in timeline[1:6]] == [10, 30, 55, 55, 40]
     assert all(e["reason"] for e in timeline)
     assert timeline[6]["kind"] == "milestone_added"
-    assert replay(records)[rec["id"]] == current
+    assert rebuild(records)[rec["id"]] == current
     assert private.status_code == 200 and {r["actor"]["sub"] for r in private.json()} == {AMINA}
     assert AMINA not in json.dumps(detail)
 

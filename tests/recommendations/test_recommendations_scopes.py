@@ -8,6 +8,7 @@ from support import Infra, Keys
 PUBLIC = {
     "GET /asyncapi.json",
     "GET /healthz", "GET /readyz", "GET /recommendations", "GET /recommendations/{recommendation_id}",
+    "GET /recommendations/{recommendation_id}/evidence/{file_id}",
     "GET /indicators", "GET /indicators/{indicator_id}", "GET /dashboard", "GET /open-data/recommendations.csv",
     "GET /open-data/recommendations.json", "GET /open-data/dictionary",
 }
@@ -16,7 +17,8 @@ PUBLIC = {
 async def test_every_recommendations_route_checks_its_scope(infra: Infra, keys: Keys) -> None:
     async with service(infra, keys) as svc:
         rec = (await svc.client.post("/recommendations", json=new_recommendation(), headers=svc.organizer())).json()
-        world = {"recommendation_id": rec["id"], "milestone_id": "m-unknown", "indicator_id": "unknown-indicator"}
+        world = {"recommendation_id": rec["id"], "milestone_id": "m-unknown", "indicator_id": "unknown-indicator",
+                 "file_id": "ef-unknown"}
         checked = await check_every_route(svc.client, svc.client._transport.app,  # type: ignore[attr-defined]
                                           keys, public=PUBLIC, world=world, other={})
         assert "POST /recommendations/{recommendation_id}/completion/approve" in checked

@@ -6,21 +6,21 @@ from pathlib import Path
 
 from registration_factories import registration_service
 
-from infra import stack
+from infra import kafka_broker, probes, processes
 from support import Infra, Keys, eventually, read_topic
 
 
 async def test_kafka_outage_leaves_registration_ready_and_registering_then_every_message_is_published_once(
         infra: Infra, keys: Keys, tmp_path: Path) -> None:
-    port, controller = stack.free_port(), stack.free_port()
-    libs = stack.ensure_kafka_libs(infra.root)
+    port, controller = probes.free_port(), probes.free_port()
+    libs = kafka_broker.ensure_kafka_libs(infra.root)
     kafka_dir = tmp_path / "kafka"
-    stack.start_kafka(kafka_dir, port, controller, libs)
+    kafka_broker.start_kafka(kafka_dir, port, controller, libs)
     own = Infra(kafka_bootstrap=f"127.0.0.1:{port}", mongo_url=infra.mongo_url, state_dir=tmp_path, root=infra.root)
     try:
         async with registration_service(own, keys, kafka_probe_seconds=0.5) as svc:
             conference = await svc.conference()
-            stack.stop_pid(kafka_dir / "kafka.pid")
+            processes.stop_pid(kafka_dir / "kafka.pid")
 
             async def kafka_seen_down() -> bool:
                 return bool((await svc.client.get("/readyz")).json()["checks"]["kafka"] is False)
@@ -37,7 +37,7 @@ async def test_kafka_outage_leaves_registration_ready_and_registering_then_every
             assert pending >= 6 and f"tadamon_outbox_pending {pending:.1f}" in metrics
             assert (await svc.client.get("/readyz")).status_code == 200
 
-            stack.start_kafka(kafka_dir, port, controller, libs)
+            kafka_broker.start_kafka(kafka_dir, port, controller, libs)
 
             async def drained() -> bool:
                 return await svc.platform.outbox.pending_count() == 0
@@ -50,7 +50,7 @@ async def test_kafka_outage_leaves_registration_ready_and_registering_then_every
             assert published == dict.fromkeys(registered, 2)
             assert len({json.loads(r.value)["id"] for r in records}) == 6
     finally:
-        stack.stop_pid(kafka_dir / "kafka.pid")
+        processes.stop_pid(kafka_dir / "kafka.pid")
 
 
 async def _metric_is(svc, line: str) -> bool:  # type: ignore[no-untyped-def]

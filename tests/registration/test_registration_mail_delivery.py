@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from registration_factories import registration_service
 
-from infra import stack
+from infra import probes
 from support import Infra, Keys, eventually
 
 
@@ -55,7 +55,7 @@ class SigningInRelay:
 
 @asynccontextmanager
 async def smtp_server(handler: Any, **options: Any) -> AsyncIterator[int]:
-    port = stack.free_port()
+    port = probes.free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="localhost", **options)
     await asyncio.to_thread(controller.start)
     try:

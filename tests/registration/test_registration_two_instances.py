@@ -21,7 +21,7 @@ import httpx
 from pymongo import AsyncMongoClient
 from registration_factories import conference_body, participant_body
 
-from infra import stack
+from infra import probes
 from support import Infra, Keys, envelope_of, eventually, mail_catcher, read_topic, unique
 
 CAPACITY = 40
@@ -33,7 +33,7 @@ CANCELLATIONS = 15
 def registration_process(infra: Infra, keys: Keys, *, db: str, prefix: str, smtp_port: int, signing_key: Path,
                          log: Path) -> Iterator[tuple[str, int]]:
     """``python -m registration`` on a free port; yields its base URL and PID, stops it (SIGTERM) at the end."""
-    port = stack.free_port()
+    port = probes.free_port()
     env = {
         **os.environ,
         **infra.env(prefix, db),
@@ -47,7 +47,7 @@ def registration_process(infra: Infra, keys: Keys, *, db: str, prefix: str, smtp
         proc = subprocess.Popen([sys.executable, "-m", "registration"], env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        stack.wait_http(f"http://127.0.0.1:{port}/readyz", timeout=90)
+        probes.wait_http(f"http://127.0.0.1:{port}/readyz", timeout=90)
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sample_service import SampleSettings, create_app
 from scopes_support import check_every_route
 
-from infra import stack
+from infra import probes
 from shared.auth import ACCESS_COOKIE, CSRF_COOKIE, load_private_key, mint_token
 from support import Infra, Keys, running, settings_for
 
@@ -138,7 +138,7 @@ async def test_tokens_of_every_published_key_are_accepted_by_kid_and_others_refu
 
 
 async def test_an_unreachable_jwks_is_a_503_problem_not_a_500(infra: Infra, keys: Keys) -> None:
-    url = f"http://127.0.0.1:{stack.free_port()}/.well-known/jwks.json"
+    url = f"http://127.0.0.1:{probes.free_port()}/.well-known/jwks.json"
     settings = settings_for(SampleSettings, infra, keys, with_consumer=False, jwt_jwks_url=url)
     async with running(create_app(settings)) as client:
         answer = await client.post("/notes", json=NOTE,

@@ -4,6 +4,7 @@ import ast
 import re
 from pathlib import Path
 
+import accounts.app
 import pytest
 
 import agenda.app
@@ -20,7 +21,8 @@ CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 # (the problem handler turns it into the field's message).
 ERROR_CALLS = re.compile(r"^([A-Z]\w*Error|NotFound|Conflict|Forbidden|\w*Conflict)$")
 NOT_CODES = {"RuntimeError", "TypeError", "KeyError", "AssertionError", "NotImplementedError", "OSError"}
-assert agenda.app and marketplace.app and recommendations.app and registration.app  # each registers its texts
+# Each app registers its texts.
+assert accounts.app and agenda.app and marketplace.app and recommendations.app and registration.app
 
 
 def _called_name(node: ast.Call) -> str:

@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from sample_service import TOPIC, SampleSettings, create_app
 
-from infra import stack
+from infra import kafka_broker, probes, processes
 from shared.envelope import make_envelope
 from support import Infra, Keys, eventually, produce_raw, read_topic, running, settings_for, unique
 
@@ -30,7 +30,7 @@ async def effect(mongo_url: str, db: str, note_id: str) -> dict | None:
 async def test_message_published_through_outbox_is_handled_by_another_process(infra: Infra, keys: Keys) -> None:
     prefix = unique("xproc") + "."
     reader_db = unique("reader").replace("-", "_")
-    port = stack.free_port()
+    port = probes.free_port()
     env = {**os.environ, **infra.env(prefix, reader_db), "PORT": str(port), "HOST": "127.0.0.1",
            "JWT_PUBLIC_KEY_FILE": str(keys.public_file), "KAFKA_SESSION_TIMEOUT_MS": "6000",
            "KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
@@ -38,7 +38,7 @@ async def test_message_published_through_outbox_is_handled_by_another_process(in
     reader = subprocess.Popen([sys.executable, str(HERE / "sample_service.py")], env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     try:
-        stack.wait_http(f"http://127.0.0.1:{port}/readyz", 60)
+        probes.wait_http(f"http://127.0.0.1:{port}/readyz", 60)
         settings = settings_for(SampleSettings, infra, keys, prefix=prefix, with_consumer=False)
         async with running(create_app(settings)) as client:
             created = await client.post("/notes", json={"text": {"fr": "bonjour"}, "copies": 3},
@@ -56,15 +56,15 @@ async def test_message_published_through_outbox_is_handled_by_another_process(in
 async def test_writes_succeed_with_kafka_down_and_are_delivered_once_after_restart(
     infra: Infra, keys: Keys, tmp_path: Path
 ) -> None:
-    port, controller = stack.free_port(), stack.free_port()
-    libs = stack.ensure_kafka_libs(infra.root)
+    port, controller = probes.free_port(), probes.free_port()
+    libs = kafka_broker.ensure_kafka_libs(infra.root)
     kafka_dir = tmp_path / "kafka"
-    stack.start_kafka(kafka_dir, port, controller, libs)
+    kafka_broker.start_kafka(kafka_dir, port, controller, libs)
     own = Infra(kafka_bootstrap=f"127.0.0.1:{port}", mongo_url=infra.mongo_url, state_dir=tmp_path, root=infra.root)
     settings = settings_for(SampleSettings, own, keys)
     try:
         async with running(create_app(settings)) as client:
-            stack.stop_pid(kafka_dir / "kafka.pid")
+            processes.stop_pid(kafka_dir / "kafka.pid")
             ids = []
             for copies in range(1, 6):
                 response = await client.post("/notes", json={"text": {"en": f"n{copies}"}, "copies": copies},
@@ -73,7 +73,7 @@ async def test_writes_succeed_with_kafka_down_and_are_delivered_once_after_resta
                 ids.append(response.json()["id"])
             platform = client._transport.app.state.platform  # type: ignore[attr-defined]
             assert await platform.outbox.pending_count() == 5
-            stack.start_kafka(kafka_dir, port, controller, libs)
+            kafka_broker.start_kafka(kafka_dir, port, controller, libs)
             for note_id in ids:
                 seen = await eventually(lambda n=note_id: effect(infra.mongo_url, settings.mongo_db, n), timeout=90)
                 assert seen["applied"] == 1
@@ -81,7 +81,7 @@ async def test_writes_succeed_with_kafka_down_and_are_delivered_once_after_resta
         records = await read_topic(own.kafka_bootstrap, settings.topic(TOPIC), expect=5)
         assert sorted(json.loads(r.value)["subject"] for r in records) == sorted(ids)
     finally:
-        stack.stop_pid(kafka_dir / "kafka.pid")
+        processes.stop_pid(kafka_dir / "kafka.pid")
 
 
 async def test_redelivered_message_has_its_effect_once(infra: Infra, keys: Keys) -> None:

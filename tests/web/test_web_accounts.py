@@ -36,19 +36,19 @@ async def test_organizer_signs_in_with_totp_and_signs_a_gate_scanner_in_by_qr(
     conference = unique("conf")
     async with serve(app) as base:
         settings.public_base_url = base
-        platform = app.state.platform
-        organizer = await service.create_account(platform=platform, password=PASSWORD, data=AccountCreate(
+        ctx = app.state.platform.context
+        organizer = await service.create_account(ctx=ctx, password=PASSWORD, data=AccountCreate(
             email=f"{conference}@example.ma", name=NAMES[lang], language=lang))  # type: ignore[arg-type]
-        team = await service.create_team(platform=platform, data=TeamCreate(
+        team = await service.create_team(ctx=ctx, data=TeamCreate(
             name="Comité", scopes=[f"organizer:conference:{conference}"]))
-        await service.add_team_member(platform=platform, team_id=team["_id"], account_id=organizer["_id"])
+        await service.add_team_member(ctx=ctx, team_id=team.id, account_id=organizer.id)
 
         desk = await browser.new_context(locale=lang)
         page = await desk.new_page()
         await page.goto(f"{base}/signin?lang={lang}")
         assert await page.get_attribute("html", "lang") == lang
         assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
-        await page.fill("#f-email", organizer["email"])
+        await page.fill("#f-email", organizer.email)
         await page.fill("#f-password", PASSWORD)
         await page.click("button[type=submit]")
 

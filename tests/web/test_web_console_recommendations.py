@@ -4,8 +4,9 @@ organizer's inbox approving the completion (never the proposer); Arabic and Fren
 import httpx
 import pytest
 from playwright.async_api import Browser
-from test_web_console_registration import WINDOWS, signed_in
-from web_support import screenshot, serve, text_of
+from recommendations_console_support import AMINA, WALKS, YOUSSEF, check_screen
+from test_web_console_registration import signed_in
+from web_support import serve, text_of
 
 from recommendations.app import create_app
 from recommendations.settings import Settings
@@ -13,10 +14,9 @@ from support import Infra, Keys, settings_for
 from tests.recommendations.recommendations_factories import new_recommendation
 
 pytestmark = pytest.mark.browser
-AMINA, YOUSSEF = "amina.organizer@tadamon.ma", "youssef.organizer@tadamon.ma"
 
 
-@pytest.mark.parametrize(("lang", "window"), [(lang, window) for lang in ("ar", "fr") for window in WINDOWS])
+@pytest.mark.parametrize(("lang", "window"), WALKS)
 async def test_completion_proposed_with_evidence_is_approved_by_the_second_organizer_only(
         infra: Infra, keys: Keys, browser: Browser, lang: str, window: str) -> None:
     settings = settings_for(Settings, infra, keys)
@@ -27,6 +27,7 @@ async def test_completion_proposed_with_evidence_is_approved_by_the_second_organ
                                 window=window)
         page = await amina.new_page()
         await page.goto(f"{base}/console/recommendations/{rid}?lang={lang}")
+        await check_screen(page, "recommendation", lang, window)
         await page.select_option("#f-status", "complete")
         await page.fill("#f-reason", "ok")  # too short: refused next to the field, nothing changes
         await page.click("#status-send")
@@ -39,6 +40,7 @@ async def test_completion_proposed_with_evidence_is_approved_by_the_second_organ
         await page.fill("#f-evidence-date", "2026-10-01")
         await page.click("#status-send")
         await page.wait_for_selector("#pending")
+        await check_screen(page, "proposed", lang, window)
         await page.fill("#approve-reason", "Je valide moi-même")
         await page.click("#approve-completion")
         assert await text_of(page, "#console-error")  # the proposer cannot approve
@@ -48,13 +50,13 @@ async def test_completion_proposed_with_evidence_is_approved_by_the_second_organ
                                   window=window)
         page = await youssef.new_page()
         await page.goto(f"{base}/console?lang={lang}")
-        await screenshot(page, f"console-recommendations-{lang}-{window}-inbox")
+        await check_screen(page, "inbox", lang, window)
         await page.click(f"#inbox-{rid} a")
         await page.fill("#approve-reason", "Preuve vérifiée")
         await page.click("#approve-completion")
         await page.wait_for_selector("#done")
         assert await page.get_attribute("#rec-status", "data-status") == "complete"
-        await screenshot(page, f"console-recommendations-{lang}-{window}-approved")
+        await check_screen(page, "approved", lang, window)
         await youssef.close()
         read = (await http.get(f"/recommendations/{rid}")).json()
         assert read["status"] == "complete" and read["pending_completion"] is None

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from PIL import Image
 from playwright.async_api import Browser, Page, Playwright
 
-from infra import stack
+from infra import probes
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "output" / "screenshots"
@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
 @asynccontextmanager
 async def serve(app: FastAPI) -> AsyncIterator[str]:
     """Run the app (with its lifespan: MongoDB, Kafka, consumers) on a free port of this event loop."""
-    port = stack.free_port()
+    port = probes.free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
     try:

@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
 
-from accounts import service, store
+from accounts import service, signin
+from accounts.context import Accounts, accounts_context
+from accounts.models import Account
 from accounts.settings import Settings
 from accounts.tokens import InvalidAccessToken
-from shared.mongo import Document
-from shared.platform import Platform, get_platform
 
 ACCESS_COOKIE = "tadamon_access"
 REFRESH_COOKIE = "tadamon_refresh"
@@ -83,40 +83,39 @@ def safe_next(settings: Settings, target: str | None, default: str = "/account")
 class Caller:
     """Who is calling, with the scopes of their token and the session it came from."""
 
-    account: Document
+    account: Account
     scopes: list[str]
     session_id: str | None
     by_cookie: bool
 
 
-async def _caller(request: Request, platform: Platform) -> Caller | None:
+async def _caller(request: Request, ctx: Accounts) -> Caller | None:
     header = request.headers.get("authorization", "")
     by_cookie = not header.lower().startswith("bearer ")
     token = request.cookies.get(ACCESS_COOKIE) if by_cookie else header[7:].strip()
     if not token:
         return None
-    settings = service.settings_of(platform)
+    settings = ctx.settings
     try:
-        claims = service.keyring_of(platform).verify(token, issuer=settings.jwt_issuer,
-                                                     audience=settings.jwt_audience)
+        claims = ctx.keyring.verify(token, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     except InvalidAccessToken:
         return None
-    account = await store.get_account(platform.db, str(claims["sub"]))
+    account = await service.find_account(ctx=ctx, account_id=str(claims["sub"]))
     sid = claims.get("sid")
     # Here the check is live: a disabled account or a revoked session stops at once.
-    if account is None or account["disabled"]:
+    if account is None or account.disabled:
         return None
-    if sid and await service.live_session(platform=platform, session_id=str(sid)) is None:
+    if sid and await signin.live_session(ctx=ctx, session_id=str(sid)) is None:
         return None
     return Caller(account, list(claims.get("scopes", [])), str(sid) if sid else None, by_cookie)
 
 
-async def optional_caller(request: Request, platform: Annotated[Platform, Depends(get_platform)]) -> Caller | None:
-    return await _caller(request, platform)
+async def optional_caller(request: Request, ctx: Annotated[Accounts, Depends(accounts_context)]) -> Caller | None:
+    return await _caller(request, ctx)
 
 
-async def current_caller(request: Request, platform: Annotated[Platform, Depends(get_platform)]) -> Caller:
-    caller = await _caller(request, platform)
+async def current_caller(request: Request, ctx: Annotated[Accounts, Depends(accounts_context)]) -> Caller:
+    caller = await _caller(request, ctx)
     if caller is None:
         raise HTTPException(401, detail="not_authenticated", headers={"WWW-Authenticate": "Bearer"})
     if caller.by_cookie and request.method in UNSAFE and not csrf_matches(request, request.headers.get(CSRF_HEADER)):
@@ -126,7 +125,7 @@ async def current_caller(request: Request, platform: Annotated[Platform, Depends
 
 async def admin_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
     # The account's mark, read live: a withdrawn administrator loses the admin API at once.
-    if not caller.account.get("admin"):
+    if not caller.account.admin:
         raise HTTPException(403, detail="forbidden")
     return caller
 

@@ -9,21 +9,20 @@ import asyncio
 import os
 
 from accounts import service, store
-from accounts.domain import AccountCreate, normalize_email
+from accounts.context import Accounts
+from accounts.domain import AccountCreate
 from accounts.settings import Settings
+from accounts.tokens import KeyRing
 from shared.platform import Platform, ServiceSpec
 
 DEMO_ADMIN_EMAIL = "organisateur@tadamon.ma"
 DEMO_ADMIN_NAME = "Organisatrice de démonstration"
 
 
-async def load_demo(*, platform: Platform, password: str) -> bool:
+async def load_demo(*, ctx: Accounts, password: str) -> bool:
     """Create the demo administrator if missing; True if it was created."""
-    if await store.find_account_by_email(platform.db, normalize_email(DEMO_ADMIN_EMAIL)) is not None:
-        return False
-    await service.create_account(platform=platform, password=password, data=AccountCreate(
+    return await service.create_account_once(ctx=ctx, password=password, data=AccountCreate(
         email=DEMO_ADMIN_EMAIL, name=DEMO_ADMIN_NAME, language="fr", admin=True))
-    return True
 
 
 async def main() -> None:
@@ -31,11 +30,13 @@ async def main() -> None:
     if not password:
         raise SystemExit("DEMO_ADMIN_PASSWORD is not set")
     settings = Settings()
+    keyring = KeyRing.from_files(settings.signing_key_file, settings.previous_signing_key_files)
     spec = ServiceSpec(title="accounts demo", description="", routers=[], indexes=store.indexes(), topics=[])
     platform = Platform(settings, spec)
+    ctx = Accounts.build(platform, keyring)
     try:
-        await store.indexes().create(platform.db)
-        created = await load_demo(platform=platform, password=password)
+        await ctx.store.prepare()
+        created = await load_demo(ctx=ctx, password=password)
         print(f"accounts: demo administrator {DEMO_ADMIN_EMAIL} {'created' if created else 'already there'}")
     finally:
         await platform.client.close()

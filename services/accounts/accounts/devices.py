@@ -5,12 +5,13 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from accounts import store
+from accounts.context import Accounts
 from accounts.domain import can_grant_staff
-from accounts.service import account_scopes, digest, settings_of, utcnow
+from accounts.models import Account, DeviceCode, SignInSession
+from accounts.service import account_scopes, digest
+from accounts.signin import access_token
+from shared.documents import utcnow
 from shared.errors import DomainError, Forbidden
-from shared.mongo import Document
-from shared.platform import Platform
 
 
 def _device_code() -> str:
@@ -25,32 +26,35 @@ def normalize_device_code(code: str) -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-async def create_device_code(*, platform: Platform, account: Document, scope: str, label: str) -> tuple[str, Document]:
+async def create_device_code(*, ctx: Accounts, account: Account, scope: str, label: str) -> tuple[str, DeviceCode]:
     """A one-time code signing a scanner in for ``scope`` (a gate scope the organizer may grant)."""
-    scopes = await account_scopes(platform=platform, account=account)
+    scopes = await account_scopes(ctx=ctx, account=account)
     if not can_grant_staff(scopes, scope):
         raise Forbidden("scope_not_grantable")
     code, now = _device_code(), utcnow()
-    doc: Document = {"_id": digest(code), "scope": scope, "label": label, "created_by": account["_id"],
-                     "created_at": now, "claimed_at": None,
-                     "expires_at": now + timedelta(seconds=settings_of(platform).device_code_seconds)}
-    await store.insert_device_code(platform.db, doc)
+    doc = DeviceCode(id=digest(code), scope=scope, label=label, created_by=account.id, created_at=now,
+                     expires_at=now + timedelta(seconds=ctx.settings.device_code_seconds))
+    await ctx.store.insert_device_code(doc)
     return code, doc
 
 
-async def claim_device_code(*, platform: Platform, code: str, user_agent: str) -> tuple[Document, str]:
+async def claim_device_code(*, ctx: Accounts, code: str, user_agent: str) -> tuple[SignInSession, str]:
     """Sign a scanner in with a device code: a session of its own, for the gate scope alone."""
     now = utcnow()
-    claimed = await store.claim_device_code(platform.db, digest(normalize_device_code(code)), now)
+    claimed = await ctx.store.claim_device_code(digest(normalize_device_code(code)), now)
     if claimed is None:
         raise DomainError("device_code_invalid")
     refresh = secrets.token_urlsafe(32)
-    doc: Document = {
-        "_id": f"ses_{uuid.uuid4().hex}", "kind": "device", "account_id": None,
-        "created_by": claimed["created_by"], "scopes": [claimed["scope"]], "device_id": f"dev_{uuid.uuid4().hex}",
-        "device_name": claimed["label"], "refresh_hash": digest(refresh), "user_agent": user_agent[:200],
-        "created_at": now, "last_used_at": now,
-        "expires_at": now + timedelta(seconds=settings_of(platform).device_session_seconds), "revoked_at": None,
-    }
-    await store.insert_session(platform.db, doc)
-    return doc, refresh
+    session = SignInSession(
+        id=f"ses_{uuid.uuid4().hex}", kind="device", created_by=claimed.created_by, scopes=[claimed.scope],
+        device_id=f"dev_{uuid.uuid4().hex}", device_name=claimed.label, refresh_hash=digest(refresh),
+        user_agent=user_agent[:200], created_at=now, last_used_at=now,
+        expires_at=now + timedelta(seconds=ctx.settings.device_session_seconds))
+    await ctx.store.insert_session(session)
+    return session, refresh
+
+
+async def sign_scanner_in(*, ctx: Accounts, code: str, user_agent: str) -> tuple[SignInSession, str, str]:
+    """The phone typing the code: its session, its first access token and its refresh token."""
+    session, refresh = await claim_device_code(ctx=ctx, code=code, user_agent=user_agent)
+    return session, await access_token(ctx=ctx, session=session), refresh

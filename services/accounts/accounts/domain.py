@@ -11,8 +11,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from accounts.models import Account, SignInSession, Team
 from shared.i18n import Language
 
 ADMIN = "admin"
@@ -42,6 +43,11 @@ def check_email(value: str) -> str:
     if not EMAIL.match(value) or len(value) > 254:
         raise ValueError("field_bad_email")
     return value
+
+
+def scopes_in(text: str) -> list[str]:
+    """The scopes typed in a form: one per line (or separated by spaces or commas)."""
+    return [part for part in re.split(r"[\s,]+", text) if part]
 
 
 def valid_scope(scope: str) -> bool:
@@ -100,6 +106,7 @@ class AccountPublic(BaseModel):
     disabled: bool
     totp_enabled: bool
     created_at: datetime
+    last_sign_in_at: datetime | None = None
 
 
 class TeamCreate(BaseModel):
@@ -125,9 +132,27 @@ class TeamPublic(BaseModel):
 
 
 class MemberAdd(BaseModel):
+    """The account to add to a team: by its id, or by its e-mail address."""
+
     model_config = ConfigDict(extra="forbid")
 
-    account_id: str = Field(min_length=1, max_length=80)
+    account_id: str | None = Field(default=None, min_length=1, max_length=80)
+    email: str | None = Field(default=None, max_length=254)
+
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else check_email(value)
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> "MemberAdd":
+        if (self.account_id is None) == (self.email is None):
+            raise ValueError("member_id_or_email")
+        return self
+
+
+class InvitationCreate(AccountCreate):
+    team_id: str | None = Field(default=None, max_length=80)
 
 
 class AccountChange(BaseModel):
@@ -148,3 +173,36 @@ class SessionPublic(BaseModel):
     expires_at: datetime
     user_agent: str
     scopes: list[str]
+
+
+class AccountDetail(BaseModel):
+    """One account as an administrator opens it: its teams, the scopes they add up to, its open sessions."""
+
+    account: AccountPublic
+    teams: list[TeamPublic]
+    scopes: list[str]
+    sessions: list[SessionPublic]
+
+
+class InvitationPublic(BaseModel):
+    id: str
+    account_id: str | None
+    email: str | None
+    name: str | None
+    team_id: str | None
+    language: str
+    created_at: datetime
+    expires_at: datetime
+    state: Literal["pending", "used", "expired", "withdrawn"]
+
+
+def account_public(account: Account) -> AccountPublic:
+    return AccountPublic.model_validate(account.model_dump())
+
+
+def team_public(team: Team) -> TeamPublic:
+    return TeamPublic.model_validate(team.model_dump())
+
+
+def session_public(session: SignInSession) -> SessionPublic:
+    return SessionPublic.model_validate({**session.model_dump(), "scopes": session.scopes or []})

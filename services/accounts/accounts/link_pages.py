@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import invitations, service
+from accounts import invitations, signin
+from accounts.context import Accounts, Ctx
 from accounts.domain import PASSWORD_MIN
+from accounts.invitations import LinkKind
 from accounts.pages import (
-    PlatformDep,
     continue_sign_in,
     csrf_refused,
     message,
@@ -17,7 +18,6 @@ from accounts.pages import (
     render,
 )
 from shared.errors import DomainError
-from shared.platform import Platform
 from shared.web import page_language
 
 router = APIRouter(include_in_schema=False)
@@ -25,47 +25,47 @@ LINK_PAGES = {"invitation": "/invitation", "reset": "/reset/password"}
 Token = Annotated[str, Query(max_length=200)]
 
 
-async def _password_page(request: Request, platform: Platform, kind: str, token: str, error: str = "",
+async def _password_page(request: Request, ctx: Accounts, kind: LinkKind, token: str, error: str = "",
                          status_code: int = 200) -> Response:
-    if not service.settings_of(platform).local_passwords:
+    if not ctx.settings.local_passwords:
         # The provider holds the passwords: an invited person signs in there.
         return RedirectResponse("/signin?next=/account", status_code=303)
     try:
-        account = await invitations.link_account(platform=platform, token=token, kind=kind)
+        account = await invitations.link_account(ctx=ctx, token=token, kind=kind)
     except DomainError as exc:
         return render(request, "accounts_error.html", {"message": message(request, exc)}, status_code=exc.status)
     return render(request, "accounts_set_password.html", {
-        "kind": kind, "action": LINK_PAGES[kind], "token": token, "name": account["name"], "error": error,
+        "kind": kind, "action": LINK_PAGES[kind], "token": token, "name": account.name, "error": error,
         "errors": {"new_password": error} if error else {}, "password_min": PASSWORD_MIN}, status_code=status_code)
 
 
-async def _password_submit(request: Request, platform: Platform, kind: str) -> Response:
+async def _password_submit(request: Request, ctx: Accounts, kind: LinkKind) -> Response:
     fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
         return csrf_refused(request)
-    if not service.settings_of(platform).local_passwords:
+    if not ctx.settings.local_passwords:
         return RedirectResponse("/signin?next=/account", status_code=303)
     token = fields.get("token", "")[:200]
     error = new_password_error(fields, page_language(request))
     if error:
-        return await _password_page(request, platform, kind, token, error, 422)
+        return await _password_page(request, ctx, kind, token, error, 422)
     try:
-        account = await invitations.set_password_from_link(platform=platform, token=token, kind=kind,
+        account = await invitations.set_password_from_link(ctx=ctx, token=token, kind=kind,
                                                        password=fields["new_password"])
     except DomainError as exc:
         return render(request, "accounts_error.html", {"message": message(request, exc)}, status_code=exc.status)
-    step = await service.after_password(platform=platform, account=account)
-    return await continue_sign_in(request, platform, step, "/account")
+    step = await signin.after_password(ctx=ctx, account=account)
+    return await continue_sign_in(request, ctx, step, "/account")
 
 
 @router.get("/invitation", response_class=HTMLResponse)
-async def invitation_form(request: Request, platform: PlatformDep, token: Token = "") -> Response:
-    return await _password_page(request, platform, "invitation", token)
+async def invitation_form(request: Request, ctx: Ctx, token: Token = "") -> Response:
+    return await _password_page(request, ctx, "invitation", token)
 
 
 @router.post("/invitation", response_class=HTMLResponse)
-async def invitation_accept(request: Request, platform: PlatformDep) -> Response:
-    return await _password_submit(request, platform, "invitation")
+async def invitation_accept(request: Request, ctx: Ctx) -> Response:
+    return await _password_submit(request, ctx, "invitation")
 
 
 @router.get("/reset", response_class=HTMLResponse)
@@ -74,24 +74,24 @@ async def reset_form(request: Request) -> Response:
 
 
 @router.post("/reset", response_class=HTMLResponse)
-async def reset_request(request: Request, platform: PlatformDep) -> Response:
+async def reset_request(request: Request, ctx: Ctx) -> Response:
     fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
         return csrf_refused(request)
     try:
-        if not service.settings_of(platform).local_passwords:
+        if not ctx.settings.local_passwords:
             raise DomainError("local_passwords_off", 403)
-        await invitations.request_password_reset(platform=platform, email=fields.get("email", "")[:254])
+        await invitations.request_password_reset(ctx=ctx, email=fields.get("email", "")[:254])
     except DomainError:
         pass  # the same page either way: the answer must not tell whether the address has an account
     return render(request, "accounts_reset.html", {"sent": True, "values": {}, "errors": {}})
 
 
 @router.get("/reset/password", response_class=HTMLResponse)
-async def reset_password_form(request: Request, platform: PlatformDep, token: Token = "") -> Response:
-    return await _password_page(request, platform, "reset", token)
+async def reset_password_form(request: Request, ctx: Ctx, token: Token = "") -> Response:
+    return await _password_page(request, ctx, "reset", token)
 
 
 @router.post("/reset/password", response_class=HTMLResponse)
-async def reset_password(request: Request, platform: PlatformDep) -> Response:
-    return await _password_submit(request, platform, "reset")
+async def reset_password(request: Request, ctx: Ctx) -> Response:
+    return await _password_submit(request, ctx, "reset")

@@ -18,13 +18,13 @@ from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from accounts import service, store
+from accounts.context import Accounts
 from accounts.domain import normalize_email
-from accounts.service import CHALLENGE_SECONDS, aware, settings_of, utcnow
+from accounts.models import Account, Challenge
 from accounts.settings import Settings
+from accounts.signin import CHALLENGE_SECONDS, aware
+from shared.documents import utcnow
 from shared.errors import DomainError
-from shared.mongo import Document
-from shared.platform import Platform
 
 ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
 
@@ -77,45 +77,44 @@ class OidcProvider:
         return body
 
 
-def provider_of(platform: Platform) -> OidcProvider:
-    provider = service.accounts_of(platform).oidc
-    if not isinstance(provider, OidcProvider):
+def provider_of(ctx: Accounts) -> OidcProvider:
+    if ctx.oidc is None:
         raise DomainError("provider_not_configured", 404)
-    return provider
+    return ctx.oidc
 
 
 def redirect_uri(settings: Settings) -> str:
     return f"{settings.base_url}/signin/oidc/callback"
 
 
-async def start(*, platform: Platform, next_url: str) -> tuple[str, Document]:
+async def start(*, ctx: Accounts, next_url: str) -> tuple[str, Challenge]:
     """The provider's authorization URL, and the pending sign-in kept for the way back."""
-    settings, provider = settings_of(platform), provider_of(platform)
+    settings, provider = ctx.settings, provider_of(ctx)
     metadata = await provider.discover()
     verifier = generate_token(64)
-    doc: Document = {"_id": secrets.token_urlsafe(32), "kind": "oidc", "account_id": None, "attempts": 0,
-                     "state": generate_token(32), "nonce": generate_token(32), "verifier": verifier,
-                     "next": next_url, "expires_at": utcnow() + timedelta(seconds=CHALLENGE_SECONDS)}
-    await store.insert_challenge(platform.db, doc)
+    pending = Challenge(id=secrets.token_urlsafe(32), kind="oidc", state=generate_token(32),
+                        nonce=generate_token(32), verifier=verifier, next=next_url,
+                        expires_at=utcnow() + timedelta(seconds=CHALLENGE_SECONDS))
+    await ctx.store.insert_challenge(pending)
     url = add_params_to_uri(metadata["authorization_endpoint"], [
         ("response_type", "code"), ("client_id", settings.oidc_client_id), ("redirect_uri", redirect_uri(settings)),
-        ("scope", settings.oidc_scopes), ("state", doc["state"]), ("nonce", doc["nonce"]),
+        ("scope", settings.oidc_scopes), ("state", pending.state or ""), ("nonce", pending.nonce or ""),
         ("code_challenge", create_s256_code_challenge(verifier)), ("code_challenge_method", "S256")])
-    return url, doc
+    return url, pending
 
 
-async def finish(*, platform: Platform, challenge_id: str, state: str, code: str) -> tuple[Document, str]:
+async def finish(*, ctx: Accounts, challenge_id: str, state: str, code: str) -> tuple[Account, str]:
     """Check the provider's answer and find the account it signs in; returns it with the ``next`` URL."""
-    settings, provider = settings_of(platform), provider_of(platform)
-    pending = await store.take_challenge(platform.db, challenge_id) if challenge_id else None
-    if (pending is None or pending["kind"] != "oidc" or aware(pending["expires_at"]) <= utcnow()
-            or not secrets.compare_digest(pending["state"], state)):
+    settings, provider = ctx.settings, provider_of(ctx)
+    pending = await ctx.store.take_challenge(challenge_id) if challenge_id else None
+    if (pending is None or pending.kind != "oidc" or aware(pending.expires_at) <= utcnow()
+            or not secrets.compare_digest(pending.state or "", state)):
         raise DomainError("challenge_expired", 401)
-    tokens = await provider.exchange(code=code, verifier=pending["verifier"], redirect_uri=redirect_uri(settings))
+    tokens = await provider.exchange(code=code, verifier=pending.verifier or "", redirect_uri=redirect_uri(settings))
     claims = await _id_claims(provider, str(tokens.get("id_token", "")), settings)
-    if not secrets.compare_digest(str(claims.get("nonce", "")), pending["nonce"]):
+    if not secrets.compare_digest(str(claims.get("nonce", "")), pending.nonce or ""):
         raise DomainError("provider_refused", 401)
-    return await _account_of(platform, claims), str(pending["next"])
+    return await _account_of(ctx, claims), str(pending.next or "")
 
 
 async def _id_claims(provider: OidcProvider, id_token: str, settings: Settings) -> dict[str, Any]:
@@ -130,16 +129,16 @@ async def _id_claims(provider: OidcProvider, id_token: str, settings: Settings) 
     return claims
 
 
-async def _account_of(platform: Platform, claims: dict[str, Any]) -> Document:
-    subject = hashlib.sha256(f"{provider_of(platform).settings.oidc_issuer}|{claims['sub']}".encode()).hexdigest()
-    account = await store.find_account_by_oidc(platform.db, subject)
+async def _account_of(ctx: Accounts, claims: dict[str, Any]) -> Account:
+    subject = hashlib.sha256(f"{ctx.settings.oidc_issuer}|{claims['sub']}".encode()).hexdigest()
+    account = await ctx.store.account_by_oidc(subject)
     if account is None and claims.get("email_verified") is True and isinstance(claims.get("email"), str):
-        account = await store.find_account_by_email(platform.db, normalize_email(claims["email"]))
-        if account is not None and account.get("oidc_subject") is None:
-            await store.update_account(platform.db, account["_id"], {"oidc_subject": subject})
+        account = await ctx.store.account_by_email(normalize_email(claims["email"]))
+        if account is not None and account.oidc_subject is None:
+            await ctx.store.link_oidc_subject(account.id, subject)
         elif account is not None:
             account = None  # already linked to another identity of the provider
-    if account is None or account["disabled"]:
+    if account is None or account.disabled:
         raise DomainError("no_account_for_identity", 403)
-    await store.clear_failed_sign_ins(platform.db, account["_id"])
+    await ctx.store.clear_failed_sign_ins(account.id)
     return account

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import oidc, service
+from accounts import oidc, signin
+from accounts.context import Ctx
 from accounts.cookies import safe_next
-from accounts.pages import Next, PlatformDep, message, render, signed_in
+from accounts.pages import Next, message, render, signed_in
 from shared.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
@@ -16,35 +17,34 @@ Param = Annotated[str, Query(max_length=4000)]
 
 
 @router.get("/signin/oidc", response_class=HTMLResponse)
-async def oidc_start(request: Request, platform: PlatformDep, next: Next = "") -> Response:
-    settings = service.settings_of(platform)
+async def oidc_start(request: Request, ctx: Ctx, next: Next = "") -> Response:
+    settings = ctx.settings
     try:
-        url, pending = await oidc.start(platform=platform, next_url=safe_next(settings, next))
+        url, pending = await oidc.start(ctx=ctx, next_url=safe_next(settings, next))
     except DomainError as exc:
         return render(request, "accounts_error.html", {"message": message(request, exc)}, status_code=exc.status)
     response = RedirectResponse(url, status_code=303)
     # SameSite=Lax: the provider sends the browser back with a top-level GET, which carries it.
-    response.set_cookie(OIDC_COOKIE, pending["_id"], max_age=service.CHALLENGE_SECONDS, path="/signin",
+    response.set_cookie(OIDC_COOKIE, pending.id, max_age=signin.CHALLENGE_SECONDS, path="/signin",
                         httponly=True, secure=settings.secure_cookies, samesite="lax")
     return response
 
 
 @router.get("/signin/oidc/callback", response_class=HTMLResponse)
-async def oidc_callback(request: Request, platform: PlatformDep, code: Param = "", state: Param = "",
+async def oidc_callback(request: Request, ctx: Ctx, code: Param = "", state: Param = "",
                         error: Param = "") -> Response:
     try:
         if error or not code:
             raise DomainError("provider_refused", 401)
-        account, target = await oidc.finish(platform=platform, challenge_id=request.cookies.get(OIDC_COOKIE, ""),
+        account, target = await oidc.finish(ctx=ctx, challenge_id=request.cookies.get(OIDC_COOKIE, ""),
                                             state=state, code=code)
     except DomainError as exc:
         refused = render(request, "accounts_error.html", {"message": message(request, exc)},
                          status_code=exc.status)
         refused.delete_cookie(OIDC_COOKIE, path="/signin")
         return refused
-    session, refresh = await service.open_session(platform=platform, account=account,
-                                                  user_agent=request.headers.get("user-agent", ""))
-    access = await service.access_token(platform=platform, session=session)
-    response = signed_in(request, platform, target, session, access, refresh)
+    session, access, refresh = await signin.start_session(ctx=ctx, account=account,
+                                                           user_agent=request.headers.get("user-agent", ""))
+    response = signed_in(request, ctx, target, session, access, refresh)
     response.delete_cookie(OIDC_COOKIE, path="/signin")
     return response

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import service
+from accounts import service, signin
+from accounts.admin import account_overview
+from accounts.context import Accounts, Ctx, accounts_context
 from accounts.cookies import (
     CHALLENGE_COOKIE,
     CSRF_COOKIE,
@@ -27,17 +29,16 @@ from accounts.cookies import (
     set_session_cookies,
 )
 from accounts.domain import ADMIN, PASSWORD_MAX, PASSWORD_MIN, staff_scopes_grantable
+from accounts.models import Account, SignInSession
 from accounts.ui_texts import register_ui_texts
 from shared.errors import DomainError
 from shared.i18n import translate
-from shared.platform import Platform, get_platform
 from shared.qr import qr_png
 from shared.web import Pages, page_language
 
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="accounts")
 router = APIRouter(include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 Next = Annotated[str, Query(max_length=2000)]
 register_ui_texts()
 
@@ -45,10 +46,11 @@ register_ui_texts()
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """A page whose forms carry the CSRF token (the cookie is set if the browser has none yet)."""
     token = csrf_token(request)
-    signin = signin_options(request.app.state.platform)
-    response = pages.render(request, name, {"csrf": token, "signin": signin, **context}, status_code=status_code)
+    ctx = accounts_context(request)
+    options = signin_options(ctx)
+    response = pages.render(request, name, {"csrf": token, "signin": options, **context}, status_code=status_code)
     if request.cookies.get(CSRF_COOKIE) != token:
-        set_csrf_cookie(response, service.settings_of(request.app.state.platform), token)
+        set_csrf_cookie(response, ctx.settings, token)
     return response
 
 
@@ -72,10 +74,10 @@ def csrf_refused(request: Request) -> HTMLResponse:
                   status_code=403)
 
 
-def signed_in(request: Request, platform: Platform, target: str, session: dict[str, Any], access: str,
+def signed_in(request: Request, ctx: Accounts, target: str, session: SignInSession, access: str,
                refresh: str) -> Response:
     response = RedirectResponse(target, status_code=303)
-    set_session_cookies(response, service.settings_of(platform), access=access, refresh=refresh)
+    set_session_cookies(response, ctx.settings, access=access, refresh=refresh)
     response.delete_cookie(CHALLENGE_COOKIE, path="/signin")
     return response
 
@@ -86,103 +88,105 @@ async def home(request: Request) -> Response:
 
 
 @router.get("/signin", response_class=HTMLResponse)
-async def signin_form(request: Request, platform: PlatformDep, caller: MaybeCaller, next: Next = "") -> Response:
-    target = safe_next(service.settings_of(platform), next)
+async def signin_form(request: Request, ctx: Ctx, caller: MaybeCaller, next: Next = "") -> Response:
+    target = safe_next(ctx.settings, next)
     if caller is not None:
         return RedirectResponse(target, status_code=303)
     return render(request, "accounts_signin.html", {"next": target, "values": {}, "errors": {}})
 
 
-def signin_options(platform: Platform) -> dict[str, bool]:
+def signin_options(ctx: Accounts) -> dict[str, bool]:
     """What the sign-in page offers: local passwords, the provider, or both."""
-    settings = service.settings_of(platform)
+    settings = ctx.settings
     return {"local_passwords": settings.local_passwords, "provider": bool(settings.oidc_issuer)}
 
 
 @router.post("/signin", response_class=HTMLResponse)
-async def signin_submit(request: Request, platform: PlatformDep) -> Response:
+async def signin_submit(request: Request, ctx: Ctx) -> Response:
     fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
         return csrf_refused(request)
-    target = safe_next(service.settings_of(platform), fields.get("next"))
+    target = safe_next(ctx.settings, fields.get("next"))
     email = fields.get("email", "").strip()[:254]
     try:
-        if not service.settings_of(platform).local_passwords:
+        if not ctx.settings.local_passwords:
             raise DomainError("local_passwords_off", 403)
-        step = await service.sign_in_with_password(platform=platform, email=email,
+        step = await signin.sign_in_with_password(ctx=ctx, email=email,
                                                    password=fields.get("password", ""))
     except DomainError as exc:
         return render(request, "accounts_signin.html", {
             "next": target, "values": {"email": email}, "errors": {"__all__": message(request, exc)}},
             status_code=exc.status)
-    return await continue_sign_in(request, platform, step, target)
+    return await continue_sign_in(request, ctx, step, target)
 
 
-async def continue_sign_in(request: Request, platform: Platform, step: service.SignInStep, target: str) -> Response:
+async def continue_sign_in(request: Request, ctx: Accounts, step: signin.SignInStep, target: str) -> Response:
     """After a correct password: on to the second factor, or signed in."""
     if step.challenge is not None:
         response = RedirectResponse("/signin/code?" + urlencode({"next": target}), status_code=303)
-        response.set_cookie(CHALLENGE_COOKIE, step.challenge["_id"], max_age=service.CHALLENGE_SECONDS,
-                            path="/signin", httponly=True, secure=service.settings_of(platform).secure_cookies,
+        response.set_cookie(CHALLENGE_COOKIE, step.challenge.id, max_age=signin.CHALLENGE_SECONDS,
+                            path="/signin", httponly=True, secure=ctx.settings.secure_cookies,
                             samesite="lax")
         return response
-    session, refresh = await service.open_session(platform=platform, account=step.account,
-                                                  user_agent=request.headers.get("user-agent", ""))
-    access = await service.access_token(platform=platform, session=session)
-    return signed_in(request, platform, target, session, access, refresh)
+    session, access, refresh = await signin.start_session(ctx=ctx, account=step.account,
+                                                           user_agent=request.headers.get("user-agent", ""))
+    return signed_in(request, ctx, target, session, access, refresh)
 
 
-async def _code_page(request: Request, platform: Platform, target: str, error: str = "",
+async def _code_page(request: Request, ctx: Accounts, target: str, error: str = "",
                      status_code: int = 200) -> Response:
     try:
-        challenge = await service.get_challenge(platform=platform,
-                                                challenge_id=request.cookies.get(CHALLENGE_COOKIE, ""))
+        challenge, uri = await signin.code_step(ctx=ctx, challenge_id=request.cookies.get(CHALLENGE_COOKIE, ""))
     except DomainError as exc:
         return render(request, "accounts_signin.html", {
             "next": target, "values": {}, "errors": {"__all__": message(request, exc)}}, status_code=exc.status)
-    context: dict[str, Any] = {"next": target, "error": error, "enroll": challenge["kind"] == "enroll"}
-    if context["enroll"]:
-        account = await service.get_account(platform=platform, account_id=challenge["account_id"])
-        uri = service.totp_uri(secret=challenge["secret"], email=account["email"])
-        context.update(secret=challenge["secret"], qr=qr_data_uri(uri))
+    context: dict[str, Any] = {"next": target, "error": error, "enroll": challenge.kind == "enroll"}
+    if uri is not None:
+        context.update(secret=challenge.secret, qr=qr_data_uri(uri))
     return render(request, "accounts_code.html", context, status_code=status_code)
 
 
 @router.get("/signin/code", response_class=HTMLResponse)
-async def code_form(request: Request, platform: PlatformDep, next: Next = "") -> Response:
-    return await _code_page(request, platform, safe_next(service.settings_of(platform), next))
+async def code_form(request: Request, ctx: Ctx, next: Next = "") -> Response:
+    return await _code_page(request, ctx, safe_next(ctx.settings, next))
 
 
 @router.post("/signin/code", response_class=HTMLResponse)
-async def code_submit(request: Request, platform: PlatformDep) -> Response:
+async def code_submit(request: Request, ctx: Ctx) -> Response:
     fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
         return csrf_refused(request)
-    target = safe_next(service.settings_of(platform), fields.get("next"))
+    target = safe_next(ctx.settings, fields.get("next"))
     try:
-        account = await service.answer_challenge(platform=platform,
+        account = await signin.answer_challenge(ctx=ctx,
                                                  challenge_id=request.cookies.get(CHALLENGE_COOKIE, ""),
                                                  code=fields.get("code", "")[:16])
     except DomainError as exc:
         if exc.code == "wrong_code":
-            return await _code_page(request, platform, target, message(request, exc), exc.status)
+            return await _code_page(request, ctx, target, message(request, exc), exc.status)
         return render(request, "accounts_signin.html", {
             "next": target, "values": {}, "errors": {"__all__": message(request, exc)}}, status_code=exc.status)
-    session, refresh = await service.open_session(platform=platform, account=account,
-                                                  user_agent=request.headers.get("user-agent", ""))
-    access = await service.access_token(platform=platform, session=session)
-    return signed_in(request, platform, target, session, access, refresh)
+    session, access, refresh = await signin.start_session(ctx=ctx, account=account,
+                                                           user_agent=request.headers.get("user-agent", ""))
+    return signed_in(request, ctx, target, session, access, refresh)
 
 
 @router.post("/auth/signout", response_class=HTMLResponse)
-async def signout(request: Request, platform: PlatformDep) -> Response:
+async def signout(request: Request, ctx: Ctx) -> Response:
     fields, csrf_ok = await posted_form(request)
     if not csrf_ok:
         return csrf_refused(request)
-    await service.sign_out(platform=platform, refresh_token=request.cookies.get(REFRESH_COOKIE, ""))
+    await signin.sign_out(ctx=ctx, refresh_token=request.cookies.get(REFRESH_COOKIE, ""))
     response = RedirectResponse("/signin", status_code=303)
-    clear_session_cookies(response, service.settings_of(platform))
+    clear_session_cookies(response, ctx.settings)
     return response
+
+
+@router.get("/signout", response_class=HTMLResponse)
+async def signout_page(request: Request) -> Response:
+    """Where the consoles of every service link to: one button that signs out (a form, so a link alone
+    cannot sign anyone out)."""
+    return render(request, "accounts_signout.html", {})
 
 
 def to_signin(path: str) -> Response:
@@ -190,18 +194,18 @@ def to_signin(path: str) -> Response:
 
 
 @router.get("/account", response_class=HTMLResponse)
-async def account_page(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
+async def account_page(request: Request, ctx: Ctx, caller: MaybeCaller) -> Response:
     if caller is None:
         return to_signin("/account")
-    return await _account_page(request, platform, caller.account, caller.session_id)
+    return await _account_page(request, ctx, caller.account, caller.session_id)
 
 
-async def _account_page(request: Request, platform: Platform, account: dict[str, Any], session_id: str | None,
+async def _account_page(request: Request, ctx: Accounts, account: Account, session_id: str | None,
                         errors: dict[str, str] | None = None, notice: str = "", status_code: int = 200) -> Response:
-    scopes = await service.account_scopes(platform=platform, account=account)
-    sessions = await service.sessions_of(platform=platform, account_id=account["_id"])
+    found = await account_overview(ctx=ctx, account_id=account.id)
+    scopes = found.scopes
     return render(request, "accounts_account.html", {
-        "account": account, "scopes": scopes, "sessions": sessions, "current_session": session_id,
+        "account": found.account, "scopes": scopes, "sessions": found.sessions, "current_session": session_id,
         "can_sign_in_scanners": ADMIN in scopes or bool(staff_scopes_grantable(scopes)),
         "errors": errors or {}, "notice": notice, "values": {}, "password_min": PASSWORD_MIN,
     }, status_code=status_code)
@@ -218,7 +222,7 @@ def new_password_error(fields: dict[str, str], lang: str) -> str:
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-async def change_password(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
+async def change_password(request: Request, ctx: Ctx, caller: MaybeCaller) -> Response:
     fields, csrf_ok = await posted_form(request)
     if caller is None:
         return to_signin("/account")
@@ -227,43 +231,43 @@ async def change_password(request: Request, platform: PlatformDep, caller: Maybe
     lang, new = page_language(request), fields.get("new_password", "")
     error = new_password_error(fields, lang)
     if error:
-        return await _account_page(request, platform, caller.account, caller.session_id,
+        return await _account_page(request, ctx, caller.account, caller.session_id,
                                    {"new_password": error}, status_code=422)
     try:
-        await service.change_password(platform=platform, account=caller.account,
+        await service.change_password(ctx=ctx, account=caller.account,
                                       current=fields.get("current_password", ""), new=new,
                                       keep_session=caller.session_id)
     except DomainError as exc:
-        return await _account_page(request, platform, caller.account, caller.session_id,
+        return await _account_page(request, ctx, caller.account, caller.session_id,
                                    {"current_password": message(request, exc)}, status_code=exc.status)
-    return await _account_page(request, platform, caller.account, caller.session_id,
+    return await _account_page(request, ctx, caller.account, caller.session_id,
                                notice=translate("ui_acc_password_changed", lang))
 
 
 @router.post("/account/totp", response_class=HTMLResponse)
-async def enable_totp(request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
+async def enable_totp(request: Request, ctx: Ctx, caller: MaybeCaller) -> Response:
     """Enrol a TOTP app: the same step as at sign-in, which then opens a fresh session."""
     fields, csrf_ok = await posted_form(request)
     if caller is None:
         return to_signin("/account")
     if not csrf_ok:
         return csrf_refused(request)
-    challenge = await service.start_totp_enrolment(platform=platform, account=caller.account)
+    challenge = await signin.start_totp_enrolment(ctx=ctx, account=caller.account)
     response = RedirectResponse("/signin/code?" + urlencode({"next": "/account"}), status_code=303)
-    response.set_cookie(CHALLENGE_COOKIE, challenge["_id"], max_age=service.CHALLENGE_SECONDS, path="/signin",
-                        httponly=True, secure=service.settings_of(platform).secure_cookies, samesite="lax")
+    response.set_cookie(CHALLENGE_COOKIE, challenge.id, max_age=signin.CHALLENGE_SECONDS, path="/signin",
+                        httponly=True, secure=ctx.settings.secure_cookies, samesite="lax")
     return response
 
 
 @router.post("/account/sessions/{session_id}/revoke", response_class=HTMLResponse)
-async def revoke_session(session_id: str, request: Request, platform: PlatformDep, caller: MaybeCaller) -> Response:
+async def revoke_session(session_id: str, request: Request, ctx: Ctx, caller: MaybeCaller) -> Response:
     fields, csrf_ok = await posted_form(request)
     if caller is None:
         return to_signin("/account")
     if not csrf_ok:
         return csrf_refused(request)
     try:
-        await service.revoke_session(platform=platform, account_id=caller.account["_id"], session_id=session_id)
+        await signin.revoke_session(ctx=ctx, account_id=caller.account.id, session_id=session_id)
     except DomainError:
         pass  # already ended: the page shows what is open now
     return RedirectResponse("/account", status_code=303)

@@ -50,6 +50,21 @@ ERRORS = {
         "fr": "Vous ne pouvez pas désactiver votre propre compte.",
         "en": "You cannot disable your own account.",
     },
+    "account_invitation_not_found": {
+        "ar": "هذه الدعوة غير موجودة.",
+        "fr": "Cette invitation est introuvable.",
+        "en": "This invitation does not exist.",
+    },
+    "account_invitation_closed": {
+        "ar": "قُبلت هذه الدعوة من قبل أو سُحبت: لا يمكن إعادة إرسالها أو سحبها.",
+        "fr": "Cette invitation a déjà été acceptée ou retirée : elle ne peut plus être renvoyée ni retirée.",
+        "en": "This invitation was already accepted or withdrawn: it can no longer be resent or withdrawn.",
+    },
+    "member_id_or_email": {
+        "ar": "حددوا الحساب المراد إضافته إما بمعرّفه أو ببريده الإلكتروني، لا بالاثنين معا.",
+        "fr": "Désignez le compte à ajouter soit par son identifiant, soit par son adresse e-mail, pas les deux.",
+        "en": "Name the account to add either by its id or by its e-mail address, not both.",
+    },
     "unknown_scope": {
         "ar": "صلاحية غير معروفة. الصيغ المقبولة: organizer:conference:<id> و organizer:market:<id> و "
               "organizer:recommendations و reviewer:recommendations و staff:conference:<id> و staff:market:<id> "

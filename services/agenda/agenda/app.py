@@ -1,12 +1,12 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from agenda import pages, store
+from agenda import console, console_sessions, pages, people_api, store
 from agenda.api import router
 from agenda.consumers import consumer_specs
+from agenda.context import Agenda
 from agenda.domain import ScheduleConflict
 from agenda.events import MESSAGES, TOPICS
-from agenda.participation import Agenda
 from agenda.settings import Settings
 from shared.errors import problem_response
 from shared.i18n import StoredText, request_language
@@ -42,10 +42,11 @@ def create_app(settings: Settings) -> FastAPI:
                                 "without it no manage token verifies")
 
     def context(platform: Platform) -> Agenda:
-        return Agenda(platform=platform, manage_verifier=manage_verifier if manage_verifier.keys else None)
+        return Agenda.of(platform, manage_verifier if manage_verifier.keys else None)
 
     spec = ServiceSpec(
-        title="Tadamon agenda", description=DESCRIPTION, routers=[router, pages.router], indexes=store.indexes(),
+        title="Tadamon agenda", description=DESCRIPTION, indexes=store.indexes(),
+        routers=[router, people_api.router, pages.router, console.router, console_sessions.router],
         topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=context, tags=TAGS,
     )
     app = create_service_app(settings, spec)

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime
 
 from pydantic import field_validator
 
-from agenda import participation, service
+from agenda import personal, service
+from agenda.context import Agenda
 from agenda.domain import DEFAULT_TIMEZONE, Conference
-from agenda.participation import Agenda
 from shared.consumer import ConsumerSpec, Delivery, Reader
 from shared.i18n import StoredText
 
@@ -78,22 +78,22 @@ def consumer_specs() -> list[ConsumerSpec[Agenda]]:
     async def on_conference(seen: ConferenceSeen, delivery: Delivery[Agenda]) -> None:
         conference = Conference.model_validate(
             {**seen.model_dump(), "timezone": seen.timezone or DEFAULT_TIMEZONE})
-        await service.record_conference(platform=delivery.service.platform, conference=conference,
+        await service.record_conference(ctx=delivery.service, conference=conference,
                                         session=delivery.session)
 
     @spec.on(ParticipantErasedSeen)
     async def on_erased(seen: ParticipantErasedSeen, delivery: Delivery[Agenda]) -> None:
-        await participation.forget_participant(platform=delivery.service.platform, session=delivery.session,
+        await personal.forget_participant(ctx=delivery.service, session=delivery.session,
                                                **seen.model_dump())
 
     @spec.on(ParticipantLeft)
     async def on_leaving(seen: ParticipantLeft, delivery: Delivery[Agenda]) -> None:
-        await participation.participant_left(platform=delivery.service.platform, session=delivery.session,
+        await personal.participant_left(ctx=delivery.service, session=delivery.session,
                                              **seen.model_dump())
 
     @spec.on(ParticipantStatusSeen)
     async def on_status(seen: ParticipantStatusSeen, delivery: Delivery[Agenda]) -> None:
-        await participation.follow_participant(platform=delivery.service.platform, session=delivery.session,
+        await personal.follow_participant(ctx=delivery.service, session=delivery.session,
                                                **seen.model_dump())
 
     return [spec]

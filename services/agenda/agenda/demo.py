@@ -11,7 +11,8 @@ import logging
 from datetime import date
 from typing import Any
 
-from agenda import service, store
+from agenda import service, sessions, store
+from agenda.context import Agenda
 from agenda.domain import Conference, RoomCreate, SessionCreate, SpeakerCreate
 from agenda.events import TOPICS
 from agenda.settings import Settings
@@ -152,22 +153,21 @@ SESSIONS = [
 ]
 
 
-async def load_demo(platform: Platform) -> None:
+async def load_demo(*, ctx: Agenda) -> None:
     """Create what is missing, then release version 1 if nothing was released yet."""
-    db = store.Store(platform.db)
-    if await service.ensure_conference(platform=platform, conference=CONFERENCE):
+    if await service.ensure_conference(ctx=ctx, conference=CONFERENCE):
         log.info("conference %s not yet heard from registration: created locally", CONFERENCE_ID)
     for room in ROOMS:
-        if await db.get("rooms", str(room.id)) is None:
-            await service.create_room(platform=platform, conference_id=CONFERENCE_ID, data=room)
+        if await ctx.store.room(str(room.id)) is None:
+            await service.create_room(ctx=ctx, conference_id=CONFERENCE_ID, data=room)
     for speaker in SPEAKERS:
-        if await db.get("speakers", str(speaker.id)) is None:
-            await service.create_speaker(platform=platform, conference_id=CONFERENCE_ID, data=speaker)
+        if await ctx.store.speaker(str(speaker.id)) is None:
+            await service.create_speaker(ctx=ctx, conference_id=CONFERENCE_ID, data=speaker)
     for session in SESSIONS:
-        if await db.get("sessions", str(session.id)) is None:
-            await service.create_session(platform=platform, conference_id=CONFERENCE_ID, data=session)
-    if await db.latest_release(CONFERENCE_ID) is None:
-        release = await service.release_schedule(platform=platform, conference_id=CONFERENCE_ID, by="demo")
+        if await ctx.store.session(str(session.id)) is None:
+            await sessions.create_session(ctx=ctx, conference_id=CONFERENCE_ID, data=session)
+    if await ctx.store.latest_release(CONFERENCE_ID) is None:
+        release = await service.release_schedule(ctx=ctx, conference_id=CONFERENCE_ID, by="demo")
         log.info("released version %d with %d sessions", release.version, release.session_count)
 
 
@@ -176,12 +176,12 @@ async def main(settings: Settings) -> None:
     outbox_indexes(indexes, settings.outbox_sent_retention_days)
     spec = ServiceSpec(title="agenda demo", description="", routers=[], indexes=indexes, topics=TOPICS)
     platform = Platform(settings, spec)
+    ctx = Agenda.of(platform, None)
     try:
-        await indexes.create(platform.db)
-        await load_demo(platform)
+        await ctx.store.build_indexes(indexes)
+        await load_demo(ctx=ctx)
     finally:
         await platform.client.close()
-
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)

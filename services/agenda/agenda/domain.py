@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from agenda import texts  # noqa: F401 - registers the refusal messages
 from shared.errors import Conflict, refuse_null
 from shared.formats import TimeSpan
-from shared.i18n import Language, LocalizedText, LocalizedTitle, StoredText
+from shared.i18n import Language, LocalizedName, LocalizedText, LocalizedTitle, StoredText, translate
 from shared.limits import Ref, ShortText
 from shared.timezones import Moment, TimeZoneName
 
@@ -52,38 +52,55 @@ class Conference(BaseModel):
         return ZoneInfo(self.timezone)
 
 
-class RoomCreate(BaseModel):
+class RoomEdit(BaseModel):
+    """A room as organizers describe it; ``names`` are its name per language where it differs."""
+
     model_config = ConfigDict(extra="forbid")
 
-    id: Key | None = None
     name: Annotated[ShortText, Field(min_length=1, max_length=120)]
+    names: LocalizedName | None = None
     capacity: int = Field(ge=1, le=100_000)
     interpretation_languages: Languages = []
+
+
+class RoomCreate(RoomEdit):
+    id: Key | None = None
 
 
 class RoomPublic(BaseModel):
     id: str
     conference_id: str
     name: str
+    names: StoredText | None = None
     capacity: int
     interpretation_languages: list[Language]
 
 
-class SpeakerCreate(BaseModel):
+class SpeakerEdit(BaseModel):
+    """A speaker or moderator; ``contact`` (an e-mail or a phone) is for organizers only and never
+    leaves in the released programme."""
+
     model_config = ConfigDict(extra="forbid")
 
-    id: Key | None = None
     name: Annotated[ShortText, Field(min_length=1, max_length=160)]
     organization: ShortText | None = None
     bio: LocalizedText | None = None
+    contact: ShortText | None = None
+
+
+class SpeakerCreate(SpeakerEdit):
+    id: Key | None = None
 
 
 class SpeakerPublic(BaseModel):
+    """A speaker as organizers read them (the released programme keeps name, organization and bio)."""
+
     id: str
     conference_id: str
     name: str
     organization: str | None
     bio: StoredText | None
+    contact: str | None = None
 
 
 class SessionFields(BaseModel):
@@ -170,6 +187,57 @@ class SessionPublic(BaseModel):
     outcomes: OutcomesRecord | None = None
 
 
+class SessionCheck(BaseModel):
+    """Where a session (``session_id``, or a new one) would stand: what saving it would meet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: Ref | None = None
+    room_id: Ref
+    starts_at: Moment
+    ends_at: Moment
+    speaker_ids: Annotated[list[Ref], Field(max_length=PEOPLE_MAX)] = []
+    moderator_ids: Annotated[list[Ref], Field(max_length=PEOPLE_MAX)] = []
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class Finding(BaseModel):
+    """One problem a check found, worded in the caller's language; ``hard`` ones refuse a save."""
+
+    code: str
+    detail: str
+    hard: bool
+    other_session_id: str | None = None
+
+
+class SessionCheckResult(BaseModel):
+    findings: list[Finding]
+
+    @property
+    def refused(self) -> bool:
+        return any(f.hard for f in self.findings)
+
+
+def findings(problems: list[Conflict], lang: str) -> SessionCheckResult:
+    """Problems worded in ``lang``; a multilingual parameter (another session's title) is picked too."""
+    def worded(problem: Conflict) -> str:
+        params = {k: v.pick(lang) if isinstance(v, StoredText) else v for k, v in problem.params.items()}
+        return translate(problem.code, lang, **params)
+
+    return SessionCheckResult(findings=[
+        Finding(code=p.code, detail=worded(p), hard=p.code not in WARNINGS,
+                other_session_id=p.params.get("other_session_id")) for p in problems])
+
+
+class ReleasePreview(BaseModel):
+    """What releasing now would publish: the next version and its changes."""
+
+    conference_id: str
+    version: int
+    session_count: int
+    changes: list[dict[str, Any]]
+
+
 class ScheduleConflict(Conflict):
     """A refusal naming another session; its multilingual params are picked per caller."""
 
@@ -220,7 +288,17 @@ def find_conflict(
     speaker_names: dict[str, str], zone: ZoneInfo,
 ) -> ScheduleConflict | None:
     """The first clash of ``candidate`` with another scheduled session, if any."""
+    return next(iter(clashes(candidate, others, room_name=room_name, speaker_names=speaker_names, zone=zone)), None)
+
+
+def clashes(
+    candidate: dict[str, Any], others: list[dict[str, Any]], *, room_name: str,
+    speaker_names: dict[str, str], zone: ZoneInfo,
+) -> list[ScheduleConflict]:
+    """Every clash of ``candidate`` with another scheduled session, in time order: the same room
+    at the same time, or one of its people in two places."""
     people = set(candidate["speaker_ids"]) | set(candidate["moderator_ids"])
+    found: list[ScheduleConflict] = []
     for other in sorted(others, key=lambda s: s["starts_at"]):
         if other["_id"] == candidate["_id"] or other["status"] != "scheduled":
             continue
@@ -229,15 +307,27 @@ def find_conflict(
         when = time_label(other["starts_at"], other["ends_at"], zone)
         title = StoredText.model_validate(other["title"])
         if other["room_id"] == candidate["room_id"]:
-            return ScheduleConflict("room_double_booked", room=room_name, other_title=title,
-                                    other_session_id=other["_id"], other_time=when)
+            found.append(ScheduleConflict("room_double_booked", room=room_name, other_title=title,
+                                          other_session_id=other["_id"], other_time=when))
+            continue
         shared = people & (set(other["speaker_ids"]) | set(other["moderator_ids"]))
         if shared:
             who = sorted(shared)[0]
-            return ScheduleConflict("speaker_double_booked", speaker=speaker_names.get(who, who),
-                                    speaker_id=who, other_title=title, other_session_id=other["_id"],
-                                    other_time=when)
-    return None
+            found.append(ScheduleConflict("speaker_double_booked", speaker=speaker_names.get(who, who),
+                                          speaker_id=who, other_title=title, other_session_id=other["_id"],
+                                          other_time=when))
+    return found
+
+
+# Worth a warning before saving, not a refusal: the organizer may know better (standing room, a bigger screen).
+WARNINGS = frozenset({"capacity_above_room"})
+
+
+def capacity_warning(capacity: int | None, room_name: str, room_capacity: int) -> Conflict | None:
+    if capacity is None or capacity <= room_capacity:
+        return None
+    return Conflict("capacity_above_room", status=422, capacity=capacity, room=room_name,
+                    room_capacity=room_capacity)
 
 
 def diff_snapshots(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[dict[str, Any]]:

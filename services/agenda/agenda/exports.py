@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from agenda.domain import Conference
+from shared.formats import TimeSpan
 from shared.i18n import StoredText
 
 Entry = dict[str, Any]
@@ -124,3 +125,21 @@ def _frab_event(room: ET.Element, entry: Entry, conference: Conference, lang: st
     persons = ET.SubElement(event, "persons")
     for person in [*entry["speakers"], *entry["moderators"]]:
         ET.SubElement(persons, "person").text = person["name"]
+
+
+def describe_changes(changes: list[Entry], lang: str, zone: ZoneInfo) -> list[Entry]:
+    """A release's changes in words of ``lang``: the title, and where the session was and went."""
+    return [{"change": c["change"], "session_id": c["session_id"], "title": pick(c["title"], lang) or "",
+             "before": _slot_words(c["before"], lang, zone), "after": _slot_words(c["after"], lang, zone)}
+            for c in changes]
+
+
+def _slot_words(slot: Entry | None, lang: str, zone: ZoneInfo) -> str | None:
+    if not slot:
+        return None
+    if "title" in slot:
+        return pick(slot["title"], lang)
+    room = slot["room"]["name"]
+    if "starts_at" not in slot:
+        return str(room)
+    return f"{TimeSpan(slot['starts_at'], slot['ends_at'], zone).words(lang)} · {room}"

@@ -11,23 +11,22 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import TypeAdapter, ValidationError
 
-from agenda import exports, participation, service
-from agenda.api import participant
+from agenda import exports, personal, service
+from agenda.context import Ctx
 from agenda.domain import DEFAULT_TIMEZONE, SessionKind
+from agenda.people_api import participant
 from shared.errors import DomainError, NotFound
 from shared.i18n import translate
-from shared.platform import Platform, get_platform
 from shared.timezones import Day
 from shared.web import Pages, page_language, register_texts
 
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="agenda", static_dir=HERE / "static")
 router = APIRouter(include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 KINDS = ("plenary", "panel", "workshop", "round_table", "side_event")
 _DAY: TypeAdapter[date] = TypeAdapter(Day)
 _KIND: TypeAdapter[SessionKind] = TypeAdapter(SessionKind)
@@ -47,14 +46,14 @@ def _by_day(entries: list[dict[str, Any]]) -> "OrderedDict[str, list[dict[str, A
 
 
 @router.get("/programme/{conference_id}", response_class=HTMLResponse)
-async def programme(conference_id: str, request: Request, platform: PlatformDep,
+async def programme(conference_id: str, request: Request, ctx: Ctx,
                     day: str = "", track: str = "", room: str = "", language: str = "", kind: str = ""
                     ) -> HTMLResponse:
     """The latest released programme, grouped by day; empty filters mean "all"."""
     lang = page_language(request)
     try:
-        conference = await service.conference(platform=platform, conference_id=conference_id)
-        release = await service.latest_release(platform=platform, conference_id=conference_id)
+        conference = await service.conference(ctx=ctx, conference_id=conference_id)
+        release = await service.latest_release(ctx=ctx, conference_id=conference_id)
     except DomainError as exc:
         return _error(request, exc)
     try:
@@ -63,8 +62,8 @@ async def programme(conference_id: str, request: Request, platform: PlatformDep,
     except ValidationError:
         wanted_day, wanted_kind = None, None
     zone = conference.zone
-    everything = [exports.localize(e, lang, zone) for e in release["snapshot"]]
-    shown = [exports.localize(e, lang, zone) for e in release["snapshot"]
+    everything = [exports.localize(e, lang, zone) for e in release.snapshot]
+    shown = [exports.localize(e, lang, zone) for e in release.snapshot
              if exports.matches(e, zone, day=wanted_day, track=track or None, room=room or None,
                                 language=language or None, kind=wanted_kind)]
     options = {
@@ -76,6 +75,7 @@ async def programme(conference_id: str, request: Request, platform: PlatformDep,
     }
     return pages.render(request, "agenda_programme.html", {
         "conference": conference, "release": release, "days": _by_day(shown), "options": options,
+        "changes": exports.describe_changes(release.changes, lang, zone),
         "filters": {"day": day, "track": track, "room": room, "language": language, "kind": kind},
         "script_texts": {k: translate(f"ui_agenda_{k}", lang) for k in ("star", "starred", "signed_up",
                                                                           "waitlisted", "failed")},
@@ -83,15 +83,15 @@ async def programme(conference_id: str, request: Request, platform: PlatformDep,
 
 
 @router.get("/programme/{conference_id}/sessions/{session_id}", response_class=HTMLResponse)
-async def session_page(conference_id: str, session_id: str, request: Request, platform: PlatformDep
+async def session_page(conference_id: str, session_id: str, request: Request, ctx: Ctx
                        ) -> HTMLResponse:
     lang = page_language(request)
     try:
-        conference = await service.conference(platform=platform, conference_id=conference_id)
-        release = await service.latest_release(platform=platform, conference_id=conference_id)
+        conference = await service.conference(ctx=ctx, conference_id=conference_id)
+        release = await service.latest_release(ctx=ctx, conference_id=conference_id)
     except DomainError as exc:
         return _error(request, exc)
-    found = [e for e in release["snapshot"] if e["id"] == session_id]
+    found = [e for e in release.snapshot if e["id"] == session_id]
     if not found:
         return _error(request, NotFound("session_unknown", session_id=session_id))
     entry = exports.localize(found[0], lang, conference.zone)
@@ -100,20 +100,20 @@ async def session_page(conference_id: str, session_id: str, request: Request, pl
 
 
 @router.get("/my-agenda", response_class=HTMLResponse)
-async def my_agenda(request: Request, platform: PlatformDep,
+async def my_agenda(request: Request, ctx: Ctx,
                     agenda: Annotated[str | None, Query(max_length=100)] = None,
                     token: Annotated[str | None, Query(max_length=2000)] = None) -> HTMLResponse:
     """Starred and signed-up sessions: a visitor's (``agenda``) or a participant's (``token``)."""
     lang = page_language(request)
     try:
         if token:
-            who = await participant(platform, None, token)
+            who = await participant(ctx, None, token)
             owner, registration_id = f"r:{who.registration_id}", who.registration_id
         elif agenda:
-            owner, registration_id = await participation.owner_of_agenda(platform=platform, agenda_id=agenda), None
+            owner, registration_id = await personal.owner_of_agenda(ctx=ctx, agenda_id=agenda), None
         else:
             raise DomainError("agenda_unknown", status=404)
-        entries = await participation.personal_agenda(platform=platform, owner=owner, registration_id=registration_id)
+        entries = await personal.personal_agenda(ctx=ctx, owner=owner, registration_id=registration_id)
     except DomainError as exc:
         return _error(request, exc)
     zone = ZoneInfo(DEFAULT_TIMEZONE)

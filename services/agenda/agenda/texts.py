@@ -64,6 +64,11 @@ register_messages(
             "fr": "La capacité ne peut pas être inférieure au nombre d'inscrits confirmés ({taken}).",
             "en": "The capacity cannot be lower than the number of confirmed sign-ups ({taken}).",
         },
+        "capacity_above_room": {
+            "ar": "عدد المقاعد ({capacity}) يفوق سعة القاعة «{room}» ({room_capacity}).",
+            "fr": "Le nombre de places ({capacity}) dépasse la capacité de la salle « {room} » ({room_capacity}).",
+            "en": "The seats ({capacity}) exceed the capacity of room '{room}' ({room_capacity}).",
+        },
         "nothing_to_release": {
             "ar": "لا يوجد أي تغيير منذ النسخة {version}: لا حاجة إلى نسخة جديدة.",
             "fr": "Rien n'a changé depuis la version {version} : aucune nouvelle version à publier.",

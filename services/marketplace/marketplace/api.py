@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from marketplace import checkin, sales, service, stands
+from marketplace import applications, checkin, offline, sales, service, stands
+from marketplace.context import Ctx, marketplace_context
 from marketplace.domain import (
     AcceptRequest,
     AllocationResult,
@@ -33,24 +34,16 @@ from marketplace.domain import (
     WithdrawalResult,
 )
 from marketplace.figures import SalesAggregates
-from marketplace.store import Store, store_of
 from shared.audit import Act
 from shared.auth import Admin, Principal, require
 from shared.errors import problems
 from shared.i18n import request_language
 from shared.limits import REF_MAX
 from shared.pagination import Paged, page_headers, page_of
-from shared.platform import Platform, get_platform
 from shared.qr import qr_png, qr_svg
 from shared.scanwindow import CheckinConflicts, ScanSnapshot
 from shared.timezones import Day
 
-
-def get_store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
-    return store_of(platform)
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
 # A list filter: a code or an id, never longer.
 Filter = Annotated[str | None, Query(max_length=REF_MAX)]
 router = APIRouter()
@@ -58,8 +51,8 @@ router = APIRouter()
 
 async def application_owner(request: Request) -> dict[str, str] | None:
     """The market and the cooperative of an application, for their scopes."""
-    doc = await stands.application_owner(store=get_store(get_platform(request)),
-                                         application_id=request.path_params["application_id"])
+    doc = await applications.application_owner(ctx=marketplace_context(request),
+                                               application_id=request.path_params["application_id"])
     return {"market_id": doc[0], "cooperative_id": doc[1]} if doc else None
 
 
@@ -77,112 +70,112 @@ ApplicationOrganizer = Annotated[Principal, require("organizer:market:{market_id
 
 
 @router.get("/.well-known/jwks.json", tags=["passes"])
-async def jwks(store: StoreDep) -> dict[str, Any]:
+async def jwks(ctx: Ctx) -> dict[str, Any]:
     """Public key that verifies exhibitor passes offline."""
-    return store.signer.jwks()
+    return checkin.pass_keys(ctx=ctx)
 
 
 # ---- cooperatives -------------------------------------------------------------------
 
 @router.post("/cooperatives", status_code=201, response_model=CooperativePublic, tags=["cooperatives"],
              responses=problems(409))
-async def create_cooperative(body: CooperativeCreate, request: Request, store: StoreDep,
+async def create_cooperative(body: CooperativeCreate, request: Request, ctx: Ctx,
                              who: Registry) -> CooperativePublic:
     """Register a cooperative (exhibitor profile)."""
-    return await service.create_cooperative(store=store, data=body, act=Act.of(request, who))
+    return await service.create_cooperative(ctx=ctx, data=body, act=Act.of(request, who))
 
 
 @router.get("/cooperatives", response_model=list[CooperativePublic], tags=["cooperatives"])
-async def list_cooperatives(store: StoreDep, _: Registry, page: Paged, request: Request, response: Response,
-                            region: Filter = None, sector: Filter = None) -> list[CooperativePublic]:
-    """List cooperatives, by region or sector (paginated)."""
-    found, total = await service.list_cooperatives(store=store, page=page, region=region, sector=sector)
+async def list_cooperatives(ctx: Ctx, _: Registry, page: Paged, request: Request, response: Response,
+                            region: Filter = None, sector: Filter = None, q: Filter = None) -> list[CooperativePublic]:
+    """List cooperatives, by region or sector, or found by name or register number (``q``; paginated)."""
+    found, total = await service.list_cooperatives(ctx=ctx, page=page, region=region, sector=sector, text=q)
     page_headers(total, page, request, response)
     return found
 
 
 @router.get("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
             responses=problems(404))
-async def read_cooperative(cooperative_id: str, store: StoreDep, who: CooperativeMember) -> CooperativePublic:
+async def read_cooperative(cooperative_id: str, ctx: Ctx, who: CooperativeMember) -> CooperativePublic:
     """A cooperative's profile: its own exhibitor or an organizer."""
-    return await service.get_cooperative(store=store, principal=who, cooperative_id=cooperative_id)
+    return await service.get_cooperative(ctx=ctx, principal=who, cooperative_id=cooperative_id)
 
 
 @router.patch("/cooperatives/{cooperative_id}", response_model=CooperativePublic, tags=["cooperatives"],
               responses=problems(404, 409))
-async def update_cooperative(cooperative_id: str, body: CooperativeUpdate, request: Request, store: StoreDep,
+async def update_cooperative(cooperative_id: str, body: CooperativeUpdate, request: Request, ctx: Ctx,
                              who: CooperativeMember) -> CooperativePublic:
     """Change a cooperative's profile (allocation-relevant fields: organizers only)."""
-    return await service.update_cooperative(store=store, principal=who, cooperative_id=cooperative_id, data=body,
+    return await service.update_cooperative(ctx=ctx, principal=who, cooperative_id=cooperative_id, data=body,
                                             act=Act.of(request, who))
 
 
 @router.post("/cooperatives/{cooperative_id}/products", status_code=201, response_model=ProductPublic,
              tags=["cooperatives"], responses=problems(404))
-async def add_product(cooperative_id: str, body: ProductCreate, store: StoreDep,
+async def add_product(cooperative_id: str, body: ProductCreate, ctx: Ctx,
                       who: CooperativeMember) -> ProductPublic:
     """Add a product to a cooperative's catalogue."""
-    return await service.add_product(store=store, principal=who, cooperative_id=cooperative_id, data=body)
+    return await service.add_product(ctx=ctx, principal=who, cooperative_id=cooperative_id, data=body)
 
 
 @router.delete("/cooperatives/{cooperative_id}/products/{product_id}", status_code=204, tags=["cooperatives"],
                responses=problems(404))
-async def remove_product(cooperative_id: str, product_id: str, store: StoreDep, who: CooperativeMember) -> Response:
+async def remove_product(cooperative_id: str, product_id: str, ctx: Ctx, who: CooperativeMember) -> Response:
     """Remove a product from a cooperative's catalogue."""
-    await service.remove_product(store=store, principal=who, cooperative_id=cooperative_id, product_id=product_id)
+    await service.remove_product(ctx=ctx, principal=who, cooperative_id=cooperative_id, product_id=product_id)
     return Response(status_code=204)
 
 
 @router.post("/cooperatives/{cooperative_id}/invitations", status_code=201, response_model=InvitationPublic,
              tags=["cooperatives"], responses=problems(404, 503))
-async def invite(cooperative_id: str, request: Request, store: StoreDep, who: Registry,
+async def invite(cooperative_id: str, request: Request, ctx: Ctx, who: Registry,
                  body: InvitationCreate | None = None) -> InvitationPublic:
     """Create a one-time link for the cooperative's exhibitor token and mail it to its contact address."""
-    return await service.invite_cooperative(store=store, cooperative_id=cooperative_id, by=who.sub,
+    return await service.invite_cooperative(ctx=ctx, cooperative_id=cooperative_id, by=who.sub,
                                             data=body or InvitationCreate(), act=Act.of(request, who))
 
 
 @router.post("/invitations/{token}/accept", response_model=ExhibitorToken, tags=["cooperatives"],
              responses=problems(404, 409, 410, 503))
-async def accept_invitation(token: str, store: StoreDep) -> ExhibitorToken:
+async def accept_invitation(token: str, ctx: Ctx) -> ExhibitorToken:
     """Use an invitation once: returns the cooperative's exhibitor token."""
-    return await service.accept_invitation(store=store, token=token)
+    return await service.accept_invitation(ctx=ctx, token=token)
 
 
 # ---- markets ------------------------------------------------------------------------
 
 @router.post("/markets", status_code=201, response_model=MarketPublic, tags=["markets"])
-async def create_market(body: MarketCreate, request: Request, store: StoreDep, who: Admin) -> MarketPublic:
+async def create_market(body: MarketCreate, request: Request, ctx: Ctx, who: Admin) -> MarketPublic:
     """Create a mobile market or a fair, with its stands and selection rules."""
-    return await service.create_market(store=store, data=body, act=Act.of(request, who))
+    return await service.create_market(ctx=ctx, data=body, act=Act.of(request, who))
 
 
 @router.get("/markets", response_model=list[MarketPublic], tags=["markets"])
-async def list_markets(store: StoreDep, page: Paged, request: Request, response: Response,
+async def list_markets(ctx: Ctx, page: Paged, request: Request, response: Response,
                        circuit: Filter = None, kind: Filter = None,
                        region: Filter = None) -> list[MarketPublic]:
     """Markets and fairs, by circuit, kind or region (paginated)."""
-    return page_of(await service.list_markets(store=store, circuit=circuit, kind=kind, region=region), page,
+    return page_of(await service.list_markets(ctx=ctx, circuit=circuit, kind=kind, region=region), page,
                    request, response)
 
 
 @router.get("/markets/{market_id}", response_model=MarketPublic, tags=["markets"], responses=problems(404))
-async def read_market(market_id: str, store: StoreDep) -> MarketPublic:
+async def read_market(market_id: str, ctx: Ctx) -> MarketPublic:
     """One market."""
-    return await service.get_market(store=store, market_id=market_id)
+    return await service.get_market(ctx=ctx, market_id=market_id)
 
 
 @router.get("/markets/{market_id}/stands", response_model=list[StandPublic], tags=["stands"], responses=problems(404))
-async def stand_map(market_id: str, request: Request, store: StoreDep, _: MarketOrganizer) -> list[StandPublic]:
+async def stand_map(market_id: str, request: Request, ctx: Ctx, _: MarketOrganizer) -> list[StandPublic]:
     """Every stand with its holder and the reason it was given."""
-    return await stands.stand_map(store=store, market_id=market_id, lang=request_language(request))
+    return await stands.stand_map(ctx=ctx, market_id=market_id, lang=request_language(request))
 
 
 @router.post("/markets/{market_id}/allocation", response_model=AllocationResult, tags=["stands"],
              responses=problems(404))
-async def allocate(market_id: str, request: Request, store: StoreDep, who: MarketOrganizer) -> AllocationResult:
+async def allocate(market_id: str, request: Request, ctx: Ctx, who: MarketOrganizer) -> AllocationResult:
     """Give stands to submitted and waitlisted applications following the market's rules."""
-    return await stands.allocate_market(store=store, market_id=market_id, lang=request_language(request),
+    return await stands.allocate_market(ctx=ctx, market_id=market_id, lang=request_language(request),
                                         act=Act.of(request, who))
 
 
@@ -190,68 +183,67 @@ async def allocate(market_id: str, request: Request, store: StoreDep, who: Marke
 
 @router.post("/applications", status_code=201, response_model=list[ApplicationPublic], tags=["applications"],
              responses=problems(404, 409))
-async def apply(body: ApplicationCreate, store: StoreDep, who: Applicant) -> list[ApplicationPublic]:
+async def apply(body: ApplicationCreate, ctx: Ctx, who: Applicant) -> list[ApplicationPublic]:
     """Apply to one or several markets at once."""
-    return await stands.submit_application(store=store, principal=who, data=body)
+    return await applications.submit_application(ctx=ctx, principal=who, data=body)
 
 
 @router.get("/applications", response_model=list[ApplicationPublic], tags=["applications"])
-async def list_applications(request: Request, response: Response, store: StoreDep, who: Applicant, page: Paged,
+async def list_applications(request: Request, response: Response, ctx: Ctx, who: Applicant, page: Paged,
                             market_id: Filter = None, status: Filter = None,
                             cooperative_id: Filter = None) -> list[ApplicationPublic]:
     """Applications (an exhibitor sees its own only; paginated)."""
-    docs, total = await stands.list_applications(store=store, principal=who, market_id=market_id, status=status,
-                                                 cooperative_id=cooperative_id, page=page)
+    found, total = await applications.list_applications(
+        ctx=ctx, principal=who, lang=request_language(request), market_id=market_id, status=status,
+        cooperative_id=cooperative_id, page=page)
     page_headers(total, page, request, response)
-    return [stands.application_public(d, request_language(request)) for d in docs]
+    return found
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationPublic, tags=["applications"],
             responses=problems(404))
-async def read_application(application_id: str, request: Request, store: StoreDep,
+async def read_application(application_id: str, request: Request, ctx: Ctx,
                            who: ApplicationParty) -> ApplicationPublic:
     """One application, with the explanation of its decision."""
-    doc = await stands.get_application(store=store, principal=who, application_id=application_id)
-    return stands.application_public(doc, request_language(request))
+    return await applications.read_application(ctx=ctx, principal=who, application_id=application_id,
+                                               lang=request_language(request))
 
 
 @router.post("/applications/{application_id}/accept", response_model=ApplicationPublic, tags=["applications"],
              responses=problems(404, 409))
-async def accept(application_id: str, request: Request, store: StoreDep, who: ApplicationOrganizer,
+async def accept(application_id: str, request: Request, ctx: Ctx, who: ApplicationOrganizer,
                  body: AcceptRequest | None = None) -> ApplicationPublic:
     """Accept: the rules pick the stand, or the stand given overrides them."""
     body = body or AcceptRequest()
-    doc = await stands.accept_application(store=store, application_id=application_id, by=who.sub,
-                                          stand_number=body.stand_number, note=body.note, act=Act.of(request, who))
-    return stands.application_public(doc, request_language(request))
+    return await stands.accept_application(ctx=ctx, application_id=application_id, by=who.sub,
+                                           lang=request_language(request), stand_number=body.stand_number,
+                                           note=body.note, act=Act.of(request, who))
 
 
 @router.post("/applications/{application_id}/reject", response_model=ApplicationPublic, tags=["applications"],
              responses=problems(404, 409))
-async def reject(application_id: str, body: RejectRequest, request: Request, store: StoreDep,
+async def reject(application_id: str, body: RejectRequest, request: Request, ctx: Ctx,
                  who: ApplicationOrganizer) -> ApplicationPublic:
     """Reject, with a reason."""
-    doc = await stands.reject_application(store=store, application_id=application_id, reason=body.reason, by=who.sub,
-                                          act=Act.of(request, who))
-    return stands.application_public(doc, request_language(request))
+    return await stands.reject_application(ctx=ctx, application_id=application_id, reason=body.reason, by=who.sub,
+                                           lang=request_language(request), act=Act.of(request, who))
 
 
 @router.post("/applications/{application_id}/waitlist", response_model=ApplicationPublic, tags=["applications"],
              responses=problems(404, 409))
-async def waitlist(application_id: str, request: Request, store: StoreDep,
+async def waitlist(application_id: str, request: Request, ctx: Ctx,
                    who: ApplicationOrganizer) -> ApplicationPublic:
     """Put a submitted application on the waitlist."""
-    doc = await stands.waitlist_application(store=store, application_id=application_id, by=who.sub,
-                                            act=Act.of(request, who))
-    return stands.application_public(doc, request_language(request))
+    return await stands.waitlist_application(ctx=ctx, application_id=application_id, by=who.sub,
+                                             lang=request_language(request), act=Act.of(request, who))
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=WithdrawalResult, tags=["applications"],
              responses=problems(404, 409))
-async def withdraw(application_id: str, request: Request, store: StoreDep,
+async def withdraw(application_id: str, request: Request, ctx: Ctx,
                    who: ApplicationParty) -> WithdrawalResult:
     """Withdraw; a freed stand goes to the next waitlisted applicant."""
-    return await stands.withdraw_application(store=store, principal=who, application_id=application_id,
+    return await stands.withdraw_application(ctx=ctx, principal=who, application_id=application_id,
                                              lang=request_language(request), act=Act.of(request, who))
 
 
@@ -259,95 +251,95 @@ async def withdraw(application_id: str, request: Request, store: StoreDep,
 
 @router.get("/applications/{application_id}/pass", response_model=PassPublic, tags=["passes"],
             responses=problems(404, 409))
-async def read_pass(application_id: str, store: StoreDep, who: ApplicationParty) -> PassPublic:
+async def read_pass(application_id: str, ctx: Ctx, who: ApplicationParty) -> PassPublic:
     """The exhibitor pass of an accepted application (signed token)."""
-    return await checkin.get_pass(store=store, principal=who, application_id=application_id)
+    return await checkin.get_pass(ctx=ctx, principal=who, application_id=application_id)
 
 
 @router.get("/applications/{application_id}/pass.png", tags=["passes"],
             responses={200: {"content": {"image/png": {}}}, **problems(404, 409)})
-async def pass_png(application_id: str, store: StoreDep, who: ApplicationParty) -> Response:
+async def pass_png(application_id: str, ctx: Ctx, who: ApplicationParty) -> Response:
     """The pass as a QR code (PNG)."""
-    found = await checkin.get_pass(store=store, principal=who, application_id=application_id)
+    found = await checkin.get_pass(ctx=ctx, principal=who, application_id=application_id)
     return Response(qr_png(found.token), media_type="image/png")
 
 
 @router.get("/applications/{application_id}/pass.svg", tags=["passes"],
             responses={200: {"content": {"image/svg+xml": {}}}, **problems(404, 409)})
-async def pass_svg(application_id: str, store: StoreDep, who: ApplicationParty) -> Response:
+async def pass_svg(application_id: str, ctx: Ctx, who: ApplicationParty) -> Response:
     """The pass as a QR code (SVG)."""
-    found = await checkin.get_pass(store=store, principal=who, application_id=application_id)
+    found = await checkin.get_pass(ctx=ctx, principal=who, application_id=application_id)
     return Response(qr_svg(found.token), media_type="image/svg+xml")
 
 
 @router.post("/markets/{market_id}/checkins", status_code=201, response_model=CheckinPublic, tags=["passes"],
              responses=problems(404, 409))
-async def scan(market_id: str, body: ScanRequest, store: StoreDep, _: MarketStaff) -> CheckinPublic:
+async def scan(market_id: str, body: ScanRequest, ctx: Ctx, _: MarketStaff) -> CheckinPublic:
     """Check an exhibitor in for today by scanning its pass."""
-    return await checkin.check_in(store=store, market_id=market_id, token=body.token, device_id=body.device_id)
+    return await checkin.check_in(ctx=ctx, market_id=market_id, token=body.token, device_id=body.device_id)
 
 
 @router.post("/markets/{market_id}/checkins/batch", response_model=BatchResult, tags=["passes"],
              responses=problems(404, 409))
-async def scan_batch(market_id: str, body: ScanBatch, request: Request, store: StoreDep, _: MarketStaff) -> BatchResult:
+async def scan_batch(market_id: str, body: ScanBatch, request: Request, ctx: Ctx, _: MarketStaff) -> BatchResult:
     """Sync scans queued or decided offline; idempotent per (device, nonce)."""
-    return await checkin.sync_offline_scans(store=store, market_id=market_id, batch=body,
+    return await offline.sync_offline_scans(ctx=ctx, market_id=market_id, batch=body,
                                             lang=request_language(request))
 
 
 @router.get("/markets/{market_id}/checkins/snapshot", response_model=ScanSnapshot, tags=["passes"],
             responses=problems(404))
-async def scan_snapshot(market_id: str, store: StoreDep, _: MarketStaff) -> ScanSnapshot:
+async def scan_snapshot(market_id: str, ctx: Ctx, _: MarketStaff) -> ScanSnapshot:
     """What a scanner holds to decide offline: keys by kid, opening days' windows, revoked passes, version."""
-    return await checkin.offline_snapshot(store=store, market_id=market_id)
+    return await offline.offline_snapshot(ctx=ctx, market_id=market_id)
 
 
 @router.get("/markets/{market_id}/checkin-conflicts", response_model=CheckinConflicts, tags=["passes"],
             responses=problems(404))
-async def checkin_conflicts(market_id: str, store: StoreDep, _: MarketOrganizer) -> CheckinConflicts:
+async def checkin_conflicts(market_id: str, ctx: Ctx, _: MarketOrganizer) -> CheckinConflicts:
     """Offline gate decisions the server disagrees with: a pass admitted twice, or after it was withdrawn."""
-    return await checkin.list_checkin_conflicts(store=store, market_id=market_id)
+    return await offline.list_checkin_conflicts(ctx=ctx, market_id=market_id)
 
 
 @router.get("/markets/{market_id}/attendance", response_model=Attendance, tags=["passes"], responses=problems(404))
-async def read_attendance(market_id: str, store: StoreDep, _: MarketOrganizer) -> Attendance:
+async def read_attendance(market_id: str, ctx: Ctx, _: MarketOrganizer) -> Attendance:
     """Check-ins per opening day and no-shows."""
-    return await checkin.attendance(store=store, market_id=market_id)
+    return await checkin.attendance(ctx=ctx, market_id=market_id)
 
 
 # ---- sales --------------------------------------------------------------------------
 
 @router.put("/markets/{market_id}/sales/{day}", response_model=SalesPublic, tags=["sales"],
             responses=problems(404, 409))
-async def declare_sales(market_id: str, day: Day, body: SalesDeclare, store: StoreDep,
+async def declare_sales(market_id: str, day: Day, body: SalesDeclare, ctx: Ctx,
                         who: MarketExhibitor) -> SalesPublic:
     """Declare (or correct) a market day's sales by product category."""
-    return await sales.declare_sales(store=store, principal=who, market_id=market_id, day=day, data=body)
+    return await sales.declare_sales(ctx=ctx, principal=who, market_id=market_id, day=day, data=body)
 
 
 @router.get("/markets/{market_id}/sales", response_model=list[SalesPublic], tags=["sales"])
-async def own_sales(market_id: str, store: StoreDep, who: MarketExhibitor, page: Paged, request: Request,
+async def own_sales(market_id: str, ctx: Ctx, who: MarketExhibitor, page: Paged, request: Request,
                     response: Response, cooperative_id: Filter = None) -> list[SalesPublic]:
     """A cooperative's own declarations at a market (paginated)."""
-    return page_of(await sales.my_sales(store=store, principal=who, market_id=market_id,
+    return page_of(await sales.my_sales(ctx=ctx, principal=who, market_id=market_id,
                                         cooperative_id=cooperative_id), page, request, response)
 
 
 @router.get("/markets/{market_id}/sales/aggregates", response_model=SalesAggregates, tags=["sales"],
             responses=problems(404))
-async def market_aggregates(market_id: str, store: StoreDep) -> SalesAggregates:
+async def market_aggregates(market_id: str, ctx: Ctx) -> SalesAggregates:
     """Anonymous sales figures of a market (small groups suppressed)."""
-    return await sales.public_aggregates(store=store, market_id=market_id)
+    return await sales.public_aggregates(ctx=ctx, market_id=market_id)
 
 
 @router.get("/markets/{market_id}/sales/report", response_model=sales.SalesReport, tags=["sales"],
             responses=problems(404))
-async def market_report(market_id: str, store: StoreDep, _: MarketOrganizer) -> sales.SalesReport:
+async def market_report(market_id: str, ctx: Ctx, _: MarketOrganizer) -> sales.SalesReport:
     """Exact sales figures and declarations of a market, for organizers."""
-    return await sales.sales_report(store=store, market_id=market_id)
+    return await sales.sales_report(ctx=ctx, market_id=market_id)
 
 
 @router.get("/sales/aggregates", response_model=SalesAggregates, tags=["sales"])
-async def all_aggregates(store: StoreDep) -> SalesAggregates:
+async def all_aggregates(ctx: Ctx) -> SalesAggregates:
     """Anonymous sales figures across all markets (small groups suppressed)."""
-    return await sales.public_aggregates(store=store)
+    return await sales.public_aggregates(ctx=ctx)

@@ -1,11 +1,13 @@
 from fastapi import FastAPI
 
-from marketplace import console, invitation_pages, pages
+from marketplace import api_files, console, console_cooperatives, invitation_pages, pages
 from marketplace.api import router
 from marketplace.consumers import consumer_specs
+from marketplace.context import Marketplace, open_marketplace
 from marketplace.events import MESSAGES, TOPICS
 from marketplace.settings import Settings
-from marketplace.store import Store, indexes
+from marketplace.store import indexes
+from shared.jobs import jobs_console_router
 from shared.platform import Platform, ServiceSpec, create_service_app
 from shared.signing import MissingSigningKey, load_signer
 
@@ -32,12 +34,13 @@ def create_app(settings: Settings) -> FastAPI:
         raise MissingSigningKey("JWT_PRIVATE_KEY_FILE is required in production: without it no invitation "
                                 "can be accepted")
 
-    def open_store(platform: Platform) -> Store:
-        return Store(platform, signer)
+    def context(platform: Platform) -> Marketplace:
+        return open_marketplace(platform, signer)
 
     spec = ServiceSpec(
         title="Tadamon marketplace", description=DESCRIPTION,
-        routers=[router, pages.router, invitation_pages.router, console.router], indexes=indexes(),
-        topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=open_store, tags=TAGS,
+        routers=[router, api_files.router, pages.router, invitation_pages.router, console.router,
+                 console_cooperatives.router, jobs_console_router()], indexes=indexes(),
+        topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=context, tags=TAGS,
     )
     return create_service_app(settings, spec)

@@ -7,18 +7,18 @@ Screens call the same use cases as ``api`` and ask the same scope (``organizer:m
 """
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from marketplace import checkin, sales, service, stands
-from marketplace.store import Store, store_of
+from marketplace import applications, exports, overview, stands
+from marketplace.context import Ctx
+from marketplace.domain import AllocationResult
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import DomainError, NotFound
 from shared.i18n import LocalizedText
-from shared.platform import Platform, get_platform
 from shared.web import Pages, page_language, register_texts
 from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
 
@@ -27,89 +27,106 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
 
 
-def _store(platform: Annotated[Platform, Depends(get_platform)]) -> Store:
-    return store_of(platform)
-
-
-StoreDep = Annotated[Store, Depends(_store)]
-
-
 def _scope(market_id: str) -> str:
     return f"organizer:market:{market_id}"
 
 
 @router.get("", response_class=HTMLResponse)
-async def markets(request: Request, store: StoreDep, who: Session) -> Response:
+async def markets(request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
-    shown = [m for m in await service.list_markets(store=store) if who.holds(_scope(m.id))]
-    return console.render(request, who, "console_markets.html", {"markets": shown})
+    shown = await overview.sales_per_market(ctx=ctx, principal=who)
+    return console.render(request, who, "console_markets.html", {
+        "markets": [s.market for s in shown], "sales": shown, "registry": who.holds("organizer:market:*")})
 
 
 @router.get("/markets/{market_id}", response_class=HTMLResponse)
-async def market(market_id: str, request: Request, store: StoreDep, who: Session) -> Response:
+async def market(market_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
         holds_or_refuse(who, _scope(market_id))
-        return await _market_page(request, store, who, market_id)
+        return await _market_page(request, ctx, who, market_id)
     except DomainError as exc:
         return console.refusal(request, who, exc)
 
 
-async def _market_page(request: Request, store: Store, who: Principal, market_id: str,
-                       allocation: Any = None) -> HTMLResponse:
-    lang = page_language(request)
-    found = await service.get_market(store=store, market_id=market_id)
-    docs, _ = await stands.list_applications(store=store, principal=who, market_id=market_id)
-    applicants = sorted({d["cooperative_id"] for d in docs})
-    names = {c["_id"]: c["name"] for c in await store.find("cooperatives", {"_id": {"$in": applicants}})}
+async def _market_page(request: Request, ctx: Ctx, who: Principal, market_id: str,
+                       allocation: AllocationResult | None = None) -> HTMLResponse:
+    shown = await overview.market_overview(ctx=ctx, principal=who, market_id=market_id,
+                                           lang=page_language(request), allocation=allocation)
     return console.render(request, who, "console_market.html", {
-        "market": found, "applications": [stands.application_public(d, lang) for d in docs], "names": names,
-        "attendance": await checkin.attendance(store=store, market_id=market_id),
-        "report": await sales.sales_report(store=store, market_id=market_id), "allocation": allocation,
+        "market": shown.market, "applications": shown.applications, "names": shown.names,
+        "attendance": shown.attendance, "report": shown.report, "allocation": shown.allocation,
         "done": request.query_params.get("done")})
 
 
 @router.post("/markets/{market_id}/allocation", response_class=HTMLResponse)
-async def allocate(market_id: str, request: Request, store: StoreDep, who: Session) -> Response:
+async def allocate(market_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
         await checked_post(request, who, _scope(market_id))
-        result = await stands.allocate_market(store=store, market_id=market_id, lang=page_language(request),
+        result = await stands.allocate_market(ctx=ctx, market_id=market_id, lang=page_language(request),
                                               act=Act.of(request, who))
-        return await _market_page(request, store, who, market_id, allocation=result)
+        return await _market_page(request, ctx, who, market_id, allocation=result)
     except DomainError as exc:
         return console.refusal(request, who, exc)
 
 
+async def _decide(ctx: Ctx, request: Request, who: Principal, application_id: str, decision: str) -> None:
+    act, lang = Act.of(request, who), page_language(request)
+    if decision == "accept":
+        await stands.accept_application(ctx=ctx, application_id=application_id, by=who.sub, lang=lang, act=act)
+    elif decision == "waitlist":
+        await stands.waitlist_application(ctx=ctx, application_id=application_id, by=who.sub, lang=lang, act=act)
+    else:
+        reason = str((await request.form()).get("reason") or "").strip()
+        if not reason or len(reason) > 1000:
+            raise DomainError("console_reason_required")
+        written = LocalizedText.model_validate({lang: reason})
+        await stands.reject_application(ctx=ctx, application_id=application_id, reason=written, by=who.sub,
+                                        lang=lang, act=act)
+
+
 @router.post("/applications/{application_id}/{decision}", response_class=HTMLResponse)
-async def decide(application_id: str, decision: str, request: Request, store: StoreDep, who: Session) -> Response:
+async def decide(application_id: str, decision: str, request: Request, ctx: Ctx, who: Session) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     try:
-        owner = await stands.application_owner(store=store, application_id=application_id)
+        owner = await applications.application_owner(ctx=ctx, application_id=application_id)
         if owner is None or decision not in ("accept", "reject", "waitlist"):
             raise NotFound("not_found")
         await checked_post(request, who, _scope(owner[0]))
-        act = Act.of(request, who)
-        if decision == "accept":
-            await stands.accept_application(store=store, application_id=application_id, by=who.sub,
-                                            stand_number=None, note=None, act=act)
-        elif decision == "waitlist":
-            await stands.waitlist_application(store=store, application_id=application_id, by=who.sub, act=act)
-        else:
-            reason = str((await request.form()).get("reason") or "").strip()
-            if not reason or len(reason) > 1000:
-                raise DomainError("console_reason_required")
-            written = LocalizedText.model_validate({page_language(request): reason})
-            await stands.reject_application(store=store, application_id=application_id, reason=written,
-                                            by=who.sub, act=act)
+        await _decide(ctx, request, who, application_id, decision)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     return RedirectResponse(f"/console/markets/{owner[0]}?lang={page_language(request)}&done={decision}",
                             status_code=303)
+
+
+FILES = {
+    "passes.pdf": (exports.market_passes_pdf, "application/pdf"),
+    "attendance.csv": (exports.attendance_csv, "text/csv; charset=utf-8"),
+    "sales.csv": (exports.sales_csv, "text/csv; charset=utf-8"),
+}
+
+
+@router.get("/markets/{market_id}/{name}", response_class=Response)
+async def market_file(market_id: str, name: str, request: Request, ctx: Ctx, who: Session) -> Response:
+    """The passes to print (PDF), the attendance and the sales per category (CSV)."""
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        holds_or_refuse(who, _scope(market_id))
+        if name not in FILES:
+            raise NotFound("not_found")
+        make, media_type = FILES[name]
+        content = await make(ctx=ctx, market_id=market_id, lang=page_language(request))
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{market_id}-{name}"'})
 
 
 def _three(ar: str, fr: str, en: str) -> dict[str, str]:
@@ -143,6 +160,13 @@ register_texts({
     "console_sales": _three("المبيعات حسب الفئة", "Ventes par catégorie", "Sales per category"),
     "console_amount": _three("المبلغ (درهم)", "Montant (MAD)", "Amount (MAD)"),
     "console_total": _three("المجموع", "Total", "Total"),
+    "console_sales_per_market": _three("المبيعات حسب السوق", "Ventes par marché", "Sales per market"),
+    "console_market": _three("السوق", "Marché", "Market"),
+    "console_files": _three("ملفات السوق", "Fichiers du marché", "Files of the market"),
+    "console_passes_pdf": _three("بطاقات العارضين للطباعة (PDF)", "Badges exposants à imprimer (PDF)",
+                                 "Exhibitor passes to print (PDF)"),
+    "console_attendance_csv": _three("الحضور (CSV)", "Présence (CSV)", "Attendance (CSV)"),
+    "console_sales_csv": _three("المبيعات حسب الفئة (CSV)", "Ventes par catégorie (CSV)", "Sales per category (CSV)"),
     "console_app_done_accept": _three("تم قبول الطلب.", "Candidature acceptée.", "Application accepted."),
     "console_app_done_waitlist": _three("وُضع الطلب في قائمة الانتظار.", "Candidature mise en attente.",
                                     "Application waitlisted."),

@@ -1,10 +1,10 @@
 """Kafka handlers of the marketplace service."""
 
-from marketplace.store import Store
+from marketplace.context import Marketplace
 from shared.consumer import ConsumerSpec
 
 CONSUMED_TOPICS: list[str] = []
 
 
-def consumer_specs() -> list[ConsumerSpec[Store]]:
+def consumer_specs() -> list[ConsumerSpec[Marketplace]]:
     return []

@@ -10,12 +10,14 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from marketplace.applications import submit_application
+from marketplace.context import Marketplace, open_marketplace
 from marketplace.domain import ApplicationCreate, CooperativeCreate, MarketCreate
 from marketplace.events import TOPICS
 from marketplace.service import create_cooperative, create_market
 from marketplace.settings import Settings
-from marketplace.stands import allocate_market, submit_application
-from marketplace.store import Store, indexes
+from marketplace.stands import allocate_market
+from marketplace.store import indexes
 from shared.auth import Principal
 from shared.platform import Platform, ServiceSpec
 from shared.signing import load_signer
@@ -123,9 +125,9 @@ def cooperative_id(suffix: str) -> str:
     return f"demo-coop-{suffix}"
 
 
-async def _cooperatives(store: Store) -> None:
+async def _cooperatives(ctx: Marketplace) -> None:
     for n, (suffix, ar, fr, region, province, sector, women, youth, number) in enumerate(COOPERATIVES):
-        if await store.get("cooperatives", cooperative_id(suffix)):
+        if await ctx.store.cooperative(cooperative_id(suffix)):
             continue
         product_ar, product_fr, price = PRODUCTS[sector]
         data = CooperativeCreate.model_validate({
@@ -135,13 +137,13 @@ async def _cooperatives(store: Store) -> None:
             "last_exhibited_on": None if n % 3 == 0 else (date(2026, 10, 1) - timedelta(days=40 * n)).isoformat(),
             "products": [{"name": {"ar": product_ar, "fr": product_fr}, "category": sector, "unit_price_mad": price}],
         })
-        await create_cooperative(store=store, data=data, cooperative_id=cooperative_id(suffix),
+        await create_cooperative(ctx=ctx, data=data, cooperative_id=cooperative_id(suffix),
                                  products_ids=[f"demo-prd-{suffix}"])
 
 
-async def _markets(store: Store) -> None:
+async def _markets(ctx: Marketplace) -> None:
     for market_id, kind, fr, ar, city, region, venue, first, days, stands, rules in MARKETS:
-        if await store.get("markets", market_id):
+        if await ctx.store.market(market_id):
             continue
         data = MarketCreate.model_validate({
             "kind": kind, "name": {"ar": ar, "fr": fr}, "city": city, "region": region, "venue": venue,
@@ -151,10 +153,10 @@ async def _markets(store: Store) -> None:
             "stands": [{"number": i, "zone": "A" if i <= stands // 2 else "B", "size": "3x3" if i % 4 else "3x6"}
                        for i in range(1, stands + 1)],
         })
-        await create_market(store=store, data=data, market_id=market_id)
+        await create_market(ctx=ctx, data=data, market_id=market_id)
 
 
-async def _applications(store: Store) -> None:
+async def _applications(ctx: Marketplace) -> None:
     circuit = [m[0] for m in MARKETS if m[1] == "mobile_market"]
     for n, row in enumerate(COOPERATIVES):
         coop = cooperative_id(row[0])
@@ -164,30 +166,31 @@ async def _applications(store: Store) -> None:
         if row[3] == "souss-massa" or n % 3 == 0:
             wanted.append("demo-fair-souss-massa")
         ids = [f"demo-app-{row[0]}-{m.removeprefix('demo-')}" for m in wanted]
-        if await store.get("applications", ids[0]):
+        if await ctx.store.application(ids[0]):
             continue
-        await submit_application(store=store, principal=ORGANIZER, ids=ids, now=OPENS + timedelta(hours=n),
+        await submit_application(ctx=ctx, principal=ORGANIZER, ids=ids, now=OPENS + timedelta(hours=n),
                                  data=ApplicationCreate(market_ids=wanted, cooperative_id=coop))
 
 
-async def load_demo(store: Store) -> None:
-    await _cooperatives(store)
-    await _markets(store)
-    await _applications(store)
+async def load_demo(ctx: Marketplace) -> None:
+    await _cooperatives(ctx)
+    await _markets(ctx)
+    await _applications(ctx)
     for market in MARKETS:
         # Allocate once: a later run finds no submitted application and leaves decisions alone.
-        if await store.find("applications", {"market_id": market[0], "status": "submitted"}, limit=1):
-            await allocate_market(store=store, market_id=market[0])
+        if await ctx.store.has_submitted(market[0]):
+            await allocate_market(ctx=ctx, market_id=market[0])
 
 
 async def main(settings: Settings) -> None:
     platform = Platform(settings, ServiceSpec(title="marketplace demo", description="", routers=[],
                                               indexes=indexes(), topics=TOPICS))
     try:
-        await indexes().create(platform.db)
         signer = load_signer(key_file=settings.signing_key_file,
                              previous_key_files=settings.signing_previous_key_files, production=settings.production)
-        await load_demo(Store(platform, signer))
+        ctx = open_marketplace(platform, signer)
+        await ctx.store.create_indexes()
+        await load_demo(ctx)
     finally:
         await platform.client.close()
 

@@ -84,10 +84,6 @@ def to_millis(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def now_utc() -> datetime:
-    return to_millis(datetime.now(UTC))
-
-
 # ---- cooperatives -------------------------------------------------------------------
 
 class Contact(BaseModel):
@@ -183,6 +179,16 @@ class InvitationPublic(BaseModel):
     expires_at: datetime
     # False when the cooperative has no contact e-mail: the organizer passes the link on.
     mailed: bool = False
+
+
+class InvitationState(BaseModel):
+    """An invitation as its cooperative's organizers follow it; the link itself is never kept."""
+
+    invitation_id: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    state: Literal["pending", "used", "expired"]
 
 
 class ExhibitorToken(BaseModel):

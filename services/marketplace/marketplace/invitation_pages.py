@@ -10,24 +10,18 @@ from this site's own pages: browsers name the page a POST comes from in ``Origin
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from marketplace import service
+from marketplace.context import Ctx, Marketplace
 from marketplace.pages import pages, signed_in
-from marketplace.store import Store, store_of
 from shared.errors import DomainError, Forbidden
 from shared.i18n import translate
-from shared.platform import Platform, get_platform
 from shared.web import page_language, register_texts
 
 router = APIRouter(include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 InvitationToken = Annotated[str, Path(min_length=1, max_length=200)]
-
-
-def _store(platform: Platform) -> Store:
-    return store_of(platform)
 
 
 def _origin(url: str) -> str:
@@ -35,9 +29,9 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _same_origin(request: Request, store: Store) -> bool:
+def _same_origin(request: Request, ctx: Marketplace) -> bool:
     """Is this POST from one of our pages? Our own address as the browser sees it, or as configured."""
-    ours = {_origin(str(request.base_url)), _origin(store.settings.base_url)}
+    ours = {_origin(str(request.base_url)), _origin(ctx.settings.base_url)}
     origin = request.headers.get("origin")
     if origin is not None:
         return origin.lower() in ours
@@ -51,9 +45,9 @@ def _refused(request: Request, exc: DomainError) -> HTMLResponse:
 
 
 @router.get("/invitations/{token}", response_class=HTMLResponse)
-async def invitation(token: InvitationToken, request: Request, platform: PlatformDep) -> HTMLResponse:
+async def invitation(token: InvitationToken, request: Request, ctx: Ctx) -> HTMLResponse:
     try:
-        cooperative = await service.look_up_invitation(store=_store(platform), token=token)
+        cooperative = await service.look_up_invitation(ctx=ctx, token=token)
     except DomainError as exc:
         return _refused(request, exc)
     return pages.render(request, "marketplace_invitation.html", {"cooperative": cooperative, "refusal": "",
@@ -67,12 +61,11 @@ async def invitation_old_link(token: InvitationToken, request: Request) -> Respo
 
 
 @router.post("/invitations/{token}", response_class=HTMLResponse)
-async def invitation_accept(token: InvitationToken, request: Request, platform: PlatformDep) -> Response:
-    store = _store(platform)
+async def invitation_accept(token: InvitationToken, request: Request, ctx: Ctx) -> Response:
     try:
-        if not _same_origin(request, store):
+        if not _same_origin(request, ctx):
             raise Forbidden("invitation_foreign_form")
-        granted = await service.accept_invitation(store=store, token=token)
+        granted = await service.accept_invitation(ctx=ctx, token=token)
     except DomainError as exc:
         return _refused(request, exc)
     return signed_in(request, granted.access_token, max_age=granted.expires_in)

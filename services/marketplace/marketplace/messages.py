@@ -276,6 +276,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Impossible de déclarer les ventes d'un jour à venir ({day}).",
         "en": "Sales cannot be declared for a day still to come ({day}).",
     },
+    # Importing cooperatives, and the files of a market
+    "coop_import_refused": {
+        "ar": "لم يُستورد أي سطر: {count} خطأ في الملف، مبين أدناه حسب السطر.",
+        "fr": "Aucune ligne importée : {count} erreur(s) dans le fichier, détaillée(s) ligne par ligne.",
+        "en": "Nothing was imported: {count} fault(s) in the file, listed row by row.",
+    },
+    "coop_import_bad_flag": {
+        "ar": "القيمة «{value}» غير مفهومة: اكتبوا نعم أو لا.",
+        "fr": "Valeur « {value} » incomprise : écrivez oui ou non.",
+        "en": "Value \"{value}\" not understood: write yes or no.",
+    },
+    "coop_import_duplicate_row": {
+        "ar": "رقم التسجيل هذا موجود أيضا في السطر {other}.",
+        "fr": "Ce numéro d'immatriculation figure déjà à la ligne {other}.",
+        "en": "This register number is also on row {other}.",
+    },
+    "market_no_passes": {
+        "ar": "لا توجد بعد أي بطاقة عارض في هذا السوق: وزعوا الأروقة أولا.",
+        "fr": "Ce marché n'a encore aucun badge exposant : attribuez d'abord les stands.",
+        "en": "This market has no exhibitor pass yet: allocate the stands first.",
+    },
+    "export_day": {"ar": "اليوم", "fr": "jour", "en": "day"},
+    "export_expected": {"ar": "المنتظرون", "fr": "attendus", "en": "expected"},
+    "export_checked_in": {"ar": "الحاضرون", "fr": "présents", "en": "checked_in"},
+    "export_no_shows": {"ar": "الغائبون", "fr": "absents", "en": "no_shows"},
+    "export_category": {"ar": "الفئة", "fr": "catégorie", "en": "category"},
+    "export_cooperatives": {"ar": "التعاونيات", "fr": "coopératives", "en": "cooperatives"},
+    "export_amount_mad": {"ar": "المبلغ بالدرهم", "fr": "montant_mad", "en": "amount_mad"},
+    "export_amount_text": {"ar": "المبلغ", "fr": "montant", "en": "amount"},
 }
 
 register_messages(MESSAGES)

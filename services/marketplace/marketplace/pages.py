@@ -9,15 +9,14 @@ on it goes with every scan it sends.
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from marketplace import checkin, sales, service, stands
-from marketplace.domain import SalesDeclare
-from marketplace.store import Store, store_of
+from marketplace import checkin, overview, sales, service
+from marketplace.context import Ctx, Marketplace
+from marketplace.domain import MarketPublic, PassPublic, SalesDeclare
 from shared.auth import (
     ACCESS_COOKIE,
     CSRF_COOKIE,
@@ -31,7 +30,6 @@ from shared.errors import DomainError, Forbidden
 from shared.formats import day_text, list_text
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
-from shared.platform import Platform, get_platform
 from shared.qr import qr_png
 from shared.timezones import plausible_day
 from shared.web import Pages, form_errors, gate_texts, page_language, register_texts
@@ -39,14 +37,9 @@ from shared.web import Pages, form_errors, gate_texts, page_language, register_t
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="marketplace")
 router = APIRouter(include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 COOKIE = "tadamon_exhibitor"
 SECTORS = ("agrifood", "argan_oils", "cosmetics", "textiles_carpets", "crafts", "honey", "dates",
            "couscous_cereals", "other")
-
-
-def _store(platform: Platform) -> Store:
-    return store_of(platform)
 
 
 async def _exhibitor(request: Request) -> Principal | None:
@@ -74,34 +67,25 @@ def _error(request: Request, exc: DomainError) -> HTMLResponse:
                         status_code=exc.status)
 
 
-async def _space(request: Request, platform: Platform, who: Principal, *, errors: dict[str, str] | None = None,
+async def _space(request: Request, ctx: Marketplace, who: Principal, *, errors: dict[str, str] | None = None,
                  saved: bool = False, status_code: int = 200) -> HTMLResponse:
     lang = page_language(request)
-    store = _store(platform)
-    docs, _ = await stands.list_applications(store=store, principal=who)
-    cards: list[dict[str, Any]] = []
-    for doc in docs:
-        application = stands.application_public(doc, lang)
-        market = await service.get_market(store=store, market_id=application.market_id)
-        declared = await sales.my_sales(store=store, principal=who, market_id=application.market_id) \
-            if application.status == "accepted" else []
-        cards.append({"a": application, "market": market, "sales": declared})
-    cooperative = await service.get_cooperative(store=store, principal=who, cooperative_id=str(who.cooperative_id))
+    space = await overview.exhibitor_space(ctx=ctx, principal=who, lang=lang)
     return pages.render(request, "marketplace_space.html", {
-        "cards": cards, "cooperative": cooperative, "errors": errors or {}, "saved": saved,
+        "cards": space.cards, "cooperative": space.cooperative, "errors": errors or {}, "saved": saved,
         "sectors": [(s, translate(f"ui_sector_{s}", lang)) for s in SECTORS], "today": date.today().isoformat(),
         "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
     }, status_code=status_code)
 
 
 @router.get("/exhibitor", response_class=HTMLResponse)
-async def space(request: Request, platform: PlatformDep) -> HTMLResponse:
+async def space(request: Request, ctx: Ctx) -> HTMLResponse:
     who = await _exhibitor(request)
     if who is None:
         return pages.render(request, "marketplace_signin.html",
                             {"error": "", "account_url": session_refresh_url(request)})
     try:
-        return await _space(request, platform, who, saved=request.query_params.get("saved") == "1")
+        return await _space(request, ctx, who, saved=request.query_params.get("saved") == "1")
     except DomainError as exc:
         return _error(request, exc)
 
@@ -139,7 +123,7 @@ async def sign_out(request: Request) -> Response:
 
 
 @router.post("/exhibitor/sales/{market_id}", response_class=HTMLResponse)
-async def declare(market_id: str, request: Request, platform: PlatformDep) -> Response:
+async def declare(market_id: str, request: Request, ctx: Ctx) -> Response:
     """The day's sales by product category (a second declaration for the day corrects the first)."""
     who = await _exhibitor(request)
     if who is None:
@@ -156,66 +140,65 @@ async def declare(market_id: str, request: Request, platform: PlatformDep) -> Re
     try:
         day = plausible_day(date.fromisoformat(str(form.get("day") or "")))
         data = SalesDeclare.model_validate({"by_category": {k: v for k, v in amounts.items() if v}})
-        await sales.declare_sales(store=_store(platform), principal=who, market_id=market_id, day=day, data=data)
+        await sales.declare_sales(ctx=ctx, principal=who, market_id=market_id, day=day, data=data)
     except ValidationError as exc:
         errors = {f"{market_id}:{k}": v for k, v in form_errors(exc, lang).items()}
-        return await _space(request, platform, who, errors=errors, status_code=422)
+        return await _space(request, ctx, who, errors=errors, status_code=422)
     except ValueError:
-        return await _space(request, platform, who, errors={f"{market_id}:day": translate("field_bad_date", lang)},
+        return await _space(request, ctx, who, errors={f"{market_id}:day": translate("field_bad_date", lang)},
                             status_code=422)
     except DomainError as exc:
-        return await _space(request, platform, who,
+        return await _space(request, ctx, who,
                             errors={f"{market_id}:by_category": translate(exc.code, lang, **exc.params)},
                             status_code=exc.status)
     return RedirectResponse(f"/exhibitor?saved=1&lang={lang}", status_code=303)
 
 
-async def _pass(request: Request, platform: Platform, application_id: str) -> tuple[Principal, Any] | None:
+async def _pass(request: Request, ctx: Marketplace, application_id: str) -> tuple[PassPublic, MarketPublic] | None:
     who = await _exhibitor(request)
     if who is None:
         return None
-    found = await checkin.get_pass(store=_store(platform), principal=who, application_id=application_id)
-    return who, found
+    return await checkin.printable_pass(ctx=ctx, principal=who, application_id=application_id)
 
 
 @router.get("/exhibitor/passes/{application_id}.png")
-async def pass_png(application_id: str, request: Request, platform: PlatformDep) -> Response:
+async def pass_png(application_id: str, request: Request, ctx: Ctx) -> Response:
     try:
-        found = await _pass(request, platform, application_id)
+        found = await _pass(request, ctx, application_id)
     except DomainError as exc:
         return _error(request, exc)
     if found is None:
         return Response(status_code=401)
-    return Response(qr_png(found[1].token), media_type="image/png")
+    return Response(qr_png(found[0].token), media_type="image/png")
 
 
 @router.get("/exhibitor/passes/{application_id}.pdf")
-async def pass_pdf(application_id: str, request: Request, platform: PlatformDep) -> Response:
+async def pass_pdf(application_id: str, request: Request, ctx: Ctx) -> Response:
     """The printable pass: market, stand, day(s) and the QR, in the page's language."""
     lang = page_language(request)
     try:
-        found = await _pass(request, platform, application_id)
-        if found is None:
-            return Response(status_code=401)
-        market = await service.get_market(store=_store(platform), market_id=found[1].market_id)
+        found = await _pass(request, ctx, application_id)
     except DomainError as exc:
         return _error(request, exc)
+    if found is None:
+        return Response(status_code=401)
+    issued, market = found
     body = card_pdf(
         heading=market.name.pick(lang),
         lines=[Line(translate("ui_exhibitor_pass", lang), 16),
-               Line(translate("ui_exhibitor_stand", lang, n=found[1].stand_number), 14),
+               Line(translate("ui_exhibitor_stand", lang, n=issued.stand_number), 14),
                Line(f"{market.venue} · {market.city}", 10),
                Line(list_text([day_text(d, lang) for d in market.days[:6]], lang), 9)],
-        qr_png=qr_png(found[1].token), footer=found[1].pass_id, rtl=lang == "ar")
+        qr_png=qr_png(issued.token), footer=issued.pass_id, rtl=lang == "ar")
     return Response(body, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="pass-{application_id}.pdf"'})
 
 
 @router.get("/scanner/markets/{market_id}", response_class=HTMLResponse)
-async def pass_scanner(market_id: str, request: Request, platform: PlatformDep) -> HTMLResponse:
+async def pass_scanner(market_id: str, request: Request, ctx: Ctx) -> HTMLResponse:
     """The staff scanner of exhibitor passes; the staff token is typed once and kept on the device."""
     try:
-        market = await service.get_market(store=_store(platform), market_id=market_id)
+        market = await service.get_market(ctx=ctx, market_id=market_id)
     except DomainError as exc:
         return _error(request, exc)
     lang = page_language(request)

@@ -12,6 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from marketplace import mails
+from marketplace.context import Marketplace
 from marketplace.domain import (
     ORGANIZER_ONLY_FIELDS,
     CooperativeCreate,
@@ -20,19 +21,19 @@ from marketplace.domain import (
     ExhibitorToken,
     InvitationCreate,
     InvitationPublic,
+    InvitationState,
     MarketCreate,
     MarketPublic,
     ProductCreate,
     ProductPublic,
-    now_utc,
 )
 from marketplace.events import MarketCreated
-from marketplace.store import Store, clean
-from shared import audit
+from marketplace.records import Cooperative, Invitation, Market
 from shared.audit import Act
 from shared.auth import Principal, load_private_key, mint_token
+from shared.documents import utcnow
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
-from shared.i18n import DEFAULT_LANGUAGE, StoredText
+from shared.i18n import DEFAULT_LANGUAGE
 from shared.pagination import PageRequest
 
 
@@ -68,41 +69,55 @@ def _product_doc(product: ProductCreate, product_id: str | None = None) -> dict[
     return {"product_id": product_id or new_id("prd"), **product.model_dump(mode="json")}
 
 
-async def create_cooperative(*, store: Store, data: CooperativeCreate, cooperative_id: str | None = None,
-                             products_ids: list[str] | None = None, act: Act | None = None) -> CooperativePublic:
-    ids = products_ids or [None] * len(data.products)  # type: ignore[list-item]
-    doc: dict[str, Any] = {
+def cooperative_public(cooperative: Cooperative) -> CooperativePublic:
+    return CooperativePublic.model_validate(cooperative.model_dump())
+
+
+def new_cooperative(data: CooperativeCreate, *, cooperative_id: str | None = None,
+                    products_ids: Sequence[str | None] | None = None, imported_from: str | None = None) -> Cooperative:
+    ids = products_ids or [None] * len(data.products)
+    return Cooperative.model_validate({
         "_id": cooperative_id or new_id("coop"),
         **data.model_dump(mode="json", exclude={"products"}),
         "products": [_product_doc(p, pid) for p, pid in zip(data.products, ids, strict=True)],
-        "created_at": now_utc(),
-    }
+        "created_at": utcnow(), "imported_from": imported_from,
+    })
+
+
+async def create_cooperative(*, ctx: Marketplace, data: CooperativeCreate, cooperative_id: str | None = None,
+                             products_ids: list[str] | None = None, act: Act | None = None) -> CooperativePublic:
+    cooperative = new_cooperative(data, cooperative_id=cooperative_id, products_ids=products_ids)
     try:
-        await store.insert("cooperatives", doc)
+        await ctx.store.insert_cooperative(cooperative)
     except DuplicateKeyError as exc:
         raise Conflict("register_number_taken", register_number=data.register_number) from exc
-    await audit.record(store.db, act, action="cooperative.create", object_type="cooperative", object_id=doc["_id"])
-    return CooperativePublic.model_validate(clean(doc))
+    await ctx.store.record_act(act, action="cooperative.create", object_type="cooperative", object_id=cooperative.id)
+    return cooperative_public(cooperative)
 
 
-async def get_cooperative(*, store: Store, principal: Principal, cooperative_id: str) -> CooperativePublic:
-    own_cooperative(principal, cooperative_id)
-    doc = await store.get("cooperatives", cooperative_id)
-    if doc is None:
+async def _cooperative(ctx: Marketplace, cooperative_id: str) -> Cooperative:
+    found = await ctx.store.cooperative(cooperative_id)
+    if found is None:
         raise NotFound("cooperative_not_found")
-    return CooperativePublic.model_validate(clean(doc))
+    return found
 
 
-async def list_cooperatives(*, store: Store, page: PageRequest, region: str | None = None,
-                            sector: str | None = None) -> tuple[list[CooperativePublic], int]:
-    """One page of the cooperatives by register number, and how many match in all."""
-    query = {k: v for k, v in {"region": region, "sector": sector}.items() if v}
-    docs = await store.find("cooperatives", query, sort=[("register_number", 1)], skip=page.skip,
-                            limit=page.page_size)
-    return [CooperativePublic.model_validate(clean(d)) for d in docs], await store.count("cooperatives", query)
+async def get_cooperative(*, ctx: Marketplace, principal: Principal, cooperative_id: str) -> CooperativePublic:
+    own_cooperative(principal, cooperative_id)
+    return cooperative_public(await _cooperative(ctx, cooperative_id))
 
 
-async def update_cooperative(*, store: Store, principal: Principal, cooperative_id: str,
+async def list_cooperatives(*, ctx: Marketplace, page: PageRequest, region: str | None = None,
+                            sector: str | None = None, text: str | None = None) -> tuple[list[CooperativePublic], int]:
+    """One page of the cooperatives by register number, and how many match in all; ``text`` finds
+    a name in any of its languages (whatever its accents) or the start of a register number."""
+    found = await ctx.store.cooperatives_page(region=region, sector=sector, text=text, skip=page.skip,
+                                              limit=page.page_size)
+    total = await ctx.store.count_cooperatives(region=region, sector=sector, text=text)
+    return [cooperative_public(c) for c in found], total
+
+
+async def update_cooperative(*, ctx: Marketplace, principal: Principal, cooperative_id: str,
                              data: CooperativeUpdate, act: Act | None = None) -> CooperativePublic:
     own_cooperative(principal, cooperative_id)
     changes = data.model_dump(mode="json", exclude_unset=True)
@@ -111,27 +126,27 @@ async def update_cooperative(*, store: Store, principal: Principal, cooperative_
             if field in changes:
                 raise Forbidden("field_reserved_to_organizers", field=field)
     try:
-        found = await store.set_fields("cooperatives", {"_id": cooperative_id}, changes) if changes else True
+        found = await ctx.store.update_cooperative(cooperative_id, changes) if changes else True
     except DuplicateKeyError as exc:
         raise Conflict("register_number_taken", register_number=changes.get("register_number")) from exc
     if not found:
         raise NotFound("cooperative_not_found")
-    await audit.record(store.db, act, action="cooperative.update", object_type="cooperative", object_id=cooperative_id)
-    return await get_cooperative(store=store, principal=principal, cooperative_id=cooperative_id)
+    await ctx.store.record_act(act, action="cooperative.update", object_type="cooperative", object_id=cooperative_id)
+    return await get_cooperative(ctx=ctx, principal=principal, cooperative_id=cooperative_id)
 
 
-async def add_product(*, store: Store, principal: Principal, cooperative_id: str,
+async def add_product(*, ctx: Marketplace, principal: Principal, cooperative_id: str,
                       data: ProductCreate) -> ProductPublic:
     own_cooperative(principal, cooperative_id)
     doc = _product_doc(data)
-    if not await store.push_product(cooperative_id, doc):
+    if not await ctx.store.push_product(cooperative_id, doc):
         raise NotFound("cooperative_not_found")
     return ProductPublic.model_validate(doc)
 
 
-async def remove_product(*, store: Store, principal: Principal, cooperative_id: str, product_id: str) -> None:
+async def remove_product(*, ctx: Marketplace, principal: Principal, cooperative_id: str, product_id: str) -> None:
     own_cooperative(principal, cooperative_id)
-    if not await store.pull_product(cooperative_id, product_id):
+    if not await ctx.store.pull_product(cooperative_id, product_id):
         raise NotFound("product_not_found")
 
 
@@ -141,124 +156,137 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def invite_cooperative(*, store: Store, cooperative_id: str, by: str, data: InvitationCreate,
+def _invitations_on(ctx: Marketplace) -> None:
+    if not ctx.settings.jwt_private_key_file:
+        raise DomainError("invitations_unavailable", status=503)
+
+
+async def invite_cooperative(*, ctx: Marketplace, cooperative_id: str, by: str, data: InvitationCreate,
                              act: Act | None = None) -> InvitationPublic:
     """A one-time link, mailed to the cooperative's contact address when it has one; only the
     link's hash is stored, so a database leak reveals no usable link."""
-    settings = store.settings
-    if not settings.jwt_private_key_file:
-        raise DomainError("invitations_unavailable", status=503)
-    cooperative = await store.get("cooperatives", cooperative_id)
-    if cooperative is None:
-        raise NotFound("cooperative_not_found")
+    _invitations_on(ctx)
+    cooperative = await _cooperative(ctx, cooperative_id)
     token = secrets.token_urlsafe(32)
-    expires_at = now_utc() + timedelta(hours=data.ttl_hours or settings.invitation_ttl_hours)
+    expires_at = utcnow() + timedelta(hours=data.ttl_hours or ctx.settings.invitation_ttl_hours)
     invitation = InvitationPublic(
         invitation_id=new_id("inv"), cooperative_id=cooperative_id, token=token, expires_at=expires_at,
         # A page a browser opens (GET); accepting is the form on it, never the opening itself.
-        accept_url=f"{settings.base_url}/invitations/{token}",
+        accept_url=f"{ctx.settings.base_url}/invitations/{token}",
     )
-    await store.insert("invitations", {
-        "_id": _hash(token), "invitation_id": invitation.invitation_id, "cooperative_id": cooperative_id,
-        "created_by": by, "created_at": now_utc(), "expires_at": expires_at, "used_at": None,
-    })
-    invitation.mailed = await _mail_invitation(store=store, cooperative=cooperative, invitation=invitation,
+    await ctx.store.insert_invitation(Invitation(
+        id=_hash(token), invitation_id=invitation.invitation_id, cooperative_id=cooperative_id, created_by=by,
+        created_at=utcnow(), expires_at=expires_at, used_at=None))
+    invitation.mailed = await _mail_invitation(ctx=ctx, cooperative=cooperative, invitation=invitation,
                                                lang=data.language or DEFAULT_LANGUAGE)
-    await audit.record(store.db, act, action="cooperative.invite", object_type="cooperative", object_id=cooperative_id)
+    await ctx.store.record_act(act, action="cooperative.invite", object_type="cooperative", object_id=cooperative_id)
     return invitation
 
 
-async def _mail_invitation(*, store: Store, cooperative: dict[str, Any], invitation: InvitationPublic,
+async def _mail_invitation(*, ctx: Marketplace, cooperative: Cooperative, invitation: InvitationPublic,
                            lang: str) -> bool:
-    to = (cooperative.get("contact") or {}).get("email")
+    to = cooperative.contact.email if cooperative.contact else None
     if not to:
         return False
-    message = mails.invitation_mail(store.settings, to=to, lang=lang, cooperative=StoredText(**cooperative["name"]),
+    message = mails.invitation_mail(ctx.settings, to=to, lang=lang, cooperative=cooperative.name,
                                     accept_url=invitation.accept_url, expires_at=invitation.expires_at)
     try:
-        await mails.send(store.settings, message)
+        await mails.send(ctx.settings, message)
     except DomainError:
         # A link nobody received must not stay usable: the organizer simply invites again.
-        await store.drop_invitation(_hash(invitation.token))
+        await ctx.store.drop_invitation(_hash(invitation.token))
         raise
     return True
 
 
-def _refusal(known: dict[str, Any] | None, now: datetime) -> DomainError | None:
+async def cooperative_invitations(*, ctx: Marketplace, cooperative_id: str) -> list[InvitationState]:
+    """The invitations sent to a cooperative, newest first, each pending, used or expired."""
+    await _cooperative(ctx, cooperative_id)
+    now = utcnow()
+    return [InvitationState(invitation_id=i.invitation_id, created_at=i.created_at, expires_at=i.expires_at,
+                            used_at=i.used_at,
+                            state="used" if i.used_at else "expired" if i.expires_at <= now else "pending")
+            for i in await ctx.store.invitations_of(cooperative_id)]
+
+
+def _refusal(known: Invitation | None, now: datetime) -> DomainError | None:
     if known is None:
         return NotFound("invitation_invalid")
-    if known["used_at"]:
+    if known.used_at:
         return Conflict("invitation_used")
-    if known["expires_at"] <= now:
+    if known.expires_at <= now:
         return DomainError("invitation_expired", status=410)
     return None
 
 
-async def look_up_invitation(*, store: Store, token: str) -> CooperativePublic:
+async def look_up_invitation(*, ctx: Marketplace, token: str) -> CooperativePublic:
     """The cooperative an invitation is for, if it can still be accepted; nothing is used up."""
-    if not store.settings.jwt_private_key_file:
-        raise DomainError("invitations_unavailable", status=503)
-    known = await store.get("invitations", _hash(token))
-    refusal = _refusal(known, now_utc())
+    _invitations_on(ctx)
+    known = await ctx.store.invitation(_hash(token))
+    refusal = _refusal(known, utcnow())
     if refusal is not None:
         raise refusal
     assert known is not None
-    cooperative = await store.get("cooperatives", known["cooperative_id"])
+    cooperative = await ctx.store.cooperative(known.cooperative_id)
     if cooperative is None:
         raise NotFound("invitation_invalid")
-    return CooperativePublic.model_validate(clean(cooperative))
+    return cooperative_public(cooperative)
 
 
-async def accept_invitation(*, store: Store, token: str, now: datetime | None = None) -> ExhibitorToken:
-    settings = store.settings
-    if not settings.jwt_private_key_file:
-        raise DomainError("invitations_unavailable", status=503)
-    now = now or now_utc()
-    invitation = await store.use_invitation(_hash(token), now)
+async def accept_invitation(*, ctx: Marketplace, token: str, now: datetime | None = None) -> ExhibitorToken:
+    _invitations_on(ctx)
+    settings = ctx.settings
+    now = now or utcnow()
+    invitation = await ctx.store.use_invitation(_hash(token), now)
     if invitation is None:
-        refusal = _refusal(await store.get("invitations", _hash(token)), now)
+        refusal = _refusal(await ctx.store.invitation(_hash(token)), now)
         raise refusal or Conflict("invitation_used")
     ttl = int(settings.exhibitor_token_ttl_hours * 3600)
-    cooperative_id = invitation["cooperative_id"]
+    cooperative_id = invitation.cooperative_id
     access = mint_token(
         load_private_key(settings.jwt_private_key_file), sub=f"cooperative:{cooperative_id}",
         scopes=[f"exhibitor:cooperative:{cooperative_id}"], roles=["exhibitor"], issuer=settings.jwt_issuer,
         audience=settings.jwt_audience, ttl_seconds=ttl, cooperative_id=cooperative_id,
     )
-    return ExhibitorToken(access_token=access, cooperative_id=invitation["cooperative_id"], expires_in=ttl)
+    return ExhibitorToken(access_token=access, cooperative_id=cooperative_id, expires_in=ttl)
 
 
 # ---- markets ------------------------------------------------------------------------
 
-async def create_market(*, store: Store, data: MarketCreate, market_id: str | None = None,
+def market_public(market: Market) -> MarketPublic:
+    return MarketPublic.model_validate(market.model_dump())
+
+
+async def create_market(*, ctx: Marketplace, data: MarketCreate, market_id: str | None = None,
                         act: Act | None = None) -> MarketPublic:
-    doc: dict[str, Any] = {
-        "_id": market_id or new_id("mkt"), **data.model_dump(mode="json"),
-        "application_opens_at": data.application_opens_at, "application_closes_at": data.application_closes_at,
-        "stand_count": len(data.stands), "created_at": now_utc(),
-    }
+    market_id = market_id or new_id("mkt")
+    created_at = utcnow()
 
-    async def work(session: AsyncClientSession) -> None:
-        await store.insert("markets", doc, session)
-        await store.publish(session, subject=doc["_id"],
-                            message=MarketCreated(market_id=doc["_id"], **data.model_dump(exclude={"stands", "rules"}),
-                                               stand_count=len(data.stands)))
-        await audit.record(store.db, act, action="market.create", object_type="market", object_id=doc["_id"],
-                           session=session)
+    async def work(session: AsyncClientSession) -> Market:
+        market = Market.model_validate({
+            "_id": market_id, **data.model_dump(), "stand_count": len(data.stands), "created_at": created_at})
+        await ctx.store.insert_market(market, session)
+        await ctx.publish(session, subject=market_id,
+                          message=MarketCreated(market_id=market_id, **data.model_dump(exclude={"stands", "rules"}),
+                                                stand_count=len(data.stands)))
+        await ctx.store.record_act(act, action="market.create", object_type="market", object_id=market_id,
+                                   session=session)
+        return market
 
-    await store.transaction(work)
-    return MarketPublic.model_validate(clean(doc))
+    return market_public(await ctx.platform.transaction(work))
 
 
-async def get_market(*, store: Store, market_id: str, session: AsyncClientSession | None = None) -> MarketPublic:
-    doc = await store.get("markets", market_id, session)
-    if doc is None:
+async def market_of(ctx: Marketplace, market_id: str, session: AsyncClientSession | None = None) -> Market:
+    found = await ctx.store.market(market_id, session)
+    if found is None:
         raise NotFound("market_not_found")
-    return MarketPublic.model_validate(clean(doc))
+    return found
 
 
-async def list_markets(*, store: Store, circuit: str | None = None, kind: str | None = None,
+async def get_market(*, ctx: Marketplace, market_id: str) -> MarketPublic:
+    return market_public(await market_of(ctx, market_id))
+
+
+async def list_markets(*, ctx: Marketplace, circuit: str | None = None, kind: str | None = None,
                        region: str | None = None) -> list[MarketPublic]:
-    query = {k: v for k, v in {"circuit": circuit, "kind": kind, "region": region}.items() if v}
-    docs = await store.find("markets", query, sort=[("days", 1), ("_id", 1)])
-    return [MarketPublic.model_validate(clean(d)) for d in docs]
+    return [market_public(m) for m in await ctx.store.markets(circuit=circuit, kind=kind, region=region)]

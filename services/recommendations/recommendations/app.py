@@ -1,11 +1,13 @@
 from fastapi import FastAPI
 
-from recommendations import console, pages, store
+from recommendations import console, console_milestones, pages, store
 from recommendations.api import router
 from recommendations.consumers import consumer_specs
+from recommendations.context import FORM_OVERHEAD_BYTES, Recommendations, recommendations_of
 from recommendations.events import MESSAGES, TOPICS
 from recommendations.indicators import ensure_automatic_indicators
 from recommendations.settings import Settings
+from shared.jobs import jobs_console_router
 from shared.platform import Platform, ServiceSpec, create_service_app
 
 DESCRIPTION = (
@@ -24,11 +26,20 @@ TAGS = {
 
 def create_app(settings: Settings) -> FastAPI:
     async def start(platform: Platform) -> None:
-        await ensure_automatic_indicators(store.Store(platform.db))
+        await ensure_automatic_indicators(recommendations_of(platform).store)
+
+    def context(platform: Platform) -> Recommendations:
+        return Recommendations(platform=platform, store=store.open_store(platform),
+                               evidence_max_bytes=settings.evidence_max_bytes)
+
+    upload_body = settings.evidence_max_bytes + FORM_OVERHEAD_BYTES
 
     spec = ServiceSpec(
-        title="Tadamon recommendations", description=DESCRIPTION, routers=[router, pages.router, console.router],
+        title="Tadamon recommendations", description=DESCRIPTION,
+        routers=[router, pages.router, console.router, console_milestones.router, jobs_console_router()],
         indexes=store.indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
-        tags=TAGS,
+        tags=TAGS, context=context,
+        large_bodies=[(r"/recommendations/[^/]+/status/upload", upload_body),
+                      (r"/console/recommendations/[^/]+/status", upload_body)],
     )
     return create_service_app(settings, spec)

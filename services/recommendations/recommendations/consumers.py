@@ -1,9 +1,8 @@
 """Kafka handlers of the recommendations service: each gets the fields it reads and calls one use case."""
 
 from recommendations import feeds, intake
-from recommendations.store import Store
+from recommendations.context import Recommendations
 from shared.consumer import ConsumerSpec, Delivery
-from shared.platform import Platform
 
 CONSUMED_TOPICS: list[str] = [
     "agenda.sessions", "registration.conferences", "registration.participants", "marketplace.checkins",
@@ -25,37 +24,33 @@ class ParticipantCheckedIn(feeds.ParticipantFacts):
     reads = ("registration.participant-checked-in.v1",)
 
 
-def consumer_specs() -> list[ConsumerSpec[Platform]]:
-    """The handlers' context is the platform itself: its database and outbox are all they use."""
-    spec: ConsumerSpec[Platform] = ConsumerSpec(group="recommendations", topics=list(CONSUMED_TOPICS))
+def consumer_specs() -> list[ConsumerSpec[Recommendations]]:
+    spec: ConsumerSpec[Recommendations] = ConsumerSpec(group="recommendations", topics=list(CONSUMED_TOPICS))
 
     @spec.on(intake.SessionOutcomes)
-    async def on_outcomes(data: intake.SessionOutcomes, delivery: Delivery[Platform]) -> None:
-        await intake.record_session_outcomes(store=Store(delivery.service.db), outbox=delivery.service.outbox,
-                                             session=delivery.session, data=data)
+    async def on_outcomes(data: intake.SessionOutcomes, delivery: Delivery[Recommendations]) -> None:
+        await intake.record_session_outcomes(ctx=delivery.service, session=delivery.session, data=data)
 
     @spec.on(intake.ConferenceFacts)
-    async def on_conference(data: intake.ConferenceFacts, delivery: Delivery[Platform]) -> None:
-        await intake.record_conference(store=Store(delivery.service.db), session=delivery.session, data=data)
+    async def on_conference(data: intake.ConferenceFacts, delivery: Delivery[Recommendations]) -> None:
+        await intake.record_conference(ctx=delivery.service, session=delivery.session, data=data)
 
     @spec.on(ParticipantStatus)
-    async def on_participant(data: ParticipantStatus, delivery: Delivery[Platform]) -> None:
-        await feeds.apply_participant_change(store=Store(delivery.service.db), outbox=delivery.service.outbox,
-                                           session=delivery.session, data=data, checked_in=False)
+    async def on_participant(data: ParticipantStatus, delivery: Delivery[Recommendations]) -> None:
+        await feeds.apply_participant_change(ctx=delivery.service, session=delivery.session, data=data,
+                                             checked_in=False)
 
     @spec.on(ParticipantCheckedIn)
-    async def on_checked_in(data: ParticipantCheckedIn, delivery: Delivery[Platform]) -> None:
-        await feeds.apply_participant_change(store=Store(delivery.service.db), outbox=delivery.service.outbox,
-                                           session=delivery.session, data=data, checked_in=True)
+    async def on_checked_in(data: ParticipantCheckedIn, delivery: Delivery[Recommendations]) -> None:
+        await feeds.apply_participant_change(ctx=delivery.service, session=delivery.session, data=data,
+                                             checked_in=True)
 
     @spec.on(feeds.ExhibitorCheckedIn)
-    async def on_checkin(data: feeds.ExhibitorCheckedIn, delivery: Delivery[Platform]) -> None:
-        await feeds.apply_exhibitor_checkin(store=Store(delivery.service.db), outbox=delivery.service.outbox,
-                                          session=delivery.session, data=data)
+    async def on_checkin(data: feeds.ExhibitorCheckedIn, delivery: Delivery[Recommendations]) -> None:
+        await feeds.apply_exhibitor_checkin(ctx=delivery.service, session=delivery.session, data=data)
 
     @spec.on(feeds.SalesDeclared)
-    async def on_sales(data: feeds.SalesDeclared, delivery: Delivery[Platform]) -> None:
-        await feeds.apply_sales_declaration(store=Store(delivery.service.db), outbox=delivery.service.outbox,
-                                          session=delivery.session, data=data)
+    async def on_sales(data: feeds.SalesDeclared, delivery: Delivery[Recommendations]) -> None:
+        await feeds.apply_sales_declaration(ctx=delivery.service, session=delivery.session, data=data)
 
     return [spec]

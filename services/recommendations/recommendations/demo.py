@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from recommendations import indicators as ind
-from recommendations import service, store
+from recommendations import milestones, service, store
+from recommendations.context import Recommendations, recommendations_of
 from recommendations.domain import MilestoneCreate, RecommendationCreate
 from recommendations.settings import Settings
 from shared.i18n import LocalizedText
@@ -74,26 +75,26 @@ def published_recommendations() -> list[dict[str, Any]]:
 
 async def load_demo(platform: Platform) -> dict[str, int]:
     """Load what is missing; returns how many items of each kind were added."""
-    db = store.Store(platform.db)
+    ctx = recommendations_of(platform)
     added = {"recommendations": 0, "milestones": 0, "indicators": 0}
     for item in published_recommendations():
-        if await db.get(item["id"]) is None:
+        if await ctx.store.recommendation(item["id"]) is None:
             await service.register_recommendation(
-                platform=platform, actor=DEMO, adopted_at=ADOPTED_AT,
+                ctx=ctx, actor=DEMO, adopted_at=ADOPTED_AT,
                 data=RecommendationCreate(reason=SEEDED, **{k: v for k, v in item.items()}))
             added["recommendations"] += 1
     for milestone in MILESTONES:
-        state = await db.get(milestone["recommendation_id"])
-        if state is not None and all(m["id"] != milestone["id"] for m in state["milestones"]):
-            await service.add_milestone(
-                platform=platform, recommendation_id=milestone["recommendation_id"], actor=DEMO,
+        state = await ctx.store.recommendation(milestone["recommendation_id"])
+        if state is not None and all(m.id != milestone["id"] for m in state.milestones):
+            await milestones.add_milestone(
+                ctx=ctx, recommendation_id=milestone["recommendation_id"], actor=DEMO,
                 milestone_id=milestone["id"],
                 data=MilestoneCreate(title=LocalizedText(**milestone["title"]), owner=milestone["owner"],
                                      due_date=date.fromisoformat(milestone["due_date"]), reason="Planned action."))
             added["milestones"] += 1
     for definition in MANUAL_INDICATORS:
-        if await db.indicator(definition["id"]) is None:
-            await ind.define_indicator(platform=platform, data=ind.IndicatorCreate(
+        if await ctx.store.indicator(definition["id"]) is None:
+            await ind.define_indicator(ctx=ctx, data=ind.IndicatorCreate(
                 reason="Target of the national ESS strategy.", **definition))
             added["indicators"] += 1
     return added
@@ -101,11 +102,13 @@ async def load_demo(platform: Platform) -> dict[str, int]:
 
 async def main() -> None:
     settings = Settings()
-    platform = Platform(settings, ServiceSpec(title="demo", description="", routers=[], indexes=store.indexes(),
-                                              topics=[]))
+    platform = Platform(settings, ServiceSpec(
+        title="demo", description="", routers=[], indexes=store.indexes(), topics=[],
+        context=lambda p: Recommendations(platform=p, store=store.open_store(p))))
     try:
-        await store.indexes().create(platform.db)
-        await ind.ensure_automatic_indicators(store.Store(platform.db))
+        ctx = recommendations_of(platform)
+        await ctx.store.prepare_indexes()
+        await ind.ensure_automatic_indicators(ctx.store)
         added = await load_demo(platform)
         log.warning("demo data loaded: %s", added)
     finally:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 import recommendations.texts  # noqa: F401  (registers the service's messages)
 from recommendations.catalogue import AXES, BODIES
+from shared.documents import utcnow
 from shared.errors import DomainError
 from shared.i18n import LocalizedText, LocalizedTitle, StoredText
 from shared.limits import REF_MAX
@@ -130,11 +131,32 @@ class MilestoneCreate(BaseModel):
     reason: Reason
 
 
+class MilestoneEdit(MilestoneCreate):
+    """The editable fields of an open milestone, all given again, with the reason of the change."""
+
+
 class MilestoneCompletion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason
     evidence: list[Evidence] = Field(default_factory=list, max_length=20)
+
+
+class EvidenceFilePublic(BaseModel):
+    """An uploaded proof as the public sees it: no file name (it may name a person), a download path."""
+
+    id: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+
+
+class EvidencePublic(BaseModel):
+    url: str | None = None
+    reference: str | None = None
+    description: str
+    date: date
+    file: EvidenceFilePublic | None = None
 
 
 class ActorPublic(BaseModel):
@@ -155,7 +177,7 @@ class MilestonePublic(BaseModel):
     owner: str
     due_date: date
     completed_at: datetime | None = None
-    evidence: list[Evidence] = Field(default_factory=list)
+    evidence: list[EvidencePublic] = Field(default_factory=list)
     overdue: bool
 
 
@@ -163,7 +185,7 @@ class PendingCompletionPublic(BaseModel):
     proposed_at: datetime
     proposed_by: ActorPublic
     reason: str
-    evidence: list[Evidence]
+    evidence: list[EvidencePublic]
 
 
 class TimelineEntry(BaseModel):
@@ -176,7 +198,7 @@ class TimelineEntry(BaseModel):
     from_progress: int | None = None
     to_progress: int | None = None
     reason: str | None = None
-    evidence: list[Evidence] = Field(default_factory=list)
+    evidence: list[EvidencePublic] = Field(default_factory=list)
     milestone_id: str | None = None
 
 
@@ -197,7 +219,7 @@ class RecommendationPublic(BaseModel):
     status: Status
     progress: int
     overdue: bool
-    evidence: list[Evidence]
+    evidence: list[EvidencePublic]
     pending_completion: PendingCompletionPublic | None
     milestones: list[MilestonePublic]
     version: int
@@ -224,16 +246,11 @@ def resolve_progress(status: str, requested: int | None, current: int) -> int:
     return DEFAULT_PROGRESS[status]
 
 
-def now_ms() -> datetime:
-    """Now, at the millisecond precision MongoDB keeps, so a projection equals its replay."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+def next_time(previous: datetime | None) -> datetime:
+    """A record's time never goes back within one recommendation, even across hosts' clocks.
 
-
-def next_time(state: dict[str, Any] | None) -> datetime:
-    """A record's time never goes back within one recommendation, even across hosts' clocks."""
-    now = now_ms()
-    previous = state.get("updated_at") if state else None
+    At the millisecond MongoDB keeps (``utcnow``), so a projection equals its replay."""
+    now = utcnow()
     return max(now, previous) if previous else now
 
 

@@ -11,11 +11,10 @@ from typing import Any
 from pydantic import BaseModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from recommendations.context import Recommendations
 from recommendations.service import Actor, create_in_session, record_change
-from recommendations.store import Store
 from shared.consumer import Reader
 from shared.i18n import LocalizedText
-from shared.outbox import Outbox
 
 
 class OutcomeItem(BaseModel):
@@ -51,28 +50,28 @@ def outcome_recommendation_id(session_id: str, key: str) -> str:
 
 
 async def record_session_outcomes(
-    *, store: Store, outbox: Outbox, session: AsyncClientSession, data: SessionOutcomes
+    *, ctx: Recommendations, session: AsyncClientSession, data: SessionOutcomes
 ) -> list[str]:
-    conference = await store.conference(data.conference_id, session)
-    edition = conference.get("edition") if conference else None
+    edition = await ctx.store.conference_edition(data.conference_id, session)
     session_ref = {"id": data.session_id, "title": data.session_title.model_dump() if data.session_title else None}
     actor = Actor.system("agenda")
     ids = []
     for item in data.recommendations:
         recommendation_id = outcome_recommendation_id(data.session_id, item.key)
         ids.append(recommendation_id)
-        state = await store.get(recommendation_id, session)
+        state = await ctx.store.recommendation(recommendation_id, session)
         if state is None:
             fields = _fields_from_outcome(data, item, edition, session_ref)
-            await create_in_session(store=store, outbox=outbox, session=session, recommendation_id=recommendation_id,
-                                    fields=fields, actor=actor, reason="Adopted in a conference session (agenda).")
+            await create_in_session(ctx=ctx, session=session, recommendation_id=recommendation_id, fields=fields,
+                                    actor=actor, reason="Adopted in a conference session (agenda).")
             continue
-        wanted = {"text": item.text.model_dump(), "session": session_ref}
-        if state.get("edition") is None and edition is not None:
+        current = state.model_dump(include={"text", "session", "edition"})
+        wanted: dict[str, Any] = {"text": item.text.model_dump(), "session": session_ref}
+        if state.edition is None and edition is not None:
             wanted["edition"] = edition
-        changes = {k: v for k, v in wanted.items() if state.get(k) != v}
+        changes = {k: v for k, v in wanted.items() if current.get(k) != v}
         if changes:
-            await record_change(store=store, session=session, state=state, recommendation_id=recommendation_id,
+            await record_change(ctx=ctx, session=session, state=state, recommendation_id=recommendation_id,
                                 kind="outcome_updated", actor=actor, changes=changes,
                                 reason="The session's outcomes were recorded again (agenda).")
     return ids
@@ -91,14 +90,14 @@ def _fields_from_outcome(
     }
 
 
-async def record_conference(*, store: Store, session: AsyncClientSession, data: ConferenceFacts) -> None:
+async def record_conference(*, ctx: Recommendations, session: AsyncClientSession, data: ConferenceFacts) -> None:
     """Remember the edition, and give it to the recommendations that came before it was known."""
-    await store.save_conference(data.conference_id, data.edition, session)
+    await ctx.store.save_conference(data.conference_id, data.edition, session)
     if data.edition is None:
         return
-    for state in await store.by_conference(data.conference_id, session):
-        if state.get("edition") is None:
-            await record_change(store=store, session=session, state=state, recommendation_id=state["id"],
+    for state in await ctx.store.of_conference(data.conference_id, session):
+        if state.edition is None:
+            await record_change(ctx=ctx, session=session, state=state, recommendation_id=state.id,
                                 kind="edition_set", actor=Actor.system("registration"),
                                 changes={"edition": data.edition},
                                 reason="The conference's edition became known (registration).")

@@ -8,24 +8,22 @@ shows the dashboard as it stood on a past day.
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from recommendations import views
 from recommendations.catalogue import AXES, BODIES
+from recommendations.context import Ctx
 from recommendations.domain import parse_as_of
-from recommendations.store import Store
 from shared.errors import DomainError
 from shared.formats import amount_text, number_text, percent_text
 from shared.i18n import translate
-from shared.platform import Platform, get_platform
 from shared.web import Pages, page_language, register_texts
 
 HERE = Path(__file__).parent
 pages = Pages(HERE / "templates", service="recommendations")
 router = APIRouter(include_in_schema=False)
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 DateQuery = Annotated[str | None, Query(max_length=40)]
 STATUSES = ("not_started", "limited", "substantial", "complete", "withdrawn")
 
@@ -48,7 +46,7 @@ def quantity(value: float | None, unit: str, lang: str) -> Markup:
     return Markup('<bdi class="nowrap">{}</bdi>').format(text)
 
 
-def _labels(lang: str) -> dict[str, Any]:
+def labels(lang: str) -> dict[str, Any]:
     def name(table: dict[str, dict[str, str]], code: str) -> str:
         entry = table.get(code)
         return (entry.get(lang) or entry.get("fr") or code) if entry else code
@@ -64,34 +62,33 @@ def _error(request: Request, exc: DomainError) -> HTMLResponse:
 
 
 @router.get("/progress", response_class=HTMLResponse)
-async def dashboard(request: Request, platform: PlatformDep, date: DateQuery = None,
+async def dashboard(request: Request, ctx: Ctx, date: DateQuery = None,
                     status: Annotated[str | None, Query(max_length=30)] = None) -> HTMLResponse:
     """Status by recommendation, by body and theme, indicators against their targets, the register."""
-    store = Store(platform.db)
     try:
         as_of = parse_as_of(date) if date else None
-        board = await views.dashboard(store=store, edition=None, as_of=as_of)
+        board = await views.dashboard(ctx=ctx, edition=None, as_of=as_of)
         items = await views.list_recommendations(
-            store=store, filters=views.Filters(status=status if status in STATUSES else None), as_of=as_of)
+            ctx=ctx, filters=views.Filters(status=status if status in STATUSES else None), as_of=as_of)
     except DomainError as exc:
         return _error(request, exc)
     lang = page_language(request)
     return pages.render(request, "recommendations_dashboard.html", {
         "board": board, "items": items, "statuses": STATUSES, "status": status or "", "date": date or "",
         "max_theme": max(board.by_theme.values() or [1]) or 1, "max_body": max(board.by_body.values() or [1]) or 1,
-        **_labels(lang)})
+        **labels(lang)})
 
 
 @router.get("/progress/{recommendation_id}", response_class=HTMLResponse)
-async def recommendation(recommendation_id: str, request: Request, platform: PlatformDep,
+async def recommendation(recommendation_id: str, request: Request, ctx: Ctx,
                          date: DateQuery = None) -> HTMLResponse:
     try:
         as_of = parse_as_of(date) if date else None
-        detail = await views.get_recommendation(store=Store(platform.db), recommendation_id=recommendation_id,
+        detail = await views.get_recommendation(ctx=ctx, recommendation_id=recommendation_id,
                                                 as_of=as_of)
     except DomainError as exc:
         return _error(request, exc)
-    return pages.render(request, "recommendations_detail.html", {"r": detail, **_labels(page_language(request))})
+    return pages.render(request, "recommendations_detail.html", {"r": detail, **labels(page_language(request))})
 
 
 router.include_router(pages.static_router())

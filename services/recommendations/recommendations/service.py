@@ -2,31 +2,34 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from recommendations import events
+from recommendations.context import Recommendations
+from recommendations.documents import (
+    ActorRef,
+    HistoryRecord,
+    PendingProposal,
+    Recommendation,
+    StoredEvidence,
+    fold,
+)
 from recommendations.domain import (
     Decision,
     Evidence,
-    MilestoneCompletion,
-    MilestoneCreate,
     RecommendationCreate,
     StatusChange,
-    apply,
     next_time,
     resolve_progress,
 )
-from recommendations.store import Store
-from shared import audit
+from recommendations.evidence import EvidenceUpload, store_upload
 from shared.audit import Act
 from shared.auth import Principal
 from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
-from shared.outbox import Outbox
-from shared.platform import Platform
 
 SOURCE = "recommendations"
 
@@ -50,38 +53,37 @@ class Actor:
 
 
 async def record_change(
-    *, store: Store, session: AsyncClientSession, state: dict[str, Any] | None, recommendation_id: str,
+    *, ctx: Recommendations, session: AsyncClientSession, state: Recommendation | None, recommendation_id: str,
     kind: str, actor: Actor, changes: dict[str, Any], at: datetime | None = None, **details: Any,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[HistoryRecord, Recommendation]:
     """Append one history record and update the projection with the same fold a replay uses."""
-    record = {
-        "recommendation_id": recommendation_id, "seq": (state["version"] if state else 0) + 1,
-        "at": at or next_time(state), "kind": kind, "actor": {"sub": actor.sub, "role": actor.role},
-        "set": changes, **details,
-    }
-    new_state = apply(state, record)
-    await store.append(record, new_state, session)
-    await audit.record(store.db, actor.act, action=f"recommendation.{kind}", object_type="recommendation",
-                       object_id=recommendation_id, session=session)
+    seq = (state.version if state else 0) + 1
+    record = HistoryRecord(
+        id=HistoryRecord.key(recommendation_id, seq), recommendation_id=recommendation_id, seq=seq,
+        at=at or next_time(state.updated_at if state else None), kind=kind,
+        actor=ActorRef(sub=actor.sub, role=actor.role), changes=changes, **details)
+    new_state = fold(state, record)
+    await ctx.store.append_change(record, new_state, session)
+    await ctx.store.audit(actor.act, action=f"recommendation.{kind}", object_type="recommendation",
+                          object_id=recommendation_id, session=session)
     return record, new_state
 
 
-async def _load(store: Store, recommendation_id: str, session: AsyncClientSession) -> dict[str, Any]:
-    state = await store.get(recommendation_id, session)
+async def load(ctx: Recommendations, recommendation_id: str, session: AsyncClientSession) -> Recommendation:
+    state = await ctx.store.recommendation(recommendation_id, session)
     if state is None:
         raise NotFound("recommendation_unknown", recommendation_id=recommendation_id)
     return state
 
 
-def _evidence(items: list[Evidence]) -> list[dict[str, Any]]:
-    return [item.model_dump(mode="json") for item in items]
+def evidence_entries(items: list[Evidence]) -> list[dict[str, Any]]:
+    return [StoredEvidence.model_validate(item.model_dump(mode="json")).model_dump() for item in items]
 
 
-def initial_state(data: RecommendationCreate, *, source: str, needs_review: bool,
-                  session_ref: dict[str, Any] | None = None) -> dict[str, Any]:
+def initial_state(data: RecommendationCreate, *, source: str, needs_review: bool) -> dict[str, Any]:
     return {
         "edition": data.edition, "number": data.number, "conference_id": data.conference_id,
-        "session": session_ref, "needs_review": needs_review, "source": source,
+        "session": None, "needs_review": needs_review, "source": source,
         "text": data.text.model_dump(), "themes": list(dict.fromkeys(data.themes)),
         "sdgs": sorted(set(data.sdgs)), "lead_body": data.lead_body,
         "contributing_bodies": list(dict.fromkeys(data.contributing_bodies)),
@@ -91,171 +93,124 @@ def initial_state(data: RecommendationCreate, *, source: str, needs_review: bool
 
 
 async def create_in_session(
-    *, store: Store, outbox: Outbox, session: AsyncClientSession, recommendation_id: str,
-    fields: dict[str, Any], actor: Actor, reason: str, at: datetime | None = None,
-) -> dict[str, Any]:
-    if await store.get(recommendation_id, session) is not None:
+    *, ctx: Recommendations, session: AsyncClientSession, recommendation_id: str, fields: dict[str, Any],
+    actor: Actor, reason: str, at: datetime | None = None,
+) -> Recommendation:
+    if await ctx.store.recommendation(recommendation_id, session) is not None:
         raise Conflict("recommendation_exists", recommendation_id=recommendation_id)
-    _, state = await record_change(store=store, session=session, state=None, recommendation_id=recommendation_id,
+    _, state = await record_change(ctx=ctx, session=session, state=None, recommendation_id=recommendation_id,
                                    kind="created", actor=actor, changes=fields, reason=reason, at=at)
-    session_ref = state.get("session") or {}
     payload = events.RecommendationCreated(
-        recommendation_id=recommendation_id, session_id=session_ref.get("id"), created_at=state["created_at"],
-        **{k: state[k] for k in ("edition", "number", "conference_id", "text", "themes", "sdgs", "lead_body",
-                                 "contributing_bodies", "target_date", "status", "progress")})
-    await outbox.add(session, payload.topic, message_envelope(
+        recommendation_id=recommendation_id, session_id=state.session.id if state.session else None,
+        created_at=state.created_at, text=state.text.model_dump(),
+        **state.model_dump(include={"edition", "number", "conference_id", "themes", "sdgs", "lead_body",
+                                    "contributing_bodies", "target_date", "status", "progress"}))
+    await ctx.platform.outbox.add(session, payload.topic, message_envelope(
         payload, source=SOURCE, subject=recommendation_id))
     return state
 
 
-async def register_recommendation(*, platform: Platform, data: RecommendationCreate, actor: Actor,
-                                  adopted_at: datetime | None = None) -> dict[str, Any]:
+async def register_recommendation(*, ctx: Recommendations, data: RecommendationCreate, actor: Actor,
+                                  adopted_at: datetime | None = None) -> Recommendation:
     """Enter a recommendation in the register; ``adopted_at`` dates one adopted before it was entered."""
-    store = Store(platform.db)
     recommendation_id = data.id or f"rec-{uuid.uuid4().hex[:12]}"
     needs_review = data.edition is None or data.number is None
     fields = initial_state(data, source="manual", needs_review=needs_review)
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        return await create_in_session(store=store, outbox=platform.outbox, session=session,
-                                       recommendation_id=recommendation_id, fields=fields, actor=actor,
-                                       reason=data.reason, at=adopted_at)
+    async def work(session: AsyncClientSession) -> Recommendation:
+        return await create_in_session(ctx=ctx, session=session, recommendation_id=recommendation_id,
+                                       fields=fields, actor=actor, reason=data.reason, at=adopted_at)
 
-    return await platform.transaction(work)
+    return await ctx.platform.transaction(work)
 
 
 async def change_status(
-    *, platform: Platform, recommendation_id: str, data: StatusChange, actor: Actor
-) -> dict[str, Any]:
-    """Any status but ``complete`` applies at once; ``complete`` is only proposed (two-person rule)."""
-    store = Store(platform.db)
+    *, ctx: Recommendations, recommendation_id: str, data: StatusChange, actor: Actor,
+    upload: EvidenceUpload | None = None,
+) -> Recommendation:
+    """Any status but ``complete`` applies at once; ``complete`` is only proposed (two-person rule).
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        state = await _load(store, recommendation_id, session)
-        if state.get("pending"):
+    An uploaded file, if any, is kept in the same transaction and joins the change's evidence."""
+
+    async def work(session: AsyncClientSession) -> Recommendation:
+        state = await load(ctx, recommendation_id, session)
+        if state.pending:
             raise Conflict("completion_pending")
+        evidence = evidence_entries(data.evidence)
+        if upload is not None:
+            evidence.append(await store_upload(ctx=ctx, session=session, recommendation_id=recommendation_id,
+                                               upload=upload, by=actor.sub, act=actor.act))
         if data.status == "complete":
-            return await _propose_completion(store, session, state, data, actor)
-        progress = resolve_progress(data.status, data.progress, state["progress"])
-        if data.status == state["status"] and progress == state["progress"]:
+            return await _propose_completion(ctx, session, state, data, actor, evidence)
+        progress = resolve_progress(data.status, data.progress, state.progress)
+        if data.status == state.status and progress == state.progress:
             raise Conflict("no_change")
         changes: dict[str, Any] = {"status": data.status, "progress": progress}
-        if data.evidence:
-            changes["evidence"] = state["evidence"] + _evidence(data.evidence)
+        if evidence:
+            changes["evidence"] = state.evidence_list() + evidence
         record, new_state = await record_change(
-            store=store, session=session, state=state, recommendation_id=recommendation_id, kind="status_changed",
-            actor=actor, changes=changes, reason=data.reason, evidence=_evidence(data.evidence),
-            from_status=state["status"], to_status=data.status, from_progress=state["progress"],
-            to_progress=progress)
-        await _announce_status(platform.outbox, session, record, approved=False)
+            ctx=ctx, session=session, state=state, recommendation_id=recommendation_id, kind="status_changed",
+            actor=actor, changes=changes, reason=data.reason, evidence=evidence, from_status=state.status,
+            to_status=data.status, from_progress=state.progress, to_progress=progress)
+        await _announce_status(ctx, session, record, approved=False)
         return new_state
 
-    return await platform.transaction(work)
+    return await ctx.platform.transaction(work)
 
 
 async def _propose_completion(
-    store: Store, session: AsyncClientSession, state: dict[str, Any], data: StatusChange, actor: Actor
-) -> dict[str, Any]:
-    if not data.evidence:
+    ctx: Recommendations, session: AsyncClientSession, state: Recommendation, data: StatusChange, actor: Actor,
+    evidence: list[dict[str, Any]],
+) -> Recommendation:
+    if not evidence:
         raise DomainError("evidence_required", status=422)
-    resolve_progress("complete", data.progress, state["progress"])
-    at = next_time(state)
-    pending = {"by": actor.sub, "role": actor.role, "at": at, "reason": data.reason,
-               "evidence": _evidence(data.evidence)}
+    resolve_progress("complete", data.progress, state.progress)
+    at = next_time(state.updated_at)
+    pending = PendingProposal.model_validate(
+        {"by": actor.sub, "role": actor.role, "at": at, "reason": data.reason, "evidence": evidence})
     _, new_state = await record_change(
-        store=store, session=session, state=state, recommendation_id=state["id"], kind="completion_proposed",
-        actor=actor, changes={"pending": pending}, at=at, reason=data.reason, evidence=pending["evidence"],
-        from_status=state["status"], to_status="complete", from_progress=state["progress"], to_progress=100)
+        ctx=ctx, session=session, state=state, recommendation_id=state.id, kind="completion_proposed",
+        actor=actor, changes={"pending": pending.model_dump()}, at=at, reason=data.reason, evidence=evidence,
+        from_status=state.status, to_status="complete", from_progress=state.progress, to_progress=100)
     return new_state
 
 
 async def decide_completion(
-    *, platform: Platform, recommendation_id: str, data: Decision, actor: Actor, approve: bool
-) -> dict[str, Any]:
+    *, ctx: Recommendations, recommendation_id: str, data: Decision, actor: Actor, approve: bool
+) -> Recommendation:
     """A second organizer approves (the status becomes complete) or sends the proposal back."""
-    store = Store(platform.db)
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        state = await _load(store, recommendation_id, session)
-        pending = state.get("pending")
-        if not pending:
+    async def work(session: AsyncClientSession) -> Recommendation:
+        state = await load(ctx, recommendation_id, session)
+        pending = state.pending
+        if pending is None:
             raise Conflict("no_completion_pending")
-        if pending["by"] == actor.sub:
+        if pending.by == actor.sub:
             raise Forbidden("second_organizer_required")
-        details = {"reason": data.reason, "evidence": pending["evidence"], "from_status": state["status"],
-                   "to_status": "complete" if approve else state["status"], "from_progress": state["progress"],
-                   "to_progress": 100 if approve else state["progress"]}
+        proposed = [item.model_dump() for item in pending.evidence]
+        details: dict[str, Any] = {"reason": data.reason, "evidence": proposed, "from_status": state.status,
+                   "to_status": "complete" if approve else state.status, "from_progress": state.progress,
+                   "to_progress": 100 if approve else state.progress}
         changes: dict[str, Any] = {"pending": None}
         if approve:
-            changes.update(status="complete", progress=100, evidence=state["evidence"] + pending["evidence"])
+            changes.update(status="complete", progress=100, evidence=state.evidence_list() + proposed)
         record, new_state = await record_change(
-            store=store, session=session, state=state, recommendation_id=recommendation_id,
+            ctx=ctx, session=session, state=state, recommendation_id=recommendation_id,
             kind="completion_approved" if approve else "completion_sent_back", actor=actor, changes=changes,
             **details)
         if approve:
-            await _announce_status(platform.outbox, session, record, approved=True)
+            await _announce_status(ctx, session, record, approved=True)
         return new_state
 
-    return await platform.transaction(work)
+    return await ctx.platform.transaction(work)
 
 
-async def _announce_status(outbox: Outbox, session: AsyncClientSession, record: dict[str, Any],
+async def _announce_status(ctx: Recommendations, session: AsyncClientSession, record: HistoryRecord,
                            approved: bool) -> None:
     payload = events.RecommendationStatusChanged(
-        recommendation_id=record["recommendation_id"], seq=record["seq"], reason=record["reason"],
-        evidence_count=len(record.get("evidence") or []), approved=approved, by_role=record["actor"]["role"],
-        at=record["at"], **{k: record[k] for k in ("from_status", "to_status", "from_progress", "to_progress")})
-    await outbox.add(session, payload.topic, message_envelope(
-        payload, source=SOURCE, subject=record["recommendation_id"]))
-
-
-async def add_milestone(
-    *, platform: Platform, recommendation_id: str, data: MilestoneCreate, actor: Actor,
-    milestone_id: str | None = None,
-) -> dict[str, Any]:
-    store = Store(platform.db)
-    new_id = milestone_id or f"m-{uuid.uuid4().hex[:8]}"
-
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        state = await _load(store, recommendation_id, session)
-        if state["status"] == "withdrawn":
-            raise Conflict("recommendation_withdrawn")
-        milestone: dict[str, Any] = {"id": new_id, "title": data.title.model_dump(), "owner": data.owner,
-                     "due_date": data.due_date.isoformat(), "completed_at": None, "evidence": []}
-        _, new_state = await record_change(
-            store=store, session=session, state=state, recommendation_id=recommendation_id, kind="milestone_added",
-            actor=actor, changes={"milestones": [*state["milestones"], milestone]}, reason=data.reason,
-            milestone_id=new_id)
-        return new_state
-
-    return await platform.transaction(work)
-
-
-async def complete_milestone(
-    *, platform: Platform, recommendation_id: str, milestone_id: str, data: MilestoneCompletion, actor: Actor
-) -> dict[str, Any]:
-    store = Store(platform.db)
-
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        state = await _load(store, recommendation_id, session)
-        milestone = next((m for m in state["milestones"] if m["id"] == milestone_id), None)
-        if milestone is None:
-            raise NotFound("milestone_unknown", milestone_id=milestone_id)
-        if milestone["completed_at"] is not None:
-            raise Conflict("milestone_already_completed", milestone_id=milestone_id)
-        at = next_time(state)
-        done = {**milestone, "completed_at": at, "evidence": _evidence(data.evidence)}
-        milestones = [done if m["id"] == milestone_id else m for m in state["milestones"]]
-        record, new_state = await record_change(
-            store=store, session=session, state=state, recommendation_id=recommendation_id,
-            kind="milestone_completed", actor=actor, changes={"milestones": milestones}, at=at, reason=data.reason,
-            evidence=done["evidence"], milestone_id=milestone_id)
-        payload = events.MilestoneCompleted(
-            recommendation_id=recommendation_id, milestone_id=milestone_id, seq=record["seq"],
-            title=done["title"], owner=done["owner"], due_date=done["due_date"], completed_at=record["at"],
-            late=record["at"].date() > date.fromisoformat(done["due_date"]))
-        await platform.outbox.add(session, payload.topic, message_envelope(
-            payload, source=SOURCE, subject=recommendation_id))
-        return new_state
-
-    return await platform.transaction(work)
+        recommendation_id=record.recommendation_id, seq=record.seq, reason=record.reason,
+        evidence_count=len(record.evidence), approved=approved, by_role=record.actor.role, at=record.at,
+        from_status=record.from_status, to_status=record.to_status, from_progress=record.from_progress,
+        to_progress=record.to_progress)
+    await ctx.platform.outbox.add(session, payload.topic, message_envelope(
+        payload, source=SOURCE, subject=record.recommendation_id))

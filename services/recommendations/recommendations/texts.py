@@ -118,5 +118,32 @@ register_messages(
             "fr": "L'identifiant doit être fait de minuscules latines, de chiffres et de tirets (3 à 64).",
             "en": "The identifier must be lowercase Latin letters, digits and dashes (3 to 64).",
         },
+        "evidence_file_type": {
+            "ar": "يقبل الدليل المرفوع بصيغة PDF أو PNG أو JPEG فقط، ويجب أن يطابق محتوى الملف اسمه.",
+            "fr": "Seuls les fichiers PDF, PNG ou JPEG sont acceptés comme preuve, et leur contenu doit "
+                  "correspondre à leur nom.",
+            "en": "Only PDF, PNG or JPEG files are accepted as evidence, and their content must match their name.",
+        },
+        "evidence_file_too_large": {
+            "ar": "الملف أكبر من الحد المسموح به ({max_mb} ميغابايت).",
+            "fr": "Le fichier dépasse la taille permise ({max_mb} Mo).",
+            "en": "The file is larger than allowed ({max_mb} MB).",
+        },
+        "evidence_file_empty": {
+            "ar": "الملف المرفوع فارغ.", "fr": "Le fichier envoyé est vide.", "en": "The uploaded file is empty.",
+        },
+        "evidence_file_name": {
+            "ar": "اسم الملف غير صالح (200 حرف على الأكثر).",
+            "fr": "Nom de fichier non valide (200 caractères au plus).",
+            "en": "Invalid file name (at most 200 characters).",
+        },
+        "evidence_file_unknown": {
+            "ar": "هذا الدليل غير متاح.", "fr": "Cette preuve n'est pas disponible.",
+            "en": "This evidence is not available.",
+        },
+        "milestone_unchanged": {
+            "ar": "لم يتغير شيء في هذه المرحلة.", "fr": "Rien ne change dans ce jalon.",
+            "en": "Nothing changes in this milestone.",
+        },
     }
 )

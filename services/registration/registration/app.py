@@ -7,6 +7,7 @@ from registration.events import MESSAGES, TOPICS
 from registration.notifications import Mailer
 from registration.settings import Settings
 from registration.store import RegistrationStore, indexes
+from shared.jobs import jobs_console_router
 from shared.platform import Platform, ServiceSpec, create_service_app
 from shared.signing import load_signer
 
@@ -44,7 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     spec = ServiceSpec(
         title="Tadamon registration", description=DESCRIPTION,
         routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router,
-                 console_conferences.router, console_checkin.router, console.router],
+                 console_conferences.router, console_checkin.router, console.router, jobs_console_router()],
         indexes=indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
         on_shutdown=[stop], tags=TAGS, context=context,
     )

@@ -114,8 +114,14 @@ def _listing(context: Context, items: Any) -> Markup:
     return Markup(formats.list_text(isolated, _lang(context)))
 
 
+@pass_context
+def _size(context: Context, value: Any) -> Markup:
+    """A file size in the page's units, kept in one piece."""
+    return Markup('<bdi class="nowrap">{}</bdi>').format(formats.size_text(int(value), _lang(context)))
+
+
 FILTERS = {"day": _day, "day_plain": _day_plain, "day_range": _day_range, "moment": _moment, "number": _number,
-           "amount": _amount, "listing": _listing}
+           "amount": _amount, "listing": _listing, "size": _size}
 
 
 class Pages:

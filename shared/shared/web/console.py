@@ -20,8 +20,19 @@ from shared.errors import DomainError, Forbidden
 from shared.i18n import translate
 from shared.web import WEB_DIR, Pages, page_language, register_texts
 
-# The services with console screens, in the navigation's order (the agenda has none yet).
-SERVICES = ("registration", "recommendations", "marketplace")
+# The services with console screens, in the navigation's order; each link goes to the
+# ``/console`` of the service at ``<service>_url`` (the accounts service's one shows teams).
+SERVICES = ("registration", "agenda", "recommendations", "marketplace", "accounts")
+
+
+def console_nav(settings: object) -> list[tuple[str, str]]:
+    """(service, url of its console) for each service whose address the settings know."""
+    nav = []
+    for service in SERVICES:
+        base = str(getattr(settings, f"{service}_url", "") or "")
+        if base:
+            nav.append((service, f"{base.rstrip('/')}/console"))
+    return nav
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,7 @@ class Console:
     def render(self, request: Request, principal: Principal, name: str, context: dict[str, Any] | None = None, *,
                status_code: int = 200) -> HTMLResponse:
         settings = request.app.state.settings
-        nav = [(service, f"{getattr(settings, f'{service}_url').rstrip('/')}/console") for service in SERVICES]
+        nav = console_nav(settings)
         values = {
             "principal": principal, "person": principal.name or principal.sub, "console_nav": nav,
             "signout_url": f"{settings.accounts_url.rstrip('/')}/signout",
@@ -116,6 +127,7 @@ register_texts({
     "console_nav_agenda": {"ar": "البرنامج", "fr": "Programme", "en": "Programme"},
     "console_nav_recommendations": {"ar": "التوصيات", "fr": "Recommandations", "en": "Recommendations"},
     "console_nav_marketplace": {"ar": "الأسواق", "fr": "Marchés", "en": "Markets"},
+    "console_nav_accounts": {"ar": "الفرق والحسابات", "fr": "Équipes et comptes", "en": "Teams and accounts"},
     "console_signed_in_as": {"ar": "متصل باسم", "fr": "Connecté en tant que", "en": "Signed in as"},
     "console_audit": {"ar": "سجل العمليات", "fr": "Journal d'audit", "en": "Audit log"},
     "console_audit_actor": {"ar": "الشخص (المعرّف)", "fr": "Personne (identifiant)", "en": "Person (id)"},
@@ -134,4 +146,5 @@ register_texts({
 })
 
 
-__all__ = ["SERVICES", "Console", "audit_console_router", "checked_post", "console_principal", "holds_or_refuse"]
+__all__ = ["SERVICES", "Console", "audit_console_router", "checked_post", "console_nav", "console_principal",
+           "holds_or_refuse"]

@@ -1,0 +1,117 @@
+"""Texts of the accounts console screens, in Arabic, French and English."""
+
+from shared.web import register_texts
+
+# What a change reports once done (``?done=``), by the change's name.
+DONE = ("disable", "enable", "reset-totp", "revoked", "created", "saved", "added", "removed", "sent", "resend",
+        "withdraw")
+
+CONSOLE_TEXTS = {
+    "acc_console_people": {"ar": "الأشخاص", "fr": "Personnes", "en": "People"},
+    "acc_console_teams": {"ar": "الفرق", "fr": "Équipes", "en": "Teams"},
+    "acc_console_invitations": {"ar": "الدعوات", "fr": "Invitations", "en": "Invitations"},
+    "acc_console_sections": {"ar": "أقسام الحسابات", "fr": "Sections des comptes", "en": "Account sections"},
+    "acc_console_search": {"ar": "البحث بالاسم أو البريد الإلكتروني", "fr": "Rechercher par nom ou e-mail",
+                           "en": "Search by name or e-mail"},
+    "acc_console_search_button": {"ar": "بحث", "fr": "Rechercher", "en": "Search"},
+    "acc_console_count": {"ar": "عدد الحسابات: {count}", "fr": "{count} compte(s)", "en": "{count} account(s)"},
+    "acc_console_none_found": {"ar": "لا يوجد حساب مطابق.", "fr": "Aucun compte ne correspond.",
+                               "en": "No account matches."},
+    "acc_console_name": {"ar": "الاسم", "fr": "Nom", "en": "Name"},
+    "acc_console_email": {"ar": "البريد الإلكتروني", "fr": "E-mail", "en": "E-mail"},
+    "acc_console_state": {"ar": "الحالة", "fr": "État", "en": "State"},
+    "acc_console_totp": {"ar": "التحقق بخطوتين", "fr": "Validation en deux étapes", "en": "Two-step verification"},
+    "acc_console_last_sign_in": {"ar": "آخر تسجيل دخول", "fr": "Dernière connexion", "en": "Last sign-in"},
+    "acc_console_active": {"ar": "نشط", "fr": "Actif", "en": "Active"},
+    "acc_console_disabled": {"ar": "معطّل", "fr": "Désactivé", "en": "Disabled"},
+    "acc_console_totp_on": {"ar": "مفعّل", "fr": "Activée", "en": "Enrolled"},
+    "acc_console_totp_off": {"ar": "غير مفعّل", "fr": "Non activée", "en": "Not enrolled"},
+    "acc_console_never": {"ar": "أبدا", "fr": "Jamais", "en": "Never"},
+    "acc_console_admin_mark": {"ar": "مسؤول المنصة", "fr": "Administrateur de la plateforme",
+                               "en": "Platform administrator"},
+    "acc_console_scopes": {"ar": "الصلاحيات الناتجة", "fr": "Droits obtenus", "en": "Resulting rights"},
+    "acc_console_no_scope": {"ar": "لا توجد أي صلاحية.", "fr": "Aucun droit.", "en": "No right."},
+    "acc_console_no_team": {"ar": "ليس عضوا في أي فريق.", "fr": "Membre d'aucune équipe.",
+                            "en": "Member of no team."},
+    "acc_console_sessions": {"ar": "الجلسات المفتوحة", "fr": "Sessions ouvertes", "en": "Open sessions"},
+    "acc_console_no_session": {"ar": "لا توجد جلسة مفتوحة.", "fr": "Aucune session ouverte.",
+                               "en": "No open session."},
+    "acc_console_session_browser": {"ar": "متصفح", "fr": "Navigateur", "en": "Browser"},
+    "acc_console_session_device": {"ar": "ماسح بوابة", "fr": "Scanner de porte", "en": "Gate scanner"},
+    "acc_console_opened": {"ar": "فُتحت في", "fr": "Ouverte le", "en": "Opened"},
+    "acc_console_last_used": {"ar": "آخر استعمال", "fr": "Dernière utilisation", "en": "Last used"},
+    "acc_console_revoke": {"ar": "إنهاء الجلسة", "fr": "Fermer la session", "en": "End the session"},
+    "acc_console_disable": {"ar": "تعطيل الحساب", "fr": "Désactiver le compte", "en": "Disable the account"},
+    "acc_console_enable": {"ar": "إعادة تفعيل الحساب", "fr": "Réactiver le compte", "en": "Enable the account"},
+    "acc_console_reset_totp": {"ar": "إزالة العامل الثاني (هاتف مفقود)",
+                               "fr": "Retirer le second facteur (téléphone perdu)",
+                               "en": "Remove the second factor (lost phone)"},
+    "acc_console_done_disable": {"ar": "عُطّل الحساب وأُنهيت جلساته.",
+                                 "fr": "Compte désactivé : ses sessions sont fermées.",
+                                 "en": "Account disabled: its sessions are ended."},
+    "acc_console_done_enable": {"ar": "أُعيد تفعيل الحساب.", "fr": "Compte réactivé.", "en": "Account enabled again."},
+    "acc_console_done_reset-totp": {
+        "ar": "أُزيل العامل الثاني: سيُسجَّل تطبيق جديد عند تسجيل الدخول المقبل.",
+        "fr": "Second facteur retiré : une nouvelle application sera enrôlée à la prochaine connexion.",
+        "en": "Second factor removed: a new app is enrolled at the next sign-in."},
+    "acc_console_done_revoked": {"ar": "أُنهيت الجلسة.", "fr": "Session fermée.", "en": "Session ended."},
+    "acc_console_team_name": {"ar": "اسم الفريق", "fr": "Nom de l'équipe", "en": "Team name"},
+    "acc_console_team_scopes": {"ar": "الصلاحيات التي يمنحها (واحدة في كل سطر)",
+                                "fr": "Droits accordés (un par ligne)", "en": "Rights it grants (one per line)"},
+    "acc_console_scopes_hint": {
+        "ar": "مثلا organizer:conference:<المعرّف>، organizer:market:<المعرّف>، organizer:recommendations، "
+              "reviewer:recommendations، staff:conference:<المعرّف>، staff:market:<المعرّف>، "
+              "exhibitor:cooperative:<المعرّف>. لا يمنح أي فريق صلاحية admin.",
+        "fr": "Par exemple organizer:conference:<id>, organizer:market:<id>, organizer:recommendations, "
+              "reviewer:recommendations, staff:conference:<id>, staff:market:<id>, exhibitor:cooperative:<id>. "
+              "Aucune équipe n'accorde admin.",
+        "en": "For instance organizer:conference:<id>, organizer:market:<id>, organizer:recommendations, "
+              "reviewer:recommendations, staff:conference:<id>, staff:market:<id>, exhibitor:cooperative:<id>. "
+              "No team grants admin."},
+    "acc_console_new_team": {"ar": "فريق جديد", "fr": "Nouvelle équipe", "en": "New team"},
+    "acc_console_create_team": {"ar": "إنشاء الفريق", "fr": "Créer l'équipe", "en": "Create the team"},
+    "acc_console_save": {"ar": "حفظ", "fr": "Enregistrer", "en": "Save"},
+    "acc_console_no_teams": {"ar": "لا يوجد أي فريق بعد.", "fr": "Aucune équipe pour l'instant.",
+                             "en": "No team yet."},
+    "acc_console_members": {"ar": "الأعضاء", "fr": "Membres", "en": "Members"},
+    "acc_console_member_count": {"ar": "عدد الأعضاء: {count}", "fr": "{count} membre(s)", "en": "{count} member(s)"},
+    "acc_console_no_member": {"ar": "لا يوجد أي عضو.", "fr": "Aucun membre.", "en": "No member."},
+    "acc_console_add_member": {"ar": "إضافة عضو (البريد الإلكتروني لحسابه)",
+                               "fr": "Ajouter un membre (e-mail de son compte)",
+                               "en": "Add a member (their account's e-mail)"},
+    "acc_console_add": {"ar": "إضافة", "fr": "Ajouter", "en": "Add"},
+    "acc_console_remove": {"ar": "إزالة من الفريق", "fr": "Retirer de l'équipe", "en": "Remove from the team"},
+    "acc_console_done_created": {"ar": "أُنشئ الفريق.", "fr": "Équipe créée.", "en": "Team created."},
+    "acc_console_done_saved": {"ar": "حُفظ الفريق: تحمل الرموز المقبلة لأعضائه صلاحياته الجديدة.",
+                               "fr": "Équipe enregistrée : les prochains jetons de ses membres portent ses "
+                                     "nouveaux droits.",
+                               "en": "Team saved: its members' next tokens carry its new rights."},
+    "acc_console_done_added": {"ar": "أُضيف العضو.", "fr": "Membre ajouté.", "en": "Member added."},
+    "acc_console_done_removed": {"ar": "أُزيل العضو.", "fr": "Membre retiré.", "en": "Member removed."},
+    "acc_console_invite": {"ar": "دعوة شخص", "fr": "Inviter une personne", "en": "Invite a person"},
+    "acc_console_language": {"ar": "لغة الدعوة", "fr": "Langue de l'invitation", "en": "Language of the invitation"},
+    "acc_console_team": {"ar": "الفريق", "fr": "Équipe", "en": "Team"},
+    "acc_console_no_team_choice": {"ar": "بدون فريق", "fr": "Sans équipe", "en": "No team"},
+    "acc_console_send": {"ar": "إرسال الدعوة", "fr": "Envoyer l'invitation", "en": "Send the invitation"},
+    "acc_console_sent_at": {"ar": "أُرسلت في", "fr": "Envoyée le", "en": "Sent"},
+    "acc_console_expires": {"ar": "تنتهي في", "fr": "Expire le", "en": "Expires"},
+    "acc_console_no_invitations": {"ar": "لم تُرسل أي دعوة بعد.", "fr": "Aucune invitation envoyée.",
+                                   "en": "No invitation sent yet."},
+    "acc_console_inv_pending": {"ar": "في الانتظار", "fr": "En attente", "en": "Pending"},
+    "acc_console_inv_used": {"ar": "مقبولة", "fr": "Acceptée", "en": "Accepted"},
+    "acc_console_inv_expired": {"ar": "منتهية الصلاحية", "fr": "Expirée", "en": "Expired"},
+    "acc_console_inv_withdrawn": {"ar": "مسحوبة", "fr": "Retirée", "en": "Withdrawn"},
+    "acc_console_resend": {"ar": "إعادة الإرسال", "fr": "Renvoyer", "en": "Resend"},
+    "acc_console_withdraw": {"ar": "سحب الدعوة", "fr": "Retirer", "en": "Withdraw"},
+    "acc_console_done_sent": {"ar": "أُرسلت الدعوة.", "fr": "Invitation envoyée.", "en": "Invitation sent."},
+    "acc_console_done_resend": {"ar": "أُعيد إرسال الدعوة برابط جديد؛ الرابط السابق لم يعد صالحا.",
+                                "fr": "Invitation renvoyée avec un nouveau lien ; l'ancien ne sert plus.",
+                                "en": "Invitation sent again with a new link; the older one no longer works."},
+    "acc_console_done_withdraw": {"ar": "سُحبت الدعوة: رابطها لم يعد صالحا.",
+                                  "fr": "Invitation retirée : son lien ne sert plus.",
+                                  "en": "Invitation withdrawn: its link no longer works."},
+}
+
+
+def register_console_texts() -> None:
+    register_texts(CONSOLE_TEXTS)

@@ -1,0 +1,206 @@
+"""The programme console in Chromium: conferences, rooms, speakers, the grid of a day, a session whose
+conflicts show before saving and whose save is refused, a session moved on the grid, and a release
+whose previewed changelog is what the public programme then shows; in Arabic and French, on a
+laptop-size and a phone-size window."""
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page
+from web_support import screenshot, serve, text_of
+
+from agenda.app import create_app
+from agenda.settings import Settings
+from support import Infra, Keys, eventually, produce_raw, settings_for, unique
+from tests.agenda.agenda_factories import DAY1, conference_message, session_body
+
+pytestmark = pytest.mark.browser
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+CSRF = "csrf-of-this-session"
+CONTACT = "nadia.berrada@example.org"
+
+
+async def signed_in(browser: Browser, base: str, token: str, *, lang: str, window: str) -> BrowserContext:
+    """A browser holding what the accounts service sets at sign-in: the access and csrf cookies."""
+    context = await browser.new_context(locale=lang, viewport=WINDOWS[window])  # type: ignore[arg-type]
+    await context.add_cookies([
+        {"name": "tadamon_access", "value": token, "url": base, "httpOnly": True, "sameSite": "Lax"},
+        {"name": "tadamon_csrf", "value": CSRF, "url": base, "sameSite": "Lax"}])
+    return context
+
+
+async def known_conference(infra: Infra, settings: Settings, http: httpx.AsyncClient) -> str:
+    cid = unique("ess")
+    envelope = conference_message(cid)
+    await produce_raw(infra.kafka_bootstrap, settings.topic("registration.conferences"), envelope.to_bytes(),
+                      key=envelope.subject.encode(), headers=envelope.headers())
+
+    async def known() -> bool:
+        return (await http.get(f"/conferences/{cid}")).status_code == 200
+    await eventually(known)
+    return cid
+
+
+async def draft_programme(http: httpx.AsyncClient, cid: str, org: dict[str, str]) -> None:
+    """Two rooms, two speakers, three sessions, released as version 1."""
+    posts: list[tuple[str, dict[str, Any]]] = [
+        ("rooms", {"id": "room-a", "name": "Amphi A", "capacity": 100}),
+        ("rooms", {"id": "room-b", "name": "Salle B", "capacity": 40}),
+        ("speakers", {"id": "sp-1", "name": "Nadia Berrada", "organization": "ODCO", "contact": CONTACT}),
+        ("speakers", {"id": "sp-2", "name": "Youssef Amrani"}),
+        ("sessions", session_body("s-open", room_id="room-a", speaker_ids=["sp-1"])),
+        ("sessions", session_body("s-two", room_id="room-b", capacity=30)),
+        ("sessions", session_body("s-gone", room_id="room-a", starts_at=f"{DAY1}T14:00:00",
+                                  ends_at=f"{DAY1}T15:00:00")),
+    ]
+    for kind, body in posts:
+        created = await http.post(f"/conferences/{cid}/{kind}", json=body, headers=org)
+        assert created.status_code == 201, created.text
+    assert (await http.post(f"/conferences/{cid}/releases", headers=org)).status_code == 201
+
+
+async def fits(page: Page, window: str) -> None:
+    """On the phone nothing makes the page wider than the screen (the grid scrolls in its own box)."""
+    if window == "phone":
+        assert await page.evaluate("document.documentElement.scrollWidth") <= WINDOWS["phone"]["width"]
+
+
+async def shot(page: Page, screen: str, lang: str, window: str) -> None:
+    await fits(page, window)
+    await screenshot(page, f"console-agenda-{screen}-{lang}-{window}")
+
+
+async def walk_rooms_and_speakers(page: Page, base: str, cid: str, lang: str, window: str) -> None:
+    await page.goto(f"{base}/console/conferences/{cid}/rooms?lang={lang}")
+    await page.fill("#f-name", "Salle C")
+    await page.fill("#f-names_ar", "القاعة ج")
+    await page.fill("#f-capacity", "30")
+    await page.click("#room-save")
+    await page.wait_for_selector("#saved")
+    assert await page.locator("#rooms li").count() == 3
+    await page.click("#room-room-b a")
+    await page.fill("#f-capacity", "50")
+    await page.click("#room-save")
+    await page.wait_for_selector("#saved")
+    assert "50" in await text_of(page, "#room-room-b")
+    await shot(page, "rooms", lang, window)
+
+    await page.goto(f"{base}/console/conferences/{cid}/speakers?lang={lang}")
+    await page.fill("#f-name", "Laila Idrissi")
+    await page.fill("#f-bio_ar", "باحثة في الاقتصاد التضامني")
+    await page.click("#speaker-save")
+    await page.wait_for_selector("#saved")
+    await page.click("#speaker-sp-1 a")
+    assert await page.input_value("#f-contact") == CONTACT
+    await page.fill("#f-organization", "Office du développement de la coopération")
+    await page.click("#speaker-save")
+    await page.wait_for_selector("#saved")
+    assert "Office du développement" in await text_of(page, "#speaker-sp-1")
+    await shot(page, "speakers", lang, window)
+
+
+async def conflict_shown_then_refused(page: Page, http: httpx.AsyncClient, base: str, cid: str, lang: str,
+                                      window: str, org: dict[str, str]) -> None:
+    await page.goto(f"{base}/console/conferences/{cid}/sessions/new?lang={lang}")
+    await page.fill("#f-title_fr", "Atelier en conflit")
+    await page.fill("#f-title_ar", "ورشة متعارضة")
+    await page.select_option("#f-room_id", "room-b")
+    await page.fill("#f-day", DAY1)
+    await page.fill("#f-start", "10:30")
+    await page.fill("#f-end", "11:30")
+    await page.fill("#f-capacity", "60")
+    await page.select_option("#f-speaker_ids", ["sp-1"])
+    # The page's script asks the check route while the fields change: the clashes show before any save.
+    await page.wait_for_selector("#findings-list li.hard[data-code='speaker_double_booked']")
+    await page.click("#check")
+    found = await page.locator("#findings-list li").evaluate_all(
+        "items => items.map(i => [i.dataset.code, i.classList.contains('hard')])")
+    # Salle B holds s-two then, Nadia speaks in Amphi A; 60 seats in a room of 50 is only a warning.
+    assert sorted(map(tuple, found)) == [("capacity_above_room", False), ("room_double_booked", True),
+                                         ("speaker_double_booked", True)]
+    if lang == "ar":
+        assert ARABIC.search(await text_of(page, "#findings-list li"))
+    await shot(page, "session-check", lang, window)
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.click("#save")
+    assert (await answer.value).status == 409
+    refused = await text_of(page, "#session-refused")
+    assert "Salle B" in refused or "Nadia Berrada" in refused
+    assert "Non enregistrée" in refused if lang == "fr" else ARABIC.search(refused)
+    await shot(page, "session-refused", lang, window)
+    listed = await http.get(f"/conferences/{cid}/sessions", headers=org)
+    assert len(listed.json()) == 3
+
+
+async def move_on_the_grid(page: Page, base: str, cid: str, lang: str, window: str) -> None:
+    await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
+    await page.click("#cell-s-two")
+    await page.select_option("#f-room_id", "room-a")
+    await page.fill("#f-start", "15:00")
+    await page.fill("#f-end", "16:00")
+    await page.click("#check")
+    await page.wait_for_selector("#no-findings")
+    await page.click("#save")
+    await page.wait_for_selector("#saved")
+    assert await page.get_attribute("#cell-s-two", "data-room") == "room-a"
+    assert await page.get_attribute("#cell-s-two", "data-start") == "15:00"
+    await shot(page, "grid-moved", lang, window)
+    await page.click("#cell-s-gone")
+    await page.click("#cancel-session")
+    await page.wait_for_selector("#cancelled-s-gone")
+
+
+async def release_matches_public(page: Page, http: httpx.AsyncClient, base: str, cid: str, lang: str,
+                                 window: str) -> None:
+    await page.goto(f"{base}/console/conferences/{cid}/release?lang={lang}")
+    preview = page.locator("#preview-changes li")
+    pairs = await preview.evaluate_all("items => items.map(i => [i.dataset.change, i.dataset.session])")
+    assert sorted(map(tuple, pairs)) == [("cancelled", "s-gone"), ("moved", "s-two"), ("room_changed", "s-two")]
+    words = await preview.all_inner_texts()
+    await shot(page, "release", lang, window)
+    await page.click("#release")
+    await page.wait_for_selector("#released")
+    changelog = (await http.get(f"/conferences/{cid}/changelog")).json()
+    assert changelog[0]["version"] == 2
+    assert sorted((c["change"], c["session_id"]) for c in changelog[0]["changes"]) == sorted(map(tuple, pairs))
+    await page.click("#see-public")
+    await page.click("#release-changes summary")
+    assert await page.locator("#public-changes li").all_inner_texts() == words
+    assert CONTACT not in await page.content()
+    await shot(page, "public", lang, window)
+
+
+@pytest.mark.parametrize(("lang", "window"), [("ar", "laptop"), ("ar", "phone"), ("fr", "laptop"), ("fr", "phone")])
+async def test_organizer_edits_the_programme_sees_conflicts_before_saving_moves_a_session_and_releases(
+        infra: Infra, keys: Keys, browser: Browser, lang: str, window: str) -> None:
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        cid, other = await known_conference(infra, settings, http), await known_conference(infra, settings, http)
+        await draft_programme(http, cid, keys.headers("admin"))
+        token = keys.token(f"organizer:conference:{cid}", name="Nadia Organisatrice")
+        context = await signed_in(browser, base, token, lang=lang, window=window)
+        page = await context.new_page()
+
+        await page.goto(f"{base}/console?lang={lang}")
+        assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+        assert await text_of(page, "#console-person") == "Nadia Organisatrice"
+        assert await page.locator(f"#conference-{other}").count() == 0  # not in their charge
+        await shot(page, "conferences", lang, window)
+        await page.click(f"#conference-{cid} h2 a")
+        first = await page.locator(f"#head-{DAY1}-room-a").bounding_box()
+        second = await page.locator(f"#head-{DAY1}-room-b").bounding_box()
+        assert first and second
+        # Rooms in name order, the first at the start of the line: right in Arabic, left in French.
+        assert (first["x"] > second["x"]) if lang == "ar" else (first["x"] < second["x"])
+        await shot(page, "grid", lang, window)
+
+        await walk_rooms_and_speakers(page, base, cid, lang, window)
+        await conflict_shown_then_refused(page, http, base, cid, lang, window, keys.headers("admin"))
+        await move_on_the_grid(page, base, cid, lang, window)
+        await release_matches_public(page, http, base, cid, lang, window)
+        schedule = await http.get(f"/conferences/{cid}/schedule")
+        assert CONTACT not in schedule.text
+        await context.close()
