@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from registration import admin, checkin, checkin_day, conferences, imports, service
+from registration import admin, bulk_messages, checkin, checkin_day, conferences, imports, jobs, service
+from registration.bulk_messages import Audience, AudienceCount, BulkMessage
 from registration.checkin import ScanResult
 from registration.checkin_day import CheckinDay
 from registration.context import Ctx, context_of
@@ -27,6 +28,7 @@ from registration.domain import (
     Status,
     registration_public,
 )
+from registration.jobs import BadgeBatch
 from shared.audit import Act
 from shared.auth import Admin, Principal, require
 from shared.errors import Conflict, problem_response, problems
@@ -186,6 +188,39 @@ async def manual_check_in(conference_id: str, body: ManualCheckin, request: Requ
     if result.outcome == "refused":
         raise Conflict(result.code, registration_id=result.registration_id, status_now=result.status)
     return result
+
+
+class JobStarted(BaseModel):
+    job_id: str
+    url: str = Field(description="the job's console page: progress, then the file or the summary")
+
+
+@router.post("/conferences/{conference_id}/badge-jobs", status_code=202, response_model=JobStarted,
+             responses=problems(404))
+async def start_badge_job(conference_id: str, body: BadgeBatch, ctx: Ctx, who: ConferenceOrganizer) -> JobStarted:
+    """Draw the badges of the confirmed participants (all, a category's, a search's) in the background:
+    one A6 page each or four to an A4 sheet with cut marks."""
+    job_id = await jobs.start_badges(ctx=ctx, conference_id=conference_id, batch=body, by=who)
+    return JobStarted(job_id=job_id, url=f"/console/jobs/{job_id}")
+
+
+@router.post("/conferences/{conference_id}/message-audience", response_model=AudienceCount,
+             responses=problems(404))
+async def message_audience(conference_id: str, body: Audience, ctx: Ctx, who: ConferenceOrganizer
+                           ) -> AudienceCount:
+    """How many participants a message to this group would reach, by the language each reads."""
+    return await bulk_messages.count_audience(ctx=ctx, conference_id=conference_id, audience=body)
+
+
+@router.post("/conferences/{conference_id}/message-jobs", status_code=202, response_model=JobStarted,
+             responses=problems(404, 422))
+async def start_message_job(conference_id: str, body: BulkMessage, request: Request, ctx: Ctx,
+                            who: ConferenceOrganizer) -> JobStarted:
+    """Send a message to a group, each recipient in their language (422 when one of their languages has
+    no text), queued in the background through the mail queue; audited."""
+    job_id = await jobs.start_message(ctx=ctx, conference_id=conference_id, message=body, by=who,
+                                      act=Act.of(request, who))
+    return JobStarted(job_id=job_id, url=f"/console/jobs/{job_id}")
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))

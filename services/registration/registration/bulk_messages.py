@@ -72,16 +72,25 @@ async def count_audience(*, ctx: RegistrationContext, conference_id: str, audien
     return AudienceCount(total=sum(languages.values()), by_language=by_language)
 
 
-async def send_bulk_message(*, ctx: RegistrationContext, conference_id: str, message: BulkMessage,
-                            act: Act | None = None, progress: Progress | None = None) -> int:
-    """Queue the message for every participant of the audience in their language; the number queued.
-
-    Refused whole (nothing queued) when a recipient's language has no text."""
+async def check_languages(*, ctx: RegistrationContext, conference_id: str, message: BulkMessage
+                          ) -> AudienceCount:
+    """The audience counted; refused when a recipient's language has no text."""
     counted = await count_audience(ctx=ctx, conference_id=conference_id, audience=message.audience)
     missing = [lang for lang in counted.by_language if lang not in message.texts]
     if missing:
         raise DomainError("message_language_missing", status=422, languages=", ".join(missing))
-    message_id = uuid.uuid4().hex
+    return counted
+
+
+async def send_bulk_message(*, ctx: RegistrationContext, conference_id: str, message: BulkMessage,
+                            message_id: str | None = None, act: Act | None = None,
+                            progress: Progress | None = None) -> int:
+    """Queue the message for every participant of the audience in their language; the number queued.
+
+    Refused whole (nothing queued) when a recipient's language has no text. Sent again with the
+    same ``message_id`` (a job run again), it queues nobody twice."""
+    counted = await check_languages(ctx=ctx, conference_id=conference_id, message=message)
+    message_id = message_id or uuid.uuid4().hex
     batch: list[Registration] = []
     queued = 0
     async for reg in ctx.store.each_matching(conference_id, message.audience.filters()):

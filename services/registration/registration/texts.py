@@ -3,6 +3,11 @@
 from shared.i18n import register_messages
 
 ERRORS = {
+    "job_kind_registration.badges": {"ar": "طباعة الشارات", "fr": "Impression des badges", "en": "Badge printing"},
+    "job_kind_registration.message": {"ar": "رسالة إلى المشاركين", "fr": "Message aux participants",
+                                      "en": "Message to participants"},
+    "job_summary_queued": {"ar": "رسائل في طابور الإرسال", "fr": "Messages mis en file d'envoi",
+                           "en": "Messages queued for sending"},
     "message_language_missing": {
         "ar": "بعض المستلمين يقرؤون بلغة لم يُكتب بها الموضوع والنص: {languages}.",
         "fr": "Des destinataires lisent une langue sans objet ni texte rédigés : {languages}.",
