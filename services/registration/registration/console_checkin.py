@@ -2,11 +2,12 @@
 arrivals chart, the last scans, scanner devices and their operators, and the manual check-in of a
 participant without a badge (search, confirm, check in)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from registration import admin, checkin_day
 from registration.checkin_day import CheckinDay
@@ -18,6 +19,7 @@ from shared.errors import DomainError, NotFound
 from shared.formats import moment_text, number_text
 from shared.i18n import translate
 from shared.web import page_language, register_texts
+from shared.web.charts import bar_chart
 from shared.web.console import checked_post, holds_or_refuse
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -36,16 +38,13 @@ def live_values(day: CheckinDay, lang: str) -> dict[str, str]:
     values = {"arrived": f"{n(day.arrived)} / {n(day.expected)}", "arrived-count": n(day.arrived)}
     for category in day.by_category:
         values[f"cat-{category.category}"] = f"{n(category.arrived)} / {n(category.expected)}"
-    for hour in day.by_hour:
-        values[f"hour-{hour.hour:%Y%m%d%H}"] = n(hour.arrived)
     return values
 
 
-def chart(day: CheckinDay, lang: str) -> list[dict[str, Any]]:
-    """The bars of the hourly arrivals chart: label, value, height in percent of the busiest hour."""
-    top = max((row.arrived for row in day.by_hour), default=0) or 1
-    return [{"key": f"{row.hour:%Y%m%d%H}", "label": f"{row.hour:%H}h", "value": number_text(row.arrived, lang),
-             "height": round(100 * row.arrived / top)} for row in day.by_hour]
+def hours_chart(day: CheckinDay, lang: str) -> Markup:
+    """Arrivals by hour of the conference's clock, as a bar chart (``shared.web.charts``)."""
+    bars = [(f"{row.hour:%H}h", float(row.arrived)) for row in day.by_hour]
+    return bar_chart(bars, title=translate("console_arrivals_by_hour", lang), lang=lang)
 
 
 @router.get("/conferences/{conference_id}/checkin", response_class=HTMLResponse)
@@ -68,7 +67,7 @@ async def checkin_screen(
     except DomainError as exc:
         return console.refusal(request, who, exc)
     return console.render(request, who, "console_checkin.html", {
-        "conference_id": conference_id, "day": day, "live": live_values(day, lang), "bars": chart(day, lang),
+        "conference_id": conference_id, "day": day, "live": live_values(day, lang), "chart": hours_chart(day, lang),
         "found": found, "q": q, "chosen": chosen, "done": _done_message(request, done, lang),
         "moment": lambda value: moment_text(value, lang, day.timezone)})
 
