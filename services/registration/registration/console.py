@@ -48,9 +48,9 @@ def _reason(form: Any, *, required: bool) -> str | None:
     try:
         reason = Decision.model_validate({"reason": str(form.get("reason") or "")}).reason
     except ValidationError:
-        raise DomainError("console_reason_too_long", max=REASON_MAX) from None
+        raise DomainError("console_decision_reason_too_long", max=REASON_MAX) from None
     if required and reason is None:
-        raise DomainError("console_reason_required")
+        raise DomainError("console_decision_reason_required")
     return reason
 
 
@@ -257,15 +257,15 @@ register_texts({
                                    "Participant moved off the waiting list."),
     "console_done_erase": _three("حُذفت البيانات الشخصية.", "Données personnelles effacées.",
                                  "Personal data erased."),
-    "console_reason": _three("سبب القرار (يُرسل إلى المشارك)", "Motif de la décision (envoyé au participant)",
+    "console_decision_reason": _three("سبب القرار (يُرسل إلى المشارك)", "Motif de la décision (envoyé au participant)",
                              "Reason for the decision (sent to the participant)"),
-    "console_reason_optional": _three("سبب القبول (اختياري، يُرسل إلى المشارك)",
+    "console_decision_reason_optional": _three("سبب القبول (اختياري، يُرسل إلى المشارك)",
                                       "Motif de l'approbation (facultatif, envoyé au participant)",
                                       "Reason for approving (optional, sent to the participant)"),
-    "console_reason_required": _three("اكتبوا سبب الرفض: يُرسل إلى المشارك.",
+    "console_decision_reason_required": _three("اكتبوا سبب الرفض: يُرسل إلى المشارك.",
                                       "Indiquez le motif du refus : il est envoyé au participant.",
                                       "Write the reason for rejecting: it is sent to the participant."),
-    "console_reason_too_long": _three("السبب أطول من {max} حرف.", "Le motif dépasse {max} caractères.",
+    "console_decision_reason_too_long": _three("السبب أطول من {max} حرف.", "Le motif dépasse {max} caractères.",
                                       "The reason is longer than {max} characters."),
     "console_public_page": _three("الصفحة العمومية", "Page publique", "Public page"),
 })
