@@ -122,7 +122,7 @@ async def _mail_to(mails: Any, address: str, word: str) -> EmailMessage:
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
-async def test_organizer_rejects_with_a_reason_and_approves_reaching_each_participant_in_their_language(
+async def test_organizer_rejects_with_a_reason_approves_reaching_each_participant_in_their_language_and_cancels(
         infra: Infra, keys: Keys, browser: Browser, lang: str) -> None:
     reason_word = {"ar": "سبب قرار المنظمين", "fr": "Motif de la décision"}[lang]
     async with mail_catcher() as mails:
@@ -157,6 +157,12 @@ async def test_organizer_rejects_with_a_reason_and_approves_reaching_each_partic
                 assert mail["Content-Language"] == lang and reason_word not in body_of(mail)
                 if lang == "ar":
                     assert ARABIC.search(mail["Subject"])
+
+                await page.check("#cancel-confirm")  # the participant asked by phone
+                await page.click("#cancel")
+                await page.wait_for_selector("#done")
+                assert await page.get_attribute("#reg-status", "data-status") == "cancelled"
+                await looks_right(page, "registration-cancelled", lang, window)
                 await context.close()
 
 

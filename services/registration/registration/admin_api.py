@@ -11,7 +11,17 @@ from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from registration import admin, bulk_messages, checkin, checkin_day, conferences, imports, jobs, service
+from registration import (
+    admin,
+    bulk_messages,
+    checkin,
+    checkin_day,
+    conferences,
+    imports,
+    jobs,
+    organizer_cancel,
+    service,
+)
 from registration.bulk_messages import Audience, AudienceCount, BulkMessage
 from registration.checkin import ScanResult
 from registration.checkin_day import CheckinDay
@@ -258,6 +268,16 @@ async def promote(registration_id: str, request: Request, ctx: Ctx, who: Registr
     """Move someone off the waiting list (needs a free seat)."""
     doc = await admin.promote_registration(ctx=ctx, registration_id=registration_id,
                                           act=Act.of(request, who))
+    return registration_public(doc)
+
+
+@router.post("/registrations/{registration_id}/cancel", response_model=RegistrationPublic,
+             responses=problems(404, 409))
+async def cancel(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer) -> RegistrationPublic:
+    """Cancel a registration on the participant's behalf: they get the cancellation mail, the seat goes to
+    the waiting list."""
+    doc = await organizer_cancel.cancel_for_participant(ctx=ctx, registration_id=registration_id,
+                                                        act=Act.of(request, who))
     return registration_public(doc)
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from registration import admin, imports, service
+from registration import admin, imports, organizer_cancel, service
 from registration.context import Ctx
 from registration.domain import (
     CATEGORIES,
@@ -37,7 +37,8 @@ Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
 PAGE_SIZE = 50
 STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
 DECISIONS = {"approve": admin.approve_registration, "reject": admin.reject_registration,
-             "promote": admin.promote_registration, "erase": admin.erase_personal_data}
+             "promote": admin.promote_registration, "erase": admin.erase_personal_data,
+             "cancel": organizer_cancel.cancel_for_participant}
 
 
 REASONED = {"approve": admin.approve_registration, "reject": admin.reject_registration}
@@ -132,6 +133,8 @@ async def decide(registration_id: str, decision: str, request: Request, ctx: Ctx
         form: Any = await request.form()
         if decision == "erase" and form.get("confirm") != "yes":
             raise DomainError("console_erase_unconfirmed")
+        if decision == "cancel" and form.get("confirm") != "yes":
+            raise DomainError("console_cancel_unconfirmed")
         act = Act.of(request, who)
         if decision in REASONED:
             reason = _reason(form, required=decision == "reject")
@@ -267,5 +270,16 @@ register_texts({
                                       "Write the reason for rejecting: it is sent to the participant."),
     "console_decision_reason_too_long": _three("السبب أطول من {max} حرف.", "Le motif dépasse {max} caractères.",
                                       "The reason is longer than {max} characters."),
+    "console_cancel": _three("إلغاء التسجيل", "Annuler l'inscription", "Cancel the registration"),
+    "console_cancel_confirm": _three("أؤكد أن المشارك طلب الإلغاء؛ سيتوصل برسالة ويذهب مقعده إلى قائمة الانتظار.",
+                                     "Je confirme que le participant demande l'annulation ; il en sera prévenu et "
+                                     "sa place ira à la liste d'attente.",
+                                     "I confirm the participant asks to cancel; they will be told and their seat "
+                                     "goes to the waiting list."),
+    "console_cancel_unconfirmed": _three("يجب تأكيد الإلغاء أولًا.", "Confirmez d'abord l'annulation.",
+                                         "Confirm the cancellation first."),
+    "console_done_cancel": _three("تم إلغاء التسجيل وإبلاغ المشارك.",
+                                  "Inscription annulée, le participant est prévenu.",
+                                  "Registration cancelled; the participant is told."),
     "console_public_page": _three("الصفحة العمومية", "Page publique", "Public page"),
 })
