@@ -2,6 +2,7 @@
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -17,10 +18,12 @@ from shared.csvfile import csv_bytes, xlsx_bytes
 from shared.documents import utcnow
 from shared.errors import Conflict, NotFound
 from shared.i18n import translate
-from shared.pdf import Card, Line, cards_pdf
+from shared.pdf import Card, Line, cards_pdf, sheets_pdf
 from shared.qr import qr_png
 
 Document = dict[str, Any]
+# Told how far a bulk task is: done, out of total.
+Progress = Callable[[int, int], Awaitable[None]]
 
 
 async def _registration(ctx: RegistrationContext, registration_id: str,
@@ -40,18 +43,20 @@ async def conference_of_registration(*, ctx: RegistrationContext, registration_i
     return await ctx.store.conference_of_registration(registration_id)
 
 
-async def approve_registration(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None
-                               ) -> Registration:
-    return await _decide(ctx, registration_id, approve=True, act=act)
+async def approve_registration(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None,
+                               reason: str | None = None) -> Registration:
+    return await _decide(ctx, registration_id, approve=True, act=act, reason=reason)
 
 
-async def reject_registration(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None
-                              ) -> Registration:
-    return await _decide(ctx, registration_id, approve=False, act=act)
+async def reject_registration(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None,
+                              reason: str | None = None) -> Registration:
+    """Reject a pending registration; its seat goes to the waiting list. The reason (kept with the
+    registration) is written into the participant's mail."""
+    return await _decide(ctx, registration_id, approve=False, act=act, reason=reason)
 
 
-async def _decide(ctx: RegistrationContext, registration_id: str, *, approve: bool, act: Act | None
-                  ) -> Registration:
+async def _decide(ctx: RegistrationContext, registration_id: str, *, approve: bool, act: Act | None,
+                  reason: str | None) -> Registration:
     first = await _registration(ctx, registration_id)
     now = utcnow()
 
@@ -63,7 +68,7 @@ async def _decide(ctx: RegistrationContext, registration_id: str, *, approve: bo
             raise Conflict("registration_erased")
         status = "confirmed" if approve else "rejected"
         changed = await ctx.store.change_registration(
-            registration_id, {"status": status, "status_changed_at": now}, session)
+            registration_id, {"status": status, "status_changed_at": now, "decision_reason": reason}, session)
         assert changed is not None
         fact = ParticipantApproved if approve else ParticipantRejected
         await emit_participant(ctx, session, participant_fact(fact, changed, now))
@@ -99,7 +104,7 @@ async def promote_registration(*, ctx: RegistrationContext, registration_id: str
     return await ctx.platform.transaction(work, queue_on=first.conference_id)
 
 
-PERSONAL_FIELDS = ("full_name", "email", "phone", "organization_name", "accessibility_needs")
+PERSONAL_FIELDS = ("full_name", "email", "phone", "organization_name", "accessibility_needs", "decision_reason")
 
 
 async def erase_personal_data(*, ctx: RegistrationContext, registration_id: str, act: Act | None = None
@@ -163,17 +168,25 @@ def badge_card(ctx: RegistrationContext, conference: Conference, reg: Registrati
                 footer=f"{translate('ui_badge_number', lang)} {reg.number} · {reg.id}", rtl=lang == "ar")
 
 
-async def badges_pdf(*, ctx: RegistrationContext, conference_id: str, lang: str | None = None) -> bytes:
-    """The badges of every confirmed participant, one A6 page each, in registration order; each in
-    its participant's language unless ``lang`` asks one for all."""
+async def badges_pdf(*, ctx: RegistrationContext, conference_id: str, lang: str | None = None,
+                     layout: str = "a6", category: str | None = None, q: str | None = None,
+                     progress: Progress | None = None) -> bytes:
+    """The badges of the confirmed participants (all, or those of a category or a search), in
+    registration order: one A6 page each, or four to an A4 sheet with cut marks (``layout="a4"``).
+    Each badge is in its participant's language unless ``lang`` asks one for all."""
     conference = await ctx.store.conference(conference_id)
     if conference is None:
         raise NotFound("conference_not_found")
-    cards = [badge_card(ctx, conference, reg, lang or reg.language or "fr")
-             async for reg in ctx.store.each_registration(conference_id)
-             if reg.status == "confirmed" and not reg.erased_at]
+    filters = SearchFilters(status="confirmed", category=category, q=q)
+    total = await ctx.store.count_matching(conference_id, filters)
+    cards = []
+    async for reg in ctx.store.each_matching(conference_id, filters):
+        if not reg.erased_at:
+            cards.append(badge_card(ctx, conference, reg, lang or reg.language or "fr"))
+        if progress is not None and len(cards) % 50 == 0:
+            await progress(len(cards), total)
     # Drawing is CPU work (shaping, QR codes): off the event loop so the service keeps answering.
-    return await asyncio.to_thread(cards_pdf, cards)
+    return await asyncio.to_thread(sheets_pdf if layout == "a4" else cards_pdf, cards)
 
 
 async def conference_stats(*, ctx: RegistrationContext, conference_id: str) -> Document:

@@ -5,27 +5,43 @@ conference's organizer scope (``organizer:conference:<id>``), found for a regist
 through the conference it belongs to. Each change is written to the audit log.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from registration import admin, checkin, imports, service
+from registration import (
+    admin,
+    bulk_messages,
+    checkin,
+    checkin_day,
+    conferences,
+    imports,
+    jobs,
+    organizer_cancel,
+    service,
+)
+from registration.bulk_messages import Audience, AudienceCount, BulkMessage
+from registration.checkin import ScanResult
+from registration.checkin_day import CheckinDay
 from registration.context import Ctx, context_of
 from registration.domain import (
     Category,
     ConferenceCreate,
     ConferencePublic,
     ConferenceUpdate,
+    Decision,
     Region,
     RegistrationPage,
     RegistrationPublic,
     Status,
     registration_public,
 )
+from registration.jobs import BadgeBatch
 from shared.audit import Act
 from shared.auth import Admin, Principal, require
-from shared.errors import problem_response, problems
+from shared.errors import Conflict, problem_response, problems
 from shared.i18n import Language, request_language
 from shared.limits import PAGE_MAX
 from shared.platform import get_platform
@@ -62,6 +78,19 @@ async def update_conference(conference_id: str, body: ConferenceUpdate, request:
     doc = await service.update_conference(ctx=ctx, conference_id=conference_id, data=body,
                                          act=Act.of(request, who))
     return service.conference_public(doc)
+
+
+@router.post("/conferences/preview", response_model=ConferencePublic, responses=problems(403))
+async def preview_new_conference(body: ConferenceCreate, ctx: Ctx, who: Admin) -> ConferencePublic:
+    """The public view of a conference as this body would create it; nothing is saved."""
+    return await conferences.preview_new_conference(ctx=ctx, data=body)
+
+
+@router.post("/conferences/{conference_id}/preview", response_model=ConferencePublic, responses=problems(404))
+async def preview_conference(conference_id: str, body: ConferenceUpdate, ctx: Ctx, who: ConferenceOrganizer
+                             ) -> ConferencePublic:
+    """The public view of the conference with these changes; nothing is saved."""
+    return await conferences.preview_conference(ctx=ctx, conference_id=conference_id, data=body)
 
 
 @router.get("/conferences/{conference_id}/registrations", response_model=RegistrationPage, responses=problems(404))
@@ -103,9 +132,13 @@ async def export_registrations_xlsx(conference_id: str, ctx: Ctx, who: Conferenc
 @router.get("/conferences/{conference_id}/badges.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}, **problems(404)})
 async def print_badges(conference_id: str, ctx: Ctx, who: ConferenceOrganizer,
-                       lang: Language | None = None) -> Response:
-    """The badges of every confirmed participant in one PDF, an A6 page each (Arabic shaped)."""
-    content = await admin.badges_pdf(ctx=ctx, conference_id=conference_id, lang=lang)
+                       lang: Language | None = None, layout: Literal["a6", "a4"] = "a6",
+                       category: Category | None = None, q: Annotated[str | None, Query(max_length=100)] = None
+                       ) -> Response:
+    """The badges of the confirmed participants (all, a category's or a search's) in one PDF: an A6
+    page each, or four to an A4 sheet with cut marks (``layout=a4``); Arabic shaped."""
+    content = await admin.badges_pdf(ctx=ctx, conference_id=conference_id, lang=lang, layout=layout,
+                                     category=category, q=q)
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{conference_id}-badges.pdf"'})
 
@@ -141,6 +174,65 @@ async def checkin_conflicts(conference_id: str, ctx: Ctx, who: ConferenceOrganiz
     return await checkin.list_checkin_conflicts(ctx=ctx, conference_id=conference_id)
 
 
+@router.get("/conferences/{conference_id}/checkin-day", response_model=CheckinDay, responses=problems(404))
+async def read_checkin_day(conference_id: str, ctx: Ctx, who: ConferenceOrganizer) -> CheckinDay:
+    """Arrivals against confirmed registrations (by category, by local hour), last scans, scanner devices
+    and who operates them."""
+    return await checkin_day.checkin_day(ctx=ctx, conference_id=conference_id)
+
+
+class ManualCheckin(BaseModel):
+    registration_id: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+@router.post("/conferences/{conference_id}/manual-checkins", response_model=ScanResult,
+             responses=problems(400, 404, 409))
+async def manual_check_in(conference_id: str, body: ManualCheckin, request: Request, ctx: Ctx,
+                          who: ConferenceOrganizer) -> ScanResult:
+    """Check in a participant without a badge (recorded as ``manual`` with the organizer, audited);
+    the same answers and window rules as a scan: 409 when refused."""
+    result = await checkin_day.manual_check_in(ctx=ctx, conference_id=conference_id,
+                                               registration_id=body.registration_id, by=who, act=Act.of(request, who))
+    if result.outcome == "invalid":
+        raise Conflict(result.code, status=400)
+    if result.outcome == "refused":
+        raise Conflict(result.code, registration_id=result.registration_id, status_now=result.status)
+    return result
+
+
+class JobStarted(BaseModel):
+    job_id: str
+    url: str = Field(description="the job's console page: progress, then the file or the summary")
+
+
+@router.post("/conferences/{conference_id}/badge-jobs", status_code=202, response_model=JobStarted,
+             responses=problems(404))
+async def start_badge_job(conference_id: str, body: BadgeBatch, ctx: Ctx, who: ConferenceOrganizer) -> JobStarted:
+    """Draw the badges of the confirmed participants (all, a category's, a search's) in the background:
+    one A6 page each or four to an A4 sheet with cut marks."""
+    job_id = await jobs.start_badges(ctx=ctx, conference_id=conference_id, batch=body, by=who)
+    return JobStarted(job_id=job_id, url=f"/console/jobs/{job_id}")
+
+
+@router.post("/conferences/{conference_id}/message-audience", response_model=AudienceCount,
+             responses=problems(404))
+async def message_audience(conference_id: str, body: Audience, ctx: Ctx, who: ConferenceOrganizer
+                           ) -> AudienceCount:
+    """How many participants a message to this group would reach, by the language each reads."""
+    return await bulk_messages.count_audience(ctx=ctx, conference_id=conference_id, audience=body)
+
+
+@router.post("/conferences/{conference_id}/message-jobs", status_code=202, response_model=JobStarted,
+             responses=problems(404, 422))
+async def start_message_job(conference_id: str, body: BulkMessage, request: Request, ctx: Ctx,
+                            who: ConferenceOrganizer) -> JobStarted:
+    """Send a message to a group, each recipient in their language (422 when one of their languages has
+    no text), queued in the background through the mail queue; audited."""
+    job_id = await jobs.start_message(ctx=ctx, conference_id=conference_id, message=body, by=who,
+                                      act=Act.of(request, who))
+    return JobStarted(job_id=job_id, url=f"/console/jobs/{job_id}")
+
+
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, responses=problems(404))
 async def read_registration(registration_id: str, ctx: Ctx, who: RegistrationOrganizer
                             ) -> RegistrationPublic:
@@ -150,21 +242,22 @@ async def read_registration(registration_id: str, ctx: Ctx, who: RegistrationOrg
 
 @router.post("/registrations/{registration_id}/approve", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def approve(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer
-                  ) -> RegistrationPublic:
-    """Approve a pending registration."""
+async def approve(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer,
+                  body: Decision | None = None) -> RegistrationPublic:
+    """Approve a pending registration; an optional reason goes into the participant's mail."""
     doc = await admin.approve_registration(ctx=ctx, registration_id=registration_id,
-                                          act=Act.of(request, who))
+                                          act=Act.of(request, who), reason=body.reason if body else None)
     return registration_public(doc)
 
 
 @router.post("/registrations/{registration_id}/reject", response_model=RegistrationPublic,
              responses=problems(404, 409))
-async def reject(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer
-                 ) -> RegistrationPublic:
-    """Reject a pending registration; its seat goes to the waiting list."""
+async def reject(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer,
+                 body: Decision | None = None) -> RegistrationPublic:
+    """Reject a pending registration; its seat goes to the waiting list. The reason is kept and
+    written into the participant's mail, in their language."""
     doc = await admin.reject_registration(ctx=ctx, registration_id=registration_id,
-                                         act=Act.of(request, who))
+                                         act=Act.of(request, who), reason=body.reason if body else None)
     return registration_public(doc)
 
 
@@ -175,6 +268,16 @@ async def promote(registration_id: str, request: Request, ctx: Ctx, who: Registr
     """Move someone off the waiting list (needs a free seat)."""
     doc = await admin.promote_registration(ctx=ctx, registration_id=registration_id,
                                           act=Act.of(request, who))
+    return registration_public(doc)
+
+
+@router.post("/registrations/{registration_id}/cancel", response_model=RegistrationPublic,
+             responses=problems(404, 409))
+async def cancel(registration_id: str, request: Request, ctx: Ctx, who: RegistrationOrganizer) -> RegistrationPublic:
+    """Cancel a registration on the participant's behalf: they get the cancellation mail, the seat goes to
+    the waiting list."""
+    doc = await organizer_cancel.cancel_for_participant(ctx=ctx, registration_id=registration_id,
+                                                        act=Act.of(request, who))
     return registration_public(doc)
 
 

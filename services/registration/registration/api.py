@@ -136,7 +136,7 @@ async def _answer(request: Request, ctx: Ctx, conference_id: str, result: ScanRe
 async def scan(conference_id: str, body: SingleScan, request: Request, ctx: Ctx, who: ConferenceStaff
                ) -> ScanAnswer:
     """Scan a badge: 200 checked in (or already, with the time); 400 forged/foreign; 409 refused."""
-    result = await check_in(ctx=ctx, conference_id=conference_id, scan=body, device_id=body.device_id)
+    result = await check_in(ctx=ctx, conference_id=conference_id, scan=body, device_id=body.device_id, by=who)
     if result.outcome == "invalid":
         raise Conflict(result.code, status=400)
     if result.outcome == "refused":
@@ -156,6 +156,6 @@ async def scan_batch(conference_id: str, body: ScanBatch, request: Request, ctx:
     """Sync scans queued or decided offline; idempotent per (device id, nonce), one answer per scan."""
     answers = []
     for item in body.scans:
-        result = await check_in(ctx=ctx, conference_id=conference_id, scan=item, device_id=body.device_id)
+        result = await check_in(ctx=ctx, conference_id=conference_id, scan=item, device_id=body.device_id, by=who)
         answers.append(await _answer(request, ctx, conference_id, result, item.nonce))
     return answers

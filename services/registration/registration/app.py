@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from registration import admin_api, api, console, pages
+from registration import admin_api, api, console, console_bulk, console_checkin, console_conferences, jobs, pages
 from registration.consumers import consumer_specs
 from registration.context import RegistrationContext, context_of
 from registration.events import MESSAGES, TOPICS
@@ -44,9 +44,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon registration", description=DESCRIPTION,
-        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router, console.router,
-                 jobs_console_router()],
+        routers=[api.public, api.participant, api.checkin, admin_api.router, pages.router,
+                 console_conferences.router, console_checkin.router, console_bulk.router,
+                 console.router, jobs_console_router()],
         indexes=indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
-        on_shutdown=[stop], tags=TAGS, context=context,
+        on_shutdown=[stop], tags=TAGS, context=context, jobs=jobs.HANDLERS,
     )
     return create_service_app(settings, spec)

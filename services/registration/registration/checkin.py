@@ -12,6 +12,7 @@ admitted by another device, or revoked after the snapshot) it records a conflict
 organizers, one per registration and kind.
 """
 
+import secrets
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ from registration.domain import CHECKIN_REFUSALS
 from registration.events import ParticipantCheckedIn
 from registration.models import Conference, Registration, ScanRecord
 from registration.service import emit_participant, participant_fact
+from shared.audit import Act
+from shared.auth import Principal
 from shared.documents import utcnow
 from shared.errors import NotFound
 from shared.scanwindow import CheckinConflicts, ScanSnapshot, checkin_conflicts, scan_snapshot, scan_time_refusal
@@ -55,12 +58,24 @@ class Scan(BaseModel):
     snapshot_version: str | None = Field(default=None, min_length=1, max_length=40)
 
 
+class Operator(BaseModel):
+    """Who held the scanner (or checked someone in by hand): the signed-in person's id and name."""
+
+    sub: str
+    name: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal | None) -> "Operator | None":
+        return None if principal is None else cls(sub=principal.sub, name=principal.name)
+
+
 class GateContext(BaseModel):
     """Who scanned and how: passed down to the check-in and the conflict records."""
 
     device_id: str | None
     scanned_at: datetime
     offline: Scan | None = None
+    operator: Operator | None = None
 
     @property
     def admitted_offline(self) -> bool:
@@ -74,8 +89,12 @@ def _result(outcome: Outcome, code: str, reg: Registration | None = None) -> Sca
                       category=reg.category, status=reg.status, checked_in_at=reg.checked_in_at)
 
 
-async def check_in(*, ctx: RegistrationContext, conference_id: str, scan: Scan, device_id: str | None) -> ScanResult:
-    """Check a badge in; answers what happened (never a second check-in record)."""
+async def check_in(*, ctx: RegistrationContext, conference_id: str, scan: Scan, device_id: str | None,
+                   by: Principal | None = None, act: Act | None = None) -> ScanResult:
+    """Check a badge in; answers what happened (never a second check-in record).
+
+    ``by`` is who operates the scanner, kept with the scan and the check-in; ``act`` (a manual
+    check-in) is written to the audit log with them."""
     now = utcnow()
     scanned_at = scan.scanned_at or now
     if scanned_at.tzinfo is None:
@@ -86,6 +105,9 @@ async def check_in(*, ctx: RegistrationContext, conference_id: str, scan: Scan, 
     scan_id = f"{device_id}:{scan.nonce}" if device_id and scan.nonce else None
     if early is not None and scan_id is None:
         return early
+    # Scans without a nonce are kept too (the check-in day's last scans), each under its own id.
+    record_id = scan_id or f"{device_id or 'online'}:{secrets.token_hex(8)}"
+    operator = Operator.of(by)
 
     async def work(session: AsyncClientSession) -> ScanResult:
         if scan_id is not None:
@@ -93,18 +115,23 @@ async def check_in(*, ctx: RegistrationContext, conference_id: str, scan: Scan, 
             if seen is not None:
                 return ScanResult.model_validate(seen.result)
         gate = GateContext(device_id=device_id, scanned_at=scanned_at,
-                           offline=scan if scan.decided_offline else None)
+                           offline=scan if scan.decided_offline else None, operator=operator)
         if early is not None:
             result = early
         elif scan.decided_offline and scan.offline_verdict != "admitted":
             result = _result("refused", "badge_refused_at_gate")
         else:
             result = await _apply(ctx, session, str(claims.get("r")), conference_id, gate)
-        if scan_id is not None:
-            await ctx.store.add_scan(ScanRecord(
-                id=scan_id, conference_id=conference_id, result=result.model_dump(), at=now,
-                device_id=device_id, scanned_at=scanned_at, decided_offline=scan.decided_offline,
-                offline_verdict=scan.offline_verdict, snapshot_version=scan.snapshot_version), session)
+        await ctx.store.add_scan(ScanRecord(
+            id=record_id, conference_id=conference_id, result=result.model_dump(), at=now,
+            device_id=device_id, scanned_at=scanned_at, decided_offline=scan.decided_offline,
+            offline_verdict=scan.offline_verdict, snapshot_version=scan.snapshot_version,
+            operator_sub=operator.sub if operator else None, operator_name=operator.name if operator else None),
+            session)
+        if act is not None and result.registration_id is not None:
+            await ctx.store.record_act(act, action=f"registration.checkin.{device_id or 'scan'}",
+                                       object_type="registration", object_id=result.registration_id,
+                                       session=session, at=now)
         return result
 
     try:
@@ -156,9 +183,12 @@ async def _apply(ctx: RegistrationContext, session: AsyncClientSession, registra
             await _conflict(ctx, session, reg, "admitted_on_two_devices", gate)
         return _result("already_checked_in", "already_checked_in", reg)
     scanned_at, device_id = gate.scanned_at, gate.device_id
+    operator = gate.operator
     updated = await ctx.store.change_registration(
         registration_id, {"checked_in_at": scanned_at, "checked_in_device": device_id,
-                          "checked_in_offline": gate.admitted_offline}, session)
+                          "checked_in_offline": gate.admitted_offline,
+                          "checked_in_by": operator.sub if operator else None,
+                          "checked_in_by_name": operator.name if operator else None}, session)
     assert updated is not None
     fact = participant_fact(ParticipantCheckedIn, updated, utcnow(), checked_in_at=scanned_at, device_id=device_id)
     await emit_participant(ctx, session, fact)

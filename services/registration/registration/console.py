@@ -14,15 +14,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from registration import admin, imports, service
+from registration import admin, imports, organizer_cancel, service
 from registration.context import Ctx
-from registration.domain import CATEGORIES, SEAT_HOLDING, ConferenceUpdate, registration_public
+from registration.domain import (
+    CATEGORIES,
+    REASON_MAX,
+    SEAT_HOLDING,
+    Decision,
+    registration_public,
+)
 from shared.audit import Act
 from shared.auth import Principal
 from shared.documents import utcnow
 from shared.errors import DomainError, NotFound
 from shared.i18n import translate
-from shared.web import Pages, form_errors, page_language, register_texts
+from shared.web import Pages, page_language, register_texts
 from shared.web.console import Console, checked_post, console_principal, holds_or_refuse
 
 console = Console(Pages(Path(__file__).parent / "templates", service="registration"))
@@ -31,7 +37,22 @@ Session = Annotated[Principal | RedirectResponse, Depends(console_principal)]
 PAGE_SIZE = 50
 STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
 DECISIONS = {"approve": admin.approve_registration, "reject": admin.reject_registration,
-             "promote": admin.promote_registration, "erase": admin.erase_personal_data}
+             "promote": admin.promote_registration, "erase": admin.erase_personal_data,
+             "cancel": organizer_cancel.cancel_for_participant}
+
+
+REASONED = {"approve": admin.approve_registration, "reject": admin.reject_registration}
+
+
+def _reason(form: Any, *, required: bool) -> str | None:
+    """The reason typed with a decision (required to reject): it goes into the participant's mail."""
+    try:
+        reason = Decision.model_validate({"reason": str(form.get("reason") or "")}).reason
+    except ValidationError:
+        raise DomainError("console_decision_reason_too_long", max=REASON_MAX) from None
+    if required and reason is None:
+        raise DomainError("console_decision_reason_required")
+    return reason
 
 
 def _scope(conference_id: str) -> str:
@@ -112,7 +133,14 @@ async def decide(registration_id: str, decision: str, request: Request, ctx: Ctx
         form: Any = await request.form()
         if decision == "erase" and form.get("confirm") != "yes":
             raise DomainError("console_erase_unconfirmed")
-        await use_case(ctx=ctx, registration_id=registration_id, act=Act.of(request, who))
+        if decision == "cancel" and form.get("confirm") != "yes":
+            raise DomainError("console_cancel_unconfirmed")
+        act = Act.of(request, who)
+        if decision in REASONED:
+            reason = _reason(form, required=decision == "reject")
+            await REASONED[decision](ctx=ctx, registration_id=registration_id, act=act, reason=reason)
+        else:
+            await use_case(ctx=ctx, registration_id=registration_id, act=act)
     except DomainError as exc:
         return console.refusal(request, who, exc)
     return RedirectResponse(f"/console/registrations/{registration_id}?done={decision}", status_code=303)
@@ -154,51 +182,6 @@ async def import_file(conference_id: str, request: Request, ctx: Ctx, who: Sessi
         context["refused"] = translate(exc.code, lang, **exc.params)
     status = 422 if "refused" in context else 200
     return console.render(request, who, "console_import.html", context, status_code=status)
-
-
-EDITABLE = ("venue", "city", "capacity", "starts_on", "ends_on")
-
-
-@router.get("/conferences/{conference_id}/edit", response_class=HTMLResponse)
-async def edit_form(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
-    if isinstance(who, RedirectResponse):
-        return who
-    try:
-        holds_or_refuse(who, _scope(conference_id))
-        doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
-    except DomainError as exc:
-        return console.refusal(request, who, exc)
-    conference = service.conference_public(doc)
-    values = {name: str(getattr(conference, name)) for name in EDITABLE}
-    values["requires_approval"] = "yes" if conference.requires_approval else ""
-    return console.render(request, who, "console_conference_edit.html",
-                          {"conference": conference, "values": values, "errors": {}})
-
-
-@router.post("/conferences/{conference_id}/edit", response_class=HTMLResponse)
-async def edit(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
-    if isinstance(who, RedirectResponse):
-        return who
-    lang = page_language(request)
-    form: Any = await request.form()
-    values = {name: str(form.get(name) or "").strip() for name in (*EDITABLE, "requires_approval")}
-    errors: dict[str, str] = {}
-    try:
-        await checked_post(request, who, _scope(conference_id))
-        body = {name: values[name] for name in EDITABLE if values[name]}
-        data = ConferenceUpdate.model_validate({**body, "requires_approval": values["requires_approval"] == "yes"})
-        await service.update_conference(ctx=ctx, conference_id=conference_id, data=data,
-                                        act=Act.of(request, who))
-        return RedirectResponse(f"/console/conferences/{conference_id}?lang={lang}&saved=1", status_code=303)
-    except ValidationError as exc:
-        errors = form_errors(exc, lang)
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            return console.refusal(request, who, exc)
-        errors = {"__all__": translate(exc.code, lang, **exc.params)}
-    doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
-    return console.render(request, who, "console_conference_edit.html", {
-        "conference": service.conference_public(doc), "values": values, "errors": errors}, status_code=422)
 
 
 def _three(ar: str, fr: str, en: str) -> dict[str, str]:
@@ -277,5 +260,26 @@ register_texts({
                                    "Participant moved off the waiting list."),
     "console_done_erase": _three("حُذفت البيانات الشخصية.", "Données personnelles effacées.",
                                  "Personal data erased."),
+    "console_decision_reason": _three("سبب القرار (يُرسل إلى المشارك)", "Motif de la décision (envoyé au participant)",
+                             "Reason for the decision (sent to the participant)"),
+    "console_decision_reason_optional": _three("سبب القبول (اختياري، يُرسل إلى المشارك)",
+                                      "Motif de l'approbation (facultatif, envoyé au participant)",
+                                      "Reason for approving (optional, sent to the participant)"),
+    "console_decision_reason_required": _three("اكتبوا سبب الرفض: يُرسل إلى المشارك.",
+                                      "Indiquez le motif du refus : il est envoyé au participant.",
+                                      "Write the reason for rejecting: it is sent to the participant."),
+    "console_decision_reason_too_long": _three("السبب أطول من {max} حرف.", "Le motif dépasse {max} caractères.",
+                                      "The reason is longer than {max} characters."),
+    "console_cancel": _three("إلغاء التسجيل", "Annuler l'inscription", "Cancel the registration"),
+    "console_cancel_confirm": _three("أؤكد أن المشارك طلب الإلغاء؛ سيتوصل برسالة ويذهب مقعده إلى قائمة الانتظار.",
+                                     "Je confirme que le participant demande l'annulation ; il en sera prévenu et "
+                                     "sa place ira à la liste d'attente.",
+                                     "I confirm the participant asks to cancel; they will be told and their seat "
+                                     "goes to the waiting list."),
+    "console_cancel_unconfirmed": _three("يجب تأكيد الإلغاء أولًا.", "Confirmez d'abord l'annulation.",
+                                         "Confirm the cancellation first."),
+    "console_done_cancel": _three("تم إلغاء التسجيل وإبلاغ المشارك.",
+                                  "Inscription annulée, le participant est prévenu.",
+                                  "Registration cancelled; the participant is told."),
     "console_public_page": _three("الصفحة العمومية", "Page publique", "Public page"),
 })

@@ -254,6 +254,26 @@ class RegistrationPublic(BaseModel):
     registered_at: datetime
     checked_in_at: datetime | None
     erased: bool
+    decision_reason: str | None = None
+
+
+REASON_MAX = 1000
+
+
+class Decision(BaseModel):
+    """An organizer's decision on a pending registration: the reason goes into the participant's mail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX)] | None = None
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _trim_reason(cls, value: object) -> object:
+        # Blank (a form's empty field) is no reason; spaces around one are dropped before its length counts.
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
 
 class RegistrationCreated(BaseModel):

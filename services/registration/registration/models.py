@@ -63,7 +63,12 @@ class Registration(Stored):
     checked_in_at: datetime | None = None
     checked_in_device: str | None = None
     checked_in_offline: bool = False
+    # Who operated the scanner, or checked the participant in by hand (device "manual").
+    checked_in_by: str | None = None
+    checked_in_by_name: str | None = None
     manage_nonce: str | None = None
+    # Why the organizers approved or rejected it, as they wrote it; shown to the participant in their mail.
+    decision_reason: str | None = None
     erased_at: datetime | None = None
     version: int = 1
 
@@ -79,6 +84,9 @@ class ScanRecord(Stored):
     decided_offline: bool = False
     offline_verdict: str | None = None
     snapshot_version: str | None = None
+    # Who operated the scanner (the signed-in principal), when known.
+    operator_sub: str | None = None
+    operator_name: str | None = None
 
 
 class CheckinConflict(Stored):
@@ -107,3 +115,6 @@ class QueuedMail(Stored):
     owner: str | None = None
     finished_at: datetime | None = None
     last_error: str | None = None
+    # An organizers' message (kind "message"): its subject and body in the recipient's language.
+    subject: str | None = None
+    body: str | None = None

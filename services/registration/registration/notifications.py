@@ -98,6 +98,8 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
             ) -> EmailMessage:
     settings = cast(Settings, ctx.platform.settings)
     lang = registration.language
+    if mail.kind == "message":
+        return _organizers_message(settings, mail, registration)
     params = {
         "name": registration.full_name, "number": registration.number,
         "conference": StoredText.model_validate(conference.title).pick(lang),
@@ -112,12 +114,27 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
     message["To"] = registration.email
     message["Subject"] = translate(f"mail_{mail.kind}_subject", lang, **params)
     message["X-Tadamon-Message-Id"] = mail.id
-    message.set_content(translate(f"mail_{mail.kind}_body", lang, **params))
+    body = translate(f"mail_{mail.kind}_body", lang, **params)
+    if mail.kind in ("approved", "rejected") and registration.decision_reason:
+        body += "\n" + translate("mail_decision_reason", lang, reason=registration.decision_reason)
+    message.set_content(body)
     if mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed":
         message.add_attachment(qr_png(badge_token(ctx, registration)), maintype="image", subtype="png",
                                filename=f"badge-{registration.number}.png")
     # Last: set_content and add_attachment move or drop the Content-* headers already there.
     message["Content-Language"] = lang
+    return message
+
+
+def _organizers_message(settings: Settings, mail: QueuedMail, registration: Registration) -> EmailMessage:
+    """A message the organizers wrote, as they wrote it for the recipient's language."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = registration.email
+    message["Subject"] = mail.subject or ""
+    message["X-Tadamon-Message-Id"] = mail.id
+    message.set_content(mail.body or "")
+    message["Content-Language"] = registration.language
     return message
 
 

@@ -27,7 +27,7 @@ from shared.regions import REGIONS, region_name
 from shared.web import Pages, form_errors, gate_texts, page_language, register_texts
 
 HERE = Path(__file__).parent
-pages = Pages(HERE / "templates", service="registration")
+pages = Pages(HERE / "templates", service="registration", static_dir=HERE / "static")
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Query(min_length=1, max_length=2000)]
 
@@ -36,7 +36,7 @@ FIELDS = ("full_name", "email", "phone", "organization_name", "organization_type
           "language", "accessibility_needs")
 
 
-def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
+def form_choices(lang: str) -> dict[str, list[tuple[str, str]]]:
     return {
         "organization_type": [(c, translate(f"ui_cat_{c}", lang)) for c in CATEGORIES],
         "region": [(r, region_name(r, lang)) for r in [*REGIONS, "abroad"]],
@@ -85,7 +85,7 @@ async def _register_form(request: Request, ctx: Ctx, conference_id: str, values:
         return _error_page(request, exc)
     lang = page_language(request)
     return pages.render(request, "registration_register.html", {
-        "conference": conference, "values": values, "errors": errors, "choices": _choices(lang)},
+        "conference": conference, "values": values, "errors": errors, "choices": form_choices(lang)},
         status_code=status_code)
 
 
@@ -128,7 +128,8 @@ async def _my_page(request: Request, ctx: Ctx, registration_id: str, token: str,
     return pages.render(request, "registration_my.html", {
         "reg": registration_public(doc), "conference": conference, "token": token, "query": query,
         "new": request.query_params.get("new") == "1", "saved": request.query_params.get("saved") == "1",
-        "errors": errors or {}, "values": values or registration_public(doc).model_dump(), "choices": _choices(lang),
+        "errors": errors or {}, "values": values or registration_public(doc).model_dump(),
+        "choices": form_choices(lang),
         "region_label": region_name(doc.region, lang),
     }, status_code=status_code)
 

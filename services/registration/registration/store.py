@@ -51,6 +51,7 @@ def indexes() -> Indexes:
     found.add(CONFERENCES, IndexModel([("starts_on", DESCENDING)], name="by_start"))
     found.add(CONFLICTS, IndexModel([("conference_id", ASCENDING), ("first_seen_at", ASCENDING)],
                                     name="conflicts_by_conference"))
+    found.add(SCANS, IndexModel([("conference_id", ASCENDING), ("at", DESCENDING)], name="scans_by_time"))
     found.add(MAILS, IndexModel([("state", ASCENDING), ("due_at", ASCENDING)], name="due_mails"))
     return found
 
@@ -187,6 +188,15 @@ class RegistrationStore:
         async for doc in cursor:
             yield Registration.model_validate(doc)
 
+    async def each_matching(self, conference_id: str, filters: "SearchFilters") -> AsyncIterator[Registration]:
+        """The registrations a search finds, in arrival order, all of them (bulk badges and messages)."""
+        cursor = self.registrations.find(filters.query(conference_id)).sort("number", ASCENDING)
+        async for doc in cursor:
+            yield Registration.model_validate(doc)
+
+    async def count_matching(self, conference_id: str, filters: "SearchFilters") -> int:
+        return await self.registrations.count_documents(filters.query(conference_id))
+
     async def each_anonymous_row(self, conference_id: str) -> AsyncIterator[Document]:
         """The anonymous fields of each registration (``ANONYMOUS``), for the statistics."""
         cursor = self.registrations.find({"conference_id": conference_id}, ANONYMOUS).sort("number", ASCENDING)
@@ -206,6 +216,15 @@ class RegistrationStore:
 
     async def add_scan(self, scan: ScanRecord, session: Session) -> None:
         await self.scans.insert_one(scan.to_document(), session=session)
+
+    async def last_scans(self, conference_id: str, limit: int) -> list[ScanRecord]:
+        docs = await self.scans.find({"conference_id": conference_id}).sort("at", DESCENDING).limit(limit
+                                                                                                  ).to_list(limit)
+        return [ScanRecord.model_validate(doc) for doc in docs]
+
+    async def each_scan(self, conference_id: str) -> AsyncIterator[ScanRecord]:
+        async for doc in self.scans.find({"conference_id": conference_id}).sort("at", ASCENDING):
+            yield ScanRecord.model_validate(doc)
 
     # Conflicts of offline decisions: one document per (registration, kind), so each counts once.
 

@@ -3,6 +3,16 @@
 from shared.i18n import register_messages
 
 ERRORS = {
+    "job_kind_registration.badges": {"ar": "طباعة الشارات", "fr": "Impression des badges", "en": "Badge printing"},
+    "job_kind_registration.message": {"ar": "رسالة إلى المشاركين", "fr": "Message aux participants",
+                                      "en": "Message to participants"},
+    "job_summary_queued": {"ar": "رسائل في طابور الإرسال", "fr": "Messages mis en file d'envoi",
+                           "en": "Messages queued for sending"},
+    "message_language_missing": {
+        "ar": "بعض المستلمين يقرؤون بلغة لم يُكتب بها الموضوع والنص: {languages}.",
+        "fr": "Des destinataires lisent une langue sans objet ni texte rédigés : {languages}.",
+        "en": "Some recipients read a language with no subject and body written: {languages}.",
+    },
     "conference_not_found": {
         "ar": "هذا الملتقى غير موجود.",
         "fr": "Cette conférence est introuvable.",
@@ -247,6 +257,11 @@ MAILS = {
               "votre demande d'inscription n° {number} à {conference}. Merci de votre intérêt.\n",
         "en": "Dear {name},\n\nWe regret that the organizers could not accept your registration request "
               "no. {number} for {conference}. Thank you for your interest.\n",
+    },
+    "mail_decision_reason": {
+        "ar": "سبب قرار المنظمين: {reason}\n",
+        "fr": "Motif de la décision des organisateurs : {reason}\n",
+        "en": "The organizers' reason: {reason}\n",
     },
     "mail_cancelled_subject": {
         "ar": "تم إلغاء تسجيلكم: {conference}",
