@@ -204,3 +204,40 @@ async def test_organizer_edits_the_programme_sees_conflicts_before_saving_moves_
         schedule = await http.get(f"/conferences/{cid}/schedule")
         assert CONTACT not in schedule.text
         await context.close()
+
+
+async def test_programme_console_refuses_strangers_and_forged_forms(infra: Infra, keys: Keys, browser: Browser
+                                                                    ) -> None:
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        cid = await known_conference(infra, settings, http)
+        await draft_programme(http, cid, keys.headers("admin"))
+        anonymous = await http.get(f"/console/conferences/{cid}", follow_redirects=False)
+        assert anonymous.status_code == 303
+        assert anonymous.headers["location"].startswith(f"{settings.accounts_url}/auth/refresh?next=")
+
+        stranger = await signed_in(browser, base, keys.token("organizer:conference:another"), lang="fr",
+                                   window="laptop")
+        page = await stranger.new_page()
+        for screen in ("", "/rooms", "/speakers", "/release", "/sessions/new"):
+            refused = await page.goto(f"{base}/console/conferences/{cid}{screen}?lang=fr")
+            assert refused is not None and refused.status == 403, screen
+        refused = await page.goto(f"{base}/console/sessions/s-open?lang=ar")
+        assert refused is not None and refused.status == 403
+        assert ARABIC.search(await text_of(page, "#console-error"))
+        assert "Séance s-open" not in await page.content()
+        await stranger.close()
+
+        organizer = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang="fr",
+                                    window="laptop")
+        page = await organizer.new_page()
+        await page.goto(f"{base}/console/conferences/{cid}/rooms?lang=fr")
+        await organizer.add_cookies([{"name": "tadamon_csrf", "value": "changed-since", "url": base,
+                                      "sameSite": "Lax"}])
+        await page.fill("#f-name", "Salle forgée")
+        await page.fill("#f-capacity", "10")
+        await page.click("#room-save")
+        assert await text_of(page, "#console-error")
+        rooms = await http.get(f"/conferences/{cid}/rooms", headers=keys.headers("admin"))
+        assert "Salle forgée" not in rooms.text
+        await organizer.close()
