@@ -240,4 +240,13 @@ async def test_programme_console_refuses_strangers_and_forged_forms(infra: Infra
         assert await text_of(page, "#console-error")
         rooms = await http.get(f"/conferences/{cid}/rooms", headers=keys.headers("admin"))
         assert "Salle forgée" not in rooms.text
+        await organizer.add_cookies([{"name": "tadamon_csrf", "value": CSRF, "url": base, "sameSite": "Lax"}])
+        await page.goto(f"{base}/console/conferences/{cid}/rooms?lang=fr")
+        await page.fill("#f-name", "Salle vide")
+        await page.evaluate("document.getElementById('f-capacity').removeAttribute('min')")
+        await page.fill("#f-capacity", "0")
+        async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            await page.click("#room-save")
+        assert (await answer.value).status == 422
+        assert await text_of(page, "#e-capacity")
         await organizer.close()
