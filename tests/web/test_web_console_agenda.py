@@ -21,6 +21,9 @@ ARABIC = re.compile(r"[\u0600-\u06FF]")
 WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 CSRF = "csrf-of-this-session"
 CONTACT = "nadia.berrada@example.org"
+# A new connection per request: the server drops an idle one while the browser works, and a request
+# sent on it just then would fail for no fault of the service.
+FRESH = httpx.Limits(max_keepalive_connections=0)
 
 
 async def signed_in(browser: Browser, base: str, token: str, *, lang: str, window: str) -> BrowserContext:
@@ -177,7 +180,7 @@ async def release_matches_public(page: Page, http: httpx.AsyncClient, base: str,
 async def test_organizer_edits_the_programme_sees_conflicts_before_saving_moves_a_session_and_releases(
         infra: Infra, keys: Keys, browser: Browser, lang: str, window: str) -> None:
     settings = settings_for(Settings, infra, keys)
-    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base, limits=FRESH) as http:
         cid, other = await known_conference(infra, settings, http), await known_conference(infra, settings, http)
         await draft_programme(http, cid, keys.headers("admin"))
         token = keys.token(f"organizer:conference:{cid}", name="Nadia Organisatrice")
@@ -209,7 +212,7 @@ async def test_organizer_edits_the_programme_sees_conflicts_before_saving_moves_
 async def test_programme_console_refuses_strangers_and_forged_forms(infra: Infra, keys: Keys, browser: Browser
                                                                     ) -> None:
     settings = settings_for(Settings, infra, keys)
-    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base, limits=FRESH) as http:
         cid = await known_conference(infra, settings, http)
         await draft_programme(http, cid, keys.headers("admin"))
         anonymous = await http.get(f"/console/conferences/{cid}", follow_redirects=False)
