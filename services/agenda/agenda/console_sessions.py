@@ -6,6 +6,7 @@ fields change, so the findings appear while typing.
 """
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -58,8 +59,9 @@ def _session_fields(form: Any) -> Form:
     }
 
 
-def _form_values(s: SessionPublic, conference_zone: Any) -> Form:
-    start, end = s.starts_at.astimezone(conference_zone), s.ends_at.astimezone(conference_zone)
+def _form_values(s: SessionPublic, zone: ZoneInfo) -> Form:
+    """A session as its form's fields, in the conference's local day and hours."""
+    start, end = s.starts_at.astimezone(zone), s.ends_at.astimezone(zone)
     values: Form = {f"title_{lang}": getattr(s.title, lang) for lang in ("ar", "fr", "en")}
     if s.abstract:
         values.update({f"abstract_{lang}": getattr(s.abstract, lang) for lang in ("ar", "fr", "en")})

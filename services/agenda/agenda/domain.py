@@ -217,10 +217,6 @@ class Finding(BaseModel):
 class SessionCheckResult(BaseModel):
     findings: list[Finding]
 
-    @property
-    def refused(self) -> bool:
-        return any(f.hard for f in self.findings)
-
 
 def findings(problems: list[Conflict], lang: str) -> SessionCheckResult:
     """Problems worded in ``lang``; a multilingual parameter (another session's title) is picked too."""
