@@ -139,6 +139,10 @@ async def conflict_shown_then_refused(page: Page, http: httpx.AsyncClient, base:
 
 
 async def move_on_the_grid(page: Page, base: str, cid: str, lang: str, window: str) -> None:
+    # Asked to move to a place of the grid where Séance s-open is, the form shows the clash before any save.
+    await page.goto(f"{base}/console/sessions/s-two?room_id=room-a&day={DAY1}&start=10:30&lang={lang}")
+    assert await page.locator("#findings-list li[data-code='room_double_booked']").count() == 1
+    assert (await page.input_value("#f-start"), await page.input_value("#f-end")) == ("10:30", "11:30")
     await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
     await page.click("#cell-s-two")
     await page.select_option("#f-room_id", "room-a")
@@ -151,6 +155,11 @@ async def move_on_the_grid(page: Page, base: str, cid: str, lang: str, window: s
     assert await page.get_attribute("#cell-s-two", "data-room") == "room-a"
     assert await page.get_attribute("#cell-s-two", "data-start") == "15:00"
     await shot(page, "grid-moved", lang, window)
+    # An empty half hour of the grid opens a new session's form at that place.
+    await page.click(f"#slot-{DAY1}-room-b-1600")
+    assert await page.input_value("#f-room_id") == "room-b"
+    assert (await page.input_value("#f-start"), await page.input_value("#f-end")) == ("16:00", "17:00")
+    await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
     await page.click("#cell-s-gone")
     await page.click("#cancel-session")
     await page.wait_for_selector("#cancelled-s-gone")
