@@ -18,6 +18,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -69,6 +70,8 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
         return value.replace(tzinfo=None) if value.tzinfo else value  # stored in UTC; Excel has no zones
     if isinstance(value, date):
         return value
-    written = WriteOnlyCell(sheet, value=neutralize(str(value)))
+    # Control characters make the whole workbook unreadable; a text stored before they were refused
+    # on input loses them here rather than the export failing.
+    written = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", neutralize(str(value))))
     written.data_type = "s"
     return written

@@ -234,6 +234,11 @@ register_messages(
             "fr": "La valeur doit tenir sur une seule ligne, sans retour à la ligne.",
             "en": "The value must be a single line, without line breaks.",
         },
+        "field_control_characters": {
+            "ar": "تحتوي القيمة على رموز تحكم غير مرئية؛ احذفها ثم أعد المحاولة.",
+            "fr": "La valeur contient des caractères de contrôle invisibles ; retirez-les puis réessayez.",
+            "en": "The value contains invisible control characters; remove them and try again.",
+        },
         "request_too_large": {
             "ar": "نص الطلب أكبر من المسموح به (الحد الأقصى {max} بايت).",
             "fr": "Le corps de la requête est trop volumineux (maximum {max} octets).",

@@ -37,7 +37,19 @@ def single_line(value: str) -> str:
     return value
 
 
+# Free text keeps its line breaks and tabs; other control characters are refused.
+_TEXT_LAYOUT = frozenset("\t\n\r")
+
+
+def plain_text(value: str) -> str:
+    """Refuse control characters other than line breaks and tabs: a stored text ends up in
+    spreadsheets, PDFs and mails, none of which can carry them (a spreadsheet refuses the file)."""
+    if any(unicodedata.category(char) == "Cc" and char not in _TEXT_LAYOUT for char in value):
+        raise ValueError("field_control_characters")
+    return value
+
+
 ShortText = Annotated[str, StringConstraints(max_length=NAME_MAX), AfterValidator(single_line)]
 Title = Annotated[str, StringConstraints(max_length=TITLE_MAX), AfterValidator(single_line)]
-LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT_MAX)]
+LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT_MAX), AfterValidator(plain_text)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=REF_MAX)]

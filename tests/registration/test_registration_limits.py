@@ -1,9 +1,11 @@
 """Hostile input at registration: oversized texts, titles on several lines, moments and numbers out of range."""
 
+import io
 from datetime import UTC, date, datetime
 
+from openpyxl import load_workbook
 from pymongo.asynchronous.client_session import AsyncClientSession
-from registration_factories import conference_body, registration_service
+from registration_factories import conference_body, participant_body, registration_service
 
 from registration.events import CONFERENCES, ConferenceUpdated
 from shared.envelope import message_envelope
@@ -150,3 +152,26 @@ async def test_a_conference_stored_before_the_limits_still_lists(infra: Infra, k
         assert [c["title"]["fr"][:18] for c in listed.json()] == ["Assises\nnationales"]
         assert (await svc.client.get(f"/conferences/{conference['id']}")).status_code == 200
         assert (await svc.client.get("/")).status_code == 200
+
+
+async def test_control_characters_in_a_name_or_needs_are_refused_and_the_workbook_still_opens(
+        infra: Infra, keys: Keys) -> None:
+    """A name with an invisible control character once made the organizers' XLSX export fail (500)."""
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference()
+        for field, value in (("full_name", "Amina\x01 Alaoui"), ("accessibility_needs", "fauteuil\x00")):
+            refused = await svc.client.post(f"/conferences/{conference['id']}/registrations",
+                                            json=participant_body(**{field: value}), headers={"Accept-Language": "fr"})
+            assert refused.status_code == 422, refused.text
+            assert "caractères de contrôle" in refused.text
+        kept = await svc.register(conference["id"], accessibility_needs="rampe\n\tascenseur")
+        assert kept["registration"]["accessibility_needs"] == "rampe\n\tascenseur"
+        # A text stored before the rule (here written straight into the database) loses its control
+        # characters in the workbook instead of breaking the export.
+        await svc.platform.db["registrations"].update_one({"_id": kept["registration"]["id"]},
+                                                          {"$set": {"organization_name": "Coop\x02 Argane"}})
+        workbook = await svc.client.get(f"/admin/conferences/{conference['id']}/registrations.xlsx",
+                                        headers=svc.organizer)
+        assert workbook.status_code == 200
+        sheet = load_workbook(io.BytesIO(workbook.content)).active
+        assert "Coop Argane" in [c.value for row in sheet.iter_rows() for c in row]

@@ -97,6 +97,8 @@ def test_multilingual_texts_are_bounded_per_language_and_titles_and_names_are_si
     for brk in ("\n", "\r", "\u2028", "\x85", "\t"):
         assert refusal(title={"fr": f"Assises{brk}Bcc: x@example.ma"}) == [("title.fr", "field_not_single_line")]
     assert refusal(name={"fr": "Coopérative\nArgane"}) == [("name.fr", "field_not_single_line")]
+    for control in ("\x00", "\x01", "\x0b", "\x1f", "\x7f"):
+        assert refusal(text={"fr": f"Conclusions{control}"}) == [("text.fr", "field_control_characters")]
 
 
 class Scheduled(BaseModel):

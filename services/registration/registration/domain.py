@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 import registration.texts  # noqa: F401  (registers the service's messages)
 from shared.errors import refuse_null
 from shared.i18n import Language, LocalizedTitle, StoredText
-from shared.limits import ShortText
+from shared.limits import ShortText, plain_text
 from shared.regions import RegionCode
 from shared.timezones import Day, Moment, TimeZoneName
 
@@ -45,8 +45,13 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _one_line(value: str) -> str:
-    """Names go on badges and into mails: runs of spaces and line breaks become one space."""
-    return " ".join(value.split())
+    """Names go on badges and into mails: runs of spaces and line breaks become one space; other
+    control characters are refused."""
+    return plain_text(" ".join(value.split()))
+
+
+def _plain_or_none(value: str | None) -> str | None:
+    return None if value is None else plain_text(value)
 
 
 def normalize_email(email: str) -> str:
@@ -180,6 +185,7 @@ class ParticipantDetails(BaseModel):
     age_band: AgeBand | None = None
     language: Language | None = None
     accessibility_needs: str | None = Field(default=None, max_length=1000)
+    _needs_text = field_validator("accessibility_needs")(_plain_or_none)
 
     # Left out keeps the value; null may only clear what registering left optional.
     _not_null = field_validator("full_name", "phone", "organization_name", "region", "language")(refuse_null)
@@ -211,6 +217,7 @@ class RegistrationCreate(BaseModel):
     age_band: AgeBand | None = None
     language: Language = "fr"
     accessibility_needs: str | None = Field(default=None, max_length=1000)
+    _needs_text = field_validator("accessibility_needs")(_plain_or_none)
     consent: bool
 
     _email = field_validator("email")(_check_email)
