@@ -1,5 +1,6 @@
 """A scanner's offline batch is applied in one transaction, each scan answered as a live scan would be."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -82,3 +83,23 @@ async def test_a_batch_of_25_scans_is_one_transaction_with_each_scan_answered_an
                                    expect=22 + 1 + 21)
         checkins = [envelope_of(r)["data"] for r in records if envelope_of(r)["type"].endswith("checked-in.v1")]
         assert len(checkins) == 21 and len({c["registration_id"] for c in checkins}) == 21
+
+
+async def test_concurrent_live_scans_share_transactions_and_each_badge_checks_in_once(
+        infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        cid = (await svc.conference())["id"]
+        created = [await svc.register(cid) for _ in range(10)]
+        signer = context_of(svc.platform).signer
+        tokens = [signer.sign({"t": "badge", "r": c["registration"]["id"], "c": cid}) for c in created]
+        url = f"/checkin/conferences/{cid}/scans"
+        scans = [{"token": token, "device_id": f"gate-{i % 3}", "nonce": f"n{i}"} for i, token in enumerate(tokens)]
+        scans += [{"token": tokens[0], "device_id": "gate-9", "nonce": f"again{i}"} for i in range(2)]
+        before = _transactions(svc)
+        answers = await asyncio.gather(*[svc.client.post(url, json=scan, headers=svc.staff(cid)) for scan in scans])
+        outcomes = [a.json()["outcome"] for a in answers]
+        assert sorted(outcomes) == ["already_checked_in"] * 2 + ["checked_in"] * 10
+        assert _transactions(svc) - before < len(scans)
+        written = await _written(svc, cid)
+        assert written["scans"] == 12 and sum(v[1] is not None for v in written["versions"].values()) == 10
+        assert all(version == 2 for version, at in written["versions"].values())

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from registration.context import RegistrationContext
 from registration.gate import GateContext, Operator, Outcome, Scan, ScanResult
-from registration.offline import DEFAULT_TIMEZONE, apply_scans
+from registration.offline import DEFAULT_TIMEZONE, apply_live_scan, apply_scans
 from shared.audit import Act
 from shared.auth import Principal
 from shared.documents import utcnow
@@ -34,9 +34,8 @@ async def check_in(*, ctx: RegistrationContext, conference_id: str, scan: Scan, 
 
     ``by`` is who operates the scanner, kept with the scan and the check-in; ``act`` (a manual
     check-in) is written to the audit log with them."""
-    found = await apply_scans(ctx=ctx, conference_id=conference_id, scans=[scan], device_id=device_id,
-                              by=by, act=act)
-    return found[0]
+    return await apply_live_scan(ctx=ctx, conference_id=conference_id, scan=scan, device_id=device_id,
+                                 by=by, act=act)
 
 
 async def check_in_batch(*, ctx: RegistrationContext, conference_id: str, scans: list[Scan], device_id: str,

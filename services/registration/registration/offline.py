@@ -9,6 +9,7 @@ the first time and writes nothing.
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -44,6 +45,8 @@ class Item:
     record_id: str
     early: ScanResult | None
     registration_id: str | None
+    now: datetime
+    act: Act | None = None
 
     @property
     def needs_registration(self) -> bool:
@@ -90,7 +93,7 @@ def screen_all(ctx: RegistrationContext, conference: Conference | None, conferen
         record_id = scan_id or f"{device_id or 'online'}:{secrets.token_hex(8)}"
         gate = GateContext(device_id=device_id, scanned_at=scanned_at,
                            offline=scan if scan.decided_offline else None, operator=operator)
-        items.append(Item(scan, gate, scan_id, record_id, early, registration_id))
+        items.append(Item(scan, gate, scan_id, record_id, early, registration_id, now))
     return items
 
 
@@ -105,7 +108,7 @@ class Decisions:
     checked: dict[str, Document] = field(default_factory=dict)
     facts: list[ParticipantCheckedIn] = field(default_factory=list)
     records: list[ScanRecord] = field(default_factory=list)
-    conflicts: dict[str, Document] = field(default_factory=dict)
+    conflicts: dict[str, tuple[Document, set[str]]] = field(default_factory=dict)
 
     def decide(self, item: Item) -> ScanResult:
         if item.scan_id is not None and item.scan_id in self.seen:
@@ -118,7 +121,7 @@ class Decisions:
             result = result_of("refused", "badge_refused_at_gate")
         else:
             result = self._apply(str(item.registration_id), item.gate)
-        self.records.append(_record(self.conference_id, item, result, self.now))
+        self.records.append(_record(self.conference_id, item, result))
         if item.scan_id is not None:
             self.seen[item.scan_id] = result
         return result
@@ -153,25 +156,25 @@ class Decisions:
     def _conflict(self, reg: Registration, kind: str, gate: GateContext) -> None:
         conflict_id = f"{reg.conference_id}:{reg.id}:{kind}"
         snapshot = gate.offline.snapshot_version if gate.offline else None
-        self.conflicts.setdefault(conflict_id, {
+        fields, devices = self.conflicts.setdefault(conflict_id, ({
             "conference_id": reg.conference_id, "registration_id": reg.id, "number": reg.number,
             "kind": kind, "first_device": reg.checked_in_device, "snapshot_version": snapshot,
-            "scanned_at": gate.scanned_at})
+            "scanned_at": gate.scanned_at}, set()))
+        devices.add(gate.device_id or "")
 
 
-def _record(conference_id: str, item: Item, result: ScanResult, now: datetime) -> ScanRecord:
+def _record(conference_id: str, item: Item, result: ScanResult) -> ScanRecord:
     scan, operator = item.scan, item.gate.operator
     return ScanRecord(
-        id=item.record_id, conference_id=conference_id, result=result.model_dump(), at=now,
+        id=item.record_id, conference_id=conference_id, result=result.model_dump(), at=item.now,
         device_id=item.gate.device_id, scanned_at=item.gate.scanned_at, decided_offline=scan.decided_offline,
         offline_verdict=scan.offline_verdict, snapshot_version=scan.snapshot_version,
         operator_sub=operator.sub if operator else None, operator_name=operator.name if operator else None)
 
 
-async def _write(ctx: RegistrationContext, session: AsyncClientSession, state: Decisions,
-                 device_id: str | None) -> None:
+async def _write(ctx: RegistrationContext, session: AsyncClientSession, state: Decisions) -> None:
     if state.conflicts:
-        await ctx.store.record_conflicts(state.conflicts, device_id or "", state.now, session)
+        await ctx.store.record_conflicts(state.conflicts, state.now, session)
     if state.checked:
         await ctx.store.check_in_many(state.checked, session)
     if state.facts:
@@ -182,26 +185,19 @@ async def _write(ctx: RegistrationContext, session: AsyncClientSession, state: D
         await ctx.store.add_scans(state.records, session)
 
 
-async def apply_scans(*, ctx: RegistrationContext, conference_id: str, scans: list[Scan], device_id: str | None,
-                      by: Principal | None = None, act: Act | None = None) -> list[ScanResult]:
-    """Every scan's answer, in order; what they change written in one transaction.
-
-    ``act`` (a manual check-in) is written to the audit log for each scan that named a registration."""
-    now = utcnow()
-    conference = await ctx.store.conference(conference_id)
-    items = screen_all(ctx, conference, conference_id, scans, device_id, Operator.of(by), now)
-    if all(item.early is not None and item.scan_id is None for item in items):
-        return [item.early for item in items if item.early is not None]
+async def commit_scans(ctx: RegistrationContext, conference_id: str, items: Sequence[Item]) -> list[ScanResult]:
+    """Screened scans of one conference decided in order and written in one transaction."""
 
     async def work(session: AsyncClientSession) -> list[ScanResult]:
         scan_ids = [item.scan_id for item in items if item.scan_id is not None]
         seen = await ctx.store.scan_results(scan_ids, session) if scan_ids else {}
         wanted = {str(item.registration_id) for item in items if item.needs_registration}
         regs = await ctx.store.registrations_by_id(sorted(wanted), session) if wanted else {}
-        state = Decisions(conference_id, regs, {k: ScanResult.model_validate(v) for k, v in seen.items()}, now)
+        state = Decisions(conference_id, regs, {k: ScanResult.model_validate(v) for k, v in seen.items()}, utcnow())
         results = [state.decide(item) for item in items]
-        await _write(ctx, session, state, device_id)
-        await _audit(ctx, session, act, results, device_id, now)
+        await _write(ctx, session, state)
+        for item, result in zip(items, results, strict=True):
+            await _audit(ctx, session, item, result)
         return results
 
     try:
@@ -211,12 +207,36 @@ async def apply_scans(*, ctx: RegistrationContext, conference_id: str, scans: li
         return await ctx.platform.transaction(work)
 
 
-async def _audit(ctx: RegistrationContext, session: AsyncClientSession, act: Act | None, results: list[ScanResult],
-                 device_id: str | None, now: datetime) -> None:
-    if act is None:
-        return
-    for result in results:
-        if result.registration_id is not None:
-            await ctx.store.record_act(act, action=f"registration.checkin.{device_id or 'scan'}",
-                                       object_type="registration", object_id=result.registration_id,
-                                       session=session, at=now)
+async def apply_scans(*, ctx: RegistrationContext, conference_id: str, scans: list[Scan], device_id: str | None,
+                      by: Principal | None = None) -> list[ScanResult]:
+    """A scanner's batch: every scan's answer, in order; what they change written in one transaction."""
+    conference = await ctx.store.conference(conference_id)
+    items = screen_all(ctx, conference, conference_id, scans, device_id, Operator.of(by), utcnow())
+    if all(item.early is not None and item.scan_id is None for item in items):
+        return [item.early for item in items if item.early is not None]
+    return await commit_scans(ctx, conference_id, items)
+
+
+async def apply_live_scan(*, ctx: RegistrationContext, conference_id: str, scan: Scan, device_id: str | None,
+                          by: Principal | None = None, act: Act | None = None) -> ScanResult:
+    """One live scan, written with the other scans of the conference that arrive meanwhile.
+
+    ``act`` (a manual check-in) is written to the audit log when the scan named a registration."""
+    conference = await ctx.store.conference(conference_id)
+    [item] = screen_all(ctx, conference, conference_id, [scan], device_id, Operator.of(by), utcnow())
+    if item.early is not None and item.scan_id is None:
+        return item.early
+    item.act = act
+
+    async def write(items: Sequence[Item]) -> list[ScanResult]:
+        return await commit_scans(ctx, conference_id, items)
+
+    return await ctx.scans.submit(conference_id, item, write)
+
+
+async def _audit(ctx: RegistrationContext, session: AsyncClientSession, item: Item, result: ScanResult) -> None:
+    if item.act is not None and result.registration_id is not None:
+        device_id = item.gate.device_id
+        await ctx.store.record_act(item.act, action=f"registration.checkin.{device_id or 'scan'}",
+                                   object_type="registration", object_id=result.registration_id,
+                                   session=session, at=item.now)

@@ -247,12 +247,13 @@ class RegistrationStore:
 
     # Conflicts of offline decisions: one document per (registration, kind), so each counts once.
 
-    async def record_conflicts(self, conflicts: Mapping[str, Document], device_id: str, now: datetime,
+    async def record_conflicts(self, conflicts: Mapping[str, tuple[Document, set[str]]], now: datetime,
                                session: Session) -> None:
+        """Each conflict's first record kept, the devices that ran into it added."""
         await self.conflicts.bulk_write(
             [UpdateOne({"_id": cid}, {"$setOnInsert": {**fields, "first_seen_at": now},
-                                      "$addToSet": {"devices": device_id}}, upsert=True)
-             for cid, fields in conflicts.items()], ordered=False, session=session)
+                                      "$addToSet": {"devices": {"$each": sorted(devices)}}}, upsert=True)
+             for cid, (fields, devices) in conflicts.items()], ordered=False, session=session)
 
     async def conflicts_of(self, conference_id: str) -> list[CheckinConflict]:
         docs = await self.conflicts.find({"conference_id": conference_id}).sort("first_seen_at", ASCENDING
