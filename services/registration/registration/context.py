@@ -16,7 +16,7 @@ from shared.signing import Signer
 if TYPE_CHECKING:
     from registration.gate import ScanResult
     from registration.notifications import Mailer
-    from registration.offline import Item
+    from registration.offline import LiveScan
 
 
 @dataclass
@@ -31,7 +31,7 @@ class RegistrationContext:
     # Registration requests for one conference, written together while one of its transactions runs.
     arrivals: GroupCommit[Arrival, Registration] = field(init=False)
     # Live scans at one conference's gates, written together while one of their transactions runs.
-    scans: "GroupCommit[Item, ScanResult]" = field(init=False)
+    scans: "GroupCommit[LiveScan, ScanResult]" = field(init=False)
 
     def __post_init__(self) -> None:
         sizes = self.platform.metrics.own("registration_batches", batch_size_histogram)

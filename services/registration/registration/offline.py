@@ -49,6 +49,10 @@ class Item:
     act: Act | None = None
 
     @property
+    def answered_early(self) -> bool:
+        return self.early is not None and self.scan_id is None
+
+    @property
     def needs_registration(self) -> bool:
         refused_at_gate = self.scan.decided_offline and self.scan.offline_verdict != "admitted"
         return self.early is None and not refused_at_gate
@@ -79,22 +83,19 @@ def _screen(ctx: RegistrationContext, conference: Conference | None, conference_
     return None, str(claims.get("r"))
 
 
-def screen_all(ctx: RegistrationContext, conference: Conference | None, conference_id: str, scans: list[Scan],
-               device_id: str | None, operator: Operator | None, now: datetime) -> list[Item]:
-    items = []
-    for scan in scans:
-        scanned_at = scan.scanned_at or now
-        if scanned_at.tzinfo is None:
-            scanned_at = scanned_at.replace(tzinfo=now.tzinfo)
-        scanned_at = _to_ms(scanned_at)
-        early, registration_id = _screen(ctx, conference, conference_id, scan, scanned_at, now)
-        scan_id = f"{device_id}:{scan.nonce}" if device_id and scan.nonce else None
-        # Scans without a nonce are kept too (the check-in day's last scans), each under its own id.
-        record_id = scan_id or f"{device_id or 'online'}:{secrets.token_hex(8)}"
-        gate = GateContext(device_id=device_id, scanned_at=scanned_at,
-                           offline=scan if scan.decided_offline else None, operator=operator)
-        items.append(Item(scan, gate, scan_id, record_id, early, registration_id, now))
-    return items
+def screen(ctx: RegistrationContext, conference: Conference | None, conference_id: str, scan: Scan,
+           device_id: str | None, operator: Operator | None, now: datetime) -> Item:
+    scanned_at = scan.scanned_at or now
+    if scanned_at.tzinfo is None:
+        scanned_at = scanned_at.replace(tzinfo=now.tzinfo)
+    scanned_at = _to_ms(scanned_at)
+    early, registration_id = _screen(ctx, conference, conference_id, scan, scanned_at, now)
+    scan_id = f"{device_id}:{scan.nonce}" if device_id and scan.nonce else None
+    # Scans without a nonce are kept too (the check-in day's last scans), each under its own id.
+    record_id = scan_id or f"{device_id or 'online'}:{secrets.token_hex(8)}"
+    gate = GateContext(device_id=device_id, scanned_at=scanned_at,
+                       offline=scan if scan.decided_offline else None, operator=operator)
+    return Item(scan, gate, scan_id, record_id, early, registration_id, now)
 
 
 @dataclass
@@ -210,11 +211,25 @@ async def commit_scans(ctx: RegistrationContext, conference_id: str, items: Sequ
 async def apply_scans(*, ctx: RegistrationContext, conference_id: str, scans: list[Scan], device_id: str | None,
                       by: Principal | None = None) -> list[ScanResult]:
     """A scanner's batch: every scan's answer, in order; what they change written in one transaction."""
-    conference = await ctx.store.conference(conference_id)
-    items = screen_all(ctx, conference, conference_id, scans, device_id, Operator.of(by), utcnow())
-    if all(item.early is not None and item.scan_id is None for item in items):
-        return [item.early for item in items if item.early is not None]
-    return await commit_scans(ctx, conference_id, items)
+    conference, now = await ctx.store.conference(conference_id), utcnow()
+    items = [screen(ctx, conference, conference_id, scan, device_id, Operator.of(by), now) for scan in scans]
+    return await _answer_all(ctx, conference_id, items)
+
+
+async def _answer_all(ctx: RegistrationContext, conference_id: str, items: Sequence[Item]) -> list[ScanResult]:
+    """A code refused before any read and without a nonce is answered at once, never kept."""
+    pending = [item for item in items if not item.answered_early]
+    written = iter(await commit_scans(ctx, conference_id, pending) if pending else [])
+    return [item.early if item.answered_early and item.early else next(written) for item in items]
+
+
+@dataclass
+class LiveScan:
+    scan: Scan
+    device_id: str | None
+    operator: Operator | None
+    act: Act | None
+    now: datetime
 
 
 async def apply_live_scan(*, ctx: RegistrationContext, conference_id: str, scan: Scan, device_id: str | None,
@@ -222,16 +237,18 @@ async def apply_live_scan(*, ctx: RegistrationContext, conference_id: str, scan:
     """One live scan, written with the other scans of the conference that arrive meanwhile.
 
     ``act`` (a manual check-in) is written to the audit log when the scan named a registration."""
-    conference = await ctx.store.conference(conference_id)
-    [item] = screen_all(ctx, conference, conference_id, [scan], device_id, Operator.of(by), utcnow())
-    if item.early is not None and item.scan_id is None:
-        return item.early
-    item.act = act
 
-    async def write(items: Sequence[Item]) -> list[ScanResult]:
-        return await commit_scans(ctx, conference_id, items)
+    async def write(live: Sequence[LiveScan]) -> list[ScanResult]:
+        # The conference read once for every scan waiting.
+        conference = await ctx.store.conference(conference_id)
+        items = []
+        for one in live:
+            item = screen(ctx, conference, conference_id, one.scan, one.device_id, one.operator, one.now)
+            item.act = one.act
+            items.append(item)
+        return await _answer_all(ctx, conference_id, items)
 
-    return await ctx.scans.submit(conference_id, item, write)
+    return await ctx.scans.submit(conference_id, LiveScan(scan, device_id, Operator.of(by), act, utcnow()), write)
 
 
 async def _audit(ctx: RegistrationContext, session: AsyncClientSession, item: Item, result: ScanResult) -> None:
