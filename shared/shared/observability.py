@@ -117,6 +117,10 @@ class Metrics:
             "tadamon_consumer_lag_messages", "Records of a partition not yet consumed by the service's group",
             ["group", "topic", "partition"], registry=self.registry,
         )
+        self.transactions = Counter(
+            "tadamon_transactions", "MongoDB transactions a use case opened (retries not counted)",
+            registry=self.registry,
+        )
         self.transaction_retries = Counter(
             "tadamon_transaction_retries", "MongoDB transactions started again after a transient error",
             registry=self.registry,

@@ -103,6 +103,7 @@ class Platform:
         MongoDB and retrying in a storm of write conflicts. Across processes the
         transaction stays the guarantee.
         """
+        self.metrics.transactions.inc()
         if queue_on is None:
             result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
         else:

@@ -87,7 +87,7 @@ def _public(checkin: Checkin, cooperative: Cooperative | None) -> CheckinPublic:
                                          "cooperative_name": cooperative.name if cooperative else None})
 
 
-def _scan_day(market: MarketPublic, scanned_at: datetime) -> date:
+def scan_day(market: MarketPublic, scanned_at: datetime) -> date:
     first, last = market.days[0], market.days[-1]
     refusal = scan_time_refusal(scanned_at, now=utcnow(), first_day=first, last_day=last, tz=MARKET_TZ)
     if refusal == "scan_in_future":
@@ -101,27 +101,31 @@ def _scan_day(market: MarketPublic, scanned_at: datetime) -> date:
 
 
 async def record_checkin(ctx: Marketplace, session: AsyncClientSession, market: MarketPublic, claims: dict[str, Any],
-                  scanned_at: datetime, device_id: str | None) -> tuple[Checkin, bool]:
-    """The day's check-in for this pass, and whether this scan created it."""
-    day = _scan_day(market, scanned_at).isoformat()
+                         scanned_at: datetime, device_id: str | None) -> tuple[Checkin, bool, Cooperative | None]:
+    """The day's check-in for this pass, whether this scan created it, and its cooperative when it did."""
+    day = scan_day(market, scanned_at).isoformat()
     held = await ctx.store.assignment_of_pass(claims["p"], session)
     if held is None or held.stand_number != claims["s"] or held.cooperative_id != claims["c"]:
         raise Conflict("pass_revoked")
     existing = await ctx.store.checkin(f"{claims['p']}:{day}", session)
     if existing is not None:
-        return existing, False
+        return existing, False, None
     coop = await ctx.store.cooperative(claims["c"], session)
     checkin = Checkin(id=f"{claims['p']}:{day}", pass_id=claims["p"], market_id=market.id,
                       cooperative_id=claims["c"], stand_number=claims["s"], day=day, checked_in_at=scanned_at,
                       device_id=device_id, recorded_at=utcnow())
-    await ctx.store.insert_checkin(checkin, session)
-    await ctx.store.note_exhibited(claims["c"], day, session)
-    await ctx.publish(session, subject=claims["p"], message=ExhibitorCheckedIn(
-        market_id=market.id, cooperative_id=claims["c"], stand=claims["s"], day=date.fromisoformat(day),
-        region=coop.region if coop else "", sector=coop.sector if coop else "",
+    await ctx.store.insert_checkins([checkin], session)
+    await ctx.store.note_exhibited_many({claims["c"]: day}, session)
+    await ctx.publish(session, subject=claims["p"], message=checked_in_message(checkin, coop))
+    return checkin, True, coop
+
+
+def checked_in_message(checkin: Checkin, coop: Cooperative | None) -> ExhibitorCheckedIn:
+    return ExhibitorCheckedIn(
+        market_id=checkin.market_id, cooperative_id=checkin.cooperative_id, stand=checkin.stand_number,
+        day=date.fromisoformat(checkin.day), region=coop.region if coop else "", sector=coop.sector if coop else "",
         women_led=coop.women_led if coop else False, youth_led=coop.youth_led if coop else False,
-        checked_in_at=scanned_at))
-    return checkin, True
+        checked_in_at=checkin.checked_in_at)
 
 
 def already_checked_in(checkin: Checkin) -> Conflict:
@@ -137,17 +141,17 @@ async def check_in(*, ctx: Marketplace, market_id: str, token: str, device_id: s
     claims = pass_claims(ctx, market_id, token)
     scanned_at = now or utcnow()
 
-    async def work(session: AsyncClientSession) -> tuple[Checkin, bool]:
+    async def work(session: AsyncClientSession) -> tuple[Checkin, bool, Cooperative | None]:
         return await record_checkin(ctx, session, market, claims, scanned_at, device_id)
 
     for _ in range(SCAN_ATTEMPTS):
         try:
-            checkin, created = await ctx.platform.transaction(work)
+            checkin, created, coop = await ctx.platform.transaction(work)
         except DuplicateKeyError:
             continue
         if not created:
             raise already_checked_in(checkin)
-        return _public(checkin, await ctx.store.cooperative(checkin.cooperative_id))
+        return _public(checkin, coop)
     raise Conflict("conflict")
 
 

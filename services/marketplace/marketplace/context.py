@@ -30,6 +30,11 @@ class Marketplace:
         envelope = message_envelope(message, source=self.settings.service_name, subject=subject)
         await self.platform.outbox.add(session, message.topic, envelope)
 
+    async def publish_many(self, session: AsyncClientSession, messages: list[tuple[str, Message]]) -> None:
+        """Several messages of one topic (each with its subject) in one round trip, in order."""
+        envelopes = [message_envelope(m, source=self.settings.service_name, subject=s) for s, m in messages]
+        await self.platform.outbox.add_many(session, messages[0][1].topic, envelopes)
+
 
 def open_marketplace(platform: Platform, signer: Signer) -> Marketplace:
     settings = platform.settings

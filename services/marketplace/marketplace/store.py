@@ -7,12 +7,13 @@ assignments move to ``stand_history``.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from marketplace.records import (
     Application,
@@ -130,11 +131,6 @@ class MarketplaceStore:
             {"$pull": {"products": {"product_id": product_id}}})
         return result.modified_count == 1
 
-    async def note_exhibited(self, cooperative_id: str, day: str, session: AsyncClientSession) -> None:
-        await self.db.cooperatives.update_one(
-            {"_id": cooperative_id, "$or": [{"last_exhibited_on": None}, {"last_exhibited_on": {"$lt": day}}]},
-            {"$set": {"last_exhibited_on": day}}, session=session)
-
     # ---- invitations -------------------------------------------------------------
     async def insert_invitation(self, invitation: Invitation) -> None:
         await self.db.invitations.insert_one(invitation.to_document())
@@ -225,6 +221,10 @@ class MarketplaceStore:
         return Assignment.from_document(await self.db.stand_assignments.find_one(
             {"_id": f"{market_id}:{stand_number}"}, session=session))
 
+    async def assignments_of_passes(self, pass_ids: Sequence[str], session: Session = None) -> dict[str, Assignment]:
+        docs = await self.db.stand_assignments.find({"pass_id": {"$in": list(pass_ids)}}, session=session).to_list()
+        return {d["pass_id"]: Assignment.model_validate(d) for d in docs}
+
     async def assignment_of_pass(self, pass_id: str, session: Session = None) -> Assignment | None:
         return Assignment.from_document(await self.db.stand_assignments.find_one({"pass_id": pass_id},
                                                                                  session=session))
@@ -254,8 +254,18 @@ class MarketplaceStore:
     async def checkin(self, checkin_id: str, session: Session = None) -> Checkin | None:
         return Checkin.from_document(await self.db.checkins.find_one({"_id": checkin_id}, session=session))
 
-    async def insert_checkin(self, checkin: Checkin, session: AsyncClientSession) -> None:
-        await self.db.checkins.insert_one(checkin.to_document(), session=session)
+    async def checkins_by_id(self, checkin_ids: Sequence[str], session: Session = None) -> dict[str, Checkin]:
+        docs = await self.db.checkins.find({"_id": {"$in": list(checkin_ids)}}, session=session).to_list()
+        return {d["_id"]: Checkin.model_validate(d) for d in docs}
+
+    async def insert_checkins(self, checkins: Sequence[Checkin], session: AsyncClientSession) -> None:
+        await self.db.checkins.insert_many([c.to_document() for c in checkins], session=session)
+
+    async def note_exhibited_many(self, days: Mapping[str, str], session: AsyncClientSession) -> None:
+        """Each cooperative's latest day exhibited (as ``note_exhibited``), in one round trip."""
+        await self.db.cooperatives.bulk_write([UpdateOne(
+            {"_id": cid, "$or": [{"last_exhibited_on": None}, {"last_exhibited_on": {"$lt": day}}]},
+            {"$set": {"last_exhibited_on": day}}) for cid, day in days.items()], ordered=False, session=session)
 
     async def checkins_at(self, market_id: str) -> list[Checkin]:
         docs = await self.db.checkins.find({"market_id": market_id}).to_list()
@@ -264,19 +274,25 @@ class MarketplaceStore:
     async def has_checked_in(self, market_id: str, cooperative_id: str) -> bool:
         return await self.db.checkins.find_one({"market_id": market_id, "cooperative_id": cooperative_id}) is not None
 
-    async def offline_scan(self, key: str) -> OfflineScanRecord | None:
-        return OfflineScanRecord.from_document(await self.db.offline_scans.find_one({"_id": key}))
+    async def offline_scans_by_id(self, keys: Sequence[str], session: Session = None) -> dict[str, OfflineScanRecord]:
+        docs = await self.db.offline_scans.find({"_id": {"$in": list(keys)}}, session=session).to_list()
+        return {d["_id"]: OfflineScanRecord.model_validate(d) for d in docs}
 
-    async def insert_offline_scan(self, record: OfflineScanRecord, session: AsyncClientSession) -> None:
-        await self.db.offline_scans.insert_one(record.to_document(), session=session)
+    async def insert_offline_scans(self, records: Sequence[OfflineScanRecord], session: AsyncClientSession) -> None:
+        try:
+            await self.db.offline_scans.insert_many([r.to_document() for r in records], session=session)
+        except BulkWriteError as exc:
+            if all(error.get("code") == 11000 for error in exc.details.get("writeErrors", [])):
+                raise DuplicateKeyError("offline scan recorded concurrently", 11000) from exc
+            raise
 
     # ---- conflicts of offline gate decisions: one document per (pass, day, kind) -------
-    async def record_conflict(self, conflict_id: str, fields: Document, device_id: str, now: datetime,
-                              session: AsyncClientSession) -> None:
-        await self.db.checkin_conflicts.update_one(
-            {"_id": conflict_id},
-            {"$setOnInsert": {**fields, "first_seen_at": now}, "$addToSet": {"devices": device_id}},
-            upsert=True, session=session)
+    async def record_conflicts(self, conflicts: Mapping[str, Document], device_id: str, now: datetime,
+                               session: AsyncClientSession) -> None:
+        await self.db.checkin_conflicts.bulk_write(
+            [UpdateOne({"_id": cid}, {"$setOnInsert": {**fields, "first_seen_at": now},
+                                      "$addToSet": {"devices": device_id}}, upsert=True)
+             for cid, fields in conflicts.items()], ordered=False, session=session)
 
     async def checkin_conflicts(self, market_id: str) -> list[Document]:
         cursor = self.db.checkin_conflicts.find({"market_id": market_id}).sort("first_seen_at", ASCENDING)

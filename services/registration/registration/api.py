@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from registration import service
-from registration.checkin import Scan, ScanResult, check_in, offline_snapshot
+from registration.checkin import Scan, ScanResult, check_in, check_in_batch, offline_snapshot
 from registration.context import Ctx
 from registration.domain import (
     ConferencePublic,
@@ -122,11 +122,11 @@ class ScanBatch(BaseModel):
 
 
 async def _answer(request: Request, ctx: Ctx, conference_id: str, result: ScanResult,
-                  nonce: str | None = None) -> ScanAnswer:
+                  nonce: str | None = None, zone: str | None = None) -> ScanAnswer:
     at: object = ""
     if result.outcome == "already_checked_in" and result.checked_in_at is not None:
         # The first scan's time as the gate's clock shows it: the conference's own time zone.
-        zone = await service.conference_timezone(ctx=ctx, conference_id=conference_id)
+        zone = zone or await service.conference_timezone(ctx=ctx, conference_id=conference_id)
         at = result.checked_in_at.astimezone(ZoneInfo(zone))
     return ScanAnswer(**result.model_dump(), nonce=nonce,
                       message=translate(result.code, request_language(request), at=at))
@@ -154,8 +154,10 @@ async def snapshot(conference_id: str, ctx: Ctx, who: ConferenceStaff) -> ScanSn
 async def scan_batch(conference_id: str, body: ScanBatch, request: Request, ctx: Ctx, who: ConferenceStaff
                      ) -> list[ScanAnswer]:
     """Sync scans queued or decided offline; idempotent per (device id, nonce), one answer per scan."""
-    answers = []
-    for item in body.scans:
-        result = await check_in(ctx=ctx, conference_id=conference_id, scan=item, device_id=body.device_id, by=who)
-        answers.append(await _answer(request, ctx, conference_id, result, item.nonce))
-    return answers
+    results = await check_in_batch(ctx=ctx, conference_id=conference_id, scans=body.scans,
+                                   device_id=body.device_id, by=who)
+    zone = None
+    if any(result.outcome == "already_checked_in" for result in results):
+        zone = await service.conference_timezone(ctx=ctx, conference_id=conference_id)
+    return [await _answer(request, ctx, conference_id, result, item.nonce, zone)
+            for item, result in zip(body.scans, results, strict=True)]

@@ -14,7 +14,9 @@ from shared.platform import Platform, get_platform
 from shared.signing import Signer
 
 if TYPE_CHECKING:
+    from registration.gate import ScanResult
     from registration.notifications import Mailer
+    from registration.offline import LiveScan
 
 
 @dataclass
@@ -28,10 +30,13 @@ class RegistrationContext:
     mailer: "Mailer" = field(init=False)
     # Registration requests for one conference, written together while one of its transactions runs.
     arrivals: GroupCommit[Arrival, Registration] = field(init=False)
+    # Live scans at one conference's gates, written together while one of their transactions runs.
+    scans: "GroupCommit[LiveScan, ScanResult]" = field(init=False)
 
     def __post_init__(self) -> None:
         sizes = self.platform.metrics.own("registration_batches", batch_size_histogram)
         self.arrivals = GroupCommit(observe=sizes.observe)
+        self.scans = GroupCommit()
 
 
 def batch_size_histogram(registry: CollectorRegistry) -> Histogram:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -146,6 +146,18 @@ class RegistrationStore:
         return Registration.from_document(await self.registrations.find_one({"_id": registration_id},
                                                                             session=session))
 
+    async def registrations_by_id(self, registration_ids: Sequence[str], session: Session) -> dict[str, Registration]:
+        """Several registrations in one query (a scanner's batch), by id."""
+        docs = await self.registrations.find({"_id": {"$in": list(registration_ids)}}, session=session
+                                             ).to_list(None)
+        return {str(doc["_id"]): Registration.model_validate(doc) for doc in docs}
+
+    async def check_in_many(self, fields_by_id: Mapping[str, Document], session: Session) -> None:
+        """Check-ins decided together: each registration's fields, its version numbered as every change."""
+        await self.registrations.bulk_write(
+            [UpdateOne({"_id": rid}, {"$set": dict(fields), "$inc": {"version": 1}})
+             for rid, fields in fields_by_id.items()], ordered=False, session=session)
+
     async def conference_of_registration(self, registration_id: str) -> str | None:
         found = await self.registrations.find_one({"_id": registration_id}, {"conference_id": 1})
         return None if found is None else str(found["conference_id"])
@@ -211,11 +223,18 @@ class RegistrationStore:
 
     # Offline scans: one record per (device id, nonce) holds the answer given the first time.
 
-    async def scan(self, scan_id: str, session: Session) -> ScanRecord | None:
-        return ScanRecord.from_document(await self.scans.find_one({"_id": scan_id}, session=session))
+    async def scan_results(self, scan_ids: Sequence[str], session: Session) -> dict[str, Document]:
+        """The answers already given to these scans (a batch sent again), by scan id."""
+        cursor = self.scans.find({"_id": {"$in": list(scan_ids)}}, {"result": 1}, session=session)
+        return {str(doc["_id"]): doc["result"] async for doc in cursor}
 
-    async def add_scan(self, scan: ScanRecord, session: Session) -> None:
-        await self.scans.insert_one(scan.to_document(), session=session)
+    async def add_scans(self, scans: Sequence[ScanRecord], session: Session) -> None:
+        try:
+            await self.scans.insert_many([scan.to_document() for scan in scans], session=session)
+        except BulkWriteError as exc:
+            if all(error.get("code") == 11000 for error in exc.details.get("writeErrors", [])):
+                raise DuplicateKeyError("scan recorded concurrently", 11000) from exc
+            raise
 
     async def last_scans(self, conference_id: str, limit: int) -> list[ScanRecord]:
         docs = await self.scans.find({"conference_id": conference_id}).sort("at", DESCENDING).limit(limit
@@ -228,12 +247,13 @@ class RegistrationStore:
 
     # Conflicts of offline decisions: one document per (registration, kind), so each counts once.
 
-    async def record_conflict(self, conflict_id: str, fields: Document, device_id: str, now: datetime,
-                              session: Session) -> None:
-        await self.conflicts.update_one(
-            {"_id": conflict_id},
-            {"$setOnInsert": {**fields, "first_seen_at": now}, "$addToSet": {"devices": device_id}},
-            upsert=True, session=session)
+    async def record_conflicts(self, conflicts: Mapping[str, tuple[Document, set[str]]], now: datetime,
+                               session: Session) -> None:
+        """Each conflict's first record kept, the devices that ran into it added."""
+        await self.conflicts.bulk_write(
+            [UpdateOne({"_id": cid}, {"$setOnInsert": {**fields, "first_seen_at": now},
+                                      "$addToSet": {"devices": {"$each": sorted(devices)}}}, upsert=True)
+             for cid, (fields, devices) in conflicts.items()], ordered=False, session=session)
 
     async def conflicts_of(self, conference_id: str) -> list[CheckinConflict]:
         docs = await self.conflicts.find({"conference_id": conference_id}).sort("first_seen_at", ASCENDING
