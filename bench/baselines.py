@@ -149,10 +149,18 @@ def _participant_data(doc: Document) -> dict[str, Any]:
         "registration_id": doc["_id"], "at": datetime.now(UTC).isoformat()}
 
 
+def _queued_mail(message_id: str, registration_id: str, status: str) -> Document:
+    """A mail waiting in registration's queue, as the registration's own transaction leaves it."""
+    now = datetime.now(UTC)
+    return {"_id": message_id, "registration_id": registration_id, "kind": status, "state": "pending",
+            "due_at": now, "attempts": 0, "created_at": now}
+
+
 def registration_transaction(db: AsyncDatabase[Document], run_id: str, conference_id: str
                              ) -> Callable[[int], Transaction]:
     """The writes of one registration: read the counters, take the next number (and a seat if one is
-    left) with a conditional update, insert the registration and its two outbox messages."""
+    left) with a conditional update, insert the registration, its outbox message (``registered``, with
+    the resulting status) and its mail in the queue."""
 
     def make(index: int) -> Transaction:
         async def work(session: AsyncClientSession) -> None:
@@ -167,10 +175,10 @@ def registration_transaction(db: AsyncDatabase[Document], run_id: str, conferenc
             status = "confirmed" if seat else "waitlisted"
             doc = _registration_doc(run_id, index, conference_id, status, conference["next_number"] + 1)
             await db["registrations"].insert_one(doc, session=session)
-            for verb in ("registered", status):
-                entry = _outbox_entry("registration.participants", doc["_id"],
-                                      f"registration.participant-{verb}.v1", _participant_data(doc))
-                await db["outbox"].insert_one(entry, session=session)
+            entry = _outbox_entry("registration.participants", doc["_id"],
+                                  "registration.participant-registered.v1", _participant_data(doc))
+            await db["outbox"].insert_one(entry, session=session)
+            await db["mails"].insert_one(_queued_mail(entry["_id"], doc["_id"], status), session=session)
 
         return work
 
@@ -199,8 +207,8 @@ async def db_registration_baseline(client: AsyncMongoClient[Document], run_id: s
 def batched_registrations(db: AsyncDatabase[Document], run_id: str, conference_id: str, count: int,
                           batch_size: int) -> Callable[[int], Transaction]:
     """The documents of up to ``batch_size`` registrations in one transaction: the counters moved once
-    (numbers and seats taken together), the registrations and their two outbox messages each written
-    with ``insert_many``. What the database allows when nothing is done one registration at a time."""
+    (numbers and seats taken together), the registrations, their outbox messages and their queued mails
+    each written with ``insert_many``. What the database allows when nothing is done one registration at a time."""
 
     def make(batch: int) -> Transaction:
         first_index, size = batch * batch_size, min(batch_size, count - batch * batch_size)
@@ -218,10 +226,11 @@ def batched_registrations(db: AsyncDatabase[Document], run_id: str, conference_i
             docs = [_registration_doc(run_id, first_index + i, conference_id,
                                       "confirmed" if i < seats else "waitlisted", number + i + 1) for i in range(size)]
             await db["registrations"].insert_many(docs, session=session)
-            await db["outbox"].insert_many(
-                [_outbox_entry("registration.participants", doc["_id"], f"registration.participant-{verb}.v1",
-                               _participant_data(doc)) for doc in docs for verb in ("registered", doc["status"])],
-                session=session)
+            entries = [_outbox_entry("registration.participants", doc["_id"], "registration.participant-registered.v1",
+                                     _participant_data(doc)) for doc in docs]
+            await db["outbox"].insert_many(entries, session=session)
+            await db["mails"].insert_many([_queued_mail(entry["_id"], doc["_id"], doc["status"])
+                                           for entry, doc in zip(entries, docs, strict=True)], session=session)
 
         return work
 
@@ -257,7 +266,8 @@ async def _registration_counts(db: AsyncDatabase[Document], conference_id: str) 
     conference = await db["conferences"].find_one({"_id": conference_id}) or {}
     by_status = {s: await db["registrations"].count_documents({"status": s}) for s in ("confirmed", "waitlisted")}
     return {"by_status": by_status, "seats_taken": conference.get("taken"),
-            "outbox_entries": await db["outbox"].count_documents({})}
+            "outbox_entries": await db["outbox"].count_documents({}),
+            "queued_mails": await db["mails"].count_documents({})}
 
 
 def checkin_transaction(db: AsyncDatabase[Document]) -> Callable[[int], Transaction]:

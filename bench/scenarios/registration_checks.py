@@ -65,11 +65,15 @@ async def check_database(ctx: Context, result: ScenarioResult, conference_id: st
                  sum(1 for a in answers if stored.get(a["id"]) != a["status"]))
     conference = await db["conferences"].find_one({"_id": conference_id}) or {}
     result.check("DB seats taken counter", expected.confirmed, conference.get("taken"))
-    kinds = Counter(e["type"].split(".")[1] for e in await db["outbox"].find(
-        {"envelope.data.conference_id": conference_id}, {"type": 1}).to_list(None))
-    result.check("DB outbox messages registered / confirmed / waitlisted",
-                 [expected.registrations, expected.confirmed, expected.waitlisted],
-                 [kinds["participant-registered"], kinds["participant-confirmed"], kinds["participant-waitlisted"]])
+    entries = [e for e in await db["outbox"].find({"envelope.data.conference_id": conference_id},
+                                                  {"type": 1, "envelope.data.status": 1}).to_list(None)
+               if e["type"].startswith("registration.participant-")]
+    kinds = Counter(e["type"].split(".")[1] for e in entries)
+    result.check("DB outbox messages: one registered per registration, nothing else",
+                 {"participant-registered": expected.registrations}, dict(kinds))
+    statuses = Counter(e["envelope"]["data"]["status"] for e in entries)
+    result.check("DB registered messages confirmed / waitlisted", [expected.confirmed, expected.waitlisted],
+                 [statuses["confirmed"], statuses["waitlisted"]])
 
 
 async def check_projections(ctx: Context, result: ScenarioResult, conference_id: str, before: dict[str, Any],

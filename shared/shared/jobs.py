@@ -260,6 +260,9 @@ class JobWorker:
             "state": "failed" if result.error else "done", "finished_at": now, "summary": result.summary,
             "error": result.error, "error_params": _storable(result.error_params),
             "filename": None, "media_type": None, "size": 0,
+            # A finished job never runs again: what it was given (an uploaded file with contact
+            # details, a message's text) is not kept for the days the job stays listed.
+            "params": {},
         }
         if result.content is not None:
             await store.write_file(db, job.id, job.attempts, result.content, now)

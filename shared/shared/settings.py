@@ -63,8 +63,6 @@ class ServiceSettings(BaseSettings):
     # conflict less); a fetch brings at most 100 records of a partition.
     consumer_batch_messages: int = Field(default=100, ge=1, le=100)
     consumer_batch_seconds: float = Field(default=0.5, gt=0, le=10)
-    # How long the broker holds a consumer's fetch when it has nothing to give.
-    kafka_fetch_max_wait_ms: int = Field(default=100, ge=10, le=500)
 
     # Request bodies above this many bytes are refused with 413 before anything reads them.
     max_body_bytes: int = MAX_BODY_BYTES

@@ -2,6 +2,8 @@
 a session ended by an administrator, a team's scopes changed, a member added by e-mail, invitations
 listed, resent and withdrawn, each act in the audit log."""
 
+from datetime import UTC, datetime, timedelta
+
 from accounts import signin
 from accounts_factories import accounts_service, link_in
 
@@ -90,3 +92,21 @@ async def test_invitations_are_listed_resent_with_a_new_link_and_withdrawn(infra
         assert twice.status_code == 409 and twice.json()["code"] == "account_invitation_closed"
         nowhere = await svc.client.post("/invitations/nope/resend", headers=admin)
         assert nowhere.status_code == 404 and nowhere.json()["code"] == "account_invitation_not_found"
+
+
+async def test_an_expired_invitation_is_shown_expired_and_resending_it_mails_a_working_link(
+        infra: Infra, keys: Keys) -> None:
+    async with mail_catcher() as mails, accounts_service(infra, keys, smtp_port=mails.port) as svc:
+        admin = await svc.bearer(await svc.account(admin=True))
+        sent = await svc.client.post("/invitations", headers=admin, json={
+            "email": "amal@example.ma", "name": "Amal", "language": "ar"})
+        assert sent.status_code == 201, sent.text
+        [link] = (await svc.client.get("/invitations", headers=admin)).json()
+        await svc.platform.db.links.update_one({"_id": link["id"]},
+                                               {"$set": {"expires_at": datetime.now(UTC) - timedelta(minutes=1)}})
+        assert [i["state"] for i in (await svc.client.get("/invitations", headers=admin)).json()] == ["expired"]
+        assert (await svc.client.get(link_in(mails.to("amal@example.ma")[0]))).status_code == 400
+        assert (await svc.client.post(f"/invitations/{link['id']}/resend", headers=admin)).status_code == 201
+        assert [i["state"] for i in (await svc.client.get("/invitations", headers=admin)).json()] == [
+            "pending", "expired"]
+        assert (await svc.client.get(link_in(mails.to("amal@example.ma")[1]))).status_code == 200

@@ -5,7 +5,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agenda.domain import Conference, as_utc, check_times, diff_snapshots, find_conflict, overlaps
+from agenda.domain import (
+    WARNINGS,
+    Conference,
+    as_utc,
+    capacity_warning,
+    check_times,
+    clashes,
+    diff_snapshots,
+    find_conflict,
+    findings,
+    overlaps,
+)
 from shared.errors import DomainError
 
 ZONE = ZoneInfo("Africa/Casablanca")
@@ -58,3 +69,22 @@ def test_changelog_lists_each_kind_of_change() -> None:
     kinds = {(c["change"], c["session_id"]) for c in diff_snapshots(before, after)}
     assert kinds == {("moved", "moved"), ("room_changed", "room"), ("retitled", "title"), ("cancelled", "gone"),
                      ("added", "new")}
+
+
+def test_every_clash_is_listed_in_time_order_and_a_room_clash_hides_the_same_sessions_speaker_clash() -> None:
+    candidate = session("new", 9, 12, room="a", people=("p",))
+    others = [session("late", 11, 12, "b", ("p",)), session("early", 9, 10, "a", ("p",)), session("far", 14, 15)]
+    found = clashes(candidate, others, room_name="A", speaker_names={"p": "Amina"}, zone=ZONE)
+    assert [(c.code, c.params["other_session_id"]) for c in found] == [
+        ("room_double_booked", "early"), ("speaker_double_booked", "late")]
+    first = find_conflict(candidate, others, room_name="A", speaker_names={}, zone=ZONE)
+    assert first is not None and first.code == "room_double_booked"
+
+
+def test_seats_above_the_room_capacity_are_a_warning_not_a_refusal() -> None:
+    assert capacity_warning(None, "A", 10) is None and capacity_warning(10, "A", 10) is None
+    warning = capacity_warning(11, "A", 10)
+    assert warning is not None and warning.code in WARNINGS
+    assert findings([warning], "fr").findings[0].model_dump() == {
+        "code": "capacity_above_room", "hard": False, "other_session_id": None,
+        "detail": "Le nombre de places (11) dépasse la capacité de la salle « A » (10)."}

@@ -17,13 +17,16 @@ PUBLIC = {
     "DELETE /me/stars/{session_id}", "GET /me/agenda", "GET /me/calendar.ics", "POST /agendas",
     "PUT /agendas/{agenda_id}/stars/{session_id}", "DELETE /agendas/{agenda_id}/stars/{session_id}",
     "GET /agendas/{agenda_id}", "GET /agendas/{agenda_id}/calendar.ics",
+    # Any signed-in person: the answer lists only the conferences their own rights name.
+    "GET /organized-conferences",
 }
 
 
 async def test_every_agenda_route_checks_its_scope(infra: Infra, keys: Keys, tmp_path: Path) -> None:
     async with agenda_service(infra, keys, tmp_path) as agenda:
         assert (await agenda.session("keynote")).status_code == 201
-        world = {"conference_id": agenda.conference_id, "session_id": "keynote", "agenda_id": "unused"}
+        world = {"conference_id": agenda.conference_id, "session_id": "keynote", "agenda_id": "unused",
+                 "room_id": "room-a", "speaker_id": "unknown-speaker"}
         app = agenda.client._transport.app  # type: ignore[attr-defined]
         checked = await check_every_route(agenda.client, app, keys, public=PUBLIC, world=world,
                                           other={"conference_id": "another-conference"})

@@ -147,3 +147,6 @@ async def test_attendance_and_sales_csv_have_the_readers_headers_and_exact_figur
         table = list(csv.reader(io.StringIO(sales.content.decode("utf-8-sig"))))
         assert table[0] == ["catégorie", "coopératives", "montant_mad", "montant"]
         assert table[1][:3] == ["Miel", "1", "1250.5"] and "MAD" in table[1][3]
+        for path in ("attendance.csv", "sales/report.csv"):  # exact figures: organizers of the market only
+            refused = await svc.client.get(f"/markets/{market['id']}/{path}", headers=svc.exhibitor(coop["id"]))
+            assert refused.status_code == 403

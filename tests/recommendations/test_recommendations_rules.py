@@ -56,3 +56,18 @@ def test_replay_folds_records_in_sequence_order_per_recommendation() -> None:
     state = replay(records)["r"]
     assert state == apply(apply(None, records[1]), records[0])
     assert (state["status"], state["progress"], state["x"], state["version"]) == ("limited", 20, 1, 2)
+
+
+def test_an_evidence_file_kind_is_read_from_its_first_bytes_and_its_name_must_agree() -> None:
+    from recommendations.evidence import clean_name, content_type_of
+
+    assert content_type_of("Décret.PDF", b"%PDF-1.7 ...") == "application/pdf"
+    assert content_type_of("photo.jpeg", b"\xff\xd8\xff\xe0") == "image/jpeg"
+    assert content_type_of("photo.jpg", b"\xff\xd8\xff\xe1") == "image/jpeg"
+    assert content_type_of("plan.png", b"\x89PNG\r\n\x1a\n....") == "image/png"
+    for name, data in [("photo.png", b"%PDF-1.7"), ("run.pdf", b"MZ\x90\x00"), ("page.svg", b"<svg/>"),
+                       ("scan.pdf.exe", b"%PDF-1.7")]:
+        with pytest.raises(DomainError) as refused:
+            content_type_of(name, data)
+        assert refused.value.code == "evidence_file_type"
+    assert clean_name("C:\\Users\\amina\\rapport\x07.pdf") == "rapport.pdf"

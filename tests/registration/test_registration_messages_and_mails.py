@@ -52,13 +52,17 @@ async def test_each_message_type_is_published_with_the_documented_fields(infra: 
         updated = next(e for e in seen if e["type"] == "registration.conference-updated.v1")
         assert updated["data"]["capacity"] == 2
 
-        expected = 13
+        # One message per registration (with the status it got), then one per change.
+        expected = 11
         records = await read_topic(infra.kafka_bootstrap, svc.settings.topic("registration.participants"),
                                    expect=expected)
         envelopes = [envelope_of(r) for r in records]
         types = {e["type"].removeprefix("registration.participant-").removesuffix(".v1") for e in envelopes}
-        assert types == {"registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled",
-                         "checked-in", "erased"}
+        assert types == {"registered", "promoted", "approved", "rejected", "cancelled", "checked-in", "erased"}
+        arrivals = {e["subject"]: e["data"]["status"] for e in envelopes
+                    if e["type"] == "registration.participant-registered.v1"}
+        assert arrivals == {a["registration"]["id"]: "pending", b["registration"]["id"]: "pending",
+                            c["registration"]["id"]: "waitlisted", d["registration"]["id"]: "confirmed"}
         for envelope in envelopes:
             extra = {"registration.participant-checked-in.v1": {"checked_in_at", "device_id"},
                      "registration.participant-erased.v1": {"erased_at"}}.get(envelope["type"], set())
@@ -68,8 +72,8 @@ async def test_each_message_type_is_published_with_the_documented_fields(infra: 
         for envelope in envelopes:  # one key per registration: its messages are in commit order
             versions.setdefault(envelope["subject"], []).append(envelope["data"]["version"])
         for subject, numbers in versions.items():
-            # registered and the confirmed/waitlisted sent with it share version 1; each change adds one
-            assert numbers[0] == 1 and numbers[1:] == sorted(set(numbers[1:])), (subject, numbers)
+            # registered is version 1; each change adds one
+            assert numbers == list(range(1, len(numbers) + 1)), (subject, numbers)
         assert versions[a["registration"]["id"]] == [1, 2, 3, 4]  # registered, approved, checked in, erased
         by_type = {(e["type"], e["subject"]): e["data"] for e in envelopes}
         assert by_type[("registration.participant-promoted.v1", c["registration"]["id"])]["status"] == "pending"
@@ -109,20 +113,46 @@ async def test_mails_go_out_in_the_participants_language_with_the_badge_attached
 async def test_a_redelivered_message_is_not_mailed_twice(infra: Infra, keys: Keys) -> None:
     async with registration_service(infra, keys) as svc:
         conference = await svc.conference()
-        await svc.register(conference["id"], email="once@example.ma")
-        await eventually(lambda: _count(svc, 1))
+        once = await svc.register(conference["id"], email="once@example.ma")
+        await _cancel(svc, once)
+        await eventually(lambda: _count(svc, 2))
         topic = svc.settings.topic("registration.participants")
         records = await read_topic(infra.kafka_bootstrap, topic, expect=2)
-        confirmed = next(r for r in records if envelope_of(r)["type"].endswith("confirmed.v1"))
-        await produce_raw(infra.kafka_bootstrap, topic, confirmed.value, key=confirmed.key)
-        mail_id = Envelope.from_bytes(confirmed.value).id
+        cancelled = next(r for r in records if envelope_of(r)["type"].endswith("cancelled.v1"))
+        await produce_raw(infra.kafka_bootstrap, topic, cancelled.value, key=cancelled.key)
+        mail_id = Envelope.from_bytes(cancelled.value).id
         # A message produced after the replay has been mailed proves the replay was consumed and skipped.
         other = await svc.register(conference["id"], email="after@example.ma")
-        await eventually(lambda: _count(svc, 2))
-        assert len(svc.mails.to("once@example.ma")) == 1
-        assert other["registration"]["status"] == "confirmed"
+        await _cancel(svc, other)
+        await eventually(lambda: _count(svc, 4))
+        assert len(svc.mails.to("once@example.ma")) == 2
+        assert len(svc.mails.to("after@example.ma")) == 2
         stored = await svc.platform.db.mails.find_one({"_id": mail_id})
         assert stored["state"] == "sent" and stored["attempts"] == 1
+
+
+async def test_the_registration_mail_is_queued_with_the_registration_without_kafka(infra: Infra, keys: Keys) -> None:
+    async with registration_service(infra, keys) as svc:
+        conference = await svc.conference(capacity=1)
+        await svc.platform.relay.stop()  # nothing reaches Kafka: no message can be read back
+        seated = await svc.register(conference["id"], email="seated@example.ma")
+        waiting = await svc.register(conference["id"], email="waiting@example.ma")
+        await eventually(lambda: _count(svc, 2))
+        entries = await svc.platform.outbox.collection.find(
+            {"type": "registration.participant-registered.v1"}).to_list()
+        assert {e["status"] for e in entries} == {"pending"}
+        message_of = {e["subject"]: e["_id"] for e in entries}
+        mails = {m["registration_id"]: m for m in await svc.platform.db.mails.find({}).to_list()}
+        # One mail per registration, keyed by its registered message, of the kind its status calls for.
+        assert {rid: (m["_id"], m["kind"], m["state"]) for rid, m in mails.items()} == {
+            seated["registration"]["id"]: (message_of[seated["registration"]["id"]], "confirmed", "sent"),
+            waiting["registration"]["id"]: (message_of[waiting["registration"]["id"]], "waitlisted", "sent")}
+
+
+async def _cancel(svc, created) -> None:  # type: ignore[no-untyped-def]
+    answer = await svc.client.post(f"/registrations/{created['registration']['id']}/cancel",
+                                   params={"token": created["manage_token"]})
+    assert answer.status_code == 200, answer.text
 
 
 async def test_registration_succeeds_while_the_mail_server_is_down_and_mail_follows(infra: Infra, keys: Keys) -> None:

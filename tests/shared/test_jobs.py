@@ -239,3 +239,14 @@ async def test_finished_jobs_and_their_files_expire_after_seven_days_and_waiting
         assert await db.job_files.count_documents({"job_id": done, "written_at": {"$exists": True}}) == 1
     finally:
         await mongo.close()
+
+
+async def test_a_finished_job_no_longer_keeps_what_it_was_given(
+        client: tuple[httpx.AsyncClient, JobsSettings], keys: Keys) -> None:
+    """An import's file or a bulk message's text may hold personal data: kept while needed only."""
+    http, settings = client
+    job_id = await begin(http, keys, "steps", n=1)
+    assert (await _stored(settings, job_id)).params["n"] == 1
+    await open_gate(settings, job_id)
+    assert (await finished(http, keys, job_id))["state"] == "done"
+    assert (await _stored(settings, job_id)).params == {}

@@ -244,6 +244,8 @@ async def test_an_invited_organizer_accepts_in_the_browser_and_their_scope_works
             # Their scope works in another service's console: the registration console lists the conference.
             await phone.goto(f"{registration}/console?lang={lang}")
             assert await phone.locator(f"#conference-{cid}").count() == 1
+            assert await phone.locator('.console-nav a[data-service="accounts"]').count() == 0  # administrators'
+
             assert await text_of(phone, "#console-person") == "Hassan Tazi"
             assert await fits(phone)
             await screenshot(phone, f"console-accounts-registration-{lang}-phone")
@@ -252,7 +254,7 @@ async def test_an_invited_organizer_accepts_in_the_browser_and_their_scope_works
             refused = await phone.goto(f"{run.base}/console?lang={lang}")
             assert refused is not None and refused.status == 403
             assert await text_of(phone, "#console-error") == translate("forbidden", lang)
-            assert await phone.locator("#people").count() == 0
+            assert await phone.locator("#people").count() == 0 and await fits(phone)
             await screenshot(phone, f"console-accounts-refused-{lang}-phone")
             await invited.close()
 

@@ -21,6 +21,9 @@ ARABIC = re.compile(r"[\u0600-\u06FF]")
 WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 CSRF = "csrf-of-this-session"
 CONTACT = "nadia.berrada@example.org"
+# A new connection per request: the server drops an idle one while the browser works, and a request
+# sent on it just then would fail for no fault of the service.
+FRESH = httpx.Limits(max_keepalive_connections=0)
 
 
 async def signed_in(browser: Browser, base: str, token: str, *, lang: str, window: str) -> BrowserContext:
@@ -136,6 +139,10 @@ async def conflict_shown_then_refused(page: Page, http: httpx.AsyncClient, base:
 
 
 async def move_on_the_grid(page: Page, base: str, cid: str, lang: str, window: str) -> None:
+    # Asked to move to a place of the grid where Séance s-open is, the form shows the clash before any save.
+    await page.goto(f"{base}/console/sessions/s-two?room_id=room-a&day={DAY1}&start=10:30&lang={lang}")
+    assert await page.locator("#findings-list li[data-code='room_double_booked']").count() == 1
+    assert (await page.input_value("#f-start"), await page.input_value("#f-end")) == ("10:30", "11:30")
     await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
     await page.click("#cell-s-two")
     await page.select_option("#f-room_id", "room-a")
@@ -148,6 +155,11 @@ async def move_on_the_grid(page: Page, base: str, cid: str, lang: str, window: s
     assert await page.get_attribute("#cell-s-two", "data-room") == "room-a"
     assert await page.get_attribute("#cell-s-two", "data-start") == "15:00"
     await shot(page, "grid-moved", lang, window)
+    # An empty half hour of the grid opens a new session's form at that place.
+    await page.click(f"#slot-{DAY1}-room-b-1600")
+    assert await page.input_value("#f-room_id") == "room-b"
+    assert (await page.input_value("#f-start"), await page.input_value("#f-end")) == ("16:00", "17:00")
+    await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
     await page.click("#cell-s-gone")
     await page.click("#cancel-session")
     await page.wait_for_selector("#cancelled-s-gone")
@@ -177,7 +189,7 @@ async def release_matches_public(page: Page, http: httpx.AsyncClient, base: str,
 async def test_organizer_edits_the_programme_sees_conflicts_before_saving_moves_a_session_and_releases(
         infra: Infra, keys: Keys, browser: Browser, lang: str, window: str) -> None:
     settings = settings_for(Settings, infra, keys)
-    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base, limits=FRESH) as http:
         cid, other = await known_conference(infra, settings, http), await known_conference(infra, settings, http)
         await draft_programme(http, cid, keys.headers("admin"))
         token = keys.token(f"organizer:conference:{cid}", name="Nadia Organisatrice")
@@ -204,3 +216,49 @@ async def test_organizer_edits_the_programme_sees_conflicts_before_saving_moves_
         schedule = await http.get(f"/conferences/{cid}/schedule")
         assert CONTACT not in schedule.text
         await context.close()
+
+
+async def test_programme_console_refuses_strangers_and_forged_forms(infra: Infra, keys: Keys, browser: Browser
+                                                                    ) -> None:
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base, limits=FRESH) as http:
+        cid = await known_conference(infra, settings, http)
+        await draft_programme(http, cid, keys.headers("admin"))
+        anonymous = await http.get(f"/console/conferences/{cid}", follow_redirects=False)
+        assert anonymous.status_code == 303
+        assert anonymous.headers["location"].startswith(f"{settings.accounts_url}/auth/refresh?next=")
+
+        stranger = await signed_in(browser, base, keys.token("organizer:conference:another"), lang="fr",
+                                   window="laptop")
+        page = await stranger.new_page()
+        for screen in ("", "/rooms", "/speakers", "/release", "/sessions/new"):
+            refused = await page.goto(f"{base}/console/conferences/{cid}{screen}?lang=fr")
+            assert refused is not None and refused.status == 403, screen
+        refused = await page.goto(f"{base}/console/sessions/s-open?lang=ar")
+        assert refused is not None and refused.status == 403
+        assert ARABIC.search(await text_of(page, "#console-error"))
+        assert "Séance s-open" not in await page.content()
+        await stranger.close()
+
+        organizer = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang="fr",
+                                    window="laptop")
+        page = await organizer.new_page()
+        await page.goto(f"{base}/console/conferences/{cid}/rooms?lang=fr")
+        await organizer.add_cookies([{"name": "tadamon_csrf", "value": "changed-since", "url": base,
+                                      "sameSite": "Lax"}])
+        await page.fill("#f-name", "Salle forgée")
+        await page.fill("#f-capacity", "10")
+        await page.click("#room-save")
+        assert await text_of(page, "#console-error")
+        rooms = await http.get(f"/conferences/{cid}/rooms", headers=keys.headers("admin"))
+        assert "Salle forgée" not in rooms.text
+        await organizer.add_cookies([{"name": "tadamon_csrf", "value": CSRF, "url": base, "sameSite": "Lax"}])
+        await page.goto(f"{base}/console/conferences/{cid}/rooms?lang=fr")
+        await page.fill("#f-name", "Salle vide")
+        await page.evaluate("document.getElementById('f-capacity').removeAttribute('min')")
+        await page.fill("#f-capacity", "0")
+        async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            await page.click("#room-save")
+        assert (await answer.value).status == 422
+        assert await text_of(page, "#e-capacity")
+        await organizer.close()

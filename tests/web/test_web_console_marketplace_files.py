@@ -1,7 +1,7 @@
 """A market in the marketplace console in Chromium: the allocation run with each decision's reason,
-the attendance and the sales per category on screen with amounts in the reader's language, the
-passes printed in one PDF and the figures taken away as CSV; in Arabic and French, on a laptop-size
-and a phone-size window."""
+the attendance and the sales per category on screen (tables and charts) with amounts in the reader's
+language, the figures taken away as CSV, the passes printed in one PDF by a background job, and the
+sales per market; in Arabic and French, on a laptop-size and a phone-size window."""
 
 import csv
 import io
@@ -89,10 +89,27 @@ async def test_organizer_allocates_reads_the_figures_and_takes_the_passes_and_cs
         await no_horizontal_overflow(page)
         await screenshot(page, f"console-marketplace-figures-{lang}-{window}")
 
-        pdf = await downloaded(page, "#passes-pdf")
-        assert pdf.startswith(b"%PDF") and len(PAGE.findall(pdf)) == 2
+        charts = await page.eval_on_selector_all("#attendance-card rect.chart-bar, #sales-card rect.chart-bar",
+                                                 "bars => bars.map(b => Number(b.getAttribute('data-value')))")
+        assert sorted(charts) == [1, 2, 12500.5]  # expected and present today, the category's sales
+        assert await page.locator("#sales-card svg title").count() >= 1
         attendance = list(csv.reader(io.StringIO((await downloaded(page, "#attendance-csv")).decode("utf-8-sig"))))
         assert attendance[0][0] == ("اليوم" if lang == "ar" else "jour") and attendance[1][1:3] == ["2", "1"]
         sales = list(csv.reader(io.StringIO((await downloaded(page, "#sales-csv")).decode("utf-8-sig"))))
         assert sales[1][2] == "12500.5"
+
+        await page.click("#print-passes")  # drawn in the background, followed on its progress page
+        await page.wait_for_url(re.compile(r"/console/jobs/[0-9a-f]{32}"))
+        await page.wait_for_selector("#job-download", timeout=30_000)
+        await no_horizontal_overflow(page)
+        await screenshot(page, f"console-marketplace-passes-{lang}-{window}")
+        pdf = await downloaded(page, "#job-download")
+        assert pdf.startswith(b"%PDF") and len(PAGE.findall(pdf)) == 2
+
+        await page.goto(f"{base}/console?lang={lang}")
+        bars = await page.eval_on_selector_all("#sales-per-market rect.chart-bar",
+                                               "bars => bars.map(b => Number(b.getAttribute('data-value')))")
+        assert bars == [12500.5]
+        await no_horizontal_overflow(page)
+        await screenshot(page, f"console-marketplace-markets-{lang}-{window}")
         await context.close()

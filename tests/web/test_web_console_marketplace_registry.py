@@ -1,6 +1,7 @@
-"""The marketplace console's cooperatives registry in Chromium: a CSV import refused for its bad rows
-(each shown with its row and column), then the good rows imported once, a search, an invitation sent
-from the screen and its state; in Arabic and French, on a laptop-size and a phone-size window."""
+"""The marketplace console's cooperatives registry in Chromium: a CSV import run in the background,
+refused for its bad rows (each shown with its row and column), then the good rows imported once, a
+search, an invitation sent from the screen and its state; in Arabic and French, on a laptop-size and
+a phone-size window."""
 
 import csv
 import io
@@ -15,6 +16,7 @@ from web_support import screenshot, serve, text_of
 
 from marketplace.app import create_app
 from marketplace.settings import Settings
+from shared.i18n import translate
 from support import Infra, Keys, settings_for
 
 pytestmark = pytest.mark.browser
@@ -40,9 +42,18 @@ async def no_horizontal_overflow(page: Page) -> None:
 
 
 async def upload(page: Page, content: bytes) -> None:
+    """Send the file from the registry screen, then wait on the import's progress page for its end."""
     await page.set_input_files("#f-file", {"name": "cooperatives.csv", "mimeType": "text/csv", "buffer": content})
     await page.click("#import-send")
-    await page.wait_for_load_state()
+    await page.wait_for_url(re.compile(r"/console/jobs/[0-9a-f]{32}"))
+    await page.wait_for_selector("#job-error, #job-summary dl", timeout=30_000)
+
+
+async def figures(page: Page) -> dict[str, str]:
+    """The summary's labelled figures of a finished job."""
+    names = await page.locator("#job-summary dt").all_inner_texts()
+    values = await page.locator("#job-summary dd").all_inner_texts()
+    return dict(zip(names, values, strict=True))
 
 
 @pytest.mark.parametrize(("lang", "window"), [(lang, window) for lang in ("ar", "fr") for window in WINDOWS])
@@ -58,25 +69,29 @@ async def test_organizer_imports_cooperatives_refused_then_once_and_invites_one(
         assert await page.locator("#no-cooperatives").count() == 1
 
         await upload(page, cooperatives_csv(bad=True))
-        await page.wait_for_selector("#refused")
-        faults = {(await r.get_attribute("data-row"), await r.get_attribute("data-column"))
-                  for r in await page.locator("#import-errors tbody tr").all()}
-        assert faults == {("3", "register_number"), ("4", "members")}
+        assert await page.get_attribute("#job", "data-state") == "failed"
+        cells = [[c.strip() for c in await r.locator("td").all_inner_texts()]
+                 for r in await page.locator("#job-rows tbody tr").all()]
+        assert {(row, column) for row, column, _ in cells} == {("3", "register_number"), ("4", "members")}
         if lang == "ar":
-            assert ARABIC.search(await text_of(page, "#import-errors tbody tr"))
-        assert await page.locator("#no-cooperatives").count() == 1  # nothing half-imported
+            assert ARABIC.search(await text_of(page, "#job-error")) and all(ARABIC.search(c[2]) for c in cells)
         await no_horizontal_overflow(page)
         await screenshot(page, f"console-marketplace-import-refused-{lang}-{window}")
+        await page.goto(f"{base}/console/cooperatives?lang={lang}")
+        assert await page.locator("#no-cooperatives").count() == 1  # nothing half-imported
 
         good = cooperatives_csv(bad=False)
         await upload(page, good)
-        assert await page.get_attribute("#imported", "data-created") == "3"
-        assert await page.locator("#cooperatives tbody tr").count() == 3
-        await screenshot(page, f"console-marketplace-cooperatives-{lang}-{window}")
+        created, present = (translate(f"job_summary_{k}", lang) for k in ("created", "already_present"))
+        assert (await figures(page))[created] in ("3", "٣")
+        await screenshot(page, f"console-marketplace-import-done-{lang}-{window}")
+        await page.goto(f"{base}/console/cooperatives?lang={lang}")
         await upload(page, good)
-        assert await page.get_attribute("#imported", "data-created") == "0"
-        assert await page.get_attribute("#imported", "data-present") == "3"
+        assert (await figures(page))[created] in ("0", "٠") and (await figures(page))[present] in ("3", "٣")
+        await page.goto(f"{base}/console/cooperatives?lang={lang}")
         assert await page.locator("#cooperatives tbody tr").count() == 3
+        await no_horizontal_overflow(page)
+        await screenshot(page, f"console-marketplace-cooperatives-{lang}-{window}")
 
         await page.fill("#f-q", "olivier 1" if lang == "fr" else "الزيتون 1")
         await page.click("#search-send")

@@ -33,7 +33,7 @@ Done = Annotated[str, Query(max_length=30)]
 register_console_texts()
 
 
-class Admin:
+class ConsoleAdmin:
     """An administrator at the console: the live account and the principal the shared layout shows."""
 
     def __init__(self, caller: Caller) -> None:
@@ -45,21 +45,21 @@ class Admin:
         return Act.of(request, self.principal)
 
 
-async def console_admin(request: Request, caller: MaybeCaller) -> Admin | Response:
+async def console_admin(request: Request, caller: MaybeCaller) -> ConsoleAdmin | Response:
     """The administrator, or the way to sign in (and back), or the refusal page in the page's language."""
     if caller is None:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/auth/refresh?" + urlencode({"next": back}), status_code=303)
-    who = Admin(caller)
+    who = ConsoleAdmin(caller)
     if not caller.account.admin:
         return console.refusal(request, who.principal, Forbidden("forbidden"))
     return who
 
 
-Who = Annotated[Admin | Response, Depends(console_admin)]
+Who = Annotated[ConsoleAdmin | Response, Depends(console_admin)]
 
 
-async def posted(request: Request, who: Admin) -> dict[str, str]:
+async def posted(request: Request, who: ConsoleAdmin) -> dict[str, str]:
     """The posted fields (strings only, bounded); refused unless the csrf token is echoed."""
     raw = await request.form()
     fields = {k: v[:FORM_MAX] for k, v in raw.items() if isinstance(v, str)}
@@ -81,7 +81,7 @@ def after(path: str, what: str, request: Request) -> Response:
 
 @router.get("", response_class=HTMLResponse)
 async def people(request: Request, ctx: Ctx, who: Who, q: Search = "") -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     found = await service.list_accounts(ctx=ctx, search=q)
     return console.render(request, who.principal, "console_people.html", {"people": found, "q": q})
@@ -89,7 +89,7 @@ async def people(request: Request, ctx: Ctx, who: Who, q: Search = "") -> Respon
 
 @router.get("/people/{account_id}", response_class=HTMLResponse)
 async def person(account_id: str, request: Request, ctx: Ctx, who: Who, done: Done = "") -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     try:
         found = await admin.account_overview(ctx=ctx, account_id=account_id[:80])
@@ -102,7 +102,7 @@ async def person(account_id: str, request: Request, ctx: Ctx, who: Who, done: Do
 @router.post("/people/{account_id}/{change}", response_class=HTMLResponse)
 async def change_person(account_id: str, change: str, request: Request, ctx: Ctx, who: Who) -> Response:
     """Disable, enable, or remove the second factor of an account."""
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     changes = {"disable": AccountChange(disabled=True), "enable": AccountChange(disabled=False),
                "reset-totp": AccountChange(reset_second_factor=True)}
@@ -119,7 +119,7 @@ async def change_person(account_id: str, change: str, request: Request, ctx: Ctx
 
 @router.post("/people/{account_id}/sessions/{session_id}/revoke", response_class=HTMLResponse)
 async def revoke_session(account_id: str, session_id: str, request: Request, ctx: Ctx, who: Who) -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     try:
         await posted(request, who)

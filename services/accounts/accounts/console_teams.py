@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from accounts import admin, invitations, service
-from accounts.console import Admin, Done, Who, after, console, notice, posted
+from accounts.console import ConsoleAdmin, Done, Who, after, console, notice, posted
 from accounts.context import Ctx
-from accounts.domain import InvitationCreate, MemberAdd, TeamCreate, scopes_in
+from accounts.domain import SCOPE_FORMS, InvitationCreate, MemberAdd, TeamCreate, scopes_in
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES
 from shared.web import LANGUAGE_NAMES, form_errors, page_language
@@ -25,21 +25,21 @@ def team_form(fields: dict[str, str]) -> TeamCreate:
 
 @router.get("/teams", response_class=HTMLResponse)
 async def teams(request: Request, ctx: Ctx, who: Who, done: Done = "") -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     return await _teams_page(request, ctx, who, done=done)
 
 
-async def _teams_page(request: Request, ctx: Ctx, who: Admin, *, values: dict[str, str] | None = None,
+async def _teams_page(request: Request, ctx: Ctx, who: ConsoleAdmin, *, values: dict[str, str] | None = None,
                       errors: dict[str, str] | None = None, done: str = "", status_code: int = 200) -> Response:
     return console.render(request, who.principal, "console_teams.html", {
         "teams": await service.list_teams(ctx=ctx), "values": values or {}, "errors": errors or {},
-        "done": notice(done)}, status_code=status_code)
+        "done": notice(done), "scope_patterns": SCOPE_FORMS}, status_code=status_code)
 
 
 @router.post("/teams", response_class=HTMLResponse)
 async def create_team(request: Request, ctx: Ctx, who: Who) -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     try:
         fields = await posted(request, who)
@@ -54,25 +54,27 @@ async def create_team(request: Request, ctx: Ctx, who: Who) -> Response:
 
 @router.get("/teams/{team_id}", response_class=HTMLResponse)
 async def team(team_id: str, request: Request, ctx: Ctx, who: Who, done: Done = "") -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     return await _team_page(request, ctx, who, team_id[:80], done=done)
 
 
-async def _team_page(request: Request, ctx: Ctx, who: Admin, team_id: str, *, values: dict[str, str] | None = None,
-                     errors: dict[str, str] | None = None, done: str = "", status_code: int = 200) -> Response:
+async def _team_page(request: Request, ctx: Ctx, who: ConsoleAdmin, team_id: str, *,
+                     values: dict[str, str] | None = None, errors: dict[str, str] | None = None, done: str = "",
+                     status_code: int = 200) -> Response:
     try:
         found = await admin.team_overview(ctx=ctx, team_id=team_id)
     except DomainError as exc:
         return console.refusal(request, who.principal, exc)
     shown = values or {"name": found.team.name, "scopes": "\n".join(found.team.scopes)}
     return console.render(request, who.principal, "console_team.html", {
-        "found": found, "values": shown, "errors": errors or {}, "done": notice(done)}, status_code=status_code)
+        "found": found, "values": shown, "errors": errors or {}, "done": notice(done),
+        "scope_patterns": SCOPE_FORMS}, status_code=status_code)
 
 
 @router.post("/teams/{team_id}", response_class=HTMLResponse)
 async def change_team(team_id: str, request: Request, ctx: Ctx, who: Who) -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     team_id = team_id[:80]
     try:
@@ -88,7 +90,7 @@ async def change_team(team_id: str, request: Request, ctx: Ctx, who: Who) -> Res
 
 @router.post("/teams/{team_id}/members", response_class=HTMLResponse)
 async def add_member(team_id: str, request: Request, ctx: Ctx, who: Who) -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     team_id = team_id[:80]
     try:
@@ -106,7 +108,7 @@ async def add_member(team_id: str, request: Request, ctx: Ctx, who: Who) -> Resp
 
 @router.post("/teams/{team_id}/members/{account_id}/remove", response_class=HTMLResponse)
 async def remove_member(team_id: str, account_id: str, request: Request, ctx: Ctx, who: Who) -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     try:
         await posted(request, who)
@@ -119,12 +121,12 @@ async def remove_member(team_id: str, account_id: str, request: Request, ctx: Ct
 
 @router.get("/invitations", response_class=HTMLResponse)
 async def invitations_page(request: Request, ctx: Ctx, who: Who, done: Done = "") -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     return await _invitations_page(request, ctx, who, done=done)
 
 
-async def _invitations_page(request: Request, ctx: Ctx, who: Admin, *, values: dict[str, Any] | None = None,
+async def _invitations_page(request: Request, ctx: Ctx, who: ConsoleAdmin, *, values: dict[str, Any] | None = None,
                             errors: dict[str, str] | None = None, done: str = "",
                             status_code: int = 200) -> Response:
     board = await admin.invitation_board(ctx=ctx)
@@ -136,7 +138,7 @@ async def _invitations_page(request: Request, ctx: Ctx, who: Admin, *, values: d
 
 @router.post("/invitations", response_class=HTMLResponse)
 async def invite(request: Request, ctx: Ctx, who: Who) -> Response:
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     try:
         fields = await posted(request, who)
@@ -155,7 +157,7 @@ async def invite(request: Request, ctx: Ctx, who: Who) -> Response:
 @router.post("/invitations/{invitation_id}/{what}", response_class=HTMLResponse)
 async def act_on_invitation(invitation_id: str, what: str, request: Request, ctx: Ctx, who: Who) -> Response:
     """Resend an invitation (a new link; the older one stops working) or withdraw it."""
-    if not isinstance(who, Admin):
+    if not isinstance(who, ConsoleAdmin):
         return who
     try:
         await posted(request, who)

@@ -59,15 +59,10 @@ CONSOLE_TEXTS = {
     "acc_console_team_scopes": {"ar": "الصلاحيات التي يمنحها (واحدة في كل سطر)",
                                 "fr": "Droits accordés (un par ligne)", "en": "Rights it grants (one per line)"},
     "acc_console_scopes_hint": {
-        "ar": "مثلا organizer:conference:<المعرّف>، organizer:market:<المعرّف>، organizer:recommendations، "
-              "reviewer:recommendations، staff:conference:<المعرّف>، staff:market:<المعرّف>، "
-              "exhibitor:cooperative:<المعرّف>. لا يمنح أي فريق صلاحية admin.",
-        "fr": "Par exemple organizer:conference:<id>, organizer:market:<id>, organizer:recommendations, "
-              "reviewer:recommendations, staff:conference:<id>, staff:market:<id>, exhibitor:cooperative:<id>. "
-              "Aucune équipe n'accorde admin.",
-        "en": "For instance organizer:conference:<id>, organizer:market:<id>, organizer:recommendations, "
-              "reviewer:recommendations, staff:conference:<id>, staff:market:<id>, exhibitor:cooperative:<id>. "
-              "No team grants admin."},
+        "ar": "الصلاحيات الممكنة (‏<id>‏: معرّف المؤتمر أو السوق أو التعاونية)؛ لا يمنح أي فريق صلاحية admin:",
+        "fr": "Les droits possibles (<id> : l'identifiant de la conférence, du marché ou de la coopérative) ; "
+              "aucune équipe n'accorde admin :",
+        "en": "The possible rights (<id>: the conference's, market's or cooperative's id); no team grants admin:"},
     "acc_console_new_team": {"ar": "فريق جديد", "fr": "Nouvelle équipe", "en": "New team"},
     "acc_console_create_team": {"ar": "إنشاء الفريق", "fr": "Créer l'équipe", "en": "Create the team"},
     "acc_console_save": {"ar": "حفظ", "fr": "Enregistrer", "en": "Save"},

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
 
-from accounts import service, signin
+from accounts import signin
 from accounts.context import Accounts, accounts_context
 from accounts.models import Account
 from accounts.settings import Settings
@@ -100,12 +100,10 @@ async def _caller(request: Request, ctx: Accounts) -> Caller | None:
         claims = ctx.keyring.verify(token, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     except InvalidAccessToken:
         return None
-    account = await service.find_account(ctx=ctx, account_id=str(claims["sub"]))
     sid = claims.get("sid")
     # Here the check is live: a disabled account or a revoked session stops at once.
-    if account is None or account.disabled:
-        return None
-    if sid and await signin.live_session(ctx=ctx, session_id=str(sid)) is None:
+    account = await signin.live_account(ctx=ctx, account_id=str(claims["sub"]), session_id=str(sid) if sid else None)
+    if account is None:
         return None
     return Caller(account, list(claims.get("scopes", [])), str(sid) if sid else None, by_cookie)
 

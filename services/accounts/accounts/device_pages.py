@@ -68,12 +68,11 @@ async def device_claim(request: Request, ctx: Ctx) -> Response:
         return csrf_refused(request)
     code = fields.get("code", "")[:20]
     try:
-        session, access, refresh = await devices.sign_scanner_in(ctx=ctx, code=code,
-                                                                 user_agent=request.headers.get("user-agent", ""))
+        done = await devices.sign_scanner_in(ctx=ctx, code=code, user_agent=request.headers.get("user-agent", ""))
     except DomainError as exc:
         return render(request, "accounts_device.html", {"code": code, "error": message(request, exc)},
                       status_code=exc.status)
-    return signed_in(request, ctx, "/device/ready", session, access, refresh)
+    return signed_in(request, ctx, "/device/ready", done)
 
 
 @router.get("/device/ready", response_class=HTMLResponse)

@@ -9,7 +9,7 @@ from accounts.context import Accounts
 from accounts.domain import can_grant_staff
 from accounts.models import Account, DeviceCode, SignInSession
 from accounts.service import account_scopes, digest
-from accounts.signin import access_token
+from accounts.signin import SignedIn, access_token
 from shared.documents import utcnow
 from shared.errors import DomainError, Forbidden
 
@@ -54,7 +54,7 @@ async def claim_device_code(*, ctx: Accounts, code: str, user_agent: str) -> tup
     return session, refresh
 
 
-async def sign_scanner_in(*, ctx: Accounts, code: str, user_agent: str) -> tuple[SignInSession, str, str]:
+async def sign_scanner_in(*, ctx: Accounts, code: str, user_agent: str) -> SignedIn:
     """The phone typing the code: its session, its first access token and its refresh token."""
     session, refresh = await claim_device_code(ctx=ctx, code=code, user_agent=user_agent)
-    return session, await access_token(ctx=ctx, session=session), refresh
+    return SignedIn(session, await access_token(ctx=ctx, session=session), refresh)

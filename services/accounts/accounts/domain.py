@@ -45,6 +45,11 @@ def check_email(value: str) -> str:
     return value
 
 
+# What a team may grant, as the console shows it (the pattern above, in words).
+SCOPE_FORMS = ("organizer:conference:<id>", "organizer:market:<id>", "organizer:recommendations",
+               "reviewer:recommendations", "staff:conference:<id>", "staff:market:<id>", "exhibitor:cooperative:<id>")
+
+
 def scopes_in(text: str) -> list[str]:
     """The scopes typed in a form: one per line (or separated by spaces or commas)."""
     return [part for part in re.split(r"[\s,]+", text) if part]

@@ -10,6 +10,7 @@ from accounts.context import Accounts
 from accounts.domain import AccountCreate, normalize_email
 from accounts.models import Account, Link
 from accounts.service import create_account, digest, get_account, notify, set_password
+from accounts.signin import SignInStep, after_password
 from shared.audit import Act
 from shared.documents import utcnow
 from shared.errors import Conflict, DomainError, NotFound
@@ -127,8 +128,10 @@ async def link_account(*, ctx: Accounts, token: str, kind: LinkKind) -> Account:
     return account
 
 
-async def set_password_from_link(*, ctx: Accounts, token: str, kind: LinkKind, password: str) -> Account:
-    """Accept an invitation or a reset: the password is set, older sessions end, the lock is lifted."""
+async def set_password_from_link(*, ctx: Accounts, token: str, kind: LinkKind, password: str,
+                                 user_agent: str) -> SignInStep:
+    """Accept an invitation or a reset: the password is set, older sessions end, the lock is lifted; then
+    on to the second factor if the account needs one, else signed in."""
     await link_account(ctx=ctx, token=token, kind=kind)
     link = await ctx.store.use_link(digest(token), kind, utcnow())
     if link is None:
@@ -139,4 +142,4 @@ async def set_password_from_link(*, ctx: Accounts, token: str, kind: LinkKind, p
     account = await get_account(ctx=ctx, account_id=link.account_id)
     if kind == "reset":
         await notify(ctx=ctx, account=account, kind="password_changed")
-    return account
+    return await after_password(ctx=ctx, account=account, user_agent=user_agent)

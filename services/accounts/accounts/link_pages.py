@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import invitations, signin
+from accounts import invitations
 from accounts.context import Accounts, Ctx
 from accounts.domain import PASSWORD_MIN
 from accounts.invitations import LinkKind
@@ -50,12 +50,12 @@ async def _password_submit(request: Request, ctx: Accounts, kind: LinkKind) -> R
     if error:
         return await _password_page(request, ctx, kind, token, error, 422)
     try:
-        account = await invitations.set_password_from_link(ctx=ctx, token=token, kind=kind,
-                                                       password=fields["new_password"])
+        step = await invitations.set_password_from_link(ctx=ctx, token=token, kind=kind,
+                                                        password=fields["new_password"],
+                                                        user_agent=request.headers.get("user-agent", ""))
     except DomainError as exc:
         return render(request, "accounts_error.html", {"message": message(request, exc)}, status_code=exc.status)
-    step = await signin.after_password(ctx=ctx, account=account)
-    return await continue_sign_in(request, ctx, step, "/account")
+    return continue_sign_in(request, ctx, step, "/account")
 
 
 @router.get("/invitation", response_class=HTMLResponse)

@@ -22,7 +22,7 @@ from accounts.context import Accounts
 from accounts.domain import normalize_email
 from accounts.models import Account, Challenge
 from accounts.settings import Settings
-from accounts.signin import CHALLENGE_SECONDS, aware
+from accounts.signin import CHALLENGE_SECONDS, SignedIn, start_session
 from shared.documents import utcnow
 from shared.errors import DomainError
 
@@ -103,18 +103,21 @@ async def start(*, ctx: Accounts, next_url: str) -> tuple[str, Challenge]:
     return url, pending
 
 
-async def finish(*, ctx: Accounts, challenge_id: str, state: str, code: str) -> tuple[Account, str]:
-    """Check the provider's answer and find the account it signs in; returns it with the ``next`` URL."""
+async def finish(*, ctx: Accounts, challenge_id: str, state: str, code: str,
+                 user_agent: str) -> tuple[SignedIn, str]:
+    """Check the provider's answer, find the account it signs in and open its session; returns it with
+    the ``next`` URL."""
     settings, provider = ctx.settings, provider_of(ctx)
     pending = await ctx.store.take_challenge(challenge_id) if challenge_id else None
-    if (pending is None or pending.kind != "oidc" or aware(pending.expires_at) <= utcnow()
+    if (pending is None or pending.kind != "oidc" or pending.expires_at <= utcnow()
             or not secrets.compare_digest(pending.state or "", state)):
         raise DomainError("challenge_expired", 401)
     tokens = await provider.exchange(code=code, verifier=pending.verifier or "", redirect_uri=redirect_uri(settings))
     claims = await _id_claims(provider, str(tokens.get("id_token", "")), settings)
     if not secrets.compare_digest(str(claims.get("nonce", "")), pending.nonce or ""):
         raise DomainError("provider_refused", 401)
-    return await _account_of(ctx, claims), str(pending.next or "")
+    account = await _account_of(ctx, claims)
+    return await start_session(ctx=ctx, account=account, user_agent=user_agent), str(pending.next or "")
 
 
 async def _id_claims(provider: OidcProvider, id_token: str, settings: Settings) -> dict[str, Any]:

@@ -36,15 +36,13 @@ async def oidc_callback(request: Request, ctx: Ctx, code: Param = "", state: Par
     try:
         if error or not code:
             raise DomainError("provider_refused", 401)
-        account, target = await oidc.finish(ctx=ctx, challenge_id=request.cookies.get(OIDC_COOKIE, ""),
-                                            state=state, code=code)
+        done, target = await oidc.finish(ctx=ctx, challenge_id=request.cookies.get(OIDC_COOKIE, ""),
+                                         state=state, code=code, user_agent=request.headers.get("user-agent", ""))
     except DomainError as exc:
         refused = render(request, "accounts_error.html", {"message": message(request, exc)},
                          status_code=exc.status)
         refused.delete_cookie(OIDC_COOKIE, path="/signin")
         return refused
-    session, access, refresh = await signin.start_session(ctx=ctx, account=account,
-                                                           user_agent=request.headers.get("user-agent", ""))
-    response = signed_in(request, ctx, target, session, access, refresh)
+    response = signed_in(request, ctx, target, done)
     response.delete_cookie(OIDC_COOKIE, path="/signin")
     return response

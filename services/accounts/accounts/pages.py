@@ -29,7 +29,7 @@ from accounts.cookies import (
     set_session_cookies,
 )
 from accounts.domain import ADMIN, PASSWORD_MAX, PASSWORD_MIN, staff_scopes_grantable
-from accounts.models import Account, SignInSession
+from accounts.models import Account
 from accounts.ui_texts import register_ui_texts
 from shared.errors import DomainError
 from shared.i18n import translate
@@ -74,10 +74,9 @@ def csrf_refused(request: Request) -> HTMLResponse:
                   status_code=403)
 
 
-def signed_in(request: Request, ctx: Accounts, target: str, session: SignInSession, access: str,
-               refresh: str) -> Response:
+def signed_in(request: Request, ctx: Accounts, target: str, done: signin.SignedIn) -> Response:
     response = RedirectResponse(target, status_code=303)
-    set_session_cookies(response, ctx.settings, access=access, refresh=refresh)
+    set_session_cookies(response, ctx.settings, access=done.access, refresh=done.refresh)
     response.delete_cookie(CHALLENGE_COOKIE, path="/signin")
     return response
 
@@ -111,26 +110,26 @@ async def signin_submit(request: Request, ctx: Ctx) -> Response:
     try:
         if not ctx.settings.local_passwords:
             raise DomainError("local_passwords_off", 403)
-        step = await signin.sign_in_with_password(ctx=ctx, email=email,
-                                                   password=fields.get("password", ""))
+        step = await signin.sign_in_with_password(ctx=ctx, email=email, password=fields.get("password", ""),
+                                                  user_agent=request.headers.get("user-agent", ""))
     except DomainError as exc:
         return render(request, "accounts_signin.html", {
             "next": target, "values": {"email": email}, "errors": {"__all__": message(request, exc)}},
             status_code=exc.status)
-    return await continue_sign_in(request, ctx, step, target)
+    return continue_sign_in(request, ctx, step, target)
 
 
-async def continue_sign_in(request: Request, ctx: Accounts, step: signin.SignInStep, target: str) -> Response:
+def continue_sign_in(request: Request, ctx: Accounts, step: signin.SignInStep, target: str) -> Response:
     """After a correct password: on to the second factor, or signed in."""
+    if step.signed_in is not None:
+        return signed_in(request, ctx, target, step.signed_in)
     if step.challenge is not None:
         response = RedirectResponse("/signin/code?" + urlencode({"next": target}), status_code=303)
         response.set_cookie(CHALLENGE_COOKIE, step.challenge.id, max_age=signin.CHALLENGE_SECONDS,
                             path="/signin", httponly=True, secure=ctx.settings.secure_cookies,
                             samesite="lax")
         return response
-    session, access, refresh = await signin.start_session(ctx=ctx, account=step.account,
-                                                           user_agent=request.headers.get("user-agent", ""))
-    return signed_in(request, ctx, target, session, access, refresh)
+    raise DomainError("challenge_expired", 401)
 
 
 async def _code_page(request: Request, ctx: Accounts, target: str, error: str = "",
@@ -158,17 +157,15 @@ async def code_submit(request: Request, ctx: Ctx) -> Response:
         return csrf_refused(request)
     target = safe_next(ctx.settings, fields.get("next"))
     try:
-        account = await signin.answer_challenge(ctx=ctx,
-                                                 challenge_id=request.cookies.get(CHALLENGE_COOKIE, ""),
-                                                 code=fields.get("code", "")[:16])
+        done = await signin.answer_challenge(ctx=ctx, challenge_id=request.cookies.get(CHALLENGE_COOKIE, ""),
+                                             code=fields.get("code", "")[:16],
+                                             user_agent=request.headers.get("user-agent", ""))
     except DomainError as exc:
         if exc.code == "wrong_code":
             return await _code_page(request, ctx, target, message(request, exc), exc.status)
         return render(request, "accounts_signin.html", {
             "next": target, "values": {}, "errors": {"__all__": message(request, exc)}}, status_code=exc.status)
-    session, access, refresh = await signin.start_session(ctx=ctx, account=account,
-                                                           user_agent=request.headers.get("user-agent", ""))
-    return signed_in(request, ctx, target, session, access, refresh)
+    return signed_in(request, ctx, target, done)
 
 
 @router.post("/auth/signout", response_class=HTMLResponse)

@@ -69,10 +69,6 @@ async def create_account_once(*, ctx: Accounts, data: AccountCreate, password: s
     return True
 
 
-async def find_account(*, ctx: Accounts, account_id: str) -> Account | None:
-    return await ctx.store.account(account_id)
-
-
 async def get_account(*, ctx: Accounts, account_id: str) -> Account:
     account = await ctx.store.account(account_id)
     if account is None:

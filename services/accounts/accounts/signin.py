@@ -3,7 +3,7 @@
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 
@@ -20,12 +20,8 @@ CHALLENGE_ATTEMPTS = 5
 TOTP_ISSUER = "Tadamon"
 
 
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _locked(account: Account, now: datetime) -> bool:
-    return account.locked_until is not None and aware(account.locked_until) > now
+    return account.locked_until is not None and account.locked_until > now
 
 
 async def _count_failure(ctx: Accounts, account_id: str, now: datetime) -> None:
@@ -33,15 +29,25 @@ async def _count_failure(ctx: Accounts, account_id: str, now: datetime) -> None:
                                           lock_until=now + timedelta(seconds=ctx.settings.lockout_seconds))
 
 
-@dataclass
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session with its first access token and its refresh token (kept only in the browser's cookie)."""
+
+    session: SignInSession
+    access: str
+    refresh: str
+
+
+@dataclass(frozen=True)
 class SignInStep:
-    """What follows a correct password: a session, or a second-factor challenge (``enroll`` first if needed)."""
+    """What follows a correct password: signed in, or a second-factor challenge (``enroll`` first if needed)."""
 
     account: Account
     challenge: Challenge | None = None
+    signed_in: SignedIn | None = None
 
 
-async def sign_in_with_password(*, ctx: Accounts, email: str, password: str) -> SignInStep:
+async def sign_in_with_password(*, ctx: Accounts, email: str, password: str, user_agent: str) -> SignInStep:
     now = utcnow()
     account = await ctx.store.account_by_email(normalize_email(email))
     matches = await password_matches(account.password_hash if account else None, password)
@@ -52,7 +58,7 @@ async def sign_in_with_password(*, ctx: Accounts, email: str, password: str) -> 
     if not matches:
         await _count_failure(ctx, account.id, now)
         raise DomainError("sign_in_refused", 401)
-    step = await after_password(ctx=ctx, account=account)
+    step = await after_password(ctx=ctx, account=account, user_agent=user_agent)
     # Failures are cleared only once the whole sign-in succeeded: a known password must not reset
     # the count of wrong TOTP codes.
     if step.challenge is None:
@@ -60,14 +66,15 @@ async def sign_in_with_password(*, ctx: Accounts, email: str, password: str) -> 
     return step
 
 
-async def after_password(*, ctx: Accounts, account: Account) -> SignInStep:
-    """What follows a password (typed, or set from a mail): the second factor when the account needs one."""
+async def after_password(*, ctx: Accounts, account: Account, user_agent: str) -> SignInStep:
+    """What follows a password (typed, or set from a mail): the second factor when the account needs one,
+    else a new session."""
     scopes = await account_scopes(ctx=ctx, account=account)
     if account.totp_enabled:
         return SignInStep(account, await _new_challenge(ctx, account, "totp"))
     if needs_second_factor(scopes):
         return SignInStep(account, await _new_challenge(ctx, account, "enroll"))
-    return SignInStep(account)
+    return SignInStep(account, signed_in=await start_session(ctx=ctx, account=account, user_agent=user_agent))
 
 
 async def _new_challenge(ctx: Accounts, account: Account, kind: str) -> Challenge:
@@ -86,7 +93,7 @@ async def start_totp_enrolment(*, ctx: Accounts, account: Account) -> Challenge:
 
 async def get_challenge(*, ctx: Accounts, challenge_id: str) -> Challenge:
     challenge = await ctx.store.challenge(challenge_id) if challenge_id else None
-    if challenge is None or aware(challenge.expires_at) <= utcnow():
+    if challenge is None or challenge.expires_at <= utcnow():
         raise DomainError("challenge_expired", 401)
     return challenge
 
@@ -128,8 +135,8 @@ async def _challenged_account(ctx: Accounts, challenge: Challenge, now: datetime
     return account
 
 
-async def answer_challenge(*, ctx: Accounts, challenge_id: str, code: str) -> Account:
-    """Check the TOTP code of a challenge; an enrolment turns TOTP on. Returns the account."""
+async def answer_challenge(*, ctx: Accounts, challenge_id: str, code: str, user_agent: str) -> SignedIn:
+    """Check the TOTP code of a challenge (an enrolment turns TOTP on), and sign in."""
     now = utcnow()
     challenge = await get_challenge(ctx=ctx, challenge_id=challenge_id)
     account = await _challenged_account(ctx, challenge, now)
@@ -147,7 +154,7 @@ async def answer_challenge(*, ctx: Accounts, challenge_id: str, code: str) -> Ac
         await ctx.store.enable_second_factor(account.id, secret)
         await notify(ctx=ctx, account=account, kind="totp_enabled")
     await ctx.store.clear_failed_sign_ins(account.id)
-    return account
+    return await start_session(ctx=ctx, account=account, user_agent=user_agent)
 
 
 # Sessions and tokens
@@ -165,18 +172,18 @@ async def open_session(*, ctx: Accounts, account: Account, user_agent: str) -> t
     return session, refresh
 
 
-async def start_session(*, ctx: Accounts, account: Account, user_agent: str) -> tuple[SignInSession, str, str]:
+async def start_session(*, ctx: Accounts, account: Account, user_agent: str) -> SignedIn:
     """Signed in: a new browser session with its first access token and its refresh token."""
     session, refresh = await open_session(ctx=ctx, account=account, user_agent=user_agent)
-    return session, await access_token(ctx=ctx, session=session), refresh
+    return SignedIn(session, await access_token(ctx=ctx, session=session), refresh)
 
 
 def _live(ctx: Accounts, session: SignInSession | None) -> SignInSession | None:
     now = utcnow()
-    if session is None or session.revoked_at is not None or aware(session.expires_at) <= now:
+    if session is None or session.revoked_at is not None or session.expires_at <= now:
         return None
     idle = timedelta(seconds=ctx.settings.session_idle_seconds)
-    if session.kind == "browser" and aware(session.last_used_at) + idle <= now:
+    if session.kind == "browser" and session.last_used_at + idle <= now:
         return None
     return session
 
@@ -226,6 +233,16 @@ async def sign_out(*, ctx: Accounts, refresh_token: str) -> None:
 
 async def live_session(*, ctx: Accounts, session_id: str) -> SignInSession | None:
     return _live(ctx, await ctx.store.session(session_id))
+
+
+async def live_account(*, ctx: Accounts, account_id: str, session_id: str | None) -> Account | None:
+    """The account a token names, checked live: None once it is disabled or its session ended."""
+    account = await ctx.store.account(account_id)
+    if account is None or account.disabled:
+        return None
+    if session_id and await live_session(ctx=ctx, session_id=session_id) is None:
+        return None
+    return account
 
 
 async def sessions_of(*, ctx: Accounts, account_id: str) -> list[SignInSession]:

@@ -240,7 +240,8 @@ class AccountsStore:
     async def retire_links(self, account_id: str, kind: str, now: datetime) -> None:
         """An older link of the same kind stops working when a new one is sent."""
         await self.db[LINKS].update_many({"account_id": account_id, "kind": kind, "used_at": None,
-                                          "withdrawn_at": None}, {"$set": {"withdrawn_at": now}})
+                                          "withdrawn_at": None, "expires_at": {"$gt": now}},
+                                         {"$set": {"withdrawn_at": now}})
 
     async def link(self, link_id: str, kind: str) -> Link | None:
         return Link.from_document(await self.db[LINKS].find_one({"_id": link_id, "kind": kind}))

@@ -80,9 +80,10 @@ async def edit_room(conference_id: str, room_id: str, body: RoomEdit, request: R
 
 
 @router.get("/organized-conferences", response_model=list[Conference], tags=["programme"], responses=problems(401))
-async def organized_conferences(ctx: Ctx, who: Annotated[Principal, Depends(current_principal)]) -> list[Conference]:
+async def organized_conferences(ctx: Ctx, who: Annotated[Principal, Depends(current_principal)], page: Paged,
+                                request: Request, response: Response) -> list[Conference]:
     """The conferences whose programme the caller may edit."""
-    return await service.organized_conferences(ctx=ctx, who=who)
+    return page_of(await service.organized_conferences(ctx=ctx, who=who), page, request, response)
 
 
 @router.post("/conferences/{conference_id}/speakers", status_code=201, response_model=SpeakerPublic,

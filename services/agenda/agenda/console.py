@@ -96,38 +96,39 @@ def _speaker_fields(form: Form) -> Form:
             "bio": texts_of(form, "bio"), "contact": form.get("contact") or None}
 
 
+async def _saved_item(ctx: Ctx, conference_id: str, kind: str, item_id: str | None, form: Form, act: Act
+                     ) -> BaseModel:
+    """Create (``item_id`` None) or edit a room or a speaker through the API's use cases."""
+    if kind == "rooms":
+        fields = _room_fields(form)
+        if item_id is None:
+            return await service.create_room(ctx=ctx, conference_id=conference_id,
+                                             data=RoomCreate.model_validate(fields), act=act)
+        return await service.edit_room(ctx=ctx, conference_id=conference_id, room_id=item_id,
+                                       data=RoomEdit.model_validate(fields), act=act)
+    fields = _speaker_fields(form)
+    if item_id is None:
+        return await service.create_speaker(ctx=ctx, conference_id=conference_id,
+                                            data=SpeakerCreate.model_validate(fields), act=act)
+    return await service.edit_speaker(ctx=ctx, conference_id=conference_id, speaker_id=item_id,
+                                      data=SpeakerEdit.model_validate(fields), act=act)
+
+
 async def _save(request: Request, ctx: Ctx, who: Principal, conference_id: str, kind: str,
                 item_id: str | None) -> Response:
-    """Create (``item_id`` None) or edit a room or a speaker from its form; a refusal shows the form again."""
+    """A room's or speaker's form posted; a refusal shows the form again with its errors."""
     form: Form = {}
     try:
         await checked_post(request, who, scope_of(conference_id))
         form = values_of(await request.form())
-        act = Act.of(request, who)
-        if kind == "rooms":
-            fields = _room_fields(form)
-            if item_id is None:
-                saved: BaseModel = await service.create_room(
-                    ctx=ctx, conference_id=conference_id, data=RoomCreate.model_validate(fields), act=act)
-            else:
-                saved = await service.edit_room(ctx=ctx, conference_id=conference_id, room_id=item_id,
-                                                data=RoomEdit.model_validate(fields), act=act)
-        else:
-            fields = _speaker_fields(form)
-            if item_id is None:
-                saved = await service.create_speaker(
-                    ctx=ctx, conference_id=conference_id, data=SpeakerCreate.model_validate(fields), act=act)
-            else:
-                saved = await service.edit_speaker(ctx=ctx, conference_id=conference_id, speaker_id=item_id,
-                                                   data=SpeakerEdit.model_validate(fields), act=act)
+        saved = await _saved_item(ctx, conference_id, kind, item_id, form, Act.of(request, who))
     except ValidationError as exc:
         return await _refused_form(request, ctx, who, conference_id, kind, item_id, form,
                                    form_errors(exc, page_language(request)))
     except DomainError as exc:
         return console.refusal(request, who, exc)
-    saved_id = getattr(saved, "id", "")
-    return RedirectResponse(f"/console/conferences/{conference_id}/{kind}?saved={saved_id}&lang="
-                            f"{page_language(request)}", status_code=303)
+    return RedirectResponse(f"/console/conferences/{conference_id}/{kind}?saved={getattr(saved, 'id', '')}"
+                            f"&lang={page_language(request)}", status_code=303)
 
 
 async def _refused_form(request: Request, ctx: Ctx, who: Principal, conference_id: str, kind: str,

@@ -31,6 +31,8 @@ class DayGrid:
     day: date
     rooms: list[RoomPublic]
     slots: list[str] = field(default_factory=list)
+    # Each slot's start as the session form writes it (``09:30``), for the empty places of the grid.
+    starts: list[str] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
 
 
@@ -72,6 +74,7 @@ def _grid(day: date, zone: ZoneInfo, rooms: list[RoomPublic], columns: dict[str,
     moment = first
     while moment < last:
         grid.slots.append(hour_text(moment, lang))
+        grid.starts.append(f"{moment:%H:%M}")
         moment += SLOT
     for s in sorted(sessions, key=lambda s: s.starts_at):
         start, end = s.starts_at.astimezone(zone), s.ends_at.astimezone(zone)

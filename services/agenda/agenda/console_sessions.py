@@ -5,7 +5,9 @@ The form works without a script; ``/static/agenda/console.js`` asks the JSON che
 fields change, so the findings appear while typing.
 """
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,6 +21,7 @@ from agenda.domain import Finding, SessionCheck, SessionCreate, SessionPublic, S
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError, NotFound
+from shared.limits import REF_MAX
 from shared.web import form_errors, page_language
 from shared.web.console import checked_post, holds_or_refuse
 
@@ -58,14 +61,32 @@ def _session_fields(form: Any) -> Form:
     }
 
 
-def _form_values(s: SessionPublic, conference_zone: Any) -> Form:
-    start, end = s.starts_at.astimezone(conference_zone), s.ends_at.astimezone(conference_zone)
+def _form_values(s: SessionPublic, zone: ZoneInfo) -> Form:
+    """A session as its form's fields, in the conference's local day and hours."""
+    start, end = s.starts_at.astimezone(zone), s.ends_at.astimezone(zone)
     values: Form = {f"title_{lang}": getattr(s.title, lang) for lang in ("ar", "fr", "en")}
     if s.abstract:
         values.update({f"abstract_{lang}": getattr(s.abstract, lang) for lang in ("ar", "fr", "en")})
     return {**values, "kind": s.kind, "track": s.track, "room_id": s.room_id, "day": start.date().isoformat(),
             "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "languages": s.languages,
             "speaker_ids": s.speaker_ids, "moderator_ids": s.moderator_ids, "capacity": s.capacity}
+
+
+def _placed(values: Form, params: Any, length: timedelta) -> Form:
+    """The form's values moved to the grid place in ``params`` (``room_id``, ``day``, ``start``: an empty half
+    hour of the grid), keeping the session's length; a malformed place is ignored."""
+    try:
+        day = date.fromisoformat(str(params.get("day") or values["day"]))
+        start = datetime.combine(day, time.fromisoformat(str(params.get("start") or values["start"])))
+    except (KeyError, ValueError):
+        return values
+    room = str(params.get("room_id") or values.get("room_id") or "")[:REF_MAX]
+    return {**values, "room_id": room, "day": day.isoformat(), "start": f"{start:%H:%M}",
+            "end": f"{start + length:%H:%M}"}
+
+
+def _place_asked(params: Any) -> bool:
+    return any(params.get(k) for k in ("room_id", "day", "start"))
 
 
 async def _screen(request: Request, ctx: Agenda, who: Principal, conference_id: str, *, session_id: str | None,
@@ -87,9 +108,8 @@ async def new_session(conference_id: str, request: Request, ctx: Ctx, who: Who) 
     try:
         holds_or_refuse(who, scope_of(conference_id))
         conference = await service.conference(ctx=ctx, conference_id=conference_id)
-        values = {"kind": "workshop", "languages": ["ar", "fr"], "day": conference.starts_on.isoformat(),
-                  "start": "09:00", "end": "10:00", **{k: request.query_params.get(k) for k in ("room_id", "day")
-                                                        if request.query_params.get(k)}}
+        values = _placed({"kind": "workshop", "languages": ["ar", "fr"], "day": conference.starts_on.isoformat(),
+                          "start": "09:00"}, request.query_params, timedelta(hours=1))
         return await _screen(request, ctx, who, conference_id, session_id=None, values=values)
     except DomainError as exc:
         return console.refusal(request, who, exc)
@@ -111,10 +131,22 @@ async def edit_session(session_id: str, request: Request, ctx: Ctx, who: Who) ->
         conference_id = await _owned_session(ctx, who, session_id)
         current = await sessions.get_session(ctx=ctx, session_id=session_id)
         conference = await service.conference(ctx=ctx, conference_id=conference_id)
-        return await _screen(request, ctx, who, conference_id, session_id=session_id,
-                             values=_form_values(current, conference.zone))
+        values = _form_values(current, conference.zone)
+        if not _place_asked(request.query_params):
+            return await _screen(request, ctx, who, conference_id, session_id=session_id, values=values)
+        # Asked to move to a place of the grid: the form opens there, already checked, waiting for "save".
+        values = _placed(values, request.query_params, current.ends_at - current.starts_at)
+        found = await _check(ctx, conference_id, session_id, _where(values), page_language(request))
+        return await _screen(request, ctx, who, conference_id, session_id=session_id, values=values, found=found)
     except DomainError as exc:
         return console.refusal(request, who, exc)
+
+
+def _where(values: Form) -> Form:
+    day, start, end = values.get("day"), values.get("start"), values.get("end")
+    return {"room_id": values.get("room_id"), "starts_at": f"{day}T{start}:00", "ends_at": f"{day}T{end}:00",
+            "speaker_ids": values.get("speaker_ids") or [], "moderator_ids": values.get("moderator_ids") or [],
+            "capacity": values.get("capacity")}
 
 
 async def _check(ctx: Agenda, conference_id: str, session_id: str | None, fields: Form, lang: str

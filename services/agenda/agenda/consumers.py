@@ -13,6 +13,8 @@ from shared.i18n import StoredText
 CONSUMED_TOPICS: list[str] = ["registration.conferences", "registration.participants"]
 
 # Registration's participant facts by what they mean here: the agenda acts on the message type.
+# A new registration comes as ``registered`` with its status; ``confirmed`` and ``waitlisted``
+# on arrival come only from earlier versions of registration (still in the topic).
 STATUS_FACTS = tuple(f"registration.participant-{verb}.v1" for verb in (
     "registered", "confirmed", "waitlisted", "promoted", "approved", "checked-in"))
 LEAVING_FACTS = ("registration.participant-cancelled.v1", "registration.participant-rejected.v1")

@@ -75,6 +75,10 @@ class RoomPublic(BaseModel):
     capacity: int
     interpretation_languages: list[Language]
 
+    def label(self, lang: str) -> str:
+        """The room's name in ``lang`` where one was given, else its name."""
+        return (getattr(self.names, lang, None) if self.names else None) or self.name
+
 
 class SpeakerEdit(BaseModel):
     """A speaker or moderator; ``contact`` (an e-mail or a phone) is for organizers only and never
@@ -212,10 +216,6 @@ class Finding(BaseModel):
 
 class SessionCheckResult(BaseModel):
     findings: list[Finding]
-
-    @property
-    def refused(self) -> bool:
-        return any(f.hard for f in self.findings)
 
 
 def findings(problems: list[Conflict], lang: str) -> SessionCheckResult:

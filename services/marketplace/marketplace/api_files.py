@@ -12,6 +12,7 @@ from shared.audit import Act
 from shared.errors import problem_response, problems
 from shared.i18n import request_language
 from shared.limits import MAX_BODY_BYTES
+from shared.pagination import Paged, page_of
 
 router = APIRouter()
 
@@ -33,9 +34,11 @@ async def import_cooperatives(file: UploadFile, request: Request, ctx: Ctx, who:
 
 @router.get("/cooperatives/{cooperative_id}/invitations", response_model=list[InvitationState],
             tags=["cooperatives"], responses=problems(404))
-async def invitations(cooperative_id: str, ctx: Ctx, _: Registry) -> list[InvitationState]:
+async def invitations(cooperative_id: str, ctx: Ctx, _: Registry, page: Paged, request: Request,
+                      response: Response) -> list[InvitationState]:
     """The invitations sent to a cooperative and their state (pending, used, expired)."""
-    return await service.cooperative_invitations(ctx=ctx, cooperative_id=cooperative_id)
+    return page_of(await service.cooperative_invitations(ctx=ctx, cooperative_id=cooperative_id), page,
+                   request, response)
 
 
 def _file(content: bytes, media_type: str, name: str) -> Response:

@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from marketplace import api_files, console, console_cooperatives, invitation_pages, pages
+from marketplace import api_files, background, console, console_cooperatives, invitation_pages, pages
 from marketplace.api import router
 from marketplace.consumers import consumer_specs
 from marketplace.context import Marketplace, open_marketplace
@@ -42,5 +42,6 @@ def create_app(settings: Settings) -> FastAPI:
         routers=[router, api_files.router, pages.router, invitation_pages.router, console.router,
                  console_cooperatives.router, jobs_console_router()], indexes=indexes(),
         topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), context=context, tags=TAGS,
+        jobs=background.JOBS,
     )
     return create_service_app(settings, spec)

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from marketplace import applications, exports, overview, stands
+from marketplace import applications, background, console_charts, exports, overview, stands
 from marketplace.context import Ctx
 from marketplace.domain import AllocationResult
 from shared.audit import Act
@@ -37,7 +37,8 @@ async def markets(request: Request, ctx: Ctx, who: Session) -> Response:
         return who
     shown = await overview.sales_per_market(ctx=ctx, principal=who)
     return console.render(request, who, "console_markets.html", {
-        "markets": [s.market for s in shown], "sales": shown, "registry": who.holds("organizer:market:*")})
+        "markets": [s.market for s in shown], "sales": shown, "registry": who.holds("organizer:market:*"),
+        "sales_chart": console_charts.market_chart(shown, page_language(request))})
 
 
 @router.get("/markets/{market_id}", response_class=HTMLResponse)
@@ -53,11 +54,14 @@ async def market(market_id: str, request: Request, ctx: Ctx, who: Session) -> Re
 
 async def _market_page(request: Request, ctx: Ctx, who: Principal, market_id: str,
                        allocation: AllocationResult | None = None) -> HTMLResponse:
-    shown = await overview.market_overview(ctx=ctx, principal=who, market_id=market_id,
-                                           lang=page_language(request), allocation=allocation)
+    lang = page_language(request)
+    shown = await overview.market_overview(ctx=ctx, principal=who, market_id=market_id, lang=lang,
+                                           allocation=allocation)
     return console.render(request, who, "console_market.html", {
         "market": shown.market, "applications": shown.applications, "names": shown.names,
         "attendance": shown.attendance, "report": shown.report, "allocation": shown.allocation,
+        "attendance_chart": console_charts.attendance_chart(shown.attendance, lang),
+        "sales_chart": console_charts.category_chart(shown.report.aggregates, lang),
         "done": request.query_params.get("done")})
 
 
@@ -106,7 +110,6 @@ async def decide(application_id: str, decision: str, request: Request, ctx: Ctx,
 
 
 FILES = {
-    "passes.pdf": (exports.market_passes_pdf, "application/pdf"),
     "attendance.csv": (exports.attendance_csv, "text/csv; charset=utf-8"),
     "sales.csv": (exports.sales_csv, "text/csv; charset=utf-8"),
 }
@@ -114,7 +117,7 @@ FILES = {
 
 @router.get("/markets/{market_id}/{name}", response_class=Response)
 async def market_file(market_id: str, name: str, request: Request, ctx: Ctx, who: Session) -> Response:
-    """The passes to print (PDF), the attendance and the sales per category (CSV)."""
+    """The attendance and the sales per category (CSV)."""
     if isinstance(who, RedirectResponse):
         return who
     try:
@@ -127,6 +130,20 @@ async def market_file(market_id: str, name: str, request: Request, ctx: Ctx, who
         return console.refusal(request, who, exc)
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{market_id}-{name}"'})
+
+
+@router.post("/markets/{market_id}/passes", response_class=HTMLResponse)
+async def print_passes(market_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
+    """The passes PDF is drawn in the background: to its progress page, with the file at the end."""
+    if isinstance(who, RedirectResponse):
+        return who
+    lang = page_language(request)
+    try:
+        await checked_post(request, who, _scope(market_id))
+        job_id = await background.start_passes_pdf(ctx=ctx, market_id=market_id, act=Act.of(request, who), lang=lang)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    return RedirectResponse(f"/console/jobs/{job_id}?lang={lang}", status_code=303)
 
 
 def _three(ar: str, fr: str, en: str) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Organizer console screens of the cooperatives registry: list and search, import from a CSV or
-XLSX file (the report of a refused file row by row), one cooperative's invitations and their
-state, and a new invitation mailed from the screen.
+XLSX file (a background job whose page reports a refused file row by row), one cooperative's
+invitations and their state, and a new invitation mailed from the screen.
 
 Same use cases and scope as the API's registry routes (``organizer:market:*``: any market
 organizer keeps the registry; ``admin``).
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from marketplace import imports, service
+from marketplace import background, service
 from marketplace.console import Session, console
 from marketplace.context import Ctx
 from marketplace.domain import InvitationCreate
@@ -51,27 +51,21 @@ async def cooperatives(request: Request, ctx: Ctx, who: Session, q: Text = "",
 
 @router.post("/cooperatives/import", response_class=HTMLResponse)
 async def import_file(request: Request, ctx: Ctx, who: Session) -> Response:
+    """The import runs in the background: to its progress page, which shows the report at the end."""
     if isinstance(who, RedirectResponse):
         return who
     lang = page_language(request)
-    context: dict[str, Any] = {}
     try:
         await checked_post(request, who, REGISTRY)
         upload = (await request.form()).get("file")
         if not isinstance(upload, UploadFile):
             raise DomainError("table_unreadable", status=422)
-        context["imported"] = await imports.import_cooperatives(
+        job_id = await background.start_cooperatives_import(
             ctx=ctx, filename=upload.filename or "", content=await upload.read(MAX_BODY_BYTES + 1),
-            act=Act.of(request, who))
-    except imports.ImportRefused as exc:
-        context |= {"refused": translate(exc.code, lang, **exc.params), "rows": [e.described(lang) for e in exc.errors]}
+            act=Act.of(request, who), lang=lang)
     except DomainError as exc:
-        if exc.status == 403:
-            return console.refusal(request, who, exc)
-        context["refused"] = translate(exc.code, lang, **exc.params)
-    context |= await _listing(ctx, "", 1)
-    return console.render(request, who, "console_cooperatives.html", context,
-                          status_code=422 if "refused" in context else 200)
+        return console.refusal(request, who, exc)
+    return RedirectResponse(f"/console/jobs/{job_id}?lang={lang}", status_code=303)
 
 
 async def _cooperative_page(request: Request, ctx: Ctx, who: Any, cooperative_id: str,
@@ -141,12 +135,6 @@ register_texts({
         "cooperatives already registered (same register number) are left as they are."),
     "console_coop_file": _three("الملف", "Fichier", "File"),
     "console_coop_import_send": _three("استيراد", "Importer", "Import"),
-    "console_coop_imported": _three("تم الاستيراد: {created} تعاونية جديدة، {present} موجودة من قبل.",
-                                    "Import fait : {created} nouvelle(s) coopérative(s), {present} déjà inscrite(s).",
-                                    "Imported: {created} new cooperative(s), {present} already registered."),
-    "console_coop_row": _three("السطر", "Ligne", "Row"),
-    "console_coop_column": _three("العمود", "Colonne", "Column"),
-    "console_coop_problem": _three("المشكل", "Problème", "Problem"),
     "console_coop_invitations": _three("الدعوات", "Invitations", "Invitations"),
     "console_coop_no_invitation": _three("لم تُرسل أي دعوة بعد.", "Aucune invitation envoyée.",
                                          "No invitation sent yet."),

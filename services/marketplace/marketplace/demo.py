@@ -189,7 +189,7 @@ async def main(settings: Settings) -> None:
         signer = load_signer(key_file=settings.signing_key_file,
                              previous_key_files=settings.signing_previous_key_files, production=settings.production)
         ctx = open_marketplace(platform, signer)
-        await ctx.store.create_indexes()
+        await ctx.store.ensure_indexes()
         await load_demo(ctx)
     finally:
         await platform.client.close()

@@ -5,6 +5,9 @@ Organizers read exact figures (their report is not anonymised); the CSV cells th
 people are neutralised so that a spreadsheet never runs them (``shared.csvfile``).
 """
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 from marketplace.checkin import attendance, pass_token
 from marketplace.context import Marketplace
 from marketplace.records import Assignment, Market
@@ -17,6 +20,8 @@ from shared.i18n import translate
 from shared.pdf import Card, Line, cards_pdf
 from shared.qr import qr_png
 
+Progress = Callable[[int, int], Awaitable[None]]
+
 
 def _card(ctx: Marketplace, market: Market, held: Assignment, cooperative: str, lang: str) -> Card:
     token = pass_token(ctx, pass_id=held.pass_id, market_id=market.id, cooperative_id=held.cooperative_id,
@@ -28,15 +33,23 @@ def _card(ctx: Marketplace, market: Market, held: Assignment, cooperative: str, 
         Line(list_text([day_text(d, lang) for d in market.days[:6]], lang), 8)])
 
 
-async def market_passes_pdf(*, ctx: Marketplace, market_id: str, lang: str) -> bytes:
+async def market_passes_pdf(*, ctx: Marketplace, market_id: str, lang: str,
+                            progress: Progress | None = None) -> bytes:
     """Every current exhibitor pass of the market, one A6 page each by stand number, names shaped."""
     market = await market_of(ctx, market_id)
     held = sorted(await ctx.store.active_assignments(market_id), key=lambda a: a.stand_number)
     if not held:
         raise Conflict("market_no_passes")
     names = await ctx.store.cooperatives_by_id([a.cooperative_id for a in held])
-    return cards_pdf([_card(ctx, market, a, names[a.cooperative_id].name.pick(lang) if a.cooperative_id in names
-                            else a.cooperative_id, lang) for a in held])
+    cards = []
+    for done, holder in enumerate(held, start=1):
+        name = names[holder.cooperative_id].name.pick(lang) if holder.cooperative_id in names \
+            else holder.cooperative_id
+        cards.append(_card(ctx, market, holder, name, lang))
+        if progress is not None:
+            await progress(done, len(held))
+    # Laying out hundreds of pages takes a while: off the event loop, so requests keep being answered.
+    return await asyncio.to_thread(cards_pdf, cards)
 
 
 async def attendance_csv(*, ctx: Marketplace, market_id: str, lang: str) -> bytes:

@@ -130,7 +130,7 @@ async def import_cooperatives(*, ctx: Marketplace, filename: str, content: bytes
         new = [new_cooperative(b, imported_from=digest) for b in bodies if b.register_number not in taken]
         for done, cooperative in enumerate(new, start=1):
             await ctx.store.insert_cooperative(cooperative, session)
-            if progress is not None and done % 50 == 0:
+            if progress is not None:
                 await progress(done, len(new))
         await ctx.store.record_act(act, action="cooperative.import", object_type="file", object_id=digest,
                                    session=session)

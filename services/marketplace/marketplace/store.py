@@ -71,7 +71,7 @@ class MarketplaceStore:
         """The store on the platform's database."""
         return cls(platform.db)
 
-    async def create_indexes(self) -> None:
+    async def ensure_indexes(self) -> None:
         await indexes().create(self.db)
 
     async def record_act(self, act: Act | None, *, action: str, object_type: str, object_id: str,

@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from recommendations import console, console_milestones, pages, store
+from recommendations import console, console_indicators, console_milestones, pages, store
 from recommendations.api import router
 from recommendations.consumers import consumer_specs
 from recommendations.context import FORM_OVERHEAD_BYTES, Recommendations, recommendations_of
@@ -26,7 +26,7 @@ TAGS = {
 
 def create_app(settings: Settings) -> FastAPI:
     async def start(platform: Platform) -> None:
-        await ensure_automatic_indicators(recommendations_of(platform).store)
+        await ensure_automatic_indicators(ctx=recommendations_of(platform))
 
     def context(platform: Platform) -> Recommendations:
         return Recommendations(platform=platform, store=store.open_store(platform),
@@ -36,7 +36,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     spec = ServiceSpec(
         title="Tadamon recommendations", description=DESCRIPTION,
-        routers=[router, pages.router, console.router, console_milestones.router, jobs_console_router()],
+        routers=[router, pages.router, console.router, console_milestones.router, console_indicators.router,
+                 jobs_console_router()],
         indexes=store.indexes(), topics=TOPICS, messages=MESSAGES, consumers=consumer_specs(), on_startup=[start],
         tags=TAGS, context=context,
         large_bodies=[(r"/recommendations/[^/]+/status/upload", upload_body),

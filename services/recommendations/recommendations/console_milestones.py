@@ -120,5 +120,4 @@ register_texts({
     "console_rec_done_milestone-edited": _three("عُدلت المرحلة.", "Jalon modifié.", "Milestone changed."),
     "console_rec_done_milestone-completed": _three("سُجل إنجاز المرحلة.", "Jalon marqué réalisé.",
                                                    "Milestone marked done."),
-    "ui_rec_kind_milestone_edited": _three("تعديل مرحلة", "Jalon modifié", "Milestone changed"),
 })

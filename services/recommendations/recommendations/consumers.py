@@ -12,7 +12,9 @@ CONSUMED_TOPICS: list[str] = [
 
 class ParticipantStatus(feeds.ParticipantFacts):
     """Registration's participant facts that change who attends; an erasure keeps the anonymous
-    fields the counts rest on and changes no status, so it is not read here."""
+    fields the counts rest on and changes no status, so it is not read here. A new registration
+    comes as ``registered`` with its status; ``confirmed`` and ``waitlisted`` on arrival come only
+    from earlier versions of registration (still in the topic)."""
 
     reads = tuple(f"registration.participant-{verb}.v1" for verb in (
         "registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled"))

@@ -108,7 +108,7 @@ async def main() -> None:
     try:
         ctx = recommendations_of(platform)
         await ctx.store.prepare_indexes()
-        await ind.ensure_automatic_indicators(ctx.store)
+        await ind.ensure_automatic_indicators(ctx=ctx)
         added = await load_demo(platform)
         log.warning("demo data loaded: %s", added)
     finally:

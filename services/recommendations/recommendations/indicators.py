@@ -17,7 +17,6 @@ from recommendations.context import Recommendations
 from recommendations.documents import Indicator, IndicatorValue
 from recommendations.domain import SLUG, Figure, Reason
 from recommendations.service import SOURCE, Actor
-from recommendations.store import RecommendationsStore
 from shared.audit import Act
 from shared.documents import utcnow
 from shared.envelope import message_envelope
@@ -116,9 +115,9 @@ def _current(value: IndicatorValue | None) -> IndicatorCurrent | None:
     return IndicatorCurrent.model_validate(value.current().model_dump()) if value else None
 
 
-async def ensure_automatic_indicators(store: RecommendationsStore) -> None:
+async def ensure_automatic_indicators(*, ctx: Recommendations) -> None:
     for definition in AUTOMATIC_INDICATORS:
-        await store.ensure_indicator(Indicator.model_validate(
+        await ctx.store.ensure_indicator(Indicator.model_validate(
             {**definition, "mode": "automatic", "version": 0, "current": None, "baseline_date": None,
              "target_date": None, "created_at": utcnow()}))
 

@@ -46,6 +46,13 @@ def quantity(value: float | None, unit: str, lang: str) -> Markup:
     return Markup('<bdi class="nowrap">{}</bdi>').format(text)
 
 
+def unit_word(unit: str, lang: str) -> str:
+    """The unit alone, in the page's language (a chart's axis): ``emplois``, ``%``, ``MAD``; a typed one as typed."""
+    if unit in UNITS:
+        return translate(f"ui_unit_{unit}", lang, n="").strip()
+    return "%" if unit == "percent" else unit
+
+
 def labels(lang: str) -> dict[str, Any]:
     def name(table: dict[str, dict[str, str]], code: str) -> str:
         entry = table.get(code)
@@ -153,6 +160,7 @@ register_texts({
         "completion_sent_back": ("إرجاع اقتراح الإتمام", "Achèvement renvoyé", "Completion sent back"),
         "milestone_added": ("إضافة مرحلة", "Jalon ajouté", "Milestone added"),
         "milestone_completed": ("إنجاز مرحلة", "Jalon réalisé", "Milestone completed"),
+        "milestone_edited": ("تعديل مرحلة", "Jalon modifié", "Milestone changed"),
         "outcome_updated": ("تحيين من الجلسة", "Mise à jour depuis la séance", "Updated from the session"),
         "edition_set": ("تحديد الدورة", "Édition renseignée", "Edition set")}.items()},
 })

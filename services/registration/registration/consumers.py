@@ -1,4 +1,7 @@
-"""Kafka handlers of the registration service: its own participant messages, turned into mails."""
+"""Kafka handlers of the registration service: its own participant messages, turned into mails.
+
+A new registration's mail is queued with the registration itself: ``registered`` is not read here.
+"""
 
 from registration.context import RegistrationContext
 from registration.notifications import MAIL_KINDS, queue_mail
@@ -13,7 +16,6 @@ class ParticipantStatus(Reader):
     reads = tuple(MAIL_KINDS)
 
     registration_id: str
-    status: str
 
 
 def consumer_specs() -> list[ConsumerSpec[RegistrationContext]]:
@@ -23,7 +25,6 @@ def consumer_specs() -> list[ConsumerSpec[RegistrationContext]]:
     @spec.on(ParticipantStatus)
     async def on_participant_message(data: ParticipantStatus, delivery: Delivery[RegistrationContext]) -> None:
         await queue_mail(ctx=delivery.service, session=delivery.session, message_id=delivery.envelope.id,
-                         message_type=delivery.envelope.type, registration_id=data.registration_id,
-                         status=data.status)
+                         message_type=delivery.envelope.type, registration_id=data.registration_id)
 
     return [spec]

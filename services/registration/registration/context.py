@@ -4,8 +4,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
+from prometheus_client import CollectorRegistry, Histogram
 
+from registration.domain import Arrival
+from registration.models import Registration
 from registration.store import RegistrationStore
+from shared.groupcommit import GroupCommit
 from shared.platform import Platform, get_platform
 from shared.signing import Signer
 
@@ -22,6 +26,17 @@ class RegistrationContext:
     signer: Signer
     # Built on the context it sends for (see ``registration.app``).
     mailer: "Mailer" = field(init=False)
+    # Registration requests for one conference, written together while one of its transactions runs.
+    arrivals: GroupCommit[Arrival, Registration] = field(init=False)
+
+    def __post_init__(self) -> None:
+        sizes = self.platform.metrics.own("registration_batches", batch_size_histogram)
+        self.arrivals = GroupCommit(observe=sizes.observe)
+
+
+def batch_size_histogram(registry: CollectorRegistry) -> Histogram:
+    return Histogram("tadamon_registration_batch_size", "Registration requests written in one transaction",
+                     buckets=(1, 2, 5, 10, 20, 50, 100), registry=registry)
 
 
 def context_of(platform: Platform) -> RegistrationContext:

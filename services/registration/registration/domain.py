@@ -1,6 +1,8 @@
 """Conferences and registrations: models and the pure rules that decide a seat."""
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -332,6 +334,50 @@ def status_on_arrival(conference: dict[str, Any], category: str) -> Status:
     if not has_seat(conference, category):
         return "waitlisted"
     return "pending" if conference.get("requires_approval") else "confirmed"
+
+
+ARRIVAL_STATUSES = frozenset({"pending", "confirmed", "waitlisted"})
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A registration request, decided with the others for the same conference that arrived meanwhile."""
+
+    data: RegistrationCreate
+    email_normalized: str
+    registration_id: str
+    nonce: str
+    at: datetime
+    # The request's, for its message: the batch is written outside the request's context.
+    correlation_id: str | None = None
+
+
+def decide_arrivals(conference: dict[str, Any], arrivals: Sequence[Arrival], emails_taken: set[str]) -> list[str]:
+    """Each arrival's status (one of ``ARRIVAL_STATUSES``) or refusal code, in arrival order.
+
+    Seats go first come, first served, exactly as if the arrivals came one by one: each
+    decision counts the seats the earlier ones took, and an e-mail already registered
+    (``emails_taken``) or used by an earlier arrival of the same batch is refused.
+    """
+    counters = {**conference, "taken": conference.get("taken", 0),
+                "taken_by_category": dict(conference.get("taken_by_category") or {})}
+    seen = set(emails_taken)
+    decisions: list[str] = []
+    for arrival in arrivals:
+        refusal = registration_window(counters, arrival.at)
+        if refusal is None and arrival.email_normalized in seen:
+            refusal = "already_registered"
+        if refusal is not None:
+            decisions.append(refusal)
+            continue
+        seen.add(arrival.email_normalized)
+        category = arrival.data.organization_type
+        status = status_on_arrival(counters, category)
+        if status in SEAT_HOLDING:
+            counters["taken"] += 1
+            counters["taken_by_category"][category] = counters["taken_by_category"].get(category, 0) + 1
+        decisions.append(status)
+    return decisions
 
 
 CHECKIN_REFUSALS = {

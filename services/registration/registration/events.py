@@ -64,8 +64,7 @@ class ParticipantFact(Message):
     ``version`` numbers the registration's states (1 on arrival, +1 with every change,
     assigned in the transaction that makes it): a reader keeps the fact with the
     highest version, since ``at`` is read before the transaction and two concurrent
-    changes can commit in the other order. ``registered`` and the ``confirmed`` or
-    ``waitlisted`` sent with it share version 1.
+    changes can commit in the other order. ``registered`` has version 1.
     Subject: the registration id. Read by registration itself (the notification
     mails), agenda (who may sign up for sessions) and recommendations (participation
     indicators). Region, category, gender and age band are coarse codes kept for
@@ -89,21 +88,31 @@ class ParticipantFact(Message):
 class ParticipantRegistered(ParticipantFact):
     """``registration.participant-registered.v1``: every new registration, with the status it got.
 
-    A seat or waiting-list place given on arrival is also announced by its own
-    ``confirmed`` or ``waitlisted`` message, right after this one.
+    The only message of an arrival: ``status`` says whether it got a seat (``confirmed``,
+    or ``pending`` where the conference needs approval) or a waiting-list place
+    (``waitlisted``). Earlier versions also sent ``confirmed`` or ``waitlisted`` right
+    after it, with the same version.
     """
 
     message_type = "registration.participant-registered.v1"
 
 
 class ParticipantConfirmed(ParticipantFact):
-    """``registration.participant-confirmed.v1``: a seat was given on arrival."""
+    """``registration.participant-confirmed.v1``: a seat was given on arrival (earlier versions only).
+
+    No longer sent: ``registered`` carries the status. Readers keep accepting it for the
+    messages of earlier versions still in the topic.
+    """
 
     message_type = "registration.participant-confirmed.v1"
 
 
 class ParticipantWaitlisted(ParticipantFact):
-    """``registration.participant-waitlisted.v1``: no seat was left on arrival."""
+    """``registration.participant-waitlisted.v1``: no seat was left on arrival (earlier versions only).
+
+    No longer sent: ``registered`` carries the status. Readers keep accepting it for the
+    messages of earlier versions still in the topic.
+    """
 
     message_type = "registration.participant-waitlisted.v1"
 

@@ -21,9 +21,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from registration.context import RegistrationContext
 from registration.domain import RegistrationCreate, normalize_email
-from registration.events import ParticipantConfirmed, ParticipantRegistered
 from registration.models import Conference
-from registration.service import emit_participant, get_conference, new_registration, participant_fact
+from registration.service import announce_arrivals, get_conference, new_registration
 from shared.audit import Act
 from shared.documents import utcnow
 from shared.errors import Conflict, DomainError, _field_error
@@ -136,12 +135,12 @@ async def import_registrations(*, ctx: RegistrationContext, conference_id: str, 
         first = conference.next_number + 1
         if not await ctx.store.take_numbers(conference, seats, session):
             raise Conflict("conflict")
-        for offset, body in enumerate(bodies):
-            reg = new_registration(f"r-{secrets.token_hex(8)}", conference_id, body, "confirmed", first + offset,
-                                   normalize_email(body.email), secrets.token_urlsafe(12), now)
-            await ctx.store.add_registration(reg, session)
-            await emit_participant(ctx, session, participant_fact(ParticipantRegistered, reg, now))
-            await emit_participant(ctx, session, participant_fact(ParticipantConfirmed, reg, now))
+        registrations = [
+            new_registration(f"r-{secrets.token_hex(8)}", conference_id, body, "confirmed", first + offset,
+                             normalize_email(body.email), secrets.token_urlsafe(12), now)
+            for offset, body in enumerate(bodies)]
+        await ctx.store.add_registrations(registrations, session)
+        await announce_arrivals(ctx, session, registrations)
         await ctx.store.record_act(act, action="registration.import", object_type="conference",
                                    object_id=conference_id, session=session, at=now)
         return len(bodies)

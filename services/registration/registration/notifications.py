@@ -1,7 +1,10 @@
-"""Mails to participants, in their language, from the service's own participant messages.
+"""Mails to participants, in their language.
 
-The consumer only queues a mail (keyed by the message id, in the same transaction as
-its idempotency marker); a mailer task sends queued mails through SMTP. So a slow or
+A registration's mail (confirmed, waiting list, or request pending) is queued in the
+transaction that stores the registration (``service.announce_arrivals``); the mails of
+later changes are queued by the consumer of the service's own participant messages
+(keyed by the message id, in the same transaction as its idempotency marker). A mailer
+task sends queued mails through SMTP. So a slow or
 down mail server never slows a registration nor blocks the consumer, and a mail
 waits in the queue, retried, until the server takes it.
 
@@ -36,7 +39,6 @@ from registration.events import (
     ParticipantCancelled,
     ParticipantConfirmed,
     ParticipantPromoted,
-    ParticipantRegistered,
     ParticipantRejected,
     ParticipantWaitlisted,
 )
@@ -53,8 +55,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Which mail each participant message causes; "registered" mails only a pending request
-# (the other statuses get their own confirmed/waitlisted message).
+# Which mail each participant message read back causes. A new registration's mail is queued
+# with it, not from its ``registered`` message; ``confirmed`` and ``waitlisted`` on arrival
+# were sent by earlier versions only, and still mail those of the log not yet read.
 MAIL_KINDS = {
     ParticipantConfirmed.message_type: "confirmed",
     ParticipantWaitlisted.message_type: "waitlisted",
@@ -62,7 +65,6 @@ MAIL_KINDS = {
     ParticipantApproved.message_type: "approved",
     ParticipantRejected.message_type: "rejected",
     ParticipantCancelled.message_type: "cancelled",
-    ParticipantRegistered.message_type: "pending",
 }
 # A refused or failed send is tried again after 5 s, 30 s, 2 min, 10 min, then every 30 min.
 RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 1800.0)
@@ -82,10 +84,10 @@ class MailMetrics:
 
 
 async def queue_mail(*, ctx: "RegistrationContext", session: Any, message_id: str, message_type: str,
-                     registration_id: str, status: str) -> None:
+                     registration_id: str) -> None:
     """Queue the mail a participant message causes (if any), in the handler's transaction."""
     kind = MAIL_KINDS.get(message_type)
-    if kind is None or (kind == "pending" and status != "pending"):
+    if kind is None:
         return
     now = utcnow()
     await ctx.store.enqueue_mail(QueuedMail(id=message_id, registration_id=registration_id, kind=kind,

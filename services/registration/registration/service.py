@@ -4,11 +4,15 @@ Every change that holds or frees a seat runs in one transaction with the confere
 counters and the outbox entries, queued on the conference in this process
 (``Platform.transaction(..., queue_on=conference_id)``): the queue avoids a storm of write
 conflicts on the hot counter document, the transaction keeps the capacity exact across
-several processes.
+several processes. New registrations wait for that turn together (``shared.groupcommit``):
+whatever arrived during one transaction is decided and written in the next one.
 """
 
 import secrets
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -16,42 +20,40 @@ from pymongo.errors import DuplicateKeyError
 
 from registration.context import Ctx, RegistrationContext, context_of
 from registration.domain import (
+    ARRIVAL_STATUSES,
     SEAT_HOLDING,
+    Arrival,
     ConferenceCreate,
     ConferencePublic,
     ConferenceUpdate,
     ParticipantDetails,
     RegistrationCreate,
+    decide_arrivals,
     has_seat,
     normalize_email,
     registration_window,
     seats_left,
-    status_on_arrival,
 )
 from registration.events import (
     ConferenceCreated,
     ConferenceFact,
     ConferenceUpdated,
     ParticipantCancelled,
-    ParticipantConfirmed,
     ParticipantFact,
     ParticipantPromoted,
     ParticipantRegistered,
-    ParticipantWaitlisted,
 )
-from registration.models import Conference, Registration
+from registration.models import Conference, QueuedMail, Registration
 from shared.audit import Act
 from shared.documents import utcnow
 from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.observability import current_correlation_id
 from shared.signing import InvalidSignedToken
 
 __all__ = ["Ctx", "RegistrationContext", "context_of"]
 Document = dict[str, Any]
 F = TypeVar("F", bound=ParticipantFact)
-# The message a registration's status on arrival is announced with, besides ``registered``.
-ARRIVAL_FACTS: dict[str, type[ParticipantFact]] = {"confirmed": ParticipantConfirmed,
-                                                   "waitlisted": ParticipantWaitlisted}
 
 
 def participant_fact(fact: type[F], reg: Registration, at: datetime, **extra: Any) -> F:
@@ -170,39 +172,81 @@ async def conference_timezone(*, ctx: RegistrationContext, conference_id: str) -
 
 async def register_participant(*, ctx: RegistrationContext, conference_id: str, data: RegistrationCreate
                                ) -> tuple[Registration, str]:
-    """Register, taking a seat if one is left (else the waiting list); returns the manage token too."""
-    now = utcnow()
-    conference = await get_conference(ctx=ctx, conference_id=conference_id)
-    refusal = registration_window(conference.counters(), now)
-    if refusal:
-        raise Conflict(refusal)
-    email_normalized = normalize_email(data.email)
-    # Cheap early answer for the common duplicate; the unique index is the real guard.
-    if await ctx.store.email_registered(conference_id, email_normalized):
-        raise Conflict("already_registered")
-    registration_id, nonce = f"r-{secrets.token_hex(8)}", secrets.token_urlsafe(12)
+    """Register, taking a seat if one is left (else the waiting list); returns the manage token too.
 
-    async def work(session: AsyncClientSession) -> Registration:
-        current = await ctx.store.conference(conference_id, session)
-        assert current is not None
-        status = status_on_arrival(current.counters(), data.organization_type)
-        seat = None if status == "waitlisted" else data.organization_type
-        if not await ctx.store.take_number(current, seat=seat, session=session):
-            raise Conflict("conflict")
-        reg = new_registration(registration_id, conference_id, data, status, current.next_number + 1,
-                               email_normalized, nonce, now)
-        await ctx.store.add_registration(reg, session)
-        await emit_participant(ctx, session, participant_fact(ParticipantRegistered, reg, now))
-        arrival = ARRIVAL_FACTS.get(status)
-        if arrival is not None:
-            await emit_participant(ctx, session, participant_fact(arrival, reg, now))
-        return reg
+    Written with the other requests for the conference that arrive while one of its
+    transactions runs (``ctx.arrivals``): one transaction decides them all in arrival
+    order, each answered with its own registration or refusal.
+    """
+    arrival = Arrival(data=data, email_normalized=normalize_email(data.email),
+                      registration_id=f"r-{secrets.token_hex(8)}", nonce=secrets.token_urlsafe(12), at=utcnow(),
+                      correlation_id=current_correlation_id())
+    reg = await ctx.arrivals.submit(conference_id, arrival, partial(write_arrivals, ctx, conference_id))
+    return reg, manage_token(ctx, reg)
+
+
+async def write_arrivals(ctx: RegistrationContext, conference_id: str, arrivals: Sequence[Arrival]
+                         ) -> list[Registration | DomainError]:
+    """Decide and store a batch of arrivals in one transaction: counters read and written once,
+    registrations, their messages and their mails written together."""
+
+    async def work(session: AsyncClientSession) -> list[Registration | DomainError]:
+        conference = await ctx.store.conference(conference_id, session)
+        if conference is None:
+            return [NotFound("conference_not_found") for _ in arrivals]
+        taken = await ctx.store.emails_taken(conference_id, [a.email_normalized for a in arrivals], session)
+        outcomes = arrival_outcomes(conference, arrivals, decide_arrivals(conference.counters(), arrivals, taken))
+        admitted = [(reg, a.correlation_id) for reg, a in zip(outcomes, arrivals, strict=True)
+                    if isinstance(reg, Registration)]
+        if admitted:
+            seats = Counter(reg.category for reg, _ in admitted if reg.status in SEAT_HOLDING)
+            if not await ctx.store.take_numbers(conference, seats, session, numbers=len(admitted)):
+                raise Conflict("conflict")
+            await ctx.store.add_registrations([reg for reg, _ in admitted], session)
+            await announce_arrivals(ctx, session, [reg for reg, _ in admitted], [cid for _, cid in admitted])
+        return outcomes
 
     try:
-        reg = await ctx.platform.transaction(work, queue_on=conference_id)
+        return await ctx.platform.transaction(work, queue_on=conference_id)
     except DuplicateKeyError:
-        raise Conflict("already_registered") from None
-    return reg, manage_token(ctx, reg)
+        # Only a lone arrival gets this answer: a batch is written again one by one.
+        if len(arrivals) > 1:
+            raise
+        return [Conflict("already_registered")]
+
+
+def arrival_outcomes(conference: Conference, arrivals: Sequence[Arrival], decisions: list[str]
+                     ) -> list[Registration | DomainError]:
+    """The registrations of the admitted arrivals, numbered in arrival order, and the others' refusals."""
+    outcomes: list[Registration | DomainError] = []
+    number = conference.next_number
+    for arrival, decision in zip(arrivals, decisions, strict=True):
+        if decision not in ARRIVAL_STATUSES:
+            outcomes.append(Conflict(decision))
+            continue
+        number += 1
+        outcomes.append(new_registration(arrival.registration_id, conference.id, arrival.data, decision, number,
+                                         arrival.email_normalized, arrival.nonce, arrival.at))
+    return outcomes
+
+
+async def announce_arrivals(ctx: RegistrationContext, session: AsyncClientSession,
+                            registrations: Sequence[Registration],
+                            correlation_ids: Sequence[str | None] | None = None) -> None:
+    """One ``registered`` message per new registration (with the status it got) and its mail, queued
+    here rather than by reading the message back: the same transaction makes both, once.
+
+    ``correlation_ids``: each registration's request's, when they came from several requests."""
+    envelopes = [message_envelope(participant_fact(ParticipantRegistered, reg, reg.registered_at),
+                                  source=ctx.platform.settings.service_name, subject=reg.id) for reg in registrations]
+    if correlation_ids is not None:
+        envelopes = [envelope.model_copy(update={"correlation_id": cid})
+                     for envelope, cid in zip(envelopes, correlation_ids, strict=True)]
+    await ctx.platform.outbox.add_many(session, ParticipantRegistered.topic, envelopes)
+    # The mail is keyed by the message's id, as the mails the notification consumer queues.
+    await ctx.store.add_mails([QueuedMail(id=envelope.id, registration_id=reg.id, kind=reg.status, state="pending",
+                                          due_at=reg.registered_at, attempts=0, created_at=reg.registered_at)
+                               for reg, envelope in zip(registrations, envelopes, strict=True)], session)
 
 
 def new_registration(registration_id: str, conference_id: str, data: RegistrationCreate, status: str,

@@ -6,13 +6,14 @@ and returns the stored models of ``registration.models``.
 
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from registration.models import CheckinConflict, Conference, QueuedMail, Registration, ScanRecord
 from shared import audit
@@ -29,6 +30,7 @@ REGISTRATIONS = "registrations"
 SCANS = "scans"
 CONFLICTS = "checkin_conflicts"
 MAILS = "mails"
+DUPLICATE_KEY = 11000
 # Due mails a sender reads before taking one of them (see claim_due_mail).
 CLAIM_CANDIDATES = 8
 
@@ -96,25 +98,18 @@ class RegistrationStore:
         docs = await self.conferences.find({}).sort("starts_on", DESCENDING).to_list(500)
         return [Conference.model_validate(doc) for doc in docs]
 
-    async def take_number(self, conference: Conference, *, seat: str | None, session: Session) -> bool:
-        """Give the next registration number and, if ``seat`` (a category), take a seat in it.
+    async def take_numbers(self, conference: Conference, seats: Mapping[str, int], session: Session, *,
+                           numbers: int | None = None) -> bool:
+        """The next ``numbers`` registration numbers (one per seat if not given) and ``seats`` seats per
+        category, for registrations decided together.
 
         The filter repeats what the caller read, so a concurrent change since then makes
         this a no-op (False) rather than a lost update; inside the snapshot transaction it
         also raises a write conflict that retries the whole transaction.
         """
-        inc: dict[str, int] = {"next_number": 1}
-        if seat is not None:
-            inc |= {"taken": 1, f"taken_by_category.{seat}": 1}
-        result = await self.conferences.update_one(
-            {"_id": conference.id, "next_number": conference.next_number}, {"$inc": inc}, session=session)
-        return result.modified_count == 1
-
-    async def take_numbers(self, conference: Conference, seats: dict[str, int], session: Session) -> bool:
-        """Numbers and seats for several registrations at once (an import); a no-op (False) if the
-        conference changed since it was read, as in ``take_number``."""
-        inc: dict[str, int] = {"next_number": sum(seats.values()), "taken": sum(seats.values())}
-        inc |= {f"taken_by_category.{category}": count for category, count in seats.items()}
+        held = sum(seats.values())
+        inc: dict[str, int] = {"next_number": held if numbers is None else numbers, "taken": held}
+        inc |= {f"taken_by_category.{category}": count for category, count in seats.items() if count}
         result = await self.conferences.update_one(
             {"_id": conference.id, "next_number": conference.next_number}, {"$inc": inc}, session=session)
         return result.modified_count == 1
@@ -126,8 +121,15 @@ class RegistrationStore:
 
     # Registrations
 
-    async def add_registration(self, registration: Registration, session: Session) -> None:
-        await self.registrations.insert_one(registration.to_document(), session=session)
+    async def add_registrations(self, registrations: Sequence[Registration], session: Session) -> None:
+        """Insert new registrations; an e-mail already registered raises ``DuplicateKeyError`` as one insert would."""
+        try:
+            await self.registrations.insert_many([reg.to_document() for reg in registrations], session=session)
+        except BulkWriteError as exc:
+            duplicate = next((e for e in exc.details.get("writeErrors", []) if e.get("code") == DUPLICATE_KEY), None)
+            if duplicate is None:
+                raise
+            raise DuplicateKeyError(duplicate.get("errmsg", "duplicate key"), DUPLICATE_KEY, duplicate) from exc
 
     async def email_registered(self, conference_id: str, email_normalized: str, session: Session = None) -> bool:
         found = await self.registrations.find_one(
@@ -244,9 +246,11 @@ class RegistrationStore:
     # Mail queue: one entry per participant message, keyed by the message id.
 
     async def enqueue_mail(self, mail: QueuedMail, session: Session) -> None:
-        # Fields a sender sets later (owner, last_error...) are absent until then, not null.
-        fields = {name: value for name, value in mail.to_document().items() if value is not None}
-        await self.mails.update_one({"_id": mail.id}, {"$setOnInsert": fields}, upsert=True, session=session)
+        await self.mails.update_one({"_id": mail.id}, {"$setOnInsert": _queued(mail)}, upsert=True, session=session)
+
+    async def add_mails(self, mails: Sequence[QueuedMail], session: Session) -> None:
+        """New mails, queued in the transaction of the change that causes them (their ids are new)."""
+        await self.mails.insert_many([_queued(mail) for mail in mails], session=session)
 
     async def claim_due_mail(self, owner: str, now: datetime, lease: timedelta) -> QueuedMail | None:
         """Take one due mail: pending, or 'sending' by a sender whose lease ran out (it crashed).
@@ -288,6 +292,11 @@ class RegistrationStore:
 
     async def mail(self, mail_id: str) -> QueuedMail | None:
         return QueuedMail.from_document(await self.mails.find_one({"_id": mail_id}))
+
+
+def _queued(mail: QueuedMail) -> Document:
+    # Fields a sender sets later (owner, last_error...) are absent until then, not null.
+    return {name: value for name, value in mail.to_document().items() if value is not None}
 
 
 class SearchFilters:

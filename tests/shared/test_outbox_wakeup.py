@@ -1,0 +1,83 @@
+"""When the outbox relay wakes up, against a real Kafka broker and MongoDB."""
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from sample_service import TOPIC, NoteWritten, SampleSettings, create_app
+
+from shared.envelope import Envelope, message_envelope
+from support import Infra, Keys, eventually, read_topic, running, settings_for
+
+
+def note(note_id: str) -> Envelope:
+    return message_envelope(NoteWritten(note_id=note_id, copies=1), source="sample", subject=note_id)
+
+
+async def write(platform: Any, note_id: str) -> None:
+    async def work(session: AsyncClientSession) -> None:
+        await platform.outbox.add(session, TOPIC, note(note_id))
+
+    await platform.transaction(work)
+
+
+async def sent(platform: Any, note_id: str) -> Any:
+    return await platform.outbox.collection.find_one({"subject": note_id, "status": "sent"})
+
+
+async def test_entry_committed_by_another_process_is_published_without_waiting_for_the_poll(
+        infra: Infra, keys: Keys) -> None:
+    # Two replicas of one service: the first holds the relay's lease; the second commits an
+    # entry, and its own wake-up reaches only its own relay, which has no lease.
+    settings = settings_for(SampleSettings, infra, keys, with_consumer=False, outbox_poll_seconds=20.0)
+    async with running(create_app(settings)) as holder:
+        relaying = holder._transport.app.state.platform  # type: ignore[attr-defined]
+        await eventually(lambda: _lease_held(relaying))
+        async with running(create_app(settings)) as replica:
+            await write(replica._transport.app.state.platform, "elsewhere")  # type: ignore[attr-defined]
+            written = time.monotonic()
+            await eventually(lambda: sent(relaying, "elsewhere"), timeout=15, interval=0.02)
+            took = time.monotonic() - written
+    assert took < 5.0, f"published {took:.1f} s after its commit: the relay waited for its poll"
+    records = await read_topic(infra.kafka_bootstrap, settings.topic(TOPIC), expect=1)
+    assert [Envelope.from_bytes(r.value).subject for r in records] == ["elsewhere"]
+
+
+async def _lease_held(platform: Any) -> bool:
+    lease = await platform.relay.leases.find_one({"_id": "relay"})
+    return lease is not None and lease["owner"] == platform.relay.owner
+
+
+async def test_relay_woken_soon_after_renewing_its_lease_publishes_without_writing_the_lease_again(
+        infra: Infra, keys: Keys) -> None:
+    settings = settings_for(SampleSettings, infra, keys, with_consumer=False)
+    async with running(create_app(settings)) as client:
+        platform = client._transport.app.state.platform  # type: ignore[attr-defined]
+        await write(platform, "first")
+        await eventually(lambda: sent(platform, "first"), interval=0.02)
+        renewed = (await platform.relay.leases.find_one({"_id": "relay"}))["until"]
+        await write(platform, "second")
+        await eventually(lambda: sent(platform, "second"), interval=0.02)
+        lease = await platform.relay.leases.find_one({"_id": "relay"})
+    assert lease["owner"] == platform.relay.owner and lease["until"] == renewed
+
+
+async def test_relay_started_again_after_a_stop_publishes_nothing_while_another_holds_the_lease(
+        infra: Infra, keys: Keys) -> None:
+    settings = settings_for(SampleSettings, infra, keys, with_consumer=False)
+    async with running(create_app(settings)) as client:
+        platform = client._transport.app.state.platform  # type: ignore[attr-defined]
+        await write(platform, "before")
+        await eventually(lambda: sent(platform, "before"), interval=0.02)
+        # The stop hands the lease back; another replica takes it at once.
+        await platform.relay.stop()
+        until = datetime.now(UTC) + timedelta(seconds=60)
+        await platform.relay.leases.insert_one({"_id": "relay", "owner": "another-replica", "until": until})
+        platform.relay.start()
+        await write(platform, "after")
+        await asyncio.sleep(2.0)
+        entry = await platform.outbox.collection.find_one({"subject": "after"})
+        await platform.relay.leases.delete_one({"_id": "relay", "owner": "another-replica"})
+    assert entry["status"] == "pending"
