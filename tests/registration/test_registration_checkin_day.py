@@ -33,6 +33,9 @@ async def test_scans_keep_their_operator_and_the_day_counts_arrivals_by_category
         assert [h["arrived"] for h in day["by_hour"]] == [1]
         assert day["last_scans"][0]["operator"] == "Karim Gate" and day["last_scans"][0]["device_id"] == "gate-1"
         assert "full_name" not in day["last_scans"][0]
+        posing = await svc.client.post(f"/checkin/conferences/{cid}/scans", headers=gate,
+                                       json={"token": await _badge(svc, coop), "device_id": "manual"})
+        assert posing.status_code == 422  # a scanner cannot pass itself off as the organizers' desk
         assert day["devices"] == [{"device_id": "gate-1", "scans": 1, "last_at": day["devices"][0]["last_at"],
                                    "operators": ["Karim Gate"]}]
 

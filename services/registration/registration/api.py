@@ -10,10 +10,11 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from registration import service
 from registration.checkin import Scan, ScanResult, check_in, check_in_batch, offline_snapshot
+from registration.checkin_day import MANUAL
 from registration.context import Ctx
 from registration.domain import (
     ConferencePublic,
@@ -112,13 +113,24 @@ class ScanAnswer(ScanResult):
     nonce: str | None = None
 
 
+def _scanner_device(value: str | None) -> str | None:
+    # "manual" names the organizers' desk (a check-in by hand), never a scanner.
+    if value == MANUAL:
+        raise ValueError("field_device_reserved")
+    return value
+
+
 class SingleScan(Scan):
     device_id: str | None = Field(default=None, min_length=1, max_length=100)
+
+    _device = field_validator("device_id")(_scanner_device)
 
 
 class ScanBatch(BaseModel):
     device_id: str = Field(min_length=1, max_length=100)
     scans: list[Scan] = Field(min_length=1, max_length=1000)
+
+    _device = field_validator("device_id")(_scanner_device)
 
 
 async def _answer(request: Request, ctx: Ctx, conference_id: str, result: ScanResult,

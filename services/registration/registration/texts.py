@@ -148,6 +148,11 @@ ERRORS = {
         "fr": "Les données personnelles de cette inscription ont été effacées.",
         "en": "The personal data of this registration has been erased.",
     },
+    "field_device_reserved": {
+        "ar": "هذا الاسم محجوز لتسجيل الحضور اليدوي.",
+        "fr": "Ce nom est réservé aux arrivées enregistrées à la main.",
+        "en": "This name is kept for check-ins by hand.",
+    },
     "field_bad_phone": {
         "ar": "رقم الهاتف غير صالح (مثال: 0612345678 أو ‎+212612345678).",
         "fr": "Numéro de téléphone non valide (ex. 0612345678 ou +212612345678).",
