@@ -2,7 +2,7 @@
 
 from recommendations import feeds, intake
 from recommendations.context import Recommendations
-from shared.consumer import ConsumerSpec, Delivery
+from shared.consumer import Batch, ConsumerSpec, Delivery
 
 CONSUMED_TOPICS: list[str] = [
     "agenda.sessions", "registration.conferences", "registration.participants", "marketplace.checkins",
@@ -37,15 +37,15 @@ def consumer_specs() -> list[ConsumerSpec[Recommendations]]:
     async def on_conference(data: intake.ConferenceFacts, delivery: Delivery[Recommendations]) -> None:
         await intake.record_conference(ctx=delivery.service, session=delivery.session, data=data)
 
-    @spec.on(ParticipantStatus)
-    async def on_participant(data: ParticipantStatus, delivery: Delivery[Recommendations]) -> None:
-        await feeds.apply_participant_change(ctx=delivery.service, session=delivery.session, data=data,
-                                             checked_in=False)
+    @spec.on_batch(ParticipantStatus)
+    async def on_participants(data: list[ParticipantStatus], batch: Batch[Recommendations]) -> None:
+        await feeds.apply_participant_changes(ctx=batch.service, session=batch.session, facts=list(data),
+                                              checked_in=False)
 
-    @spec.on(ParticipantCheckedIn)
-    async def on_checked_in(data: ParticipantCheckedIn, delivery: Delivery[Recommendations]) -> None:
-        await feeds.apply_participant_change(ctx=delivery.service, session=delivery.session, data=data,
-                                             checked_in=True)
+    @spec.on_batch(ParticipantCheckedIn)
+    async def on_checked_in(data: list[ParticipantCheckedIn], batch: Batch[Recommendations]) -> None:
+        await feeds.apply_participant_changes(ctx=batch.service, session=batch.session, facts=list(data),
+                                              checked_in=True)
 
     @spec.on(feeds.ExhibitorCheckedIn)
     async def on_checkin(data: feeds.ExhibitorCheckedIn, delivery: Delivery[Recommendations]) -> None:
