@@ -78,6 +78,11 @@ def _joins(run: list[Ready], item: Ready) -> bool:
     return item.subscription.batch_handler is not None and item.subscription is run[-1].subscription
 
 
+def _handler_calls_counter(registry: CollectorRegistry) -> Counter:
+    return Counter("tadamon_consumer_handler_calls", "Handler calls (a batch handler's call counts once)",
+                   ["group"], registry=registry)
+
+
 class Applier:
     """Applies one group's records: batches first, one message at a time when a batch fails."""
 
@@ -100,6 +105,7 @@ class Applier:
         self.on_commit = on_commit or (lambda: None)
         self.batches = metrics.own("tadamon_consumer_batches", _batches_counter).labels(group)
         self.batch_size = metrics.own("tadamon_consumer_batch_size", _batch_size_histogram).labels(group)
+        self.handler_calls = metrics.own("tadamon_consumer_handler_calls", _handler_calls_counter).labels(group)
 
     async def apply_records(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply one partition's fetched records in order; returns once each had its effect or went to the DLQ."""
@@ -187,6 +193,7 @@ class Applier:
     async def _call_handler(self, run: list[Ready], session: AsyncClientSession) -> None:
         """Call the handler of a run: its batch handler with every payload, else the handler of its one message."""
         subscription = run[0].subscription
+        self.handler_calls.inc()
         token = set_correlation_id(run[-1].envelope.correlation_id)
         try:
             if subscription.batch_handler is not None:
