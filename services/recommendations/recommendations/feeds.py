@@ -5,6 +5,7 @@ in a ``feed_*`` collection, so redeliveries, corrections and late older facts ch
 the indicator exactly as they should.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -66,15 +67,16 @@ class SalesDeclared(Reader):
 
 
 async def apply_participant_changes(
-    *, ctx: Recommendations, session: AsyncClientSession, facts: list[ParticipantFacts], checked_in: bool
+    *, ctx: Recommendations, session: AsyncClientSession, changes: Sequence[tuple[ParticipantFacts, bool]]
 ) -> None:
-    """Registrations' facts in message order: one read and one write of their latest facts, and the
-    indicator moved once for all of them (one value in its history, one message)."""
-    known = await ctx.store.participant_facts(sorted({data.registration_id for data in facts}), session)
+    """Registrations' facts in message order, each with whether it is a check-in: one read and one
+    write of their latest facts, and the indicator moved once for all of them (one value in its
+    history, one message)."""
+    known = await ctx.store.participant_facts(sorted({data.registration_id for data, _ in changes}), session)
     kept: dict[str, ParticipantFact] = {}
     moves: dict[str, int] = {}
     moved_at: datetime | None = None
-    for data in facts:
+    for data, checked_in in changes:
         previous = known.get(data.registration_id)
         if previous is not None and _older(data, previous):
             continue  # an older fact arriving late changes nothing
