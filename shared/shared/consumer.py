@@ -9,7 +9,11 @@ does not fit goes to the DLQ at once), then calls the handler with it and a ``De
 (the service's typed context, the transaction and the envelope) in a MongoDB transaction
 that also records the message id, so a redelivery finds the marker and has no second
 effect. The messages of one fetch share a transaction, a batch at a time
-(``shared.consumer_apply``); a handler is still called once per message. Offsets are
+(``shared.consumer_apply``). A handler registered with ``spec.on(...)`` is called once per
+message; one registered with ``spec.on_batch(...)`` gets, in their order, the payloads of
+consecutive messages of its reader in that batch (a ``Batch``) and does their effects in
+bulk; when a batch fails and its messages are applied one at a time, it gets one payload
+per call. Offsets are
 committed only after the transactions have committed. A handler that fails is retried on
 a bounded schedule, then its message goes to the DLQ; a database that is unavailable is
 waited for instead, since the message is not at fault.
@@ -73,13 +77,24 @@ class Delivery(Generic[C]):
     envelope: Envelope
 
 
+@dataclass(frozen=True)
+class Batch(Generic[C]):
+    """What a batch handler gets beside the payloads: the context, the transaction, their envelopes."""
+
+    service: C
+    session: AsyncClientSession
+    envelopes: list[Envelope]
+
+
 Handler = Callable[[R, Delivery[C]], Awaitable[None]]
+BatchHandler = Callable[[list[R], Batch[C]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Subscription(Generic[C]):
     reader: type[Reader]
-    handler: Callable[[Any, Delivery[C]], Awaitable[None]]
+    handler: Callable[[Any, Delivery[C]], Awaitable[None]] | None = None
+    batch_handler: Callable[[list[Any], Batch[C]], Awaitable[None]] | None = None
 
 
 class ConsumerSpec(Generic[C]):
@@ -95,16 +110,28 @@ class ConsumerSpec(Generic[C]):
 
     def on(self, reader: type[R]) -> Callable[[Handler[R, C]], Handler[R, C]]:
         def register(handler: Handler[R, C]) -> Handler[R, C]:
-            for message_type in reader.reads:
-                if message_type in self.subscriptions:
-                    raise ValueError(f"{message_type} already has a handler in {self.group}")
-                self.subscriptions[message_type] = Subscription(reader, handler)
+            self._subscribe(Subscription(reader, handler=handler))
             return handler
 
         return register
+
+    def on_batch(self, reader: type[R]) -> Callable[[BatchHandler[R, C]], BatchHandler[R, C]]:
+        """A handler of the consecutive messages of ``reader`` in a batch, given as one list."""
+
+        def register(handler: BatchHandler[R, C]) -> BatchHandler[R, C]:
+            self._subscribe(Subscription(reader, batch_handler=handler))
+            return handler
+
+        return register
+
+    def _subscribe(self, subscription: Subscription[C]) -> None:
+        for message_type in subscription.reader.reads:
+            if message_type in self.subscriptions:
+                raise ValueError(f"{message_type} already has a handler in {self.group}")
+            self.subscriptions[message_type] = subscription
 
     def readers(self) -> list[type[Reader]]:
         return list(dict.fromkeys(s.reader for s in self.subscriptions.values()))
 
 
-__all__ = ["ConsumerSpec", "Delivery", "Handler", "PoisonMessage", "Reader", "Subscription"]
+__all__ = ["Batch", "BatchHandler", "ConsumerSpec", "Delivery", "Handler", "PoisonMessage", "Reader", "Subscription"]

@@ -2,7 +2,8 @@
 
 The records a fetch brought for one partition are applied in order, a batch at a time:
 the markers of the whole batch are read with one query, the handlers run one after the
-other in one transaction, and the markers of what they applied are written with one
+other in one transaction (a batch handler once for each run of consecutive messages of its
+reader, with their payloads in order), and the markers of what they applied are written with one
 ``insert_many`` in that same transaction. A batch holds at most ``consumer_batch_messages``
 messages and stops taking more once ``consumer_batch_seconds`` of work went into it, so a
 transaction stays short (fewer write conflicts, far from the server's transaction lifetime).
@@ -30,7 +31,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from shared.consumer import DATABASE_WAIT_SECONDS, Delivery, PoisonMessage, Reader, Subscription
+from shared.consumer import DATABASE_WAIT_SECONDS, Batch, Delivery, PoisonMessage, Reader, Subscription
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder, dead_letter
 from shared.mongo import Document, database_unavailable, run_in_transaction
@@ -72,6 +73,16 @@ def _batch_size_histogram(registry: CollectorRegistry) -> Histogram:
                      ["group"], buckets=BATCH_SIZE_BUCKETS, registry=registry)
 
 
+def _joins(run: list[Ready], item: Ready) -> bool:
+    """Whether ``item`` goes to the same batch handler call as the run before it."""
+    return item.subscription.batch_handler is not None and item.subscription is run[-1].subscription
+
+
+def _handler_calls_counter(registry: CollectorRegistry) -> Counter:
+    return Counter("tadamon_consumer_handler_calls", "Handler calls (a batch handler's call counts once)",
+                   ["group"], registry=registry)
+
+
 class Applier:
     """Applies one group's records: batches first, one message at a time when a batch fails."""
 
@@ -94,6 +105,7 @@ class Applier:
         self.on_commit = on_commit or (lambda: None)
         self.batches = metrics.own("tadamon_consumer_batches", _batches_counter).labels(group)
         self.batch_size = metrics.own("tadamon_consumer_batch_size", _batch_size_histogram).labels(group)
+        self.handler_calls = metrics.own("tadamon_consumer_handler_calls", _handler_calls_counter).labels(group)
 
     async def apply_records(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply one partition's fetched records in order; returns once each had its effect or went to the DLQ."""
@@ -145,16 +157,22 @@ class Applier:
         seen = {doc["_id"] async for doc in self.processed.find(
             {"_id": {"$in": [item.marker for item in batch]}}, {"_id": 1}, session=session)}
         applied: list[Ready] = []
+        run: list[Ready] = []
         taken = 0
         for item in batch:
             taken += 1
             # A marker already stored, or a message delivered twice within the batch: a redelivery.
             if item.marker not in seen:
                 seen.add(item.marker)
-                await self._call_handler(item, session)
+                if run and not _joins(run, item):
+                    await self._call_handler(run, session)
+                    run = []
+                run.append(item)
                 applied.append(item)
             if time.monotonic() - began >= self.limits.seconds:
                 break
+        if run:
+            await self._call_handler(run, session)
         if applied:
             at = datetime.now(UTC)
             await self.processed.insert_many(
@@ -172,11 +190,19 @@ class Applier:
             self.batch_size.observe(len(applied))
             self.on_commit()
 
-    async def _call_handler(self, item: Ready, session: AsyncClientSession) -> None:
-        token = set_correlation_id(item.envelope.correlation_id)
+    async def _call_handler(self, run: list[Ready], session: AsyncClientSession) -> None:
+        """Call the handler of a run: its batch handler with every payload, else the handler of its one message."""
+        subscription = run[0].subscription
+        self.handler_calls.inc()
+        token = set_correlation_id(run[-1].envelope.correlation_id)
         try:
-            delivery = Delivery(service=self.context, session=session, envelope=item.envelope)
-            await item.subscription.handler(item.payload, delivery)
+            if subscription.batch_handler is not None:
+                await subscription.batch_handler([item.payload for item in run], Batch(
+                    service=self.context, session=session, envelopes=[item.envelope for item in run]))
+            else:
+                assert subscription.handler is not None and len(run) == 1
+                await subscription.handler(run[0].payload, Delivery(
+                    service=self.context, session=session, envelope=run[0].envelope))
         finally:
             reset_correlation_id(token)
 
@@ -216,7 +242,7 @@ class Applier:
         async def work(session: AsyncClientSession) -> None:
             if await self.processed.find_one({"_id": item.marker}, session=session):
                 raise _AlreadyProcessed()
-            await self._call_handler(item, session)
+            await self._call_handler([item], session)
             await self.processed.insert_one(
                 {"_id": item.marker, "type": item.envelope.type, "at": datetime.now(UTC)}, session=session)
 

@@ -7,7 +7,7 @@ from pydantic import field_validator
 from agenda import personal, service
 from agenda.context import Agenda
 from agenda.domain import DEFAULT_TIMEZONE, Conference
-from shared.consumer import ConsumerSpec, Delivery, Reader
+from shared.consumer import Batch, ConsumerSpec, Delivery, Reader
 from shared.i18n import StoredText
 
 CONSUMED_TOPICS: list[str] = ["registration.conferences", "registration.participants"]
@@ -93,9 +93,8 @@ def consumer_specs() -> list[ConsumerSpec[Agenda]]:
         await personal.participant_left(ctx=delivery.service, session=delivery.session,
                                              **seen.model_dump())
 
-    @spec.on(ParticipantStatusSeen)
-    async def on_status(seen: ParticipantStatusSeen, delivery: Delivery[Agenda]) -> None:
-        await personal.follow_participant(ctx=delivery.service, session=delivery.session,
-                                               **seen.model_dump())
+    @spec.on_batch(ParticipantStatusSeen)
+    async def on_statuses(seen: list[ParticipantStatusSeen], batch: Batch[Agenda]) -> None:
+        await personal.follow_participants(ctx=batch.service, facts=seen, session=batch.session)
 
     return [spec]

@@ -1,7 +1,9 @@
 """Use cases of people: registrations as registration describes them, stars, personal agendas."""
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -29,6 +31,40 @@ async def follow_participant(*, ctx: Agenda, registration_id: str, conference_id
     await ctx.store.follow_participant(registration_id, conference_id=conference_id, status=status, at=at,
                                        version=version, tx=session)
     return True
+
+
+class StatusFact(Protocol):
+    """A registration's status as registration's message states it."""
+
+    @property
+    def registration_id(self) -> str: ...
+    @property
+    def conference_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def version(self) -> int | None: ...
+
+
+async def follow_participants(*, ctx: Agenda, facts: Sequence[StatusFact], session: AsyncClientSession) -> int:
+    """Follow many registrations' statuses at once (in message order): one read, one bulk write.
+
+    Per registration the newest fact wins as in ``follow_participant``, whether the older one is
+    stored or earlier in ``facts``. Returns how many registrations changed."""
+    ids = sorted({fact.registration_id for fact in facts})
+    latest = await ctx.store.participants_by_ids(ids, tx=session)
+    changed: dict[str, Participant] = {}
+    for fact in facts:
+        known = latest.get(fact.registration_id)
+        if older_than_known(known, fact.version, fact.at):
+            continue
+        base = known or Participant(id=fact.registration_id)
+        latest[fact.registration_id] = changed[fact.registration_id] = base.model_copy(update={
+            "conference_id": fact.conference_id, "status": fact.status, "at": fact.at, "version": fact.version})
+    await ctx.store.follow_participants(list(changed.values()), tx=session)
+    return len(changed)
 
 
 async def participant_left(*, ctx: Agenda, registration_id: str, conference_id: str, status: str,

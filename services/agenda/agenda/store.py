@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -239,6 +239,18 @@ class AgendaStore:
         await self.db.participants.update_one({"_id": registration_id}, {"$set": {
             "conference_id": conference_id, "status": status, "at": at, "version": version}}, upsert=True,
             session=tx)
+
+    async def participants_by_ids(self, registration_ids: list[str], *, tx: Tx = None) -> dict[str, Participant]:
+        docs = await self.db.participants.find({"_id": {"$in": registration_ids}}, session=tx).to_list()
+        return {doc["_id"]: Participant.model_validate(doc) for doc in docs}
+
+    async def follow_participants(self, participants: list[Participant], *, tx: Tx = None) -> None:
+        """Each registration's status as followed, in one write (``erased`` is left as stored)."""
+        if not participants:
+            return
+        await self.db.participants.bulk_write([UpdateOne({"_id": p.id}, {"$set": {
+            "conference_id": p.conference_id, "status": p.status, "at": p.at, "version": p.version}}, upsert=True)
+            for p in participants], ordered=False, session=tx)
 
     async def mark_erased(self, registration_id: str, *, tx: Tx = None) -> None:
         await self.db.participants.update_one({"_id": registration_id}, {"$set": {"erased": True}}, upsert=True,

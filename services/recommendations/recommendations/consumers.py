@@ -2,7 +2,7 @@
 
 from recommendations import feeds, intake
 from recommendations.context import Recommendations
-from shared.consumer import ConsumerSpec, Delivery
+from shared.consumer import Batch, ConsumerSpec, Delivery
 
 CONSUMED_TOPICS: list[str] = [
     "agenda.sessions", "registration.conferences", "registration.participants", "marketplace.checkins",
@@ -10,20 +10,19 @@ CONSUMED_TOPICS: list[str] = [
 ]
 
 
-class ParticipantStatus(feeds.ParticipantFacts):
-    """Registration's participant facts that change who attends; an erasure keeps the anonymous
-    fields the counts rest on and changes no status, so it is not read here. A new registration
-    comes as ``registered`` with its status; ``confirmed`` and ``waitlisted`` on arrival come only
-    from earlier versions of registration (still in the topic)."""
-
-    reads = tuple(f"registration.participant-{verb}.v1" for verb in (
-        "registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled"))
+CHECKED_IN = "registration.participant-checked-in.v1"
 
 
-class ParticipantCheckedIn(feeds.ParticipantFacts):
-    """The first scan of a participant's badge: counted as attendance."""
+class ParticipantChange(feeds.ParticipantFacts):
+    """Registration's participant facts that change who attends, and the first scan of a badge
+    (``checked-in``, counted as attendance). An erasure keeps the anonymous fields the counts rest
+    on and changes no status, so it is not read here. A new registration comes as ``registered``
+    with its status; ``confirmed`` and ``waitlisted`` on arrival come only from earlier versions of
+    registration (still in the topic). One reader for all of them, so that a rush of them is
+    applied in one call whatever their order."""
 
-    reads = ("registration.participant-checked-in.v1",)
+    reads = (*(f"registration.participant-{verb}.v1" for verb in (
+        "registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled")), CHECKED_IN)
 
 
 def consumer_specs() -> list[ConsumerSpec[Recommendations]]:
@@ -37,15 +36,11 @@ def consumer_specs() -> list[ConsumerSpec[Recommendations]]:
     async def on_conference(data: intake.ConferenceFacts, delivery: Delivery[Recommendations]) -> None:
         await intake.record_conference(ctx=delivery.service, session=delivery.session, data=data)
 
-    @spec.on(ParticipantStatus)
-    async def on_participant(data: ParticipantStatus, delivery: Delivery[Recommendations]) -> None:
-        await feeds.apply_participant_change(ctx=delivery.service, session=delivery.session, data=data,
-                                             checked_in=False)
-
-    @spec.on(ParticipantCheckedIn)
-    async def on_checked_in(data: ParticipantCheckedIn, delivery: Delivery[Recommendations]) -> None:
-        await feeds.apply_participant_change(ctx=delivery.service, session=delivery.session, data=data,
-                                             checked_in=True)
+    @spec.on_batch(ParticipantChange)
+    async def on_participants(data: list[ParticipantChange], batch: Batch[Recommendations]) -> None:
+        # The type says what happened: a check-in is the only fact that marks attendance.
+        changes = [(fact, envelope.type == CHECKED_IN) for fact, envelope in zip(data, batch.envelopes, strict=True)]
+        await feeds.apply_participant_changes(ctx=batch.service, session=batch.session, changes=changes)
 
     @spec.on(feeds.ExhibitorCheckedIn)
     async def on_checkin(data: feeds.ExhibitorCheckedIn, delivery: Delivery[Recommendations]) -> None:

@@ -5,6 +5,7 @@ in a ``feed_*`` collection, so redeliveries, corrections and late older facts ch
 the indicator exactly as they should.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -65,31 +66,54 @@ class SalesDeclared(Reader):
     version: int | None = Field(default=None, ge=1)
 
 
-async def apply_participant_change(
-    *, ctx: Recommendations, session: AsyncClientSession, data: ParticipantFacts, checked_in: bool
+async def apply_participant_changes(
+    *, ctx: Recommendations, session: AsyncClientSession, changes: Sequence[tuple[ParticipantFacts, bool]]
 ) -> None:
-    previous = await ctx.store.participant_fact(data.registration_id, session)
-    if previous is not None and _older(data, previous):
-        return  # an older fact arriving late changes nothing
-    attended = checked_in or bool(previous and previous.get("checked_in"))
-    counted = data.status in COUNTED_STATUSES or (attended and data.status not in NOT_ATTENDING)
-    region = data.region or "unknown"
-    await ctx.store.keep_participant_fact(data.registration_id, ParticipantFact(
-        conference_id=data.conference_id, status=data.status, region=region, at=data.at, version=data.version,
-        checked_in=attended, counted=counted), session)
-    was = (previous["counted"], previous["region"]) if previous else (False, region)
-    if was == (counted, region):
+    """Registrations' facts in message order, each with whether it is a check-in: one read and one
+    write of their latest facts, and the indicator moved once for all of them (one value in its
+    history, one message)."""
+    known = await ctx.store.participant_facts(sorted({data.registration_id for data, _ in changes}), session)
+    kept: dict[str, ParticipantFact] = {}
+    moves: dict[str, int] = {}
+    moved_at: datetime | None = None
+    for data, checked_in in changes:
+        previous = known.get(data.registration_id)
+        if previous is not None and _older(data, previous):
+            continue  # an older fact arriving late changes nothing
+        fact = _followed(data, previous, checked_in)
+        known[data.registration_id] = kept[data.registration_id] = fact
+        if _move(moves, previous, fact):
+            moved_at = max(moved_at, data.at) if moved_at else data.at
+    await ctx.store.keep_participant_facts(kept, session)
+    if moved_at is None or not any(moves.values()):
         return
     indicator = await _automatic(ctx, PARTICIPANTS_BY_REGION, session)
     breakdown = dict(indicator.current.breakdown or {}) if indicator.current else {}
-    if was[0]:
-        breakdown[was[1]] = breakdown.get(was[1], 0) - 1
-    if counted:
-        breakdown[region] = breakdown.get(region, 0) + 1
+    for region, change in moves.items():
+        breakdown[region] = breakdown.get(region, 0) + change
     breakdown = {k: v for k, v in sorted(breakdown.items()) if v > 0}
-    await push_value(ctx=ctx, session=session, indicator=indicator, value=sum(breakdown.values()), as_of=data.at,
+    await push_value(ctx=ctx, session=session, indicator=indicator, value=sum(breakdown.values()), as_of=moved_at,
                      source="registration.participants", reason=None, by_role="system", breakdown=breakdown)
-    await _update_regions_represented(ctx, session, breakdown, data.at)
+    await _update_regions_represented(ctx, session, breakdown, moved_at)
+
+
+def _followed(data: ParticipantFacts, previous: ParticipantFact | None, checked_in: bool) -> ParticipantFact:
+    attended = checked_in or bool(previous and previous.get("checked_in"))
+    counted = data.status in COUNTED_STATUSES or (attended and data.status not in NOT_ATTENDING)
+    return ParticipantFact(conference_id=data.conference_id, status=data.status, region=data.region or "unknown",
+                           at=data.at, version=data.version, checked_in=attended, counted=counted)
+
+
+def _move(moves: dict[str, int], previous: ParticipantFact | None, fact: ParticipantFact) -> bool:
+    """Add a registration's move between regions and counted/not counted; False when it did not move."""
+    was = (previous["counted"], previous["region"]) if previous else (False, fact["region"])
+    if was == (fact["counted"], fact["region"]):
+        return False
+    if was[0]:
+        moves[was[1]] = moves.get(was[1], 0) - 1
+    if fact["counted"]:
+        moves[fact["region"]] = moves.get(fact["region"], 0) + 1
+    return True
 
 
 def _older(data: ParticipantFacts, previous: ParticipantFact) -> bool:

@@ -11,7 +11,7 @@ cooperative and sales declaration for the automatic indicators.
 from datetime import datetime
 from typing import Any, cast
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -215,6 +215,17 @@ class RecommendationsStore:
                                     session: AsyncClientSession) -> None:
         await self._registrations.replace_one({"_id": registration_id}, {"_id": registration_id, **fact},
                                               upsert=True, session=session)
+
+    async def participant_facts(self, registration_ids: list[str],
+                                session: AsyncClientSession) -> dict[str, ParticipantFact]:
+        docs = await self._registrations.find({"_id": {"$in": registration_ids}}, session=session).to_list()
+        return {doc.pop("_id"): cast(ParticipantFact, doc) for doc in docs}
+
+    async def keep_participant_facts(self, facts: dict[str, ParticipantFact], session: AsyncClientSession) -> None:
+        """The latest fact of each registration, in one write."""
+        if facts:
+            await self._registrations.bulk_write([ReplaceOne({"_id": key}, {"_id": key, **fact}, upsert=True)
+                                                  for key, fact in facts.items()], ordered=False, session=session)
 
     async def cooperative_counted(self, cooperative_id: str, session: AsyncClientSession) -> bool:
         return await self._cooperatives.find_one({"_id": cooperative_id}, session=session) is not None
