@@ -13,6 +13,11 @@ register_texts({
     "console_agenda_no_conferences": _three("لا يوجد مؤتمر تحت مسؤوليتك.", "Aucune conférence à votre charge.",
                                             "No conference in your charge."),
     "console_agenda_grid": _three("جدول الجلسات", "Grille des séances", "Session grid"),
+    "console_agenda_grid_help": _three(
+        "اختر نصف ساعة فارغة لإضافة جلسة فيها، أو افتح جلسة لتغيير قاعتها أو وقتها.",
+        "Choisissez une demi-heure libre pour y ajouter une séance, "
+        "ou ouvrez une séance pour changer sa salle ou son horaire.",
+        "Choose an empty half hour to add a session there, or open a session to change its room or time."),
     "console_agenda_rooms": _three("القاعات", "Salles", "Rooms"),
     "console_agenda_speakers": _three("المتدخلون", "Intervenant·es", "Speakers"),
     "console_agenda_release": _three("نشر نسخة", "Publier une version", "Release a version"),
