@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError, ServerSelectionTimeoutError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -80,6 +80,12 @@ async def run_in_transaction(
                 result = await work(session)
                 await _commit(session)
                 return result
+            except ServerSelectionTimeoutError:
+                # No server could be reached for a whole selection timeout: another attempt
+                # would wait as long again. The caller answers 503 now (consumers wait for the
+                # database on their own), however the driver labels the error.
+                await _abort_quietly(session)
+                raise
             except PyMongoError as exc:
                 await _abort_quietly(session)
                 again = attempt < max_attempts and time.monotonic() < deadline
