@@ -166,12 +166,16 @@ async def _check(mongo: Mongo, fault_stack: FaultStack, services: Services, regi
     projection = {d["_id"]: d for d in await agenda_db.participants.find({}).to_list()}
     assert {rid: d["status"] for rid, d in projection.items()} == {rid: d["status"] for rid, d in stored.items()}
 
-    # recommendations: each confirmed participant counted once, in their region; one value per change.
+    # recommendations: each confirmed participant counted once, in their region; one value per
+    # transaction that moved the count (a batch of participants), each a step up.
     indicator = await recs_db.indicators.find_one({"_id": PARTICIPANTS_BY_REGION})
     by_region = Counter(d["region"] for d in stored.values() if d["status"] == "confirmed")
     assert indicator["current"]["value"] == CAPACITY
     assert indicator["current"]["breakdown"] == dict(by_region)
-    assert indicator["version"] == CAPACITY
+    values = await recs_db.indicator_values.find({"indicator_id": PARTICIPANTS_BY_REGION}).sort("seq", 1).to_list()
+    steps = [v["value"] for v in values]
+    assert 1 <= indicator["version"] == len(values) <= CAPACITY
+    assert steps == sorted(set(steps)) and steps[-1] == CAPACITY
     assert await recs_db.feed_registrations.count_documents({}) == len(stored)
 
     dropped = {p.name: p.metric("messages_consumed_total", outcome="duplicate") for p in (agenda, recommendations)}
