@@ -194,3 +194,43 @@ async def test_mail_goes_out_over_implicit_tls_with_sign_in_at_the_relay(infra: 
 
 async def _true(value: bool) -> bool:
     return value
+
+
+@dataclass
+class CountingRelay:
+    """Accepts every mail but one address, and notes which connection carried each."""
+
+    refused: str
+    connections: list[int] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address == self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.connections.append(id(session))
+        self.received.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+async def test_a_rush_of_mails_goes_out_in_batches_over_few_connections_each_mail_once(
+        infra: Infra, keys: Keys) -> None:
+    """Twenty registrations at once: twenty mails over fewer connections; one refused address does not stop the rest."""
+    emails = [f"rush{n}@example.ma" for n in range(20)]
+    relay = CountingRelay(refused=emails[7])
+    async with smtp_server(relay) as port, registration_service(infra, keys, mail_senders=1) as svc:
+        svc.settings.smtp_port = port
+        conference = await svc.conference()
+        await asyncio.gather(*(svc.register(conference["id"], email=email) for email in emails))
+        mails = svc.platform.db.mails
+        await eventually(lambda: _true(len(relay.received) == 19))
+        await eventually(lambda: mails.find_one({"state": "failed"}))
+        assert sorted(relay.received) == sorted(e for e in emails if e != relay.refused)
+        assert len(set(relay.connections)) < len(relay.connections)
+        assert sorted(await mails.distinct("state")) == ["failed", "sent"]
+        assert await mails.count_documents({"state": "sent", "attempts": 1}) == 19
+        await asyncio.sleep(0.5)
+        assert len(relay.received) == 19

@@ -4,7 +4,7 @@ from registration import admin_api, api, console, console_bulk, console_checkin,
 from registration.consumers import consumer_specs
 from registration.context import RegistrationContext, context_of
 from registration.events import MESSAGES, TOPICS
-from registration.notifications import Mailer
+from registration.mailer import Mailer
 from registration.settings import Settings
 from registration.store import RegistrationStore, indexes
 from shared.jobs import jobs_console_router

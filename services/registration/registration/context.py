@@ -1,5 +1,6 @@
 """The registration service's typed context: what its use cases, routes and handlers reach."""
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,8 +16,25 @@ from shared.signing import Signer
 
 if TYPE_CHECKING:
     from registration.gate import ScanResult
-    from registration.notifications import Mailer
+    from registration.mailer import Mailer
     from registration.offline import LiveScan
+
+
+class MailHints:
+    """Ids of mails this process has just queued, for its mailer to claim by id rather than by a poll.
+
+    A hint may come before its transaction commits (the mailer looks for it again a few
+    times) or never (another process, a crash): the mailer's poll finds those.
+    """
+
+    def __init__(self) -> None:
+        self.tries: dict[str, int] = {}
+        self.wake = asyncio.Event()
+
+    def add(self, mail_ids: list[str]) -> None:
+        for mail_id in mail_ids:
+            self.tries.setdefault(mail_id, 0)
+        self.wake.set()
 
 
 @dataclass
@@ -28,6 +46,7 @@ class RegistrationContext:
     signer: Signer
     # Built on the context it sends for (see ``registration.app``).
     mailer: "Mailer" = field(init=False)
+    mail_hints: MailHints = field(default_factory=MailHints)
     # Registration requests for one conference, written together while one of its transactions runs.
     arrivals: GroupCommit[Arrival, Registration] = field(init=False)
     # Live scans at one conference's gates, written together while one of their transactions runs.

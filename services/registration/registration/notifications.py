@@ -20,13 +20,7 @@ or passing failures went on for ``mail_give_up_hours``. Failures of the connecti
 authentication or of the sender address are the relay's or the setup's: retried.
 """
 
-import asyncio
 import logging
-import os
-import socket
-import ssl
-import uuid
-from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
@@ -68,6 +62,7 @@ MAIL_KINDS = {
 }
 # A refused or failed send is tried again after 5 s, 30 s, 2 min, 10 min, then every 30 min.
 RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 1800.0)
+MAIL_QR_MASK = 2
 # Reasons a mail ends failed (the label of tadamon_mail_failed_total).
 REFUSED, UNCOMPOSABLE, EXPIRED = "refused", "uncomposable", "expired"
 
@@ -92,6 +87,7 @@ async def queue_mail(*, ctx: "RegistrationContext", session: Any, message_id: st
     now = utcnow()
     await ctx.store.enqueue_mail(QueuedMail(id=message_id, registration_id=registration_id, kind=kind,
                                             state="pending", due_at=now, attempts=0, created_at=now), session)
+    ctx.mail_hints.add([message_id])
 
 
 def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registration, conference: Conference
@@ -119,7 +115,9 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
         body += "\n" + translate("mail_decision_reason", lang, reason=registration.decision_reason)
     message.set_content(body)
     if mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed":
-        message.add_attachment(qr_png(badge_token(ctx, registration)), maintype="image", subtype="png",
+        # A given mask pattern: a mail per registration, shown on a phone's screen (see ``qr_png``).
+        message.add_attachment(qr_png(badge_token(ctx, registration), mask=MAIL_QR_MASK), maintype="image",
+                               subtype="png",
                                filename=f"badge-{registration.number}.png")
     # Last: set_content and add_attachment move or drop the Content-* headers already there.
     message["Content-Language"] = lang
@@ -138,116 +136,6 @@ def _organizers_message(settings: Settings, mail: QueuedMail, registration: Regi
     return message
 
 
-class Mailer:
-    def __init__(self, ctx: "RegistrationContext") -> None:
-        self.ctx = ctx
-        self.store = ctx.store
-        platform = self.platform = ctx.platform
-        self.settings = cast(Settings, platform.settings)
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.metrics = platform.metrics.own("mail", MailMetrics)
-        self._tasks: list[asyncio.Task[None]] = []
-        self._stopping = asyncio.Event()
-
-    def start(self) -> None:
-        self._stopping = asyncio.Event()
-        self.platform.metrics.sample_with(self.sample)
-        # Each sender is its own lease owner: a mail is finished only by the one that claimed it.
-        self._tasks = [asyncio.create_task(self._run(f"{self.owner}/{n}"), name=f"mailer-{n}")
-                       for n in range(self.settings.mail_senders)]
-
-    async def stop(self) -> None:
-        self.platform.metrics.stop_sampling(self.sample)
-        # A flag as well as the cancellation: a cancellation landing inside a driver call
-        # can be absorbed there, and the loop must still end.
-        self._stopping.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-
-    async def sample(self) -> None:
-        self.metrics.queue_depth.set(await self.store.count_queued_mails())
-
-    async def _pause(self) -> None:
-        try:
-            await asyncio.wait_for(self._stopping.wait(), self.settings.mail_poll_seconds)
-        except TimeoutError:
-            pass
-
-    async def _run(self, owner: str) -> None:
-        while not self._stopping.is_set():
-            try:
-                if not await self.send_one(owner):
-                    await self._pause()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the mailer must outlive a database outage
-                log.warning("mailer: %r", exc)
-                await self._pause()
-
-    async def send_one(self, owner: str) -> bool:
-        """Send the next due mail, if any, as ``owner``; True if there was one."""
-        now = utcnow()
-        mail = await self.store.claim_due_mail(owner, now, timedelta(seconds=self.settings.mail_lease_seconds))
-        if mail is None:
-            return False
-        registration = await self.store.registration(mail.registration_id)
-        conference = registration and await self.store.conference(registration.conference_id)
-        if not registration or not conference or not registration.email:
-            # Erased (law 09-08) or gone: nobody to write to any more.
-            await self.store.finish_mail(mail.id, owner, "skipped", utcnow())
-            return True
-        try:
-            message = compose(self.ctx, mail, registration, conference)
-        except Exception as exc:  # noqa: BLE001 - the same data fails the same way on every try
-            await self._fail(mail, owner, UNCOMPOSABLE, exc)
-            return True
-        try:
-            await aiosmtplib.send(message, **self.smtp_options())
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            await self._after_refusal(mail, owner, exc)
-            return True
-        await self.store.finish_mail(mail.id, owner, "sent", utcnow())
-        return True
-
-    def smtp_options(self) -> dict[str, Any]:
-        settings = self.settings
-        options: dict[str, Any] = {
-            "hostname": settings.smtp_host, "port": settings.smtp_port, "timeout": settings.smtp_timeout_seconds,
-            "use_tls": settings.smtp_security == "tls", "start_tls": settings.smtp_security == "starttls",
-        }
-        if settings.smtp_security != "none":
-            options["tls_context"] = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
-            if settings.smtp_ca_file:
-                # The private CA is trusted besides the system's, not instead of them.
-                options["tls_context"].load_default_certs()
-        if settings.smtp_username:
-            options["username"] = settings.smtp_username
-            options["password"] = settings.smtp_password.get_secret_value()
-        return options
-
-    async def _after_refusal(self, mail: QueuedMail, owner: str, exc: BaseException) -> None:
-        if refused_for_good(exc):
-            await self._fail(mail, owner, REFUSED, exc)
-            return
-        if utcnow() - mail.created_at > timedelta(hours=self.settings.mail_give_up_hours):
-            await self._fail(mail, owner, EXPIRED, exc)
-            return
-        pause = RETRY_SECONDS[min(mail.attempts, len(RETRY_SECONDS)) - 1]
-        log.warning("mail %s not sent (%r); next try in %.0f s", mail.id, exc, pause)
-        await self.store.retry_mail(mail.id, owner, _later(pause), repr(exc))
-
-    async def _fail(self, mail: QueuedMail, owner: str, reason: str, exc: BaseException) -> None:
-        # The error's type only in the log: its text may quote an address or a name.
-        log.error("mail %s failed for good (%s): %s", mail.id, reason, type(exc).__name__)
-        await self.store.finish_mail(mail.id, owner, "failed", utcnow(), error=repr(exc))
-        self.metrics.failed.labels(reason).inc()
-
-
 def refused_for_good(exc: BaseException) -> bool:
     """A 5xx answer to the recipient or to the content: this mail will never be taken (a bounce)."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
@@ -255,7 +143,3 @@ def refused_for_good(exc: BaseException) -> bool:
     if isinstance(exc, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError):
         return exc.code >= 500
     return False
-
-
-def _later(seconds: float) -> datetime:
-    return utcnow() + timedelta(seconds=seconds)

@@ -6,7 +6,7 @@ and returns the stored models of ``registration.models``.
 
 import random
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,8 +31,6 @@ SCANS = "scans"
 CONFLICTS = "checkin_conflicts"
 MAILS = "mails"
 DUPLICATE_KEY = 11000
-# Due mails a sender reads before taking one of them (see claim_due_mail).
-CLAIM_CANDIDATES = 8
 
 
 def indexes() -> Indexes:
@@ -86,6 +84,10 @@ class RegistrationStore:
 
     async def conference(self, conference_id: str, session: Session = None) -> Conference | None:
         return Conference.from_document(await self.conferences.find_one({"_id": conference_id}, session=session))
+
+    async def conferences_by_id(self, conference_ids: Collection[str]) -> dict[str, Conference]:
+        docs = await self.conferences.find({"_id": {"$in": list(conference_ids)}}).to_list(None)
+        return {str(doc["_id"]): Conference.model_validate(doc) for doc in docs}
 
     async def add_conference(self, conference: Conference, session: Session) -> None:
         await self.conferences.insert_one(conference.to_document(), session=session)
@@ -272,43 +274,57 @@ class RegistrationStore:
         """New mails, queued in the transaction of the change that causes them (their ids are new)."""
         await self.mails.insert_many([_queued(mail) for mail in mails], session=session)
 
-    async def claim_due_mail(self, owner: str, now: datetime, lease: timedelta) -> QueuedMail | None:
-        """Take one due mail: pending, or 'sending' by a sender whose lease ran out (it crashed).
+    async def claim_mails(self, mail_ids: Sequence[str], owner: str, now: datetime, lease: timedelta
+                          ) -> list[QueuedMail]:
+        """Take those of these mails that are due (pending, or 'sending' by a sender whose lease ran out).
 
-        Read the oldest due ones through the ``due_mails`` index (one state at a time: an
-        equality walks the index), then take one with a conditional update that only
-        succeeds while it is still in the state and due time read: of several senders
-        reaching for the same mail, one wins and the others try the next. Not findAndModify,
-        which the local server runs by scanning every mail ever sent.
+        One conditional update through the ``_id`` index: of several senders reaching for the
+        same mail, only one update matches it; what this one took is read back by its owner
+        and its new due time, which only this claim wrote.
+        """
+        until = now + lease
+        ids = list(mail_ids)
+        await self.mails.update_many(
+            {"_id": {"$in": ids}, "state": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}},
+            {"$set": {"state": "sending", "owner": owner, "due_at": until}, "$inc": {"attempts": 1}})
+        docs = await self.mails.find({"_id": {"$in": ids}, "owner": owner, "state": "sending", "due_at": until}
+                                     ).to_list(None)
+        return [QueuedMail.model_validate(doc) for doc in docs]
+
+    async def claim_due_mails(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[QueuedMail]:
+        """Take up to ``limit`` of the oldest due mails, found through the ``due_mails`` index.
+
+        One state at a time (an equality walks the index); candidates are shuffled among
+        twice as many, so that senders polling at once do not all reach for the same ones.
+        Not findAndModify, which the local server runs by scanning every mail ever sent.
         """
         for state in ("pending", "sending"):
-            candidates = await self.mails.find({"state": state, "due_at": {"$lte": now}}).sort(
-                "due_at", ASCENDING).limit(CLAIM_CANDIDATES).to_list()
-            random.shuffle(candidates)  # senders polling at once do not all reach for the oldest
-            for mail in candidates:
-                taken = await self.mails.update_one(
-                    {"_id": mail["_id"], "state": state, "due_at": mail["due_at"]},
-                    {"$set": {"state": "sending", "owner": owner, "due_at": now + lease}, "$inc": {"attempts": 1}})
-                if taken.modified_count == 1:
-                    return QueuedMail.model_validate(mail | {"state": "sending", "owner": owner,
-                                                             "due_at": now + lease,
-                                                             "attempts": mail.get("attempts", 0) + 1})
-        return None
+            found = await self.mails.find({"state": state, "due_at": {"$lte": now}}, {"_id": 1}).sort(
+                "due_at", ASCENDING).limit(limit * 2).to_list()
+            if found:
+                ids = [doc["_id"] for doc in found]
+                random.shuffle(ids)
+                return await self.claim_mails(ids[:limit], owner, now, lease)
+        return []
 
-    async def finish_mail(self, mail_id: str, owner: str, state: str, now: datetime, error: str | None = None
-                          ) -> None:
-        fields: Document = {"state": state, "finished_at": now}
-        if error is not None:
-            fields["last_error"] = error[:500]
-        await self.mails.update_one({"_id": mail_id, "owner": owner}, {"$set": fields})
+    async def settle_mails(self, owner: str, sent: Sequence[str], skipped: Sequence[str],
+                           settled: Mapping[str, Document], now: datetime) -> None:
+        """Write a batch's outcomes: sent, skipped, and each other mail's own fields (failed, or due again).
+
+        Only while the mail is still this sender's: one whose lease ran out and that another
+        sender took keeps that sender's state.
+        """
+        for state, ids in (("sent", sent), ("skipped", skipped)):
+            if ids:
+                await self.mails.update_many({"_id": {"$in": list(ids)}, "owner": owner},
+                                             {"$set": {"state": state, "finished_at": now}})
+        if settled:
+            await self.mails.bulk_write([UpdateOne({"_id": mail_id, "owner": owner}, {"$set": dict(fields)})
+                                         for mail_id, fields in settled.items()], ordered=False)
 
     async def count_queued_mails(self) -> int:
         """Mails still to send: waiting (first try or a retry) or being sent (through ``due_mails``)."""
         return await self.mails.count_documents({"state": {"$in": ["pending", "sending"]}})
-
-    async def retry_mail(self, mail_id: str, owner: str, due_at: datetime, error: str) -> None:
-        await self.mails.update_one({"_id": mail_id, "owner": owner},
-                                    {"$set": {"state": "pending", "due_at": due_at, "last_error": error[:500]}})
 
     async def mail(self, mail_id: str) -> QueuedMail | None:
         return QueuedMail.from_document(await self.mails.find_one({"_id": mail_id}))

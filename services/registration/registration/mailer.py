@@ -1,0 +1,227 @@
+"""The mailer: sends queued mails through SMTP, a batch at a time.
+
+A batch is up to ``MAIL_BATCH`` mails claimed with one conditional update (``sending``,
+with a lease), their registrations and conferences read with one query each, the mails
+sent over one SMTP connection, and their outcomes written with one update per outcome.
+Mails queued by this process are handed to the mailer by id (``MailHints``), so
+it claims them through the ``_id`` index; the poll of the ``due_mails`` index, whose
+cost grows with the number of mails waiting, runs only when no hint is left, and finds
+everything else: retries come due, mails of another process, mails left by a crash.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+import ssl
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any, cast
+
+import aiosmtplib
+
+from registration.models import QueuedMail
+from registration.notifications import (
+    EXPIRED,
+    REFUSED,
+    RETRY_SECONDS,
+    UNCOMPOSABLE,
+    MailMetrics,
+    compose,
+    refused_for_good,
+)
+from registration.settings import Settings
+from shared.documents import utcnow
+
+if TYPE_CHECKING:
+    from registration.context import RegistrationContext
+
+log = logging.getLogger(__name__)
+
+MAIL_BATCH = 50
+# A hinted mail whose transaction has not committed yet is looked for again, this many times.
+HINT_TRIES = 20
+HINT_RETRY_SECONDS = 0.05
+# Errors after which the connection cannot carry the batch's next mails.
+CONNECTION_LOST = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPTimeoutError,
+                   OSError, TimeoutError)
+
+
+@dataclass
+class Outcomes:
+    """What became of a batch: mails sent or skipped, and the fields of each one failed or put back."""
+
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    settled: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class Mailer:
+    def __init__(self, ctx: "RegistrationContext") -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        platform = self.platform = ctx.platform
+        self.settings = cast(Settings, platform.settings)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.metrics = platform.metrics.own("mail", MailMetrics)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+        self._hints = ctx.mail_hints.tries
+        self._wake = ctx.mail_hints.wake
+
+    def start(self) -> None:
+        self._stopping = asyncio.Event()
+        self.platform.metrics.sample_with(self.sample)
+        # Each sender is its own lease owner: a mail is finished only by the one that claimed it.
+        self._tasks = [asyncio.create_task(self._run(f"{self.owner}/{n}"), name=f"mailer-{n}")
+                       for n in range(self.settings.mail_senders)]
+
+    async def stop(self) -> None:
+        self.platform.metrics.stop_sampling(self.sample)
+        # A flag as well as the cancellation: a cancellation landing inside a driver call
+        # can be absorbed there, and the loop must still end.
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    async def sample(self) -> None:
+        self.metrics.queue_depth.set(await self.store.count_queued_mails())
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def _run(self, owner: str) -> None:
+        while not self._stopping.is_set():
+            try:
+                if not await self.send_batch(owner):
+                    await self._pause(HINT_RETRY_SECONDS if self._hints else self.settings.mail_poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the mailer must outlive a database outage
+                log.warning("mailer: %r", exc)
+                await self._pause(self.settings.mail_poll_seconds)
+
+    async def send_batch(self, owner: str) -> int:
+        """Claim and send a batch of due mails as ``owner``; how many were claimed."""
+        mails = await self._claim(owner)
+        if mails:
+            outcomes = await self._deliver(mails, owner)
+            await self.store.settle_mails(owner, outcomes.sent, outcomes.skipped, outcomes.settled, utcnow())
+        return len(mails)
+
+    async def _claim(self, owner: str) -> list[QueuedMail]:
+        now, lease = utcnow(), timedelta(seconds=self.settings.mail_lease_seconds)
+        hinted = list(self._hints)[:MAIL_BATCH]
+        for mail_id in hinted:
+            del self._hints[mail_id]
+        if hinted:
+            mails = await self.store.claim_mails(hinted, owner, now, lease)
+            self._hint_again(hinted, {mail.id for mail in mails})
+            return mails
+        return await self.store.claim_due_mails(owner, now, lease, MAIL_BATCH)
+
+    def _hint_again(self, tried: list[str], claimed: set[str]) -> None:
+        # Not claimed: not committed yet, or already taken by a poll (then the next try finds it gone).
+        for mail_id in tried:
+            tries = self._hints.get(mail_id, 0)
+            if mail_id not in claimed and tries < HINT_TRIES:
+                self._hints[mail_id] = tries + 1
+
+    async def _deliver(self, mails: list[QueuedMail], owner: str) -> Outcomes:
+        outcomes = Outcomes()
+        registrations = await self.store.registrations_by_id([m.registration_id for m in mails], None)
+        conferences = await self.store.conferences_by_id({r.conference_id for r in registrations.values()})
+        composed: list[tuple[QueuedMail, EmailMessage]] = []
+        for mail in mails:
+            registration = registrations.get(mail.registration_id)
+            conference = registration and conferences.get(registration.conference_id)
+            if not registration or not conference or not registration.email:
+                # Erased (law 09-08) or gone: nobody to write to any more.
+                outcomes.skipped.append(mail.id)
+                continue
+            try:
+                composed.append((mail, compose(self.ctx, mail, registration, conference)))
+            except Exception as exc:  # noqa: BLE001 - the same data fails the same way on every try
+                self._fail(outcomes, mail, UNCOMPOSABLE, exc)
+        if composed:
+            await self._send_all(composed, outcomes)
+        return outcomes
+
+    async def _send_all(self, composed: list[tuple[QueuedMail, EmailMessage]], outcomes: Outcomes) -> None:
+        """Send over one connection; a connection lost puts back the mails not sent yet."""
+        smtp = aiosmtplib.SMTP(**self.smtp_options())
+        try:
+            await smtp.connect()
+        except (aiosmtplib.SMTPException, *CONNECTION_LOST) as exc:
+            for mail, _ in composed:
+                self._after_refusal(outcomes, mail, exc)
+            return
+        try:
+            for n, (mail, message) in enumerate(composed):
+                try:
+                    await smtp.send_message(message)
+                except CONNECTION_LOST as exc:
+                    for rest, _ in composed[n:]:
+                        self._after_refusal(outcomes, rest, exc)
+                    return
+                except aiosmtplib.SMTPException as exc:
+                    self._after_refusal(outcomes, mail, exc)
+                    continue
+                outcomes.sent.append(mail.id)
+        finally:
+            await _close(smtp)
+
+    def smtp_options(self) -> dict[str, Any]:
+        settings = self.settings
+        options: dict[str, Any] = {
+            "hostname": settings.smtp_host, "port": settings.smtp_port, "timeout": settings.smtp_timeout_seconds,
+            "use_tls": settings.smtp_security == "tls", "start_tls": settings.smtp_security == "starttls",
+        }
+        if settings.smtp_security != "none":
+            options["tls_context"] = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+            if settings.smtp_ca_file:
+                # The private CA is trusted besides the system's, not instead of them.
+                options["tls_context"].load_default_certs()
+        if settings.smtp_username:
+            options["username"] = settings.smtp_username
+            options["password"] = settings.smtp_password.get_secret_value()
+        return options
+
+    def _after_refusal(self, outcomes: Outcomes, mail: QueuedMail, exc: BaseException) -> None:
+        if refused_for_good(exc):
+            self._fail(outcomes, mail, REFUSED, exc)
+            return
+        if utcnow() - mail.created_at > timedelta(hours=self.settings.mail_give_up_hours):
+            self._fail(outcomes, mail, EXPIRED, exc)
+            return
+        pause = RETRY_SECONDS[min(mail.attempts, len(RETRY_SECONDS)) - 1]
+        log.warning("mail %s not sent (%r); next try in %.0f s", mail.id, exc, pause)
+        outcomes.settled[mail.id] = {"state": "pending", "due_at": _later(pause), "last_error": repr(exc)[:500]}
+
+    def _fail(self, outcomes: Outcomes, mail: QueuedMail, reason: str, exc: BaseException) -> None:
+        # The error's type only in the log: its text may quote an address or a name.
+        log.error("mail %s failed for good (%s): %s", mail.id, reason, type(exc).__name__)
+        outcomes.settled[mail.id] = {"state": "failed", "finished_at": utcnow(), "last_error": repr(exc)[:500]}
+        self.metrics.failed.labels(reason).inc()
+
+
+async def _close(smtp: aiosmtplib.SMTP) -> None:
+    try:
+        await smtp.quit()
+    except (aiosmtplib.SMTPException, *CONNECTION_LOST):
+        smtp.close()
+
+
+def _later(seconds: float) -> datetime:
+    return utcnow() + timedelta(seconds=seconds)
