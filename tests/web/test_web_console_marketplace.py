@@ -101,6 +101,9 @@ async def test_market_console_refuses_another_markets_organizer(infra: Infra, ke
         forged = await page.request.post(f"{base}/console/applications/{application}/accept?lang=fr",
                                          form={"csrf_token": "csrf-of-this-session"})
         assert forged.status == 403
+        allocation = await page.request.post(f"{base}/console/markets/{market['id']}/allocation?lang=fr",
+                                             form={"csrf_token": "csrf-of-this-session"})
+        assert allocation.status == 403  # another market's organizer starts no allocation here
         read = await http.get(f"/applications/{application}", headers=keys.headers("admin"))
         assert read.json()["status"] == "submitted"
         await context.close()

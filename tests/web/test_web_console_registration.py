@@ -108,6 +108,9 @@ async def test_console_refuses_strangers_and_forged_forms_and_erases_only_when_c
         refused = await page.goto(f"{base}/console/registrations/{reg['id']}?lang=fr")
         assert refused is not None and refused.status == 403
         assert "Hélène" not in await page.content()
+        imported = await page.request.post(f"{base}/console/conferences/{cid}/import?lang=fr", multipart={
+            "csrf_token": CSRF, "file": {"name": "i.csv", "mimeType": "text/csv", "buffer": b"full_name\nX\n"}})
+        assert imported.status == 403  # another conference's organizer starts no import here
         await stranger.close()
 
         organizer = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang="fr",
