@@ -61,6 +61,9 @@ class Job(Stored):
     size: int = 0
     # The run (the claim, counted by ``attempts``) whose chunks make the file.
     file_run: int = 0
+    # The console screen the job was started from (a path), and the text code of the link back to it.
+    back: str | None = None
+    back_text: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -130,15 +133,33 @@ JobHandler = Callable[[Any, Job, Progress], Awaitable[JobResult]]
 
 
 async def start_job(platform: "Platform", *, kind: str, owner: str, scope: str, params: dict[str, Any],
-                    session: AsyncClientSession | None = None) -> str:
-    """Store a pending job and return its id; inside a transaction when ``session`` is given."""
+                    session: AsyncClientSession | None = None, back: str | None = None,
+                    back_text: str | None = None) -> str:
+    """Store a pending job and return its id; inside a transaction when ``session`` is given.
+
+    ``back`` (a console path) and ``back_text`` (a text code) make the job page's link back."""
     job_id = uuid.uuid4().hex
     now = utcnow()
-    job = Job(id=job_id, kind=kind, owner=owner, scope=scope, params=params, created_at=now)
+    job = Job(id=job_id, kind=kind, owner=owner, scope=scope, params=params, created_at=now, back=back,
+              back_text=back_text)
     await store.insert_job(platform.db, job.to_document(), lease_until=now, session=session)
     # Committed at once without a session; with one, Platform.transaction wakes the worker after commit.
     platform.jobs_wake.set()
     return job_id
+
+
+async def job_outcome(platform: "Platform", job_id: str,
+                      session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+    """What an earlier run of this job recorded with ``record_job_outcome``, if one committed."""
+    return await store.find_outcome(platform.db, job_id, session)
+
+
+async def record_job_outcome(platform: "Platform", job_id: str, outcome: dict[str, Any],
+                             session: AsyncClientSession) -> None:
+    """Record, in the transaction of the job's work, what it did (small JSON): a run taken again after
+    a crash finds it with ``job_outcome`` and reports it instead of doing the work twice. Two runs
+    committing at once collide on the job's id (``DuplicateKeyError``): one of them is undone."""
+    await store.insert_outcome(platform.db, job_id, outcome, utcnow(), session)
 
 
 async def read_job(platform: "Platform", job_id: str) -> Job | None:
@@ -285,5 +306,5 @@ register_messages({
 })
 
 
-__all__ = ["Job", "JobHandler", "JobResult", "JobWorker", "Progress", "jobs_console_router", "read_job",
-           "recent_jobs", "start_job"]
+__all__ = ["Job", "JobHandler", "JobResult", "JobWorker", "Progress", "job_outcome", "jobs_console_router",
+           "read_job", "recent_jobs", "record_job_outcome", "start_job"]

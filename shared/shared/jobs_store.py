@@ -13,6 +13,9 @@ from shared.mongo import Document, Indexes
 
 JOBS = "jobs"
 JOB_FILES = "job_files"
+# What a job's work did, written in the transaction of that work: a run taken again after its
+# process died reads it instead of doing the work twice.
+JOB_OUTCOMES = "job_outcomes"
 # A MongoDB document holds at most 16 MB; files are cut well below it.
 CHUNK_BYTES = 4 * 1024 * 1024
 KEEP_FINISHED_DAYS = 7
@@ -27,6 +30,8 @@ def jobs_indexes(indexes: Indexes) -> None:
     indexes.add(JOB_FILES, IndexModel([("job_id", ASCENDING), ("run", ASCENDING), ("n", ASCENDING)], name="by_job"))
     indexes.add(JOB_FILES, IndexModel([("written_at", ASCENDING)], name="written_expire",
                                       expireAfterSeconds=KEEP_FINISHED_DAYS * 86_400))
+    indexes.add(JOB_OUTCOMES, IndexModel([("recorded_at", ASCENDING)], name="recorded_expire",
+                                         expireAfterSeconds=KEEP_FINISHED_DAYS * 86_400))
 
 
 async def insert_job(db: AsyncDatabase[Document], doc: Document, *, lease_until: datetime,
@@ -87,3 +92,14 @@ async def write_file(db: AsyncDatabase[Document], job_id: str, run: int, content
 async def file_chunks(db: AsyncDatabase[Document], job_id: str, run: int) -> AsyncIterator[bytes]:
     async for chunk in db[JOB_FILES].find({"job_id": job_id, "run": run}).sort("n", ASCENDING):
         yield bytes(chunk["data"])
+
+
+async def find_outcome(db: AsyncDatabase[Document], job_id: str, session: AsyncClientSession | None) -> Document | None:
+    found = await db[JOB_OUTCOMES].find_one({"_id": job_id}, session=session)
+    return None if found is None else dict(found["outcome"])
+
+
+async def insert_outcome(db: AsyncDatabase[Document], job_id: str, outcome: Document, now: datetime,
+                         session: AsyncClientSession) -> None:
+    # The id is the job's: two runs of one job committing the same work collide here, one is undone.
+    await db[JOB_OUTCOMES].insert_one({"_id": job_id, "outcome": outcome, "recorded_at": now}, session=session)

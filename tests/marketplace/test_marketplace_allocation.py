@@ -1,12 +1,17 @@
 """Applications and stand allocation through the API, on real MongoDB and Kafka."""
 
 import asyncio
+import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from marketplace_factories import Marketplace, marketplace_service
 
+from marketplace import background
 from marketplace.app import create_app
+from shared.audit import Act
+from shared.jobs import Job, Progress
 from support import Infra, Keys, envelope_of, read_topic, running
 
 
@@ -195,3 +200,31 @@ async def test_a_market_whose_days_are_over_takes_no_application_even_inside_its
                                          headers=svc.exhibitor(coop["id"]) | {"Accept-Language": "ar"})
         assert response.status_code == 409 and response.json()["code"] == "applications_closed"
         assert await svc.store.db.applications.count_documents({"market_id": over["id"]}) == 0
+
+
+async def _ignore(done: int, total: int) -> None:
+    return None
+
+
+async def test_an_allocation_job_taken_again_after_its_work_committed_gives_the_same_decisions_once(
+        infra: Infra, keys: Keys) -> None:
+    async with marketplace_service(infra, keys) as svc:
+        market = await svc.market(stands=2)
+        for _ in range(3):
+            await svc.apply((await svc.cooperative())["id"], market["id"])
+        job = Job(id=uuid.uuid4().hex, kind=background.ALLOCATION, owner="nadia@example.ma",
+                  scope=f"organizer:market:{market['id']}", created_at=datetime.now(UTC),
+                  params={"market_id": market["id"], "lang": "fr", "act": asdict(Act.system("test"))})
+        runs = []
+        for _ in range(2):  # the second as a worker runs it when the first process died before finishing it
+            progress = Progress(_ignore)
+            runs.append(await background.run_allocation(svc.ctx, job, progress))
+            await progress.close()
+            assert (progress.done, progress.total) == (3, 3)
+        first, again = (run.summary for run in runs)
+        assert first is not None and first == again
+        assert (first["alloc_accepted"], first["alloc_waitlisted"]) == (2, 1)
+        assert all(row["alloc_reason"] for row in first["rows"])
+        assigned = await svc.ctx.platform.outbox.collection.count_documents(
+            {"type": "marketplace.stand-assigned.v1", "envelope.data.market_id": market["id"]})
+        assert assigned == 2

@@ -1,4 +1,5 @@
-"""Background jobs on the real MongoDB: progress while running, restarts, failures, access, large files."""
+"""Background jobs on the real MongoDB: progress while running, restarts, failures, access, large files,
+an outcome recorded once."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -7,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 from jobs_service import SCOPE, JobsSettings, create_app, payload
+from pymongo.errors import DuplicateKeyError
 
 from shared.documents import utcnow
 from shared.i18n import translate
-from shared.jobs import MAX_ATTEMPTS, Job
+from shared.jobs import MAX_ATTEMPTS, Job, job_outcome, record_job_outcome, start_job
 from shared.jobs_store import CHUNK_BYTES, write_file
 from shared.mongo import make_client
 from shared.web.console import SERVICES
@@ -254,3 +256,26 @@ async def test_a_finished_job_no_longer_keeps_what_it_was_given(
     await open_gate(settings, job_id)
     assert (await finished(http, keys, job_id))["state"] == "done"
     assert (await _stored(settings, job_id)).params == {}
+
+
+async def test_a_jobs_outcome_is_recorded_once_and_read_back_by_a_run_taken_again(
+        client: tuple[httpx.AsyncClient, JobsSettings], keys: Keys) -> None:
+    http, _ = client
+    platform = http._transport.app.state.platform  # type: ignore[attr-defined]
+    job_id = await start_job(platform, kind="unknown-to-this-service", owner=AMINA, scope=SCOPE, params={},
+                             back="/console/samples", back_text="job_back")
+    assert await job_outcome(platform, job_id) is None
+
+    async def record(count: int) -> None:
+        async def work(session: Any) -> None:
+            await record_job_outcome(platform, job_id, {"imported": count}, session)
+
+        await platform.transaction(work)
+
+    await record(2)
+    with pytest.raises(DuplicateKeyError):  # a second run committing the same work is undone
+        await record(3)
+    assert await job_outcome(platform, job_id) == {"imported": 2}
+    page = await http.get(f"/console/jobs/{job_id}?lang=ar", headers=session(keys))
+    assert '<a href="/console/samples?lang=ar" id="job-back">' in page.text
+    assert translate("job_back", "ar") in page.text

@@ -1,5 +1,6 @@
-"""The marketplace's organizer console in Chromium: a market's applications, the allocation run with
-each decision's reason, a rejection with a reason; in Arabic and French, laptop and phone windows."""
+"""The marketplace's organizer console in Chromium: a market's applications, the allocation run as a
+background job whose page lists each decision with its reason, a rejection with a reason; in Arabic
+and French, laptop and phone windows."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -8,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser
-from test_web_console_registration import WINDOWS, signed_in
+from test_web_console_registration import ARABIC, WINDOWS, finished_job, job_rows, signed_in
 from web_support import screenshot, serve, text_of
 
 from marketplace.app import create_app
@@ -61,7 +62,16 @@ async def test_organizer_runs_the_allocation_and_rejects_the_waitlisted_with_a_r
         await page.goto(f"{base}/console?lang={lang}")
         await page.click(f"#market-{market['id']} h2 a")
         await page.click("#run-allocation")
-        await page.wait_for_selector("#allocation-done")
+        assert await finished_job(page) == "done"
+        decisions = await job_rows(page)  # cooperative, status, stand, reason
+        assert sorted(name for name, *_ in decisions) == ["Coopérative Amal", "تعاونية تافيوت"]
+        assert [stand for _, _, stand, _ in decisions] == ["7", "—"]
+        assert all(reason for *_, reason in decisions)
+        if lang == "ar":
+            assert all(ARABIC.search(reason) for *_, reason in decisions)
+        await screenshot(page, f"console-market-{lang}-{window}-allocation-job")
+        await page.click("#job-back")
+        await page.wait_for_selector("#applications")
         statuses = {a: await page.get_attribute(f"#app-{a}", "data-status") for a in (first, second)}
         assert sorted(statuses.values()) == ["accepted", "waitlisted"]
         accepted = next(a for a, s in statuses.items() if s == "accepted")
@@ -91,6 +101,9 @@ async def test_market_console_refuses_another_markets_organizer(infra: Infra, ke
         forged = await page.request.post(f"{base}/console/applications/{application}/accept?lang=fr",
                                          form={"csrf_token": "csrf-of-this-session"})
         assert forged.status == 403
+        allocation = await page.request.post(f"{base}/console/markets/{market['id']}/allocation?lang=fr",
+                                             form={"csrf_token": "csrf-of-this-session"})
+        assert allocation.status == 403  # another market's organizer starts no allocation here
         read = await http.get(f"/applications/{application}", headers=keys.headers("admin"))
         assert read.json()["status"] == "submitted"
         await context.close()

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page
 from test_web_console_marketplace import apply, cooperative
 from test_web_console_marketplace_registry import no_horizontal_overflow
-from test_web_console_registration import WINDOWS, signed_in
+from test_web_console_registration import WINDOWS, finished_job, job_rows, signed_in
 from web_support import screenshot, serve, text_of
 
 from marketplace.app import create_app
@@ -70,7 +70,12 @@ async def test_organizer_allocates_reads_the_figures_and_takes_the_passes_and_cs
         await page.goto(f"{base}/console/markets/{mid}?lang={lang}")
         assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
         await page.click("#run-allocation")
-        await page.wait_for_selector("#allocation-done")
+        assert await finished_job(page) == "done"
+        reasons = [reason for *_, reason in await job_rows(page)]
+        assert len(reasons) == 3 and all(r and (not re.search(r"[\u0600-\u06FF]", r)) == (lang != "ar")
+                                         for r in reasons)
+        await page.click("#job-back")
+        await page.wait_for_selector("#applications")
         statuses = [await page.get_attribute(f"#app-{a}", "data-status") for a in applied]
         assert sorted(statuses) == ["accepted", "accepted", "waitlisted"]
         for a in applied:  # every decision says why, in the page's language

@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext
+from playwright.async_api import Browser, BrowserContext, Page
 from web_support import screenshot, serve, text_of
 
 from registration.app import create_app
 from registration.settings import Settings
+from shared.i18n import translate
 from support import Infra, Keys, mail_catcher, settings_for
 from tests.registration.registration_factories import conference_body, participant_body
 
@@ -107,6 +108,9 @@ async def test_console_refuses_strangers_and_forged_forms_and_erases_only_when_c
         refused = await page.goto(f"{base}/console/registrations/{reg['id']}?lang=fr")
         assert refused is not None and refused.status == 403
         assert "Hélène" not in await page.content()
+        imported = await page.request.post(f"{base}/console/conferences/{cid}/import?lang=fr", multipart={
+            "csrf_token": CSRF, "file": {"name": "i.csv", "mimeType": "text/csv", "buffer": b"full_name\nX\n"}})
+        assert imported.status == 403  # another conference's organizer starts no import here
         await stranger.close()
 
         organizer = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang="fr",
@@ -134,7 +138,34 @@ async def test_console_refuses_strangers_and_forged_forms_and_erases_only_when_c
         await organizer.close()
 
 
-@pytest.mark.parametrize(("lang", "window"), [("ar", "laptop"), ("fr", "phone")])
+async def finished_job(page: Page) -> str:
+    """Wait on a background job's page until the job ended (the page shows its summary or error); its state."""
+    await page.wait_for_url(re.compile(r"/console/jobs/[0-9a-f]{32}"))
+    await page.wait_for_selector("#job-error, #job-summary", timeout=60_000)
+    return str(await page.get_attribute("#job", "data-state"))
+
+
+async def job_rows(page: Page) -> list[list[str]]:
+    """The cells of the finished job's table, row by row."""
+    return [[c.strip() for c in await r.locator("td").all_inner_texts()]
+            for r in await page.locator("#job-rows tbody tr").all()]
+
+
+async def job_figures(page: Page) -> dict[str, str]:
+    names = await page.locator("#job-summary dt").all_inner_texts()
+    return dict(zip(names, await page.locator("#job-summary dd").all_inner_texts(), strict=True))
+
+
+async def send_import(page: Page, base: str, cid: str, lang: str, file: Path) -> str:
+    """From the conference's registrations to the import form, the file sent, its job followed to its end."""
+    await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
+    await page.click("#import-link")
+    await page.set_input_files("#f-file", str(file))
+    await page.click("#import-send")
+    return await finished_job(page)
+
+
+@pytest.mark.parametrize(("lang", "window"), [(lang, window) for lang in ("ar", "fr") for window in WINDOWS])
 async def test_import_from_the_console_refuses_bad_rows_then_imports_the_good_file_once(
         infra: Infra, keys: Keys, browser: Browser, tmp_path: Path, lang: str, window: str) -> None:
     header = "full_name,email,phone,organization_name,organization_type,region,language,consent\n"
@@ -149,25 +180,28 @@ async def test_import_from_the_console_refuses_bad_rows_then_imports_the_good_fi
         cid = created.json()["id"]
         context = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang=lang, window=window)
         page = await context.new_page()
-        await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
-        await page.click("#import-link")
-        await page.set_input_files("#f-file", str(tmp_path / "bad.csv"))
-        await page.click("#import-send")
-        await page.wait_for_selector("#import-errors")
-        faults = await page.eval_on_selector_all("#import-errors tr[data-row]",
-                                                 "rows => rows.map(r => [r.dataset.row, r.dataset.field])")
-        assert ["4", "email"] in faults and ["4", "consent"] in faults and ["4", "full_name"] in faults
-        if lang == "ar":
-            assert ARABIC.search(await text_of(page, "#refused"))
-        await screenshot(page, f"console-import-{lang}-{window}-refused")
         listed = f"/admin/conferences/{cid}/registrations"
+
+        assert await send_import(page, base, cid, lang, tmp_path / "bad.csv") == "failed"
+        faults = {(row, field) for row, field, _ in await job_rows(page)}
+        assert {("4", "email"), ("4", "consent"), ("4", "full_name")} <= faults
+        if lang == "ar":
+            assert ARABIC.search(await text_of(page, "#job-error"))
+            assert all(ARABIC.search(problem) for _, _, problem in await job_rows(page))
+        await screenshot(page, f"console-import-{lang}-{window}-refused")
         assert (await http.get(listed, headers=keys.headers("admin"))).json()["total"] == 0
 
-        for attempt in range(2):
-            await page.set_input_files("#f-file", str(tmp_path / "good.csv"))
-            await page.click("#import-send")
-            await page.wait_for_selector("#imported" if attempt == 0 else "#refused")
+        assert await send_import(page, base, cid, lang, tmp_path / "good.csv") == "done"
+        imported = translate("job_summary_imported", lang)
+        assert (await job_figures(page))[imported] in ("2", "٢")
+        assert await text_of(page, "#job-progress") in ("2 sur 2", "2 من 2", "٢ من ٢")
+        await screenshot(page, f"console-import-{lang}-{window}-done")
+
+        assert await send_import(page, base, cid, lang, tmp_path / "good.csv") == "failed"
+        assert {(row, field) for row, field, _ in await job_rows(page)} == {("2", "email"), ("3", "email")}
         await screenshot(page, f"console-import-{lang}-{window}-again")
+        await page.click("#job-back")
+        await page.wait_for_url(re.compile(f"/console/conferences/{cid}"))
         names = [r["full_name"] for r in (await http.get(listed, headers=keys.headers("admin"))).json()["items"]]
         assert names == ["أمينة العلوي", "Étienne Lefèvre"]
         await context.close()

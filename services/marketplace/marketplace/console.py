@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from marketplace import applications, background, console_charts, exports, overview, stands
 from marketplace.context import Ctx
-from marketplace.domain import AllocationResult
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import DomainError, NotFound
@@ -52,14 +51,12 @@ async def market(market_id: str, request: Request, ctx: Ctx, who: Session) -> Re
         return console.refusal(request, who, exc)
 
 
-async def _market_page(request: Request, ctx: Ctx, who: Principal, market_id: str,
-                       allocation: AllocationResult | None = None) -> HTMLResponse:
+async def _market_page(request: Request, ctx: Ctx, who: Principal, market_id: str) -> HTMLResponse:
     lang = page_language(request)
-    shown = await overview.market_overview(ctx=ctx, principal=who, market_id=market_id, lang=lang,
-                                           allocation=allocation)
+    shown = await overview.market_overview(ctx=ctx, principal=who, market_id=market_id, lang=lang)
     return console.render(request, who, "console_market.html", {
         "market": shown.market, "applications": shown.applications, "names": shown.names,
-        "attendance": shown.attendance, "report": shown.report, "allocation": shown.allocation,
+        "attendance": shown.attendance, "report": shown.report,
         "attendance_chart": console_charts.attendance_chart(shown.attendance, lang),
         "sales_chart": console_charts.category_chart(shown.report.aggregates, lang),
         "done": request.query_params.get("done")})
@@ -67,15 +64,16 @@ async def _market_page(request: Request, ctx: Ctx, who: Principal, market_id: st
 
 @router.post("/markets/{market_id}/allocation", response_class=HTMLResponse)
 async def allocate(market_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
+    """The allocation runs in the background: to its progress page, which lists each decision with its reason."""
     if isinstance(who, RedirectResponse):
         return who
+    lang = page_language(request)
     try:
         await checked_post(request, who, _scope(market_id))
-        result = await stands.allocate_market(ctx=ctx, market_id=market_id, lang=page_language(request),
-                                              act=Act.of(request, who))
-        return await _market_page(request, ctx, who, market_id, allocation=result)
+        job_id = await background.start_allocation(ctx=ctx, market_id=market_id, act=Act.of(request, who), lang=lang)
     except DomainError as exc:
         return console.refusal(request, who, exc)
+    return RedirectResponse(f"/console/jobs/{job_id}?lang={lang}", status_code=303)
 
 
 async def _decide(ctx: Ctx, request: Request, who: Principal, application_id: str, decision: str) -> None:
@@ -167,9 +165,6 @@ register_texts({
                                       "Write the reason for the rejection (1000 characters at most)."),
     "console_run_allocation": _three("توزيع الأروقة حسب قواعد السوق", "Attribuer les stands selon les règles",
                                      "Allocate the stands by the market's rules"),
-    "console_allocation_done": _three("تم التوزيع: {accepted} مقبول، {waitlisted} في الانتظار.",
-                                      "Attribution faite : {accepted} acceptée(s), {waitlisted} en attente.",
-                                      "Allocation done: {accepted} accepted, {waitlisted} waitlisted."),
     "console_attendance": _three("الحضور حسب اليوم", "Présence par jour", "Attendance per day"),
     "console_day": _three("اليوم", "Jour", "Day"),
     "console_expected": _three("المنتظرون", "Attendus", "Expected"),

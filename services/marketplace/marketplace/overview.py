@@ -6,7 +6,7 @@ from typing import Any
 from marketplace import checkin, sales
 from marketplace.applications import list_applications
 from marketplace.context import Marketplace
-from marketplace.domain import AllocationResult, ApplicationPublic, Attendance, CooperativePublic, MarketPublic
+from marketplace.domain import ApplicationPublic, Attendance, CooperativePublic, MarketPublic
 from marketplace.service import get_cooperative, list_markets, market_of, market_public
 from shared.auth import Principal
 from shared.i18n import StoredText
@@ -23,7 +23,6 @@ class MarketOverview:
     names: dict[str, StoredText]
     attendance: Attendance
     report: sales.SalesReport
-    allocation: AllocationResult | None = None
 
 
 async def markets_in_charge(*, ctx: Marketplace, principal: Principal) -> list[MarketPublic]:
@@ -48,8 +47,7 @@ async def sales_per_market(*, ctx: Marketplace, principal: Principal) -> list[Ma
     return out
 
 
-async def market_overview(*, ctx: Marketplace, principal: Principal, market_id: str, lang: str,
-                          allocation: AllocationResult | None = None) -> MarketOverview:
+async def market_overview(*, ctx: Marketplace, principal: Principal, market_id: str, lang: str) -> MarketOverview:
     """A market's applications with their cooperatives' names, its attendance and its sales."""
     market = market_public(await market_of(ctx, market_id))
     applications, _ = await list_applications(ctx=ctx, principal=principal, lang=lang, market_id=market_id)
@@ -57,7 +55,7 @@ async def market_overview(*, ctx: Marketplace, principal: Principal, market_id: 
     return MarketOverview(
         market=market, applications=applications, names={cid: c.name for cid, c in cooperatives.items()},
         attendance=await checkin.attendance(ctx=ctx, market_id=market_id),
-        report=await sales.sales_report(ctx=ctx, market_id=market_id), allocation=allocation)
+        report=await sales.sales_report(ctx=ctx, market_id=market_id))
 
 
 @dataclass

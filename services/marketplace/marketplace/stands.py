@@ -23,6 +23,7 @@ from shared.auth import Principal
 from shared.documents import utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import LocalizedText
+from shared.jobs import Progress, job_outcome, record_job_outcome
 
 T = TypeVar("T")
 # A concurrent accept in another process may take the stand this one picked: the
@@ -80,12 +81,13 @@ async def _decide(ctx: Marketplace, session: AsyncClientSession, market: Market,
 
 
 async def _allocate_in(ctx: Marketplace, session: AsyncClientSession, market: Market, apps: list[Application],
-                       now: datetime, *, promotion: bool) -> tuple[list[Application], list[Application]]:
+                       now: datetime, *, promotion: bool, progress: Progress | None = None,
+                       ) -> tuple[list[Application], list[Application]]:
     """Apply the rules to ``apps``; a promotion only fills stands and leaves the waitlist as it is."""
     coops, outcomes = await _decide(ctx, session, market, apps, now)
     by_id = {a.id: a for a in apps}
     accepted, waitlisted = [], []
-    for outcome in outcomes:
+    for done, outcome in enumerate(outcomes, start=1):
         app = by_id[outcome.application_id]
         code = "alloc_promoted" if promotion and outcome.stand_number is not None else outcome.code
         decision = {"code": code, "params": outcome.params, "manual": False}
@@ -94,6 +96,8 @@ async def _allocate_in(ctx: Marketplace, session: AsyncClientSession, market: Ma
                                           outcome.stand_number, decision, now))
         elif not promotion:
             waitlisted.append(await _waitlist(ctx, session, app, decision, now))
+        if progress is not None:
+            await progress(done, len(outcomes))
     return accepted, waitlisted
 
 
@@ -109,20 +113,40 @@ async def _on_stands(ctx: Marketplace, market_id: str, work: Work[T]) -> T:
 
 
 async def allocate_market(*, ctx: Marketplace, market_id: str, lang: str = "fr", now: datetime | None = None,
-                          act: Act | None = None) -> AllocationResult:
-    """Run the market's rules over every submitted and waitlisted application."""
+                          act: Act | None = None, run_id: str | None = None,
+                          progress: Progress | None = None) -> AllocationResult:
+    """Run the market's rules over every submitted and waitlisted application.
+
+    ``run_id`` (a background job's id) is recorded with the decisions: a run of that job taken again
+    after a crash answers the decisions the first one made instead of deciding again."""
     market = await market_of(ctx, market_id)
     now = now or utcnow()
 
     async def work(session: AsyncClientSession) -> tuple[list[Application], list[Application]]:
+        if run_id is not None and (made := await job_outcome(ctx.platform, run_id, session)) is not None:
+            return await _decided(ctx, session, made, progress)
         apps = await ctx.store.applications_in(market_id, OPEN, session)
         await ctx.store.record_act(act, action="market.allocate", object_type="market", object_id=market_id,
                                    session=session, at=now)
-        return await _allocate_in(ctx, session, market, apps, now, promotion=False)
+        accepted, waitlisted = await _allocate_in(ctx, session, market, apps, now, promotion=False, progress=progress)
+        if run_id is not None:
+            await record_job_outcome(ctx.platform, run_id, {"accepted": [a.id for a in accepted],
+                                                            "waitlisted": [a.id for a in waitlisted]}, session)
+        return accepted, waitlisted
 
     accepted, waitlisted = await _on_stands(ctx, market_id, work)
     return AllocationResult(market_id=market_id, accepted=[application_public(a, lang) for a in accepted],
                             waitlisted=[application_public(a, lang) for a in waitlisted])
+
+
+async def _decided(ctx: Marketplace, session: AsyncClientSession, made: dict[str, Any],
+                   progress: Progress | None) -> tuple[list[Application], list[Application]]:
+    """The applications an earlier run decided on, in its order, as they stand now."""
+    ids = [*made["accepted"], *made["waitlisted"]]
+    found = await ctx.store.applications_by_id(ids, session)
+    if progress is not None:
+        await progress(len(ids), len(ids))
+    return [found[i] for i in made["accepted"] if i in found], [found[i] for i in made["waitlisted"] if i in found]
 
 
 async def _pending(ctx: Marketplace, session: AsyncClientSession, application_id: str,

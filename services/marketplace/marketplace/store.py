@@ -175,6 +175,10 @@ class MarketplaceStore:
         return Application.from_document(await self.db.applications.find_one(
             {"cooperative_id": cooperative_id, "market_id": {"$in": list(market_ids)}}))
 
+    async def applications_by_id(self, ids: Sequence[str], session: Session = None) -> dict[str, Application]:
+        docs = await self.db.applications.find({"_id": {"$in": list(ids)}}, session=session).to_list()
+        return {d["_id"]: Application.model_validate(d) for d in docs}
+
     async def applications_in(self, market_id: str, statuses: Sequence[str],
                               session: Session = None) -> list[Application]:
         docs = await self.db.applications.find({"market_id": market_id, "status": {"$in": list(statuses)}},

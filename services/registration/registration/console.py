@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from registration import admin, imports, organizer_cancel, service
+from registration import admin, imports, jobs, organizer_cancel, service
 from registration.context import Ctx
 from registration.domain import (
     CATEGORIES,
@@ -160,28 +160,27 @@ async def import_form(conference_id: str, request: Request, ctx: Ctx, who: Sessi
 
 @router.post("/conferences/{conference_id}/import", response_class=HTMLResponse)
 async def import_file(conference_id: str, request: Request, ctx: Ctx, who: Session) -> Response:
+    """The import runs in the background: to its progress page, which shows the outcome or each row's fault."""
     if isinstance(who, RedirectResponse):
         return who
     lang = page_language(request)
-    context: dict[str, Any] = {}
     try:
         await checked_post(request, who, _scope(conference_id))
         doc = await service.get_conference(ctx=ctx, conference_id=conference_id)
-        context["conference"] = service.conference_public(doc)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+    try:
         upload = (await request.form()).get("file")
         if not isinstance(upload, UploadFile):
             raise DomainError("import_unreadable")
-        rows = imports.read_rows(upload.filename or "", await upload.read(imports.MAX_BYTES + 1))
-        context["imported"] = await imports.import_registrations(
-            ctx=ctx, conference_id=conference_id, rows=rows, act=Act.of(request, who))
-    except imports.ImportRefused as exc:
-        context |= {"refused": translate(exc.code, lang, **exc.params), "rows": [e.described(lang) for e in exc.errors]}
+        job_id = await jobs.start_import(ctx=ctx, conference_id=conference_id, filename=upload.filename or "",
+                                         content=await upload.read(imports.MAX_BYTES + 1),
+                                         act=Act.of(request, who), lang=lang)
     except DomainError as exc:
-        if "conference" not in context:
-            return console.refusal(request, who, exc)
-        context["refused"] = translate(exc.code, lang, **exc.params)
-    status = 422 if "refused" in context else 200
-    return console.render(request, who, "console_import.html", context, status_code=status)
+        return console.render(request, who, "console_import.html", {
+            "conference": service.conference_public(doc), "refused": translate(exc.code, lang, **exc.params)},
+            status_code=exc.status)
+    return RedirectResponse(f"/console/jobs/{job_id}?lang={lang}", status_code=303)
 
 
 def _three(ar: str, fr: str, en: str) -> dict[str, str]:
@@ -226,11 +225,6 @@ register_texts({
         "(yes if the invitee agreed). Every row is checked: all are registered, or none."),
     "console_file": _three("الملف", "Fichier", "File"),
     "console_import_send": _three("استيراد", "Importer", "Import"),
-    "console_imported": _three("تم تسجيل {count} مدعو وتأكيد مقاعدهم.", "{count} invité(s) inscrit(s) et confirmé(s).",
-                               "{count} invitee(s) registered and confirmed."),
-    "console_row": _three("السطر", "Ligne", "Row"),
-    "console_field": _three("الحقل", "Champ", "Field"),
-    "console_problem": _three("المشكلة", "Problème", "Problem"),
     "console_arrived": _three("الحاضرون / المنتظرون", "Arrivés / attendus", "Arrived / expected"),
     "console_by_category": _three("المقاعد حسب الفئة", "Places par catégorie", "Seats by category"),
     "console_by_hour": _three("الوصول حسب الساعة (UTC)", "Arrivées par heure (UTC)", "Arrivals by hour (UTC)"),

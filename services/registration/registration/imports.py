@@ -27,9 +27,12 @@ from shared.audit import Act
 from shared.documents import utcnow
 from shared.errors import Conflict, DomainError, _field_error
 from shared.i18n import translate
+from shared.jobs import Progress, job_outcome, record_job_outcome
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+# Rows checked between two progress reports of a background import.
+CHECK_PART = 100
 CONSENT_WORDS = {"yes", "oui", "نعم", "true", "1", "x"}
 IMPORTED = (*RegistrationCreate.model_fields,)
 
@@ -88,12 +91,16 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
     return rows
 
 
-def check_rows(rows: list[dict[str, str]]) -> tuple[list[RegistrationCreate], list[RowError]]:
-    """Each row as the API's registration body; row numbers count the header as row 1."""
+def check_rows(rows: list[dict[str, str]], *, first: int = 2, seen: dict[str, int] | None = None
+               ) -> tuple[list[RegistrationCreate], list[RowError]]:
+    """Each row as the API's registration body; row numbers count the header as row 1.
+
+    ``first`` numbers the first of ``rows`` and ``seen`` (e-mail -> row) carries the addresses of the
+    rows before it, so that a long file may be checked part by part."""
     valid: list[RegistrationCreate] = []
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(rows, start=2):
+    seen = {} if seen is None else seen
+    for number, raw in enumerate(rows, start=first):
         data: dict[str, Any] = {k: v for k, v in raw.items() if k in IMPORTED and k != "consent" and v}
         data["consent"] = raw.get("consent", "").casefold() in CONSENT_WORDS
         try:
@@ -110,18 +117,38 @@ def check_rows(rows: list[dict[str, str]]) -> tuple[list[RegistrationCreate], li
     return valid, errors
 
 
-async def import_registrations(*, ctx: RegistrationContext, conference_id: str, rows: list[dict[str, str]],
-                               act: Act | None = None) -> int:
-    """Register every row, or none: the number registered, else ``ImportRefused`` with each row's fault."""
-    await get_conference(ctx=ctx, conference_id=conference_id)
-    bodies, errors = check_rows(rows)
+async def _checked(rows: list[dict[str, str]], progress: Progress | None) -> list[RegistrationCreate]:
+    """Every row checked, part by part with the rows checked so far reported; ``ImportRefused`` if any is bad."""
+    bodies: list[RegistrationCreate] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for start in range(0, len(rows), CHECK_PART):
+        valid, faults = check_rows(rows[start:start + CHECK_PART], first=start + 2, seen=seen)
+        bodies += valid
+        errors += faults
+        if progress is not None:
+            await progress(min(start + CHECK_PART, len(rows)), len(rows))
     if errors:
         raise ImportRefused(errors)
     if not bodies:
         raise DomainError("import_empty")
+    return bodies
+
+
+async def import_registrations(*, ctx: RegistrationContext, conference_id: str, rows: list[dict[str, str]],
+                               act: Act | None = None, run_id: str | None = None,
+                               progress: Progress | None = None) -> int:
+    """Register every row, or none: the number registered, else ``ImportRefused`` with each row's fault.
+
+    ``run_id`` (a background job's id) is recorded with the registrations: a run of that job taken
+    again after a crash answers what the first one registered instead of registering anyone twice."""
+    await get_conference(ctx=ctx, conference_id=conference_id)
+    bodies = await _checked(rows, progress)
     now = utcnow()
 
     async def work(session: AsyncClientSession) -> int:
+        if run_id is not None and (done := await job_outcome(ctx.platform, run_id, session)) is not None:
+            return int(done["imported"])
         conference = await ctx.store.conference(conference_id, session)
         assert conference is not None
         taken = await ctx.store.emails_taken(conference_id, [normalize_email(b.email) for b in bodies], session)
@@ -143,6 +170,8 @@ async def import_registrations(*, ctx: RegistrationContext, conference_id: str, 
         await announce_arrivals(ctx, session, registrations)
         await ctx.store.record_act(act, action="registration.import", object_type="conference",
                                    object_id=conference_id, session=session, at=now)
+        if run_id is not None:
+            await record_job_outcome(ctx.platform, run_id, {"imported": len(bodies)}, session)
         return len(bodies)
 
     return await ctx.platform.transaction(work, queue_on=conference_id)

@@ -154,6 +154,8 @@ register_texts({
     "job_not_found": {"ar": "هذه العملية غير موجودة أو انتهت صلاحيتها.",
                       "fr": "Ce traitement n'existe pas ou a expiré.",
                       "en": "This work does not exist or has expired."},
+    "job_back": {"ar": "العودة إلى الصفحة السابقة", "fr": "Retour à l'écran de départ",
+                 "en": "Back to where it started"},
     "job_no_file": {"ar": "لا يوجد ملف لهذه العملية.", "fr": "Ce traitement n'a pas de fichier.",
                     "en": "This work has no file."},
 })
