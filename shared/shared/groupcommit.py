@@ -15,6 +15,8 @@ that one member's fault is answered to that member only.
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -26,6 +28,7 @@ Writer = Callable[[Sequence[I]], Awaitable[Sequence[R | BaseException]]]
 # At most this many requests in one transaction: 50 writes per transaction already give
 # most of the gain, and a batch must stay far below the server's transaction limits.
 MAX_BATCH = 100
+BUSY_AFTER_SECONDS = 0.5
 
 
 class GroupCommit(Generic[I, R]):
@@ -36,6 +39,13 @@ class GroupCommit(Generic[I, R]):
         self.observe = observe
         self._waiting: dict[str, list[tuple[I, asyncio.Future[R]]]] = {}
         self._writers: dict[str, tuple[asyncio.Task[None], Writer[I, R]]] = {}
+        self._last_written = -math.inf
+
+    def busy(self, within: float = BUSY_AFTER_SECONDS) -> bool:
+        """A batch is being written, requests wait for one, or one ended ``within`` seconds ago:
+        background work can wait its turn (between two batches of a rush the line is empty
+        for a moment)."""
+        return bool(self._writers) or time.monotonic() - self._last_written < within
 
     async def submit(self, key: str, item: I, write: Writer[I, R]) -> R:
         """Write ``item`` with the others waiting for ``key``; its own outcome (or refusal).
@@ -67,6 +77,7 @@ class GroupCommit(Generic[I, R]):
                 if not future.done():
                     future.cancel()
             del self._writers[key]
+            self._last_written = time.monotonic()
 
     async def _write(self, batch: list[tuple[I, asyncio.Future[R]]], write: Writer[I, R]) -> None:
         items = [item for item, _ in batch]

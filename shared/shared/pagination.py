@@ -28,7 +28,7 @@ class PageRequest:
         return (self.page - 1) * self.page_size
 
 
-def page_request(
+async def page_request(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")] = DEFAULT_PAGE_SIZE,
 ) -> PageRequest:

@@ -38,4 +38,9 @@ def accounts_context(request: Request) -> Accounts:
     return context
 
 
-Ctx = Annotated[Accounts, Depends(accounts_context)]
+async def accounts_context_dependency(request: Request) -> Accounts:
+    """``accounts_context`` as a dependency: declared async, it runs on the event loop rather than in a thread."""
+    return accounts_context(request)
+
+
+Ctx = Annotated[Accounts, Depends(accounts_context_dependency)]

@@ -34,4 +34,9 @@ def agenda_context(request: Request) -> Agenda:
     return context
 
 
-Ctx = Annotated[Agenda, Depends(agenda_context)]
+async def agenda_context_dependency(request: Request) -> Agenda:
+    """``agenda_context`` as a dependency: declared async, it runs on the event loop rather than in a thread."""
+    return agenda_context(request)
+
+
+Ctx = Annotated[Agenda, Depends(agenda_context_dependency)]

@@ -50,4 +50,9 @@ def marketplace_context(request: Request) -> Marketplace:
     return context
 
 
-Ctx = Annotated[Marketplace, Depends(marketplace_context)]
+async def marketplace_context_dependency(request: Request) -> Marketplace:
+    """``marketplace_context`` as a dependency: declared async, it runs on the event loop rather than in a thread."""
+    return marketplace_context(request)
+
+
+Ctx = Annotated[Marketplace, Depends(marketplace_context_dependency)]

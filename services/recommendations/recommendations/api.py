@@ -36,14 +36,14 @@ from shared.pagination import Paged, page_of
 router = APIRouter()
 
 
-def get_as_of(date: Annotated[str | None, Query(
+async def get_as_of(date: Annotated[str | None, Query(
         description="YYYY-MM-DD (end of that day, UTC) or ISO 8601 date-time, years 1970 to 2200 in UTC: "
                     "rebuilt from history", max_length=40)] = None,
 ) -> datetime | None:
     return parse_as_of(date)
 
 
-def get_filters(
+async def get_filters(
     status: Status | None = None, theme: Theme | None = None,
     body: Annotated[str | None, Query(max_length=REF_MAX)] = None,
     edition: Annotated[int | None, Query(ge=1, le=EDITION_MAX)] = None,

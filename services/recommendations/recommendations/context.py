@@ -30,4 +30,9 @@ def recommendations_context(request: Request) -> Recommendations:
     return recommendations_of(request.app.state.platform)
 
 
-Ctx = Annotated[Recommendations, Depends(recommendations_context)]
+async def recommendations_context_dependency(request: Request) -> Recommendations:
+    """``recommendations_context`` as a dependency: declared async, it runs on the event loop, not in a thread."""
+    return recommendations_context(request)
+
+
+Ctx = Annotated[Recommendations, Depends(recommendations_context_dependency)]

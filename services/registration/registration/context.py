@@ -74,4 +74,9 @@ def registration_context(request: Request) -> RegistrationContext:
     return context_of(get_platform(request))
 
 
-Ctx = Annotated[RegistrationContext, Depends(registration_context)]
+async def registration_context_dependency(request: Request) -> RegistrationContext:
+    """``registration_context`` as a dependency: declared async, it runs on the event loop rather than in a thread."""
+    return registration_context(request)
+
+
+Ctx = Annotated[RegistrationContext, Depends(registration_context_dependency)]

@@ -7,6 +7,9 @@ Mails queued by this process are handed to the mailer by id (``MailHints``), so
 it claims them through the ``_id`` index; the poll of the ``due_mails`` index, whose
 cost grows with the number of mails waiting, runs only when no hint is left, and finds
 everything else: retries come due, mails of another process, mails left by a crash.
+
+Registrations come first: while the process is writing them (a rush), the mailer sends
+one batch every ``BUSY_BATCH_SECONDS``, and the rest once the rush is over.
 """
 
 import asyncio
@@ -14,6 +17,7 @@ import logging
 import os
 import socket
 import ssl
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,6 +48,9 @@ MAIL_BATCH = 50
 # A hinted mail whose transaction has not committed yet is looked for again, this many times.
 HINT_TRIES = 20
 HINT_RETRY_SECONDS = 0.05
+# While registrations are being written, one batch at most this often (all senders together).
+BUSY_BATCH_SECONDS = 5.0
+BUSY_POLL_SECONDS = 0.1
 # Errors after which the connection cannot carry the batch's next mails.
 CONNECTION_LOST = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPTimeoutError,
                    OSError, TimeoutError)
@@ -70,6 +77,7 @@ class Mailer:
         self._stopping = asyncio.Event()
         self._hints = ctx.mail_hints.tries
         self._wake = ctx.mail_hints.wake
+        self._last_batch = 0.0
 
     def start(self) -> None:
         self._stopping = asyncio.Event()
@@ -114,11 +122,17 @@ class Mailer:
 
     async def send_batch(self, owner: str) -> int:
         """Claim and send a batch of due mails as ``owner``; how many were claimed."""
+        await self._wait_while_busy()
         mails = await self._claim(owner)
         if mails:
             outcomes = await self._deliver(mails, owner)
             await self.store.settle_mails(owner, outcomes.sent, outcomes.skipped, outcomes.settled, utcnow())
         return len(mails)
+
+    async def _wait_while_busy(self) -> None:
+        while self.ctx.arrivals.busy() and time.monotonic() - self._last_batch < BUSY_BATCH_SECONDS:
+            await asyncio.sleep(BUSY_POLL_SECONDS)
+        self._last_batch = time.monotonic()
 
     async def _claim(self, owner: str) -> list[QueuedMail]:
         now, lease = utcnow(), timedelta(seconds=self.settings.mail_lease_seconds)
