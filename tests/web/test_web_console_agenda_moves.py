@@ -126,6 +126,26 @@ async def keyboard_opens_the_move(page: Page) -> None:
     assert await page.evaluate("document.activeElement.id") == "move-place"
 
 
+async def arrows_step_through_places(page: Page, http: httpx.AsyncClient, cid: str, org: dict[str, str],
+                                     lang: str) -> None:
+    """Arrow keys on the move button: up is half an hour earlier; towards the line's start is the previous room,
+    the right arrow in Arabic, the left one in French; a busy place shows its clash; Escape puts the card back."""
+    before = await in_grid(page, "s-two")
+    await page.focus("#move-s-two")
+    await page.keyboard.press("ArrowUp")
+    await page.wait_for_selector("#move-note.ok")
+    assert await page.input_value("#move-place") == f"slot-{DAY1}-room-b-0930"
+    await page.keyboard.press("ArrowRight" if lang == "ar" else "ArrowLeft")
+    await page.wait_for_selector("#move-findings-list li.hard[data-code='room_double_booked']")
+    assert await page.input_value("#move-place") == f"slot-{DAY1}-room-a-0930"
+    assert await page.is_disabled("#move-save")
+    assert await page.evaluate("document.activeElement.id") == "move-s-two"
+    await page.keyboard.press("Escape")
+    assert await page.is_hidden("#move-panel")
+    assert await in_grid(page, "s-two") == before
+    assert (await stored_place(http, cid, org, "s-two"))[0] == "room-b"
+
+
 @pytest.mark.parametrize(("lang", "window"), [("ar", "phone"), ("fr", "phone"), ("fr", "laptop")])
 async def test_a_session_moved_from_the_keyboard(infra: Infra, keys: Keys, browser: Browser, lang: str,
                                                  window: str) -> None:
@@ -138,6 +158,7 @@ async def test_a_session_moved_from_the_keyboard(infra: Infra, keys: Keys, brows
                                   window=window)
         page = await context.new_page()
         await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
+        await arrows_step_through_places(page, http, cid, org, lang)
         await keyboard_opens_the_move(page)
         places = await page.locator("#move-place option").evaluate_all("items => items.map(i => i.value)")
         # Only free places are offered: Amphi A's 10:00 (s-open) and 14:00 (s-gone) are not.
@@ -178,8 +199,14 @@ async def test_the_move_route_refuses_forgeries_strangers_clashes_and_bad_places
         mine = keys.token(f"organizer:conference:{cid}")
         assert (await move(keys.token("organizer:conference:another"), place)).status_code == 403
         assert (await move(mine, place, csrf="another-cookie")).status_code == 403
-        bad = await move(mine, {**place, "start": "25:00"})
-        assert bad.status_code == 422
+        for wrong in ({"start": "25:00"}, {"day": "16/06/2027"}, {"room_id": "r" * 300}, {"room_id": ""}):
+            assert (await move(mine, {**place, **wrong})).status_code == 422, wrong
+        # Its length kept, the session would end past midnight, or fall outside the conference's days: its form
+        # opens there, saying why it was not saved.
+        for outside in ({"start": "23:30"}, {"day": "2030-01-01"}):
+            refused = await move(mine, {**place, **outside})
+            assert refused.status_code == 422, outside
+            assert "session-form" in refused.text and "session-refused" in refused.text
         clash = await move(mine, {**place, "start": "10:00"})
         assert clash.status_code == 409
         assert "Non enregistrée" in clash.text and "room_double_booked" in clash.text

@@ -19,11 +19,12 @@ register_texts({
         "ou ouvrez une séance pour changer sa salle ou son horaire.",
         "Choose an empty half hour to add a session there, or open a session to change its room or time."),
     "console_agenda_drag_help": _three(
-        "لنقل جلسة، اسحب بطاقتها إلى نصف ساعة أخرى أو استعمل زر النقل فيها: تظهر التعارضات قبل الحفظ.",
-        "Pour déplacer une séance, glissez sa carte sur une autre demi-heure ou utilisez son bouton "
-        "de déplacement : les conflits s'affichent avant d'enregistrer.",
-        "To move a session, drag its card onto another half hour or use its move button: "
-        "conflicts show before saving."),
+        "لنقل جلسة، اسحب بطاقتها إلى نصف ساعة أخرى، أو استعمل زر النقل فيها (قائمة الأماكن الفارغة أو مفاتيح الأسهم): "
+        "تظهر التعارضات قبل الحفظ.",
+        "Pour déplacer une séance, glissez sa carte sur une autre demi-heure, ou utilisez son bouton de déplacement "
+        "(liste des places libres ou touches fléchées) : les conflits s'affichent avant d'enregistrer.",
+        "To move a session, drag its card onto another half hour, or use its move button (a list of free places, "
+        "or the arrow keys): conflicts show before saving."),
     "console_agenda_move": _three("نقل", "Déplacer", "Move"),
     "console_agenda_move_title": _three("نقل الجلسة", "Déplacer la séance", "Move the session"),
     "console_agenda_move_place": _three("المكان الجديد (قاعة ووقت)", "Nouvelle place (salle et heure)",

@@ -30,10 +30,13 @@
   }
 
   // A place is free when the card, its length kept, fits the day's rows and meets no other card there.
-  function fits(card, slot) {
+  function fitsRows(card, slot) {
     var rows = all(".slot-cell", slot.parentNode).filter(function (s) { return s.dataset.room === slot.dataset.room; });
+    return Number(slot.dataset.index) + Number(card.dataset.span) <= rows.length;
+  }
+  function fits(card, slot) {
     var start = minutes(slot.dataset.start), end = start + Number(card.dataset.minutes);
-    if (Number(slot.dataset.index) + Number(card.dataset.span) > rows.length) { return false; }
+    if (!fitsRows(card, slot)) { return false; }
     return all(".cell").every(function (other) {
       if (other === card || other.dataset.room !== slot.dataset.room || other.dataset.day !== slot.dataset.day) {
         return true;
@@ -122,6 +125,7 @@
     return button;
   }
   function choose(slot) {
+    if (slot && slot === homeSlot(moving.card)) { slot = null; }
     moving.chosen = slot;
     if (!slot) { restore(); say(texts.choose, "muted"); save.disabled = true; return; }
     if (!all("option", select).some(function (o) { return o.value === slot.id; })) {
@@ -228,6 +232,29 @@
       select.focus();
     });
   });
+  // Arrow keys on a card's move button step its place: a half hour up or down, a room towards the
+  // line's start or end (right and left swap in right-to-left pages), busy places included, so the
+  // check tells what is there.
+  function step(card, key) {
+    var from = (moving && moving.card === card && moving.chosen) || homeSlot(card);
+    var rooms = all(".room-head", from.parentNode).map(function (head) { return head.dataset.room; });
+    var forward = getComputedStyle(from.parentNode).direction === "rtl" ? "ArrowLeft" : "ArrowRight";
+    var room = rooms.indexOf(from.dataset.room), index = Number(from.dataset.index);
+    if (key === "ArrowUp" || key === "ArrowDown") { index += key === "ArrowUp" ? -1 : 1; }
+    else { room += key === forward ? 1 : -1; }
+    return rooms[room] ? slotOf(from.parentNode, rooms[room], index) : null;
+  }
+  function arrowed(event) {
+    var card = document.getElementById(event.currentTarget.dataset.card);
+    if (event.key === "Escape" && moving && moving.card === card) { putBack(); return; }
+    if (["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].indexOf(event.key) < 0) { return; }
+    event.preventDefault();
+    var slot = step(card, event.key);
+    if (!slot || !fitsRows(card, slot)) { return; }
+    if (!moving || moving.card !== card) { open(card); }
+    choose(slot);
+  }
+  all(".move-card").forEach(function (button) { button.addEventListener("keydown", arrowed); });
   select.addEventListener("change", function () {
     if (moving) { choose(select.value ? document.getElementById(select.value) : null); }
   });
