@@ -15,7 +15,7 @@ from web_support import serve, text_of
 from agenda.app import create_app
 from agenda.settings import Settings
 from support import Infra, Keys, settings_for
-from tests.agenda.agenda_factories import DAY1
+from tests.agenda.agenda_factories import DAY1, DAY2
 
 pytestmark = pytest.mark.browser
 # The conference of ``conference_message``: its grid's hours are Casablanca's.
@@ -172,14 +172,21 @@ async def test_a_session_moved_from_the_keyboard(infra: Infra, keys: Keys, brows
         assert (await stored_place(http, cid, org, "s-two"))[0] == "room-b"
 
         await keyboard_opens_the_move(page)
-        await page.select_option("#move-place", f"slot-{DAY1}-room-b-1600")
+        # To the next day, then there at the card's room and hour: a place of its own, not its current one.
+        await page.select_option("#move-place", f"slot-{DAY2}-room-b-0900")
         await page.wait_for_selector("#move-note.ok")
+        await page.select_option("#move-place", f"slot-{DAY2}-room-b-1000")
+        await page.wait_for_selector("#move-note.ok")
+        assert await text_of(page, "#cell-s-two .hours") == "10:00–11:00"
+        await page.wait_for_selector("#move-note.ok")
+        assert await page.locator(f"#day-{DAY2} #cell-s-two").count() == 1
         await shot(page, "grid-move-keyboard", lang, window)
         await page.keyboard.press("Tab")
         assert await page.evaluate("document.activeElement.id") == "move-save"
         await page.keyboard.press("Enter")
         await page.wait_for_selector("#saved")
-        assert await stored_place(http, cid, org, "s-two") == ("room-b", utc_of(DAY1, "16:00"), utc_of(DAY1, "17:00"))
+        assert await stored_place(http, cid, org, "s-two") == ("room-b", utc_of(DAY2, "10:00"), utc_of(DAY2, "11:00"))
+        assert await page.locator(f"#day-{DAY2} #cell-s-two.saved").count() == 1
         await context.close()
 
 

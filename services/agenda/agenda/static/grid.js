@@ -23,16 +23,18 @@
       return s.dataset.room === room && Number(s.dataset.index) === index;
     })[0] || null;
   }
+  // The half hour a card stands at before moving (its start's, floored), in its own day's grid.
   function homeSlot(card) {
-    return slotOf(card.parentNode, card.dataset.room, all(".slot-cell", card.parentNode).filter(function (s) {
-      return s.dataset.start === card.dataset.start;
-    }).map(function (s) { return Number(s.dataset.index); })[0]);
+    var grid = document.querySelector("#day-" + card.dataset.day + " .programme-grid");
+    return grid && slotOf(grid, card.dataset.room, Number(card.dataset.index));
   }
+  // Rows a card takes at a new place: a place starts on the half hour.
+  function span(card) { return Math.max(1, Math.ceil(Number(card.dataset.minutes) / 30)); }
 
   // A place is free when the card, its length kept, fits the day's rows and meets no other card there.
   function fitsRows(card, slot) {
     var rows = all(".slot-cell", slot.parentNode).filter(function (s) { return s.dataset.room === slot.dataset.room; });
-    return Number(slot.dataset.index) + Number(card.dataset.span) <= rows.length;
+    return Number(slot.dataset.index) + span(card) <= rows.length;
   }
   function fits(card, slot) {
     var start = minutes(slot.dataset.start), end = start + Number(card.dataset.minutes);
@@ -56,9 +58,10 @@
   }
   function fillPlaces(card) {
     select.textContent = "";
-    select.appendChild(option("", texts.here + " · " + label(homeSlot(card) || all(".slot-cell")[0])));
+    var home = homeSlot(card);
+    select.appendChild(option("", texts.here + (home ? " · " + label(home) : "")));
     all(".slot-cell").forEach(function (slot) {
-      if (slot !== homeSlot(card) && fits(card, slot)) { select.appendChild(option(slot.id, label(slot))); }
+      if (slot !== home && fits(card, slot)) { select.appendChild(option(slot.id, label(slot))); }
     });
   }
 
@@ -71,11 +74,11 @@
   }
   function hoursAt(card, slot) {
     var times = all(".slot-time", slot.parentNode), index = Number(slot.dataset.index);
-    var end = times[index + Number(card.dataset.span)];
+    var end = times[index + span(card)];
     var hours = card.querySelector(".hours");
     hours.textContent = "";
     hours.appendChild(bdi(times[index].textContent));
-    if (end && Number(card.dataset.minutes) === 30 * Number(card.dataset.span)) {
+    if (end && Number(card.dataset.minutes) === 30 * span(card)) {
       hours.appendChild(document.createTextNode("–"));
       hours.appendChild(bdi(end.textContent));
     }
@@ -84,7 +87,7 @@
     var grid = slot.parentNode, row = slot.style.gridRowStart, column = slot.style.gridColumnStart;
     if (card.parentNode !== grid) { grid.appendChild(card); grid.appendChild(button); }
     hoursAt(card, slot);
-    card.style.gridRow = row + " / span " + card.dataset.span;
+    card.style.gridRow = row + " / span " + span(card);
     card.style.gridColumn = column;
     button.style.gridRow = row;
     button.style.gridColumn = column;
