@@ -103,7 +103,13 @@
     moving.button.style.gridColumn = home.column;
   }
 
-  function open(card) {
+  // The panel stays at the window's bottom: the card is kept in sight above it.
+  function inSight(card) {
+    card.style.scrollMarginBottom = (panel.offsetHeight + 24) + "px";
+    if (card.scrollIntoView) { card.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+  }
+  // Opened by a drag, the panel waits for the drop: it would hide the places below it.
+  function open(card, dragged) {
     if (moving) { putBack(); }
     var button = document.getElementById("move-" + card.dataset.session);
     moving = { card: card, button: button, chosen: null, grab: 0, home: { grid: card.parentNode,
@@ -115,7 +121,7 @@
     say(texts.choose, "muted");
     save.disabled = true;
     card.classList.add("moving");
-    panel.hidden = false;
+    if (!dragged) { panel.hidden = false; inSight(card); }
   }
   function putBack() {
     if (!moving) { return; }
@@ -136,6 +142,8 @@
     }
     select.value = slot.id;
     draw(moving.card, moving.button, slot);
+    panel.hidden = false;
+    inSight(moving.card);
     panel.elements.room_id.value = slot.dataset.room;
     panel.elements.day.value = slot.dataset.day;
     panel.elements.start.value = slot.dataset.start;
@@ -205,8 +213,8 @@
   all(".programme-grid .cell").forEach(function (card) {
     card.draggable = true;
     card.addEventListener("dragstart", function (event) {
-      open(card);
       var under = slotUnder(event), home = homeSlot(card);
+      open(card, true);
       moving.grab = under && home ? Math.max(0, Number(under.dataset.index) - Number(home.dataset.index)) : 0;
       event.dataTransfer.effectAllowed = "move";
       event.dataTransfer.setData("text/plain", card.dataset.session);
