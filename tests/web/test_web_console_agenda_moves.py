@@ -1,7 +1,7 @@
 """Sessions moved on the programme console's grid in Chromium: a card dragged onto a free half hour and
 the move saved; a card dragged onto a clash, the clash shown, nothing saved and the card put back; the
-same moves from the keyboard through each card's "move" button; the move route's refusals. In Arabic
-(right to left) and French, on a laptop-size and a phone-size window."""
+same moves from the keyboard through each card's "move" button; the move route's refusals; without a
+script, the grid as before. In Arabic (right to left) and French, on a laptop-size and a phone-size window."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from playwright.async_api import Browser, Page
-from test_web_console_agenda import CSRF, FRESH, draft_programme, known_conference, shot, signed_in
+from test_web_console_agenda import CSRF, FRESH, WINDOWS, draft_programme, known_conference, shot, signed_in
 from web_support import serve, text_of
 
 from agenda.app import create_app
@@ -222,3 +222,22 @@ async def test_the_move_route_refuses_forgeries_strangers_clashes_and_bad_places
         assert saved.status_code == 303
         assert saved.headers["location"] == f"/console/conferences/{cid}?lang=fr&saved=s-two#day-{DAY1}"
         assert await stored_place(http, cid, org, "s-two") == ("room-a", utc_of(DAY1, "15:30"), utc_of(DAY1, "16:30"))
+
+
+async def test_without_a_script_the_grid_offers_no_move_controls_and_its_cards_open_the_form(
+        infra: Infra, keys: Keys, browser: Browser) -> None:
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base, limits=FRESH) as http:
+        cid = await known_conference(infra, settings, http)
+        await draft_programme(http, cid, keys.headers("admin"))
+        context = await browser.new_context(java_script_enabled=False, locale="fr", viewport=WINDOWS["laptop"])
+        await context.add_cookies([
+            {"name": "tadamon_access", "value": keys.token(f"organizer:conference:{cid}"), "url": base},
+            {"name": "tadamon_csrf", "value": CSRF, "url": base}])
+        page = await context.new_page()
+        await page.goto(f"{base}/console/conferences/{cid}?lang=fr")
+        assert await page.is_hidden("#move-s-two") and await page.is_hidden("#move-panel")
+        assert await page.is_hidden("#drag-help")
+        await page.click("#cell-s-two")
+        assert await page.input_value("#f-room_id") == "room-b"
+        await context.close()
