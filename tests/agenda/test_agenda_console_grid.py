@@ -31,6 +31,8 @@ def test_a_session_takes_its_room_column_and_half_hour_rows_in_the_conference_ti
     [cell] = first.cells
     assert (cell.column, cell.row, cell.span) == (3, 2, 4)
     assert (cell.start, cell.end) == ("09:15", "10:40")
+    # A move keeps its length: 85 minutes, whatever rows it is drawn on.
+    assert cell.minutes == 85
     assert second.cells == []
 
 

@@ -24,6 +24,8 @@ class Cell:
     start: str
     end: str
     local_start: datetime
+    # The session's length in minutes: a move keeps it.
+    minutes: int
 
 
 @dataclass
@@ -81,5 +83,6 @@ def _grid(day: date, zone: ZoneInfo, rooms: list[RoomPublic], columns: dict[str,
         row = int((_floor(start) - first) / SLOT) + 2
         span = max(1, int((_ceil(end) - _floor(start)) / SLOT))
         grid.cells.append(Cell(session=s, row=row, span=span, column=columns[s.room_id],
-                               start=hour_text(start, lang), end=hour_text(end, lang), local_start=start))
+                               start=hour_text(start, lang), end=hour_text(end, lang), local_start=start,
+                               minutes=int((end - start) / timedelta(minutes=1))))
     return grid

@@ -1,5 +1,7 @@
 """Console screens of the sessions: the grid of a conference's days, and the session form whose
 "check" step shows what saving would meet (the same rules the API refuses with) before saving.
+A session moved on the grid (dragged, or placed from its "move" control) is saved by ``/move``:
+the edit form's use case with only its room and hours changed, its length kept.
 
 The form works without a script; ``/static/agenda/console.js`` asks the JSON check route as
 fields change, so the findings appear while typing.
@@ -11,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agenda import service, sessions
 from agenda.console import Who, console, scope_of, texts_of
@@ -21,7 +23,7 @@ from agenda.domain import Finding, SessionCheck, SessionCreate, SessionPublic, S
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError, NotFound
-from shared.limits import REF_MAX
+from shared.limits import REF_MAX, Ref
 from shared.web import form_errors, page_language
 from shared.web.console import checked_post, holds_or_refuse
 
@@ -189,6 +191,11 @@ async def _submit(request: Request, ctx: Agenda, who: Principal, conference_id: 
         refused = findings([exc], lang).findings[0].detail
         return await _screen(request, ctx, who, conference_id, session_id=session_id, values=values, found=found,
                              refused=refused, status_code=exc.status)
+    return await _to_grid(ctx, conference_id, saved, lang)
+
+
+async def _to_grid(ctx: Agenda, conference_id: str, saved: SessionPublic, lang: str) -> Response:
+    """Back to the grid, at the saved session's day, the session outlined."""
     day = saved.starts_at.astimezone((await service.conference(ctx=ctx, conference_id=conference_id)).zone).date()
     return RedirectResponse(f"/console/conferences/{conference_id}?lang={lang}&saved={saved.id}#day-{day}",
                             status_code=303)
@@ -217,5 +224,56 @@ async def change_session(session_id: str, request: Request, ctx: Ctx, who: Who) 
             return RedirectResponse(f"/console/conferences/{conference_id}?lang={page_language(request)}",
                                     status_code=303)
         return await _submit(request, ctx, who, conference_id, session_id)
+    except DomainError as exc:
+        return console.refusal(request, who, exc)
+
+
+class Place(BaseModel):
+    """A place of the grid a session is moved to: a room, a day and a start in the conference's zone."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    room_id: Ref
+    day: date
+    start: time
+
+
+async def _move(request: Request, ctx: Agenda, who: Principal, conference_id: str, session_id: str) -> Response:
+    lang = page_language(request)
+    current = await sessions.get_session(ctx=ctx, session_id=session_id)
+    values = _form_values(current, (await service.conference(ctx=ctx, conference_id=conference_id)).zone)
+    try:
+        place = Place.model_validate(dict((await request.form()).items()))
+    except ValidationError as exc:
+        return await _screen(request, ctx, who, conference_id, session_id=session_id, values=values,
+                             errors=form_errors(exc, lang), status_code=422)
+    values = _placed(values, {"room_id": place.room_id, "day": place.day.isoformat(), "start": f"{place.start:%H:%M}"},
+                     current.ends_at - current.starts_at)
+    where = _where(values)
+    errors, refused, status = None, None, 200
+    try:
+        saved = await sessions.update_session(ctx=ctx, session_id=session_id, act=Act.of(request, who),
+                                              data=SessionUpdate.model_validate(
+                                                  {k: where[k] for k in ("room_id", "starts_at", "ends_at")}))
+        return await _to_grid(ctx, conference_id, saved, lang)
+    except ValidationError as exc:
+        errors, status = form_errors(exc, lang), 422
+    except Conflict as exc:
+        refused, status = findings([exc], lang).findings[0].detail, exc.status
+    # Refused: the session's form opens at the asked place, with what the check finds there.
+    return await _screen(request, ctx, who, conference_id, session_id=session_id, values=values, errors=errors,
+                         refused=refused, found=await _check(ctx, conference_id, session_id, where, lang),
+                         status_code=status)
+
+
+@router.post("/sessions/{session_id}/move", response_class=HTMLResponse)
+async def move_session(session_id: str, request: Request, ctx: Ctx, who: Who) -> Response:
+    """A session moved to another place of the grid, the same length; a refusal opens its form there."""
+    if isinstance(who, RedirectResponse):
+        return who
+    try:
+        conference_id = await _owned_session(ctx, who, session_id)
+        await checked_post(request, who, scope_of(conference_id))
+        return await _move(request, ctx, who, conference_id, session_id)
     except DomainError as exc:
         return console.refusal(request, who, exc)

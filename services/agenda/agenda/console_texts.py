@@ -18,6 +18,24 @@ register_texts({
         "Choisissez une demi-heure libre pour y ajouter une séance, "
         "ou ouvrez une séance pour changer sa salle ou son horaire.",
         "Choose an empty half hour to add a session there, or open a session to change its room or time."),
+    "console_agenda_drag_help": _three(
+        "لنقل جلسة، اسحب بطاقتها إلى نصف ساعة أخرى، أو استعمل زر النقل فيها (قائمة الأماكن الفارغة أو مفاتيح الأسهم): "
+        "تظهر التعارضات قبل الحفظ.",
+        "Pour déplacer une séance, glissez sa carte sur une autre demi-heure, ou utilisez son bouton de déplacement "
+        "(liste des places libres ou touches fléchées) : les conflits s'affichent avant d'enregistrer.",
+        "To move a session, drag its card onto another half hour, or use its move button (a list of free places, "
+        "or the arrow keys): conflicts show before saving."),
+    "console_agenda_move": _three("نقل", "Déplacer", "Move"),
+    "console_agenda_move_title": _three("نقل الجلسة", "Déplacer la séance", "Move the session"),
+    "console_agenda_move_place": _three("المكان الجديد (قاعة ووقت)", "Nouvelle place (salle et heure)",
+                                        "New place (room and time)"),
+    "console_agenda_move_here": _three("المكان الحالي", "Place actuelle", "Current place"),
+    "console_agenda_move_choose": _three("اختر مكانا جديدا أو اسحب البطاقة.",
+                                         "Choisissez une nouvelle place ou glissez la carte.",
+                                         "Choose a new place or drag the card."),
+    "console_agenda_move_checking": _three("جار التحقق…", "Vérification…", "Checking…"),
+    "console_agenda_move_save": _three("حفظ النقل", "Enregistrer le déplacement", "Save the move"),
+    "console_agenda_move_back": _three("إلغاء وإرجاعها", "Annuler et la remettre", "Cancel and put it back"),
     "console_agenda_rooms": _three("القاعات", "Salles", "Rooms"),
     "console_agenda_speakers": _three("المتدخلون", "Intervenant·es", "Speakers"),
     "console_agenda_release": _three("نشر نسخة", "Publier une version", "Release a version"),
