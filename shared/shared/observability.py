@@ -18,6 +18,8 @@ from typing import TypeVar, cast
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CORRELATION_HEADER = "X-Correlation-ID"
 # A sampler that does not answer within this time (MongoDB down) is skipped: the scrape
@@ -148,28 +150,50 @@ class Metrics:
                 logging.getLogger(__name__).warning("metrics sampler failed: %r", exc)
 
 
-def install_observability(app: FastAPI, metrics: Metrics) -> None:
-    @app.middleware("http")
-    async def correlate_and_measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class CorrelateAndMeasure:
+    """Each request: its correlation id (taken or made, echoed in the answer), cache headers, metrics, one log line.
+
+    Plain ASGI rather than an ``@app.middleware("http")`` function, which runs the rest of
+    the application in a task of its own and passes the answer through memory streams: a
+    price paid on every request.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         incoming = (request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4()))[:128]
         token = set_correlation_id(incoming)
         started = time.perf_counter()
         status = 500
+
+        async def answer(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers[CORRELATION_HEADER] = incoming
+                _cache_headers(request, status, headers)
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers[CORRELATION_HEADER] = incoming
-            _cache_headers(request, response)
-            return response
+            await self.app(scope, receive, answer)
         finally:
             took = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            metrics.requests.labels(request.method, route, str(status)).inc()
-            metrics.latency.labels(request.method, route).observe(took)
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(request.method, route, str(status)).inc()
+            self.metrics.latency.labels(request.method, route).observe(took)
             _log_access(request, route, status, took)
             reset_correlation_id(token)
+
+
+def install_observability(app: FastAPI, metrics: Metrics) -> None:
+    app.add_middleware(CorrelateAndMeasure, metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
@@ -177,19 +201,19 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def _cache_headers(request: Request, response: Response) -> None:
+def _cache_headers(request: Request, status: int, headers: MutableHeaders) -> None:
     """Every answer depends on Accept-Language (texts, problem details); public reads may be cached briefly."""
-    vary = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
     if "accept-language" not in {v.lower() for v in vary}:
-        response.headers["Vary"] = ", ".join([*vary, "Accept-Language"])
-    if "Cache-Control" in response.headers:
+        headers["Vary"] = ", ".join([*vary, "Accept-Language"])
+    if "Cache-Control" in headers:
         return
     route_tags = getattr(request.scope.get("route"), "tags", None) or []
     personal = "authorization" in request.headers or "cookie" in request.headers or "token" in request.query_params
-    if request.method == "GET" and response.status_code == 200 and PUBLIC_TAG in route_tags and not personal:
-        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE_SECONDS}"
+    if request.method == "GET" and status == 200 and PUBLIC_TAG in route_tags and not personal:
+        headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE_SECONDS}"
     elif personal:
-        response.headers["Cache-Control"] = "private, no-store"
+        headers["Cache-Control"] = "private, no-store"
 
 
 def _log_access(request: Request, route: str, status: int, took: float) -> None:
