@@ -81,6 +81,8 @@ def service_env(root: Path, name: str) -> dict[str, str]:
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(SMTP_PORT),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # One process per service: its own commits wake its relay (see ``outbox_watch``).
+        "OUTBOX_WATCH": "false",
         # Where the organizer consoles link to each other.
         **{f"{other.upper()}_URL": f"http://127.0.0.1:{other_port}" for other, other_port in SERVICES.items()},
     }

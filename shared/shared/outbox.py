@@ -174,7 +174,7 @@ class OutboxRelay:
         # When this relay's lease runs out, in its own monotonic clock (0: not held).
         self._lease_deadline = 0.0
         self._watcher: asyncio.Task[None] | None = None
-        self._can_watch = True
+        self._can_watch = settings.outbox_watch
 
     def start(self) -> None:
         self._stopping = False

@@ -69,6 +69,11 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_seconds: float = 0.5
     outbox_lease_seconds: float = 30.0
+    # A change stream on the outbox wakes the relay when another process of the service (a
+    # replica, a worker) commits an entry. Where each service runs as one process, as the
+    # local stack does, the committing code wakes it itself and the stream only costs the
+    # database: every stream reads every write of the server.
+    outbox_watch: bool = True
 
     # Background jobs (shared.jobs): the pause between looks for new ones when nothing wakes
     # the worker, and how long a claimed job stays with its worker without a renewal.
