@@ -86,3 +86,15 @@ async def test_a_caller_that_left_before_its_turn_is_not_written() -> None:
     with pytest.raises(asyncio.CancelledError):
         await gone
     assert ledger.batches == [["a"], ["b"]]
+
+
+async def test_busy_while_a_batch_is_written_and_for_a_moment_after_so_background_work_waits() -> None:
+    commit: GroupCommit[str, str] = GroupCommit()
+    assert not commit.busy()
+    writing = asyncio.create_task(commit.submit("k", "a", Ledger(pause=0.1).write))
+    await asyncio.sleep(0.02)
+    assert commit.busy()
+    await writing
+    # Between two batches of a rush the line is empty for a moment: still busy.
+    assert commit.busy(within=0.5)
+    assert not commit.busy(within=0.0)

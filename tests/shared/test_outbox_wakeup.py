@@ -81,3 +81,22 @@ async def test_relay_started_again_after_a_stop_publishes_nothing_while_another_
         entry = await platform.outbox.collection.find_one({"subject": "after"})
         await platform.relay.leases.delete_one({"_id": "relay", "owner": "another-replica"})
     assert entry["status"] == "pending"
+
+
+async def test_without_the_change_stream_own_commits_wake_the_relay_and_the_poll_finds_the_rest(
+        infra: Infra, keys: Keys) -> None:
+    # One process per service (the local stack): no stream is opened; its own commits still
+    # publish at once, an entry another process wrote waits for the poll.
+    settings = settings_for(SampleSettings, infra, keys, with_consumer=False, outbox_watch=False,
+                            outbox_poll_seconds=1.0)
+    async with running(create_app(settings)) as client:
+        platform = client._transport.app.state.platform  # type: ignore[attr-defined]
+        await eventually(lambda: _lease_held(platform))
+        written = time.monotonic()
+        await write(platform, "own")
+        await eventually(lambda: sent(platform, "own"), interval=0.02)
+        assert time.monotonic() - written < 0.9
+        async with running(create_app(settings)) as replica:
+            await write(replica._transport.app.state.platform, "other")  # type: ignore[attr-defined]
+            await eventually(lambda: sent(platform, "other"), timeout=10, interval=0.05)
+        assert platform.relay._watcher is None
