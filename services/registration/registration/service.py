@@ -310,6 +310,12 @@ async def change_details(*, ctx: RegistrationContext, registration_id: str, toke
 async def cancel_registration(*, ctx: RegistrationContext, registration_id: str, token: str) -> Registration:
     """Cancel; a seat it held goes to the oldest waitlisted participant who fits."""
     own = await own_registration(ctx=ctx, registration_id=registration_id, token=token)
+    return await cancel(ctx, own.id, own.conference_id)
+
+
+async def cancel(ctx: RegistrationContext, registration_id: str, conference_id: str, act: Act | None = None
+                 ) -> Registration:
+    """The cancelling itself, by the participant or on their behalf (``act``: the organizer's, audited)."""
     now = utcnow()
 
     async def work(session: AsyncClientSession) -> Registration:
@@ -327,9 +333,11 @@ async def cancel_registration(*, ctx: RegistrationContext, registration_id: str,
         await emit_participant(ctx, session, participant_fact(ParticipantCancelled, changed, now))
         if reg.status in SEAT_HOLDING:
             await free_seat_and_promote(ctx, session, reg.conference_id, reg.category, now)
+        await ctx.store.record_act(act, action="registration.cancel", object_type="registration",
+                                   object_id=registration_id, session=session, at=now)
         return changed
 
-    return await ctx.platform.transaction(work, queue_on=own.conference_id)
+    return await ctx.platform.transaction(work, queue_on=conference_id)
 
 
 async def free_seat_and_promote(ctx: RegistrationContext, session: AsyncClientSession, conference_id: str,
