@@ -75,3 +75,20 @@ async def test_recommendation_text_milestone_title_and_indicator_figures_are_bou
     assert endless.status_code == 422
     assert await register.platform.db.recommendations.count_documents({}) == 1
     assert (await register.client.get("/indicators/ind-lim")).status_code == 200
+
+
+async def test_an_indicator_answers_its_latest_values_in_order_however_long_its_history(register: Service) -> None:
+    org = register.organizer()
+    for n in range(1, 9):
+        answer = await register.client.post("/indicators/ind-lim/values", headers=org, json={
+            "value": n * 10, "as_of": f"2026-01-0{n}", "source": "Rapport annuel", "reason": "Mise à jour"})
+        assert answer.status_code == 201
+    latest = (await register.client.get("/indicators/ind-lim", params={"limit": 3})).json()
+    assert [v["value"] for v in latest["values"]] == [60, 70, 80]
+    assert latest["current"]["value"] == 80
+    dated = (await register.client.get("/indicators/ind-lim", params={"limit": 5, "date": "2200-01-01"})).json()
+    assert [v["value"] for v in dated["values"]] == [40, 50, 60, 70, 80]
+    everything = (await register.client.get("/indicators/ind-lim")).json()
+    assert [v["value"] for v in everything["values"]] == [10, 20, 30, 40, 50, 60, 70, 80]
+    before = (await register.client.get("/indicators/ind-lim", params={"date": "1971-01-01"}))
+    assert before.status_code == 404

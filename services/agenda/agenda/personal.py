@@ -55,6 +55,7 @@ async def follow_participants(*, ctx: Agenda, facts: Sequence[StatusFact], sessi
     stored or earlier in ``facts``. Returns how many registrations changed."""
     ids = sorted({fact.registration_id for fact in facts})
     latest = await ctx.store.participants_by_ids(ids, tx=session)
+    stored = set(latest)
     changed: dict[str, Participant] = {}
     for fact in facts:
         known = latest.get(fact.registration_id)
@@ -63,7 +64,7 @@ async def follow_participants(*, ctx: Agenda, facts: Sequence[StatusFact], sessi
         base = known or Participant(id=fact.registration_id)
         latest[fact.registration_id] = changed[fact.registration_id] = base.model_copy(update={
             "conference_id": fact.conference_id, "status": fact.status, "at": fact.at, "version": fact.version})
-    await ctx.store.follow_participants(list(changed.values()), tx=session)
+    await ctx.store.follow_participants(list(changed.values()), tx=session, stored=stored)
     return len(changed)
 
 

@@ -73,6 +73,7 @@ async def apply_participant_changes(
     write of their latest facts, and the indicator moved once for all of them (one value in its
     history, one message)."""
     known = await ctx.store.participant_facts(sorted({data.registration_id for data, _ in changes}), session)
+    stored = set(known)
     kept: dict[str, ParticipantFact] = {}
     moves: dict[str, int] = {}
     moved_at: datetime | None = None
@@ -84,7 +85,7 @@ async def apply_participant_changes(
         known[data.registration_id] = kept[data.registration_id] = fact
         if _move(moves, previous, fact):
             moved_at = max(moved_at, data.at) if moved_at else data.at
-    await ctx.store.keep_participant_facts(kept, session)
+    await ctx.store.keep_participant_facts(kept, session, stored=stored)
     if moved_at is None or not any(moves.values()):
         return
     indicator = await _automatic(ctx, PARTICIPANTS_BY_REGION, session)

@@ -213,7 +213,12 @@ async def get_indicator(
     indicator = await ctx.store.indicator(indicator_id)
     if indicator is None or (as_of is not None and indicator.created_at > as_of):
         raise NotFound("indicator_unknown", indicator_id=indicator_id)
-    values = await ctx.store.indicator_values(indicator_id, as_of, limit)
+    if as_of is None:
+        through = indicator.version
+    else:
+        last = await ctx.store.latest_value(indicator_id, as_of)
+        through = last.seq if last else 0
+    values = await ctx.store.indicator_values(indicator_id, through, limit) if through else []
     public = to_public(indicator, _current(values[-1] if values else None))
     return IndicatorDetail(**public.model_dump(),
                            values=[IndicatorValuePublic.model_validate(v.model_dump()) for v in values])

@@ -8,6 +8,7 @@ proofs) and the ``feed_*`` collections that keep the latest fact per registratio
 cooperative and sales declaration for the automatic indicators.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, cast
 
@@ -172,13 +173,16 @@ class RecommendationsStore:
         if result.matched_count != 1:
             raise Conflict("conflict")
 
-    async def indicator_values(self, indicator_id: str, until: datetime | None, limit: int) -> list[IndicatorValue]:
-        """The latest ``limit`` values (recorded by ``until``), oldest first."""
-        query: dict[str, Any] = {"indicator_id": indicator_id}
-        if until is not None:
-            query["recorded_at"] = {"$lte": until}
-        latest = await self._values.find(query).sort("seq", DESCENDING).limit(limit).to_list()
-        return [IndicatorValue.model_validate(doc) for doc in reversed(latest)]
+    async def indicator_values(self, indicator_id: str, through_seq: int, limit: int) -> list[IndicatorValue]:
+        """The ``limit`` values numbered up to ``through_seq``, oldest first.
+
+        A range of the ``values_in_order`` index (numbers follow one another from 1): the
+        older values, as many as the batches of messages that moved the indicator, are not read.
+        """
+        docs = await self._values.find({"indicator_id": indicator_id,
+                                        "seq": {"$gt": through_seq - limit, "$lte": through_seq}}
+                                       ).sort("seq", ASCENDING).to_list()
+        return [IndicatorValue.model_validate(doc) for doc in docs]
 
     async def latest_value(self, indicator_id: str, until: datetime) -> IndicatorValue | None:
         return IndicatorValue.from_document(await self._values.find_one(
@@ -221,11 +225,16 @@ class RecommendationsStore:
         docs = await self._registrations.find({"_id": {"$in": registration_ids}}, session=session).to_list()
         return {doc.pop("_id"): cast(ParticipantFact, doc) for doc in docs}
 
-    async def keep_participant_facts(self, facts: dict[str, ParticipantFact], session: AsyncClientSession) -> None:
-        """The latest fact of each registration, in one write."""
-        if facts:
-            await self._registrations.bulk_write([ReplaceOne({"_id": key}, {"_id": key, **fact}, upsert=True)
-                                                  for key, fact in facts.items()], ordered=False, session=session)
+    async def keep_participant_facts(self, facts: dict[str, ParticipantFact], session: AsyncClientSession, *,
+                                     stored: Collection[str]) -> None:
+        """The latest fact of each registration: those read in this transaction (``stored``) replaced in
+        one write, the others inserted in one (an insert costs the server less than an upsert)."""
+        new = [{"_id": key, **fact} for key, fact in facts.items() if key not in stored]
+        if new:
+            await self._registrations.insert_many(new, ordered=False, session=session)
+        replaced = [ReplaceOne({"_id": key}, {"_id": key, **fact}) for key, fact in facts.items() if key in stored]
+        if replaced:
+            await self._registrations.bulk_write(replaced, ordered=False, session=session)
 
     async def cooperative_counted(self, cooperative_id: str, session: AsyncClientSession) -> bool:
         return await self._cooperatives.find_one({"_id": cooperative_id}, session=session) is not None
