@@ -31,7 +31,14 @@ MAX_TRANSACTION_ATTEMPTS = 40
 MAX_TRANSACTION_SECONDS = 15.0
 
 
+# A pooled connection idle this long is closed by the driver before it is used again: servers
+# and the network between (the local server after 300 s, firewalls, load balancers) drop idle
+# connections, and a write sent on a dropped one fails at once (writes are not retried here).
+MAX_IDLE_SECONDS = 120
+
+
 def make_client(url: str, **options: Any) -> AsyncMongoClient[Document]:
+    options = {"maxIdleTimeMS": MAX_IDLE_SECONDS * 1000, **options}
     return AsyncMongoClient(url, tz_aware=True, uuidRepresentation="standard", **options)
 
 
