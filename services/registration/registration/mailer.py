@@ -168,6 +168,8 @@ class Mailer:
                 composed.append((mail, compose(self.ctx, mail, registration, conference)))
             except Exception as exc:  # noqa: BLE001 - the same data fails the same way on every try
                 self._fail(outcomes, mail, UNCOMPOSABLE, exc)
+            # Composing (a QR code) takes a few milliseconds of the event loop: requests go between.
+            await asyncio.sleep(0)
         if composed:
             await self._send_all(composed, outcomes)
         return outcomes
