@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from registration_factories import registration_service
 
+from registration.mailer import MAIL_BATCH
 from registration.service import context_of
 from shared.envelope import Envelope
 from support import Infra, Keys, envelope_of, eventually, produce_raw, read_topic
@@ -170,7 +171,8 @@ async def test_registration_succeeds_while_the_mail_server_is_down_and_mail_foll
 
 
 async def test_several_senders_work_at_once_and_each_mail_goes_out_once(infra: Infra, keys: Keys) -> None:
-    """Three senders against a mail server that accepts and stays silent: three connections, each its own mails."""
+    """Three senders against a mail server that accepts and stays silent: more mails than two batches
+    hold, so three connections are open at once, each sender with its own mails."""
     silent_connections: list[asyncio.StreamWriter] = []
 
     async def accept_and_wait(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -180,9 +182,8 @@ async def test_several_senders_work_at_once_and_each_mail_goes_out_once(infra: I
     async with silent, registration_service(infra, keys, mail_senders=3, smtp_timeout_seconds=3.0) as svc:
         svc.settings.smtp_port = silent.sockets[0].getsockname()[1]
         conference = await svc.conference()
-        emails = [f"p{n}@example.ma" for n in range(6)]
-        for email in emails:
-            await svc.register(conference["id"], email=email)
+        emails = [f"p{n}@example.ma" for n in range(2 * MAIL_BATCH + 10)]
+        await asyncio.gather(*(svc.register(conference["id"], email=email) for email in emails))
 
         async def three_in_flight() -> list[dict]:  # type: ignore[type-arg]
             held = await svc.platform.db.mails.find({"state": "sending"}).to_list(None)
@@ -194,7 +195,7 @@ async def test_several_senders_work_at_once_and_each_mail_goes_out_once(infra: I
         # The silent server times the senders out; with the real one back, every mail is sent once.
         svc.settings.smtp_port = svc.mails.port
         await eventually(lambda: _retry_now(svc))
-        await eventually(lambda: _count(svc, 6), timeout=30)
+        await eventually(lambda: _count(svc, len(emails)), timeout=60)
         assert sorted(m["To"] for m in svc.mails.mails) == sorted(emails)
         states = await svc.platform.db.mails.distinct("state")
         assert states == ["sent"]
