@@ -63,6 +63,8 @@ async def prepared_device(context: BrowserContext, url: str, staff_token: str) -
     await page.dispatch_event("#staff-token", "change")
     await page.wait_for_function("() => document.getElementById('snapshot-age').dataset.version !== ''")
     await page.evaluate("navigator.serviceWorker.ready")
+    # Active and in control (it claims its pages once activated): the next page, offline, is its to serve.
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     await page.wait_for_function(
         "async (url) => Boolean(await caches.match(url)) && Boolean(await caches.match('/static/web/scanner.js'))",
         arg=url)
