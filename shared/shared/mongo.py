@@ -62,6 +62,22 @@ def retry_pause(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+# The callbacks of each transaction running in ``run_in_transaction``, called once it committed.
+_AFTER_COMMIT: dict[AsyncClientSession, list[Callable[[], None]]] = {}
+
+
+def after_commit(session: AsyncClientSession, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the transaction running on ``session`` has committed.
+
+    An attempt that does not commit drops its callbacks with its writes: only what the
+    committed attempt built is handed on. ``session`` is one ``run_in_transaction`` runs.
+    """
+    try:
+        _AFTER_COMMIT[session].append(callback)
+    except KeyError:
+        raise RuntimeError("after_commit needs a transaction run by run_in_transaction") from None
+
+
 async def run_in_transaction(
     client: AsyncMongoClient[Document],
     work: Callable[[AsyncClientSession], Awaitable[T]],
@@ -73,39 +89,58 @@ async def run_in_transaction(
     """Run ``work(session)`` in one transaction; retry it whole on transient errors.
 
     ``work`` may run several times, so it must build everything it writes (ids,
-    envelopes, timestamps) inside itself. Domain errors it raises abort and propagate.
+    envelopes, timestamps) inside itself, and hand on what it built only through
+    ``after_commit``. Domain errors it raises abort and propagate.
     ``on_retry`` is called before each new attempt (the services count them: a storm of
     retries means a hot document in concurrent transactions).
     """
     deadline = time.monotonic() + max_seconds
     async with client.start_session() as session:
-        for attempt in range(1, max_attempts + 1):
-            await session.start_transaction(
-                read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-            )
-            try:
-                result = await work(session)
-                await _commit(session)
-                return result
-            except ServerSelectionTimeoutError:
-                # No server could be reached for a whole selection timeout: another attempt
-                # would wait as long again. The caller answers 503 now (consumers wait for the
-                # database on their own), however the driver labels the error.
-                await _abort_quietly(session)
-                raise
-            except PyMongoError as exc:
-                await _abort_quietly(session)
-                again = attempt < max_attempts and time.monotonic() < deadline
-                if exc.has_error_label("TransientTransactionError") and again:
-                    if on_retry is not None:
-                        on_retry()
-                    await asyncio.sleep(retry_pause(attempt))
-                    continue
-                raise
-            except BaseException:
-                await _abort_quietly(session)
-                raise
+        try:
+            return await _attempts(session, work, max_attempts, deadline, on_retry)
+        finally:
+            _AFTER_COMMIT.pop(session, None)
+
+
+async def _attempts(session: AsyncClientSession, work: Callable[[AsyncClientSession], Awaitable[T]],
+                    max_attempts: int, deadline: float, on_retry: Callable[[], None] | None) -> T:
+    for attempt in range(1, max_attempts + 1):
+        _AFTER_COMMIT[session] = []
+        await session.start_transaction(
+            read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+        )
+        try:
+            result = await work(session)
+            await _commit(session)
+        except ServerSelectionTimeoutError:
+            # No server could be reached for a whole selection timeout: another attempt
+            # would wait as long again. The caller answers 503 now (consumers wait for the
+            # database on their own), however the driver labels the error.
+            await _abort_quietly(session)
+            raise
+        except PyMongoError as exc:
+            await _abort_quietly(session)
+            again = attempt < max_attempts and time.monotonic() < deadline
+            if exc.has_error_label("TransientTransactionError") and again:
+                if on_retry is not None:
+                    on_retry()
+                await asyncio.sleep(retry_pause(attempt))
+                continue
+            raise
+        except BaseException:
+            await _abort_quietly(session)
+            raise
+        _call_after_commit(_AFTER_COMMIT.pop(session))
+        return result
     raise RuntimeError("unreachable")
+
+
+def _call_after_commit(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - committed: the caller must not take the transaction for failed
+            log.exception("a callback after a committed transaction failed")
 
 
 async def _commit(session: AsyncClientSession) -> None:

@@ -116,7 +116,7 @@ async def _queue(ctx: RegistrationContext, message_id: str, message: BulkMessage
             await ctx.store.enqueue_mail(QueuedMail(
                 id=f"message:{message_id}:{reg.id}", registration_id=reg.id, kind="message", state="pending",
                 due_at=now, attempts=0, created_at=now, subject=text.subject, body=text.body), session)
-        ctx.mail_hints.add([f"message:{message_id}:{reg.id}" for reg in batch])
+        ctx.mail_hints.add(session, [f"message:{message_id}:{reg.id}" for reg in batch])
         if act is not None and conference_id is not None:
             await ctx.store.record_act(act, action="registration.message", object_type="conference",
                                        object_id=conference_id, session=session, at=now)

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry, Histogram
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from registration.domain import Arrival
 from registration.models import Registration
 from registration.store import RegistrationStore
 from shared.groupcommit import GroupCommit
+from shared.mongo import after_commit
 from shared.platform import Platform, get_platform
 from shared.signing import Signer
 
@@ -21,19 +23,24 @@ if TYPE_CHECKING:
 
 
 class MailHints:
-    """Ids of mails this process has just queued, for its mailer to claim by id rather than by a poll.
+    """Ids of mails this process has queued, for its mailer to claim by id rather than by a poll.
 
-    A hint may come before its transaction commits (the mailer looks for it again a few
-    times) or never (another process, a crash): the mailer's poll finds those.
+    An id is given once its transaction committed, so the mailer finds every mail not taken
+    meanwhile (by a poll, by another process). Mails never hinted (queued by another process,
+    left by a crash) are found by the mailer's poll.
     """
 
     def __init__(self) -> None:
-        self.tries: dict[str, int] = {}
+        # A dict for its order: mails are claimed in the order they were queued.
+        self.ids: dict[str, None] = {}
         self.wake = asyncio.Event()
 
-    def add(self, mail_ids: list[str]) -> None:
-        for mail_id in mail_ids:
-            self.tries.setdefault(mail_id, 0)
+    def add(self, session: AsyncClientSession, mail_ids: list[str]) -> None:
+        """Hand ``mail_ids``, queued in the transaction of ``session``, to the mailer once it commits."""
+        after_commit(session, lambda: self._give(mail_ids))
+
+    def _give(self, mail_ids: list[str]) -> None:
+        self.ids.update(dict.fromkeys(mail_ids))
         self.wake.set()
 
 

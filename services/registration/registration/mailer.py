@@ -3,10 +3,11 @@
 A batch is up to ``MAIL_BATCH`` mails claimed with one conditional update (``sending``,
 with a lease), their registrations and conferences read with one query each, the mails
 sent over one SMTP connection, and their outcomes written with one update per outcome.
-Mails queued by this process are handed to the mailer by id (``MailHints``), so
-it claims them through the ``_id`` index; the poll of the ``due_mails`` index, whose
-cost grows with the number of mails waiting, runs only when no hint is left, and finds
-everything else: retries come due, mails of another process, mails left by a crash.
+Mails queued by this process are handed to the mailer by id (``MailHints``) once their
+transaction committed, so it claims them through the ``_id`` index; the poll of the
+``due_mails`` index, whose cost grows with the number of mails waiting, runs only when no
+hint is left, and finds everything else: retries come due, mails of another process, mails
+left by a crash.
 
 Registrations come first: while the process is writing them (a rush), the mailer sends
 one batch every ``BUSY_BATCH_SECONDS``, and the rest once the rush is over.
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAIL_BATCH = 50
-# A hinted mail whose transaction has not committed yet is looked for again, this many times.
-HINT_TRIES = 20
-HINT_RETRY_SECONDS = 0.05
 # While registrations are being written, one batch at most this often (all senders together).
 BUSY_BATCH_SECONDS = 5.0
 BUSY_POLL_SECONDS = 0.1
@@ -75,7 +73,7 @@ class Mailer:
         self.metrics = platform.metrics.own("mail", MailMetrics)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
-        self._hints = ctx.mail_hints.tries
+        self._hints = ctx.mail_hints.ids
         self._wake = ctx.mail_hints.wake
         self._last_batch = 0.0
 
@@ -112,8 +110,8 @@ class Mailer:
     async def _run(self, owner: str) -> None:
         while not self._stopping.is_set():
             try:
-                if not await self.send_batch(owner):
-                    await self._pause(HINT_RETRY_SECONDS if self._hints else self.settings.mail_poll_seconds)
+                if not await self.send_batch(owner) and not self._hints:
+                    await self._pause(self.settings.mail_poll_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the mailer must outlive a database outage
@@ -140,17 +138,9 @@ class Mailer:
         for mail_id in hinted:
             del self._hints[mail_id]
         if hinted:
-            mails = await self.store.claim_mails(hinted, owner, now, lease)
-            self._hint_again(hinted, {mail.id for mail in mails})
-            return mails
+            # Hinted after their commit: a mail not claimed now was taken by a poll or another process.
+            return await self.store.claim_mails(hinted, owner, now, lease)
         return await self.store.claim_due_mails(owner, now, lease, MAIL_BATCH)
-
-    def _hint_again(self, tried: list[str], claimed: set[str]) -> None:
-        # Not claimed: not committed yet, or already taken by a poll (then the next try finds it gone).
-        for mail_id in tried:
-            tries = self._hints.get(mail_id, 0)
-            if mail_id not in claimed and tries < HINT_TRIES:
-                self._hints[mail_id] = tries + 1
 
     async def _deliver(self, mails: list[QueuedMail], owner: str) -> Outcomes:
         outcomes = Outcomes()

@@ -87,7 +87,7 @@ async def queue_mail(*, ctx: "RegistrationContext", session: Any, message_id: st
     now = utcnow()
     await ctx.store.enqueue_mail(QueuedMail(id=message_id, registration_id=registration_id, kind=kind,
                                             state="pending", due_at=now, attempts=0, created_at=now), session)
-    ctx.mail_hints.add([message_id])
+    ctx.mail_hints.add(session, [message_id])
 
 
 def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registration, conference: Conference

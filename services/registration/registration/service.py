@@ -247,7 +247,7 @@ async def announce_arrivals(ctx: RegistrationContext, session: AsyncClientSessio
     await ctx.store.add_mails([QueuedMail(id=envelope.id, registration_id=reg.id, kind=reg.status, state="pending",
                                           due_at=reg.registered_at, attempts=0, created_at=reg.registered_at)
                                for reg, envelope in zip(registrations, envelopes, strict=True)], session)
-    ctx.mail_hints.add([envelope.id for envelope in envelopes])
+    ctx.mail_hints.add(session, [envelope.id for envelope in envelopes])
 
 
 def new_registration(registration_id: str, conference_id: str, data: RegistrationCreate, status: str,
