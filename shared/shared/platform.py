@@ -42,6 +42,7 @@ from shared.web.console import audit_console_router
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+C = TypeVar("C")
 
 
 @dataclass
@@ -300,4 +301,26 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
-__all__ = ["PROCESSED", "Platform", "ServiceSpec", "create_service_app", "get_platform"]
+def platform_context(platform: Platform, kind: type[C]) -> C:
+    """The service's own context (``ServiceSpec.context``), which must be a ``kind``."""
+    context = platform.context
+    if not isinstance(context, kind):
+        raise TypeError(f"the platform carries a {type(context).__name__} as context, not a {kind.__name__}")
+    return context
+
+
+def request_context(request: Request, kind: type[C]) -> C:
+    return platform_context(get_platform(request), kind)
+
+
+def context_dependency(kind: type[C]) -> Callable[[Request], Awaitable[C]]:
+    """The dependency that gives routes the service's context: declared async, it runs on the
+    event loop rather than in a thread."""
+    async def dependency(request: Request) -> C:
+        return request_context(request, kind)
+
+    return dependency
+
+
+__all__ = ["PROCESSED", "Platform", "ServiceSpec", "context_dependency", "create_service_app", "get_platform",
+           "platform_context", "request_context"]

@@ -1,14 +1,17 @@
 """Auth, errors as problem JSON, health and metrics, through a real app on real MongoDB and Kafka."""
 
+import inspect
 import json
 import logging
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import Request
 from sample_service import SampleSettings, create_app
 
 from shared.observability import JsonFormatter
+from shared.platform import Platform, context_dependency, request_context
 from support import Infra, Keys, eventually, running, settings_for
 
 
@@ -139,3 +142,15 @@ async def test_each_request_writes_one_access_line_with_its_correlation_id_and_n
     assert (line["method"], line["path"], line["route"], line["status"]) == ("GET", "/notes/nowhere",
                                                                              "/notes/{note_id}", 404)
     assert line["duration_ms"] >= 0 and "secret-token" not in json.dumps(line)
+
+
+async def test_the_context_dependency_is_async_and_refuses_a_context_of_another_kind(
+        client: httpx.AsyncClient) -> None:
+    app = client._transport.app  # type: ignore[attr-defined]
+    request = Request({"type": "http", "app": app})
+    dependency = context_dependency(Platform)  # the sample service has no context of its own: its platform
+    # Declared async, FastAPI calls it on the event loop rather than in a thread.
+    assert inspect.iscoroutinefunction(dependency)
+    assert await dependency(request) is app.state.platform
+    with pytest.raises(TypeError):
+        request_context(request, SampleSettings)

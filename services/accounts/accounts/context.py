@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from accounts.settings import Settings
 from accounts.store import AccountsStore
 from accounts.tokens import KeyRing
-from shared.platform import Platform
+from shared.platform import Platform, context_dependency
 
 if TYPE_CHECKING:
     from accounts.oidc import OidcProvider
@@ -31,16 +31,4 @@ class Accounts:
                    keyring=keyring, oidc=oidc)
 
 
-def accounts_context(request: Request) -> Accounts:
-    context = request.app.state.platform.context
-    if not isinstance(context, Accounts):
-        raise TypeError("the accounts platform carries its Accounts as context")
-    return context
-
-
-async def accounts_context_dependency(request: Request) -> Accounts:
-    """``accounts_context`` as a dependency: declared async, it runs on the event loop rather than in a thread."""
-    return accounts_context(request)
-
-
-Ctx = Annotated[Accounts, Depends(accounts_context_dependency)]
+Ctx = Annotated[Accounts, Depends(context_dependency(Accounts))]

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request, Response
 
 from accounts import signin
-from accounts.context import Accounts, accounts_context_dependency
+from accounts.context import Accounts, Ctx
 from accounts.models import Account
 from accounts.settings import Settings
 from accounts.tokens import InvalidAccessToken
@@ -108,13 +108,11 @@ async def _caller(request: Request, ctx: Accounts) -> Caller | None:
     return Caller(account, list(claims.get("scopes", [])), str(sid) if sid else None, by_cookie)
 
 
-async def optional_caller(request: Request,
-                          ctx: Annotated[Accounts, Depends(accounts_context_dependency)]) -> Caller | None:
+async def optional_caller(request: Request, ctx: Ctx) -> Caller | None:
     return await _caller(request, ctx)
 
 
-async def current_caller(request: Request,
-                         ctx: Annotated[Accounts, Depends(accounts_context_dependency)]) -> Caller:
+async def current_caller(request: Request, ctx: Ctx) -> Caller:
     caller = await _caller(request, ctx)
     if caller is None:
         raise HTTPException(401, detail="not_authenticated", headers={"WWW-Authenticate": "Bearer"})

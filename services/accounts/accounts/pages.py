@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import service, signin
 from accounts.admin import account_overview
-from accounts.context import Accounts, Ctx, accounts_context
+from accounts.context import Accounts, Ctx
 from accounts.cookies import (
     CHALLENGE_COOKIE,
     CSRF_COOKIE,
@@ -33,6 +33,7 @@ from accounts.models import Account
 from accounts.ui_texts import register_ui_texts
 from shared.errors import DomainError
 from shared.i18n import translate
+from shared.platform import request_context
 from shared.qr import qr_png
 from shared.web import Pages, page_language
 
@@ -46,7 +47,7 @@ register_ui_texts()
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """A page whose forms carry the CSRF token (the cookie is set if the browser has none yet)."""
     token = csrf_token(request)
-    ctx = accounts_context(request)
+    ctx = request_context(request, Accounts)
     options = signin_options(ctx)
     response = pages.render(request, name, {"csrf": token, "signin": options, **context}, status_code=status_code)
     if request.cookies.get(CSRF_COOKIE) != token:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from agenda import exports, participation, service, sessions
-from agenda.context import Ctx, agenda_context
+from agenda.context import Agenda, Ctx
 from agenda.domain import (
     Conference,
     OutcomesRecord,
@@ -33,6 +33,7 @@ from shared.errors import problems
 from shared.i18n import Language, request_language
 from shared.limits import REF_MAX
 from shared.pagination import Paged, page_of
+from shared.platform import request_context
 from shared.timezones import Day
 
 router = APIRouter()
@@ -40,7 +41,8 @@ ICAL = "text/calendar; charset=utf-8"
 CALENDAR: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}}}
 async def session_conference(request: Request) -> dict[str, str] | None:
     """The conference a session belongs to, for its organizer scope."""
-    doc = await sessions.session_owner(ctx=agenda_context(request), session_id=request.path_params["session_id"])
+    doc = await sessions.session_owner(ctx=request_context(request, Agenda),
+                                       session_id=request.path_params["session_id"])
     return {"conference_id": doc} if doc else None
 
 

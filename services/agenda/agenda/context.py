@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from agenda.store import AgendaStore
-from shared.platform import Platform, get_platform
+from shared.platform import Platform, context_dependency
 from shared.signing import Verifier
 
 
@@ -27,16 +27,4 @@ class Agenda:
         return cls(platform=platform, store=AgendaStore.of(platform), manage_verifier=manage_verifier)
 
 
-def agenda_context(request: Request) -> Agenda:
-    context = get_platform(request).context
-    if not isinstance(context, Agenda):
-        raise TypeError("the agenda service's platform carries an Agenda context")
-    return context
-
-
-async def agenda_context_dependency(request: Request) -> Agenda:
-    """``agenda_context`` as a dependency: declared async, it runs on the event loop rather than in a thread."""
-    return agenda_context(request)
-
-
-Ctx = Annotated[Agenda, Depends(agenda_context_dependency)]
+Ctx = Annotated[Agenda, Depends(context_dependency(Agenda))]

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from marketplace import applications, checkin, offline, sales, service, stands
-from marketplace.context import Ctx, marketplace_context
+from marketplace.context import Ctx, Marketplace
 from marketplace.domain import (
     AcceptRequest,
     AllocationResult,
@@ -40,6 +40,7 @@ from shared.errors import problems
 from shared.i18n import request_language
 from shared.limits import REF_MAX
 from shared.pagination import Paged, page_headers, page_of
+from shared.platform import request_context
 from shared.qr import qr_png, qr_svg
 from shared.scanwindow import CheckinConflicts, ScanSnapshot
 from shared.timezones import Day
@@ -51,7 +52,7 @@ router = APIRouter()
 
 async def application_owner(request: Request) -> dict[str, str] | None:
     """The market and the cooperative of an application, for their scopes."""
-    doc = await applications.application_owner(ctx=marketplace_context(request),
+    doc = await applications.application_owner(ctx=request_context(request, Marketplace),
                                                application_id=request.path_params["application_id"])
     return {"market_id": doc[0], "cooperative_id": doc[1]} if doc else None
 

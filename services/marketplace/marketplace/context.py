@@ -7,13 +7,13 @@ consumer handlers through their delivery.
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from marketplace.settings import Settings
 from marketplace.store import MarketplaceStore
 from shared.envelope import Message, message_envelope
-from shared.platform import Platform
+from shared.platform import Platform, context_dependency
 from shared.signing import Signer
 
 
@@ -43,16 +43,4 @@ def open_marketplace(platform: Platform, signer: Signer) -> Marketplace:
     return Marketplace(platform=platform, settings=settings, store=MarketplaceStore.of(platform), signer=signer)
 
 
-def marketplace_context(request: Request) -> Marketplace:
-    context = request.app.state.platform.context
-    if not isinstance(context, Marketplace):
-        raise TypeError("the marketplace's platform carries a Marketplace as context")
-    return context
-
-
-async def marketplace_context_dependency(request: Request) -> Marketplace:
-    """``marketplace_context`` as a dependency: declared async, it runs on the event loop rather than in a thread."""
-    return marketplace_context(request)
-
-
-Ctx = Annotated[Marketplace, Depends(marketplace_context_dependency)]
+Ctx = Annotated[Marketplace, Depends(context_dependency(Marketplace))]

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from recommendations.store import RecommendationsStore
-from shared.platform import Platform
+from shared.platform import Platform, context_dependency, platform_context
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 # What a form that carries a file adds around it (its other fields, the multipart framing).
@@ -21,18 +21,7 @@ class Recommendations:
 
 
 def recommendations_of(platform: Platform) -> Recommendations:
-    context = platform.context
-    assert isinstance(context, Recommendations), "the platform was not built with the recommendations context"
-    return context
+    return platform_context(platform, Recommendations)
 
 
-def recommendations_context(request: Request) -> Recommendations:
-    return recommendations_of(request.app.state.platform)
-
-
-async def recommendations_context_dependency(request: Request) -> Recommendations:
-    """``recommendations_context`` as a dependency: declared async, it runs on the event loop, not in a thread."""
-    return recommendations_context(request)
-
-
-Ctx = Annotated[Recommendations, Depends(recommendations_context_dependency)]
+Ctx = Annotated[Recommendations, Depends(context_dependency(Recommendations))]

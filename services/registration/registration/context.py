@@ -4,7 +4,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from prometheus_client import CollectorRegistry, Histogram
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -13,7 +13,7 @@ from registration.models import Registration
 from registration.store import RegistrationStore
 from shared.groupcommit import GroupCommit
 from shared.mongo import after_commit
-from shared.platform import Platform, get_platform
+from shared.platform import Platform, context_dependency, platform_context
 from shared.signing import Signer
 
 if TYPE_CHECKING:
@@ -71,19 +71,7 @@ def batch_size_histogram(registry: CollectorRegistry) -> Histogram:
 
 
 def context_of(platform: Platform) -> RegistrationContext:
-    context = platform.context
-    if not isinstance(context, RegistrationContext):
-        raise TypeError("the registration service's platform carries a RegistrationContext")
-    return context
+    return platform_context(platform, RegistrationContext)
 
 
-def registration_context(request: Request) -> RegistrationContext:
-    return context_of(get_platform(request))
-
-
-async def registration_context_dependency(request: Request) -> RegistrationContext:
-    """``registration_context`` as a dependency: declared async, it runs on the event loop rather than in a thread."""
-    return registration_context(request)
-
-
-Ctx = Annotated[RegistrationContext, Depends(registration_context_dependency)]
+Ctx = Annotated[RegistrationContext, Depends(context_dependency(RegistrationContext))]
