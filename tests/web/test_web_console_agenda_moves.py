@@ -3,13 +3,16 @@ the move saved; a card dragged onto a clash, the clash shown, nothing saved and 
 same moves from the keyboard through each card's "move" button; the move route's refusals; without a
 script, the grid as before. In Arabic (right to left) and French, on a laptop-size and a phone-size window."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from agenda_console_support import CSRF, FRESH, WINDOWS, draft_programme, known_conference, shot, signed_in
 from playwright.async_api import Browser, Page
-from test_web_console_agenda import CSRF, FRESH, WINDOWS, draft_programme, known_conference, shot, signed_in
 from web_support import serve, text_of
 
 from agenda.app import create_app
@@ -58,6 +61,35 @@ async def drag(page: Page, session_id: str, slot: str) -> None:
     await page.mouse.up()
 
 
+@dataclass
+class OpenGrid:
+    """The programme's grid open in an organizer's browser, and what checks it through the API."""
+
+    page: Page
+    http: httpx.AsyncClient
+    cid: str
+    org: dict[str, str]
+
+
+@asynccontextmanager
+async def grid_opened(infra: Infra, keys: Keys, browser: Browser, *, lang: str, window: str
+                      ) -> AsyncIterator[OpenGrid]:
+    """The agenda served with a draft programme, its grid open in an organizer's browser."""
+    settings = settings_for(Settings, infra, keys)
+    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base, limits=FRESH) as http:
+        cid = await known_conference(infra, settings, http)
+        org = keys.headers("admin")
+        await draft_programme(http, cid, org)
+        context = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang=lang,
+                                  window=window)
+        try:
+            page = await context.new_page()
+            await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
+            yield OpenGrid(page, http, cid, org)
+        finally:
+            await context.close()
+
+
 async def dragged_onto_a_clash_then_put_back(page: Page, http: httpx.AsyncClient, cid: str, org: dict[str, str],
                                              lang: str) -> None:
     before = await in_grid(page, "s-two")
@@ -100,20 +132,11 @@ async def dragged_onto_a_free_place_and_saved(page: Page, http: httpx.AsyncClien
 @pytest.mark.parametrize("lang", ["ar", "fr"])
 async def test_a_session_dragged_onto_a_clash_is_put_back_and_onto_a_free_place_is_saved(
         infra: Infra, keys: Keys, browser: Browser, lang: str) -> None:
-    settings = settings_for(Settings, infra, keys)
-    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base, limits=FRESH) as http:
-        cid = await known_conference(infra, settings, http)
-        org = keys.headers("admin")
-        await draft_programme(http, cid, org)
-        context = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang=lang,
-                                  window="laptop")
-        page = await context.new_page()
-        await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
-        await page.wait_for_selector("#move-s-two", state="visible")
-        assert await page.is_visible("#drag-help")
-        await dragged_onto_a_clash_then_put_back(page, http, cid, org, lang)
-        await dragged_onto_a_free_place_and_saved(page, http, cid, org, lang)
-        await context.close()
+    async with grid_opened(infra, keys, browser, lang=lang, window="laptop") as grid:
+        await grid.page.wait_for_selector("#move-s-two", state="visible")
+        assert await grid.page.is_visible("#drag-help")
+        await dragged_onto_a_clash_then_put_back(grid.page, grid.http, grid.cid, grid.org, lang)
+        await dragged_onto_a_free_place_and_saved(grid.page, grid.http, grid.cid, grid.org, lang)
 
 
 async def keyboard_opens_the_move(page: Page) -> None:
@@ -149,15 +172,8 @@ async def arrows_step_through_places(page: Page, http: httpx.AsyncClient, cid: s
 @pytest.mark.parametrize(("lang", "window"), [("ar", "phone"), ("fr", "phone"), ("fr", "laptop")])
 async def test_a_session_moved_from_the_keyboard(infra: Infra, keys: Keys, browser: Browser, lang: str,
                                                  window: str) -> None:
-    settings = settings_for(Settings, infra, keys)
-    async with serve(create_app(settings)) as base, httpx.AsyncClient(base_url=base, limits=FRESH) as http:
-        cid = await known_conference(infra, settings, http)
-        org = keys.headers("admin")
-        await draft_programme(http, cid, org)
-        context = await signed_in(browser, base, keys.token(f"organizer:conference:{cid}"), lang=lang,
-                                  window=window)
-        page = await context.new_page()
-        await page.goto(f"{base}/console/conferences/{cid}?lang={lang}")
+    async with grid_opened(infra, keys, browser, lang=lang, window=window) as grid:
+        page, http, cid, org = grid.page, grid.http, grid.cid, grid.org
         await arrows_step_through_places(page, http, cid, org, lang)
         await keyboard_opens_the_move(page)
         places = await page.locator("#move-place option").evaluate_all("items => items.map(i => i.value)")
@@ -187,7 +203,6 @@ async def test_a_session_moved_from_the_keyboard(infra: Infra, keys: Keys, brows
         await page.wait_for_selector("#saved")
         assert await stored_place(http, cid, org, "s-two") == ("room-b", utc_of(DAY2, "10:00"), utc_of(DAY2, "11:00"))
         assert await page.locator(f"#day-{DAY2} #cell-s-two.saved").count() == 1
-        await context.close()
 
 
 async def test_the_move_route_refuses_forgeries_strangers_clashes_and_bad_places(infra: Infra, keys: Keys) -> None:
