@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from infra import ROOT, probes, processes
@@ -24,16 +22,6 @@ def local_mongo_url(port: int) -> str:
     return f"mongodb://127.0.0.1:{port}/?{LOCAL_MONGO_OPTIONS}"
 
 
-def _secantusd() -> str:
-    for folder in (Path(sys.executable).parent, Path(processes.project_python()).parent):
-        if (folder / "secantusd-py").is_file():
-            return str(folder / "secantusd-py")
-    found = shutil.which("secantusd-py")
-    if found is None:
-        raise RuntimeError("secantusd-py not found: `make venv` installs SecantusDB (PyPI secantusdb)")
-    return found
-
-
 def start_mongo(state_dir: Path, port: int, *, pidfile: Path | None = None, log: Path | None = None,
                 timeout: float = 60.0) -> int:
     """Start SecantusDB (a MongoDB-protocol server, single-node replica set) and return its PID once it answers ping."""
@@ -44,16 +32,18 @@ def start_mongo(state_dir: Path, port: int, *, pidfile: Path | None = None, log:
     if (pid := processes.running_pid(pidfile)) is not None:
         raise RuntimeError(f"SecantusDB already runs with PID {pid} (recorded in {pidfile})")
     probes.ensure_port_free(port, "SecantusDB")
-    # An explicit (empty) config: otherwise secantusd reads ./secantusd.toml or ~/.secantus/ if present.
-    config = state_dir / "secantusd.toml"
-    if not config.exists():
-        config.write_text("# Built-in defaults; the command line sets host, port and storage.\n")
-    argv = [_secantusd(), "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
+    # Started through its Python API (infra/secantus_server.py), for the settings its command ignores.
+    argv = [processes.project_python(), "-m", "infra.secantus_server", "--host", "127.0.0.1", "--port", str(port),
             "--storage-path", str(state_dir / "data"), "--cache-size", "256M"]
-    proc = processes.spawn(argv, log=log, pidfile=pidfile, cwd=state_dir)
+    proc = processes.spawn(argv, log=log, pidfile=pidfile, cwd=state_dir, env=_with_project_path())
     processes.wait_ready(proc, "SecantusDB", log=log, pidfile=pidfile, ready=lambda: probes.mongo_ready(port),
                          timeout=timeout)
     return proc.pid
+
+
+def _with_project_path() -> dict[str, str]:
+    """This environment, with the project's root on the module path (``python -m infra....``)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 def _ensure_aiosmtpd(python: str) -> None:
@@ -75,8 +65,7 @@ def start_smtp(state_dir: Path, port: int, *, pidfile: Path | None = None, log: 
     python = processes.project_python()
     _ensure_aiosmtpd(python)
     argv = [python, "-m", "infra.mailsink", "--port", str(port), "--dir", str(mail_dir)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = processes.spawn(argv, log=log, pidfile=pidfile, cwd=ROOT, env=env)
+    proc = processes.spawn(argv, log=log, pidfile=pidfile, cwd=ROOT, env=_with_project_path())
     processes.wait_ready(proc, "mail sink", log=log, pidfile=pidfile, ready=lambda: probes.smtp_ready(port),
                          timeout=timeout)
     return proc.pid

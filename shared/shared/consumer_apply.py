@@ -34,7 +34,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.consumer import DATABASE_WAIT_SECONDS, Batch, Delivery, PoisonMessage, Reader, Subscription
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder, dead_letter
-from shared.mongo import Document, database_unavailable, run_in_transaction
+from shared.mongo import Document, database_unavailable, find_in, run_in_transaction
 from shared.observability import Metrics, reset_correlation_id, set_correlation_id
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,8 @@ class Applier:
     async def _apply_all(self, session: AsyncClientSession, batch: list[Ready]) -> tuple[set[str], int]:
         """The work of a batch transaction (it may run several times): the markers applied and messages taken."""
         began = time.monotonic()
-        seen = {doc["_id"] async for doc in self.processed.find(
-            {"_id": {"$in": [item.marker for item in batch]}}, {"_id": 1}, session=session)}
+        seen = {doc["_id"] for doc in await find_in(
+            self.processed, "_id", [item.marker for item in batch], projection={"_id": 1}, session=session)}
         applied: list[Ready] = []
         run: list[Ready] = []
         taken = 0

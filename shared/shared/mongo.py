@@ -4,12 +4,13 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError, ServerSelectionTimeoutError
 from pymongo.read_concern import ReadConcern
@@ -35,6 +36,43 @@ MAX_TRANSACTION_SECONDS = 15.0
 # and the network between (the local server after 300 s, firewalls, load balancers) drop idle
 # connections, and a write sent on a dropped one fails at once (writes are not retried here).
 MAX_IDLE_SECONDS = 120
+
+
+# Queries matching a list of values (``$in``) send at most this many at a time. The local
+# server's cost per value grows with the list's length (a find of 10 ids: 0.07 ms of its CPU
+# per id; of 50: 0.09 ms; of 500: 0.5 ms; marking 500 outbox entries sent in one update: 1.3 ms
+# each, in ten of 50: 0.6 ms), and more round trips of shorter lists cost MongoDB little.
+IN_LIST_MAX = 50
+
+
+def in_pieces(values: Iterable[T], size: int = IN_LIST_MAX) -> list[list[T]]:
+    """``values`` (without repeats, order kept) cut into lists of at most ``size``, for ``$in`` queries."""
+    distinct = list(dict.fromkeys(values))
+    return [distinct[start:start + size] for start in range(0, len(distinct), size)]
+
+
+async def find_in(
+    collection: AsyncCollection[Document], field: str, values: Iterable[Any], query: Document | None = None,
+    projection: Document | None = None, session: AsyncClientSession | None = None,
+) -> list[Document]:
+    """The documents whose ``field`` is one of ``values`` (and that match ``query``), a piece of the list at a time."""
+    found: list[Document] = []
+    for piece in in_pieces(values):
+        found += await collection.find({**(query or {}), field: {"$in": piece}}, projection,
+                                       session=session).to_list(None)
+    return found
+
+
+async def update_in(
+    collection: AsyncCollection[Document], ids: Sequence[Any], query: Document, update: Document,
+    session: AsyncClientSession | None = None,
+) -> int:
+    """Apply ``update`` to the documents of these ``_id``s matching ``query``, a piece at a time; how many changed."""
+    changed = 0
+    for piece in in_pieces(ids):
+        result = await collection.update_many({**query, "_id": {"$in": piece}}, update, session=session)
+        changed += result.modified_count
+    return changed
 
 
 def make_client(url: str, **options: Any) -> AsyncMongoClient[Document]:

@@ -48,7 +48,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder
-from shared.mongo import Document, Indexes
+from shared.mongo import Document, Indexes, update_in
 from shared.observability import Metrics
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
@@ -323,9 +323,8 @@ class OutboxRelay:
         if not isinstance(error, LeaseLost):
             settled = {entry["_id"] for entry in sent} | {entry["_id"] for entry, _ in dead}
             unsent = [entry["_id"] for entry in batch if entry["_id"] not in settled]
-            await self.outbox.collection.update_many(
-                {"_id": {"$in": unsent}}, {"$inc": {"attempts": 1}, "$set": {"last_error": repr(error)[:500]}}
-            )
+            await update_in(self.outbox.collection, unsent, {},
+                            {"$inc": {"attempts": 1}, "$set": {"last_error": repr(error)[:500]}})
         raise error
 
     async def _publish_subject(self, producer: AIOKafkaProducer, entries: list[Document]) -> "_Chain":
@@ -360,10 +359,8 @@ class OutboxRelay:
         # already sent by the next holder keeps that holder's mark.
         if not sent:
             return
-        await self.outbox.collection.update_many(
-            {"_id": {"$in": [entry["_id"] for entry in sent]}, "status": "pending"},
-            {"$set": {"status": "sent", "sent_at": datetime.now(UTC)}},
-        )
+        await update_in(self.outbox.collection, [entry["_id"] for entry in sent], {"status": "pending"},
+                        {"$set": {"status": "sent", "sent_at": datetime.now(UTC)}})
         for entry in sent:
             self.metrics.messages_published.labels(entry["topic"]).inc()
 

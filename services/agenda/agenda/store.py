@@ -13,7 +13,7 @@ from agenda.stored import Participant, Release, Room, Session, Signup, Speaker
 from shared import audit
 from shared.audit import Act
 from shared.errors import Conflict
-from shared.mongo import Document, Indexes
+from shared.mongo import Document, Indexes, find_in, update_in
 from shared.platform import Platform
 
 Tx = AsyncClientSession | None
@@ -105,7 +105,7 @@ class AgendaStore:
         return [Speaker.model_validate(doc) for doc in docs]
 
     async def speakers_by_ids(self, ids: list[str], *, tx: Tx = None) -> list[Speaker]:
-        docs = await self.db.speakers.find({"_id": {"$in": ids}}, session=tx).to_list()
+        docs = await find_in(self.db.speakers, "_id", ids, session=tx)
         return [Speaker.model_validate(doc) for doc in docs]
 
     # Sessions of the draft programme.
@@ -125,7 +125,7 @@ class AgendaStore:
         return [Session.model_validate(doc) for doc in docs]
 
     async def sessions_by_ids(self, ids: list[str]) -> list[Session]:
-        return [Session.model_validate(doc) for doc in await self.db.sessions.find({"_id": {"$in": ids}}).to_list()]
+        return [Session.model_validate(doc) for doc in await find_in(self.db.sessions, "_id", ids)]
 
     async def mark_cancelled(self, session_id: str, at: datetime, *, tx: Tx = None) -> None:
         await self.db.sessions.update_one({"_id": session_id}, {"$set": {
@@ -136,7 +136,7 @@ class AgendaStore:
             "outcomes": outcomes, "outcomes_recorded_at": at}}, session=tx)
 
     async def mark_released(self, session_ids: list[str], *, tx: Tx = None) -> None:
-        await self.db.sessions.update_many({"_id": {"$in": session_ids}}, {"$set": {"released": True}}, session=tx)
+        await update_in(self.db.sessions, session_ids, {}, {"$set": {"released": True}}, session=tx)
 
     async def take_seat(self, session_id: str, capacity: int, *, tx: Tx = None) -> bool:
         """Reserve a seat only while one is free: the condition is the capacity guarantee.
@@ -242,7 +242,7 @@ class AgendaStore:
             session=tx)
 
     async def participants_by_ids(self, registration_ids: list[str], *, tx: Tx = None) -> dict[str, Participant]:
-        docs = await self.db.participants.find({"_id": {"$in": registration_ids}}, session=tx).to_list()
+        docs = await find_in(self.db.participants, "_id", registration_ids, session=tx)
         return {doc["_id"]: Participant.model_validate(doc) for doc in docs}
 
     async def follow_participants(self, participants: list[Participant], *, stored: Collection[str],

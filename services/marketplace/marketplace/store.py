@@ -27,7 +27,7 @@ from marketplace.records import (
 )
 from shared import audit
 from shared.audit import Act
-from shared.mongo import Document, Indexes
+from shared.mongo import Document, Indexes, find_in
 from shared.platform import Platform
 from shared.textsearch import folded_pattern
 
@@ -90,7 +90,7 @@ class MarketplaceStore:
                                                                              session=session))
 
     async def cooperatives_by_id(self, ids: Sequence[str], session: Session = None) -> dict[str, Cooperative]:
-        docs = await self.db.cooperatives.find({"_id": {"$in": list(ids)}}, session=session).to_list()
+        docs = await find_in(self.db.cooperatives, "_id", ids, session=session)
         return {d["_id"]: Cooperative.model_validate(d) for d in docs}
 
     @staticmethod
@@ -113,9 +113,9 @@ class MarketplaceStore:
         return await self.db.cooperatives.count_documents(self._cooperatives_query(text, region, sector))
 
     async def register_numbers_taken(self, numbers: Sequence[str], session: AsyncClientSession) -> set[str]:
-        cursor = self.db.cooperatives.find({"register_number": {"$in": list(numbers)}}, {"register_number": 1},
-                                          session=session)
-        return {d["register_number"] async for d in cursor}
+        docs = await find_in(self.db.cooperatives, "register_number", numbers, projection={"register_number": 1},
+                             session=session)
+        return {d["register_number"] for d in docs}
 
     async def update_cooperative(self, cooperative_id: str, changes: Document) -> bool:
         result = await self.db.cooperatives.update_one({"_id": cooperative_id}, {"$set": changes})
@@ -176,7 +176,7 @@ class MarketplaceStore:
             {"cooperative_id": cooperative_id, "market_id": {"$in": list(market_ids)}}))
 
     async def applications_by_id(self, ids: Sequence[str], session: Session = None) -> dict[str, Application]:
-        docs = await self.db.applications.find({"_id": {"$in": list(ids)}}, session=session).to_list()
+        docs = await find_in(self.db.applications, "_id", ids, session=session)
         return {d["_id"]: Application.model_validate(d) for d in docs}
 
     async def applications_in(self, market_id: str, statuses: Sequence[str],
@@ -226,7 +226,7 @@ class MarketplaceStore:
             {"_id": f"{market_id}:{stand_number}"}, session=session))
 
     async def assignments_of_passes(self, pass_ids: Sequence[str], session: Session = None) -> dict[str, Assignment]:
-        docs = await self.db.stand_assignments.find({"pass_id": {"$in": list(pass_ids)}}, session=session).to_list()
+        docs = await find_in(self.db.stand_assignments, "pass_id", pass_ids, session=session)
         return {d["pass_id"]: Assignment.model_validate(d) for d in docs}
 
     async def assignment_of_pass(self, pass_id: str, session: Session = None) -> Assignment | None:
@@ -259,7 +259,7 @@ class MarketplaceStore:
         return Checkin.from_document(await self.db.checkins.find_one({"_id": checkin_id}, session=session))
 
     async def checkins_by_id(self, checkin_ids: Sequence[str], session: Session = None) -> dict[str, Checkin]:
-        docs = await self.db.checkins.find({"_id": {"$in": list(checkin_ids)}}, session=session).to_list()
+        docs = await find_in(self.db.checkins, "_id", checkin_ids, session=session)
         return {d["_id"]: Checkin.model_validate(d) for d in docs}
 
     async def insert_checkins(self, checkins: Sequence[Checkin], session: AsyncClientSession) -> None:
@@ -279,7 +279,7 @@ class MarketplaceStore:
         return await self.db.checkins.find_one({"market_id": market_id, "cooperative_id": cooperative_id}) is not None
 
     async def offline_scans_by_id(self, keys: Sequence[str], session: Session = None) -> dict[str, OfflineScanRecord]:
-        docs = await self.db.offline_scans.find({"_id": {"$in": list(keys)}}, session=session).to_list()
+        docs = await find_in(self.db.offline_scans, "_id", keys, session=session)
         return {d["_id"]: OfflineScanRecord.model_validate(d) for d in docs}
 
     async def insert_offline_scans(self, records: Sequence[OfflineScanRecord], session: AsyncClientSession) -> None:

@@ -29,7 +29,7 @@ from recommendations.documents import (
 from shared import audit
 from shared.audit import Act
 from shared.errors import Conflict
-from shared.mongo import Document, Indexes
+from shared.mongo import Document, Indexes, find_in
 from shared.platform import Platform
 
 Session = AsyncClientSession | None
@@ -222,7 +222,7 @@ class RecommendationsStore:
 
     async def participant_facts(self, registration_ids: list[str],
                                 session: AsyncClientSession) -> dict[str, ParticipantFact]:
-        docs = await self._registrations.find({"_id": {"$in": registration_ids}}, session=session).to_list()
+        docs = await find_in(self._registrations, "_id", registration_ids, session=session)
         return {doc.pop("_id"): cast(ParticipantFact, doc) for doc in docs}
 
     async def keep_participant_facts(self, facts: dict[str, ParticipantFact], session: AsyncClientSession, *,

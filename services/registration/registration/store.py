@@ -18,7 +18,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from registration.models import CheckinConflict, Conference, QueuedMail, Registration, ScanRecord
 from shared import audit
 from shared.audit import Act
-from shared.mongo import Document, Indexes
+from shared.mongo import Document, Indexes, find_in
 from shared.platform import Platform
 from shared.textsearch import folded_pattern
 
@@ -86,7 +86,7 @@ class RegistrationStore:
         return Conference.from_document(await self.conferences.find_one({"_id": conference_id}, session=session))
 
     async def conferences_by_id(self, conference_ids: Collection[str]) -> dict[str, Conference]:
-        docs = await self.conferences.find({"_id": {"$in": list(conference_ids)}}).to_list(None)
+        docs = await find_in(self.conferences, "_id", conference_ids)
         return {str(doc["_id"]): Conference.model_validate(doc) for doc in docs}
 
     async def add_conference(self, conference: Conference, session: Session) -> None:
@@ -139,10 +139,9 @@ class RegistrationStore:
         return found is not None
 
     async def emails_taken(self, conference_id: str, emails_normalized: list[str], session: Session) -> set[str]:
-        cursor = self.registrations.find(
-            {"conference_id": conference_id, "email_normalized": {"$in": emails_normalized}},
-            {"email_normalized": 1}, session=session)
-        return {doc["email_normalized"] async for doc in cursor}
+        docs = await find_in(self.registrations, "email_normalized", emails_normalized,
+                             {"conference_id": conference_id}, {"email_normalized": 1}, session)
+        return {doc["email_normalized"] for doc in docs}
 
     async def registration(self, registration_id: str, session: Session = None) -> Registration | None:
         return Registration.from_document(await self.registrations.find_one({"_id": registration_id},
@@ -150,8 +149,7 @@ class RegistrationStore:
 
     async def registrations_by_id(self, registration_ids: Sequence[str], session: Session) -> dict[str, Registration]:
         """Several registrations in one query (a scanner's batch), by id."""
-        docs = await self.registrations.find({"_id": {"$in": list(registration_ids)}}, session=session
-                                             ).to_list(None)
+        docs = await find_in(self.registrations, "_id", registration_ids, session=session)
         return {str(doc["_id"]): Registration.model_validate(doc) for doc in docs}
 
     async def check_in_many(self, fields_by_id: Mapping[str, Document], session: Session) -> None:
@@ -227,8 +225,8 @@ class RegistrationStore:
 
     async def scan_results(self, scan_ids: Sequence[str], session: Session) -> dict[str, Document]:
         """The answers already given to these scans (a batch sent again), by scan id."""
-        cursor = self.scans.find({"_id": {"$in": list(scan_ids)}}, {"result": 1}, session=session)
-        return {str(doc["_id"]): doc["result"] async for doc in cursor}
+        docs = await find_in(self.scans, "_id", scan_ids, projection={"result": 1}, session=session)
+        return {str(doc["_id"]): doc["result"] for doc in docs}
 
     async def add_scans(self, scans: Sequence[ScanRecord], session: Session) -> None:
         try:

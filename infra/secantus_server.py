@@ -1,0 +1,57 @@
+"""Run SecantusDB, the local MongoDB-protocol server, with the settings the platform needs.
+
+Its own command (``secantusd-py``) reads the TTL sweep interval from its configuration file
+but does not pass it to the server, so the server is started here through its Python API.
+
+The server expires documents by reading every document of every collection with a TTL
+index while it holds its write lock: once the outboxes and the processed-message markers
+hold 100,000 entries each, every request waits up to 5 s, once a minute at its default. The
+platform's TTLs are days long (sent outbox entries and markers 400 days, finished jobs 7)
+and no code counts on a document being gone (a sign-in challenge checks its own expiry), so
+the local server sweeps once a day. MongoDB deletes through the TTL index itself (deploy/).
+
+    python -m infra.secantus_server --port 27017 --storage-path DIR [--cache-size 256M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from types import FrameType
+
+from secantus.server import SecantusDBServer
+
+TTL_SWEEP_SECONDS = 86_400.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.secantus_server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--storage-path", required=True)
+    parser.add_argument("--cache-size", default="256M")
+    parser.add_argument("--ttl-sweep-seconds", type=float, default=TTL_SWEEP_SECONDS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # As the server's own command starts it: a single-node replica set (change streams
+    # and transactions), without the test-only commands.
+    server = SecantusDBServer(
+        host=args.host, port=args.port, storage_path=args.storage_path, replica_set_name="secantus",
+        enable_test_commands=False, cache_size=args.cache_size, ttl_sweep_seconds=args.ttl_sweep_seconds,
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    server.start()
+    server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Queries on a list of values (``$in``) sent a piece at a time: every match found, each once."""
+
+from shared.mongo import IN_LIST_MAX, find_in, in_pieces, make_client, update_in
+from support import Infra, unique
+
+
+def test_pieces_keep_the_order_drop_repeats_and_hold_at_most_the_limit() -> None:
+    values = [f"v{n}" for n in range(2 * IN_LIST_MAX + 7)]
+    pieces = in_pieces([*values, values[0], values[-1]])
+    assert [len(piece) for piece in pieces] == [IN_LIST_MAX, IN_LIST_MAX, 7]
+    assert [value for piece in pieces for value in piece] == values
+    assert in_pieces([]) == []
+
+
+async def test_find_and_update_over_many_pieces_reach_every_match_once(infra: Infra) -> None:
+    client = make_client(infra.mongo_url)
+    try:
+        items = client[unique("in_lists").replace("-", "_")].items
+        count = 3 * IN_LIST_MAX + 11
+        await items.insert_many([{"_id": f"i{n}", "kind": "even" if n % 2 == 0 else "odd", "seen": False}
+                                 for n in range(count)])
+        wanted = [f"i{n}" for n in range(count)] + ["absent-1", "absent-2"]
+
+        found = await find_in(items, "_id", wanted, {"kind": "even"}, {"_id": 1})
+        assert sorted(doc["_id"] for doc in found) == sorted(f"i{n}" for n in range(0, count, 2))
+        assert all(set(doc) == {"_id"} for doc in found)
+
+        changed = await update_in(items, wanted, {"kind": "odd"}, {"$set": {"seen": True}})
+        assert changed == count // 2
+        assert await items.count_documents({"seen": True}) == count // 2
+        assert await items.count_documents({"seen": True, "kind": "even"}) == 0
+    finally:
+        await client.close()
