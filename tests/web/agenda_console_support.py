@@ -4,28 +4,17 @@ knows, a draft programme, and screenshots that check the phone's width."""
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Page
-from web_support import screenshot
+from playwright.async_api import Page
+from web_support import WINDOWS, screenshot
 
 from agenda.settings import Settings
 from support import Infra, eventually, produce_raw, unique
 from tests.agenda.agenda_factories import DAY1, conference_message, session_body
 
-WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-CSRF = "csrf-of-this-session"
 CONTACT = "nadia.berrada@example.org"
 # A new connection per request: the server drops an idle one while the browser works, and a request
 # sent on it just then would fail for no fault of the service.
 FRESH = httpx.Limits(max_keepalive_connections=0)
-
-
-async def signed_in(browser: Browser, base: str, token: str, *, lang: str, window: str) -> BrowserContext:
-    """A browser holding what the accounts service sets at sign-in: the access and csrf cookies."""
-    context = await browser.new_context(locale=lang, viewport=WINDOWS[window])  # type: ignore[arg-type]
-    await context.add_cookies([
-        {"name": "tadamon_access", "value": token, "url": base, "httpOnly": True, "sameSite": "Lax"},
-        {"name": "tadamon_csrf", "value": CSRF, "url": base, "sameSite": "Lax"}])
-    return context
 
 
 async def known_conference(infra: Infra, settings: Settings, http: httpx.AsyncClient) -> str:

@@ -2,8 +2,7 @@
 every screen must pass, and screenshots named by screen, language and window."""
 
 from playwright.async_api import Page
-from test_web_console_registration import WINDOWS
-from web_support import screenshot
+from web_support import WINDOWS, screenshot
 
 AMINA, YOUSSEF = "amina.organizer@tadamon.ma", "youssef.organizer@tadamon.ma"
 WALKS = [(lang, window) for lang in ("ar", "fr") for window in WINDOWS]

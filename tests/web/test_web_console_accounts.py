@@ -22,7 +22,7 @@ from accounts.models import Account
 from accounts.service import create_account
 from accounts.settings import Settings
 from playwright.async_api import Browser, BrowserContext, Page
-from web_support import screenshot, serve, text_of
+from web_support import WINDOWS, screenshot, serve, text_of
 
 from registration.app import create_app as create_registration_app
 from registration.settings import Settings as RegistrationSettings
@@ -32,7 +32,6 @@ from support import Infra, Keys, MailCatcher, mail_catcher, settings_for, unique
 from tests.registration.registration_factories import conference_body
 
 pytestmark = pytest.mark.browser
-WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 PASSWORD = "couscous du vendredi à Fès"
 OTHER = {"ar": "fr", "fr": "ar"}
 

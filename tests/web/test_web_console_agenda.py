@@ -7,9 +7,9 @@ import re
 
 import httpx
 import pytest
-from agenda_console_support import CONTACT, CSRF, FRESH, draft_programme, known_conference, shot, signed_in
+from agenda_console_support import CONTACT, FRESH, draft_programme, known_conference, shot
 from playwright.async_api import Browser, Page
-from web_support import serve, text_of
+from web_support import CSRF, serve, signed_in, text_of
 
 from agenda.app import create_app
 from agenda.settings import Settings

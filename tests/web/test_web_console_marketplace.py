@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser
-from test_web_console_registration import ARABIC, WINDOWS, finished_job, job_rows, signed_in
-from web_support import screenshot, serve, text_of
+from test_web_console_registration import ARABIC, finished_job, job_rows
+from web_support import WINDOWS, screenshot, serve, signed_in, text_of
 
 from marketplace.app import create_app
 from marketplace.domain import market_day

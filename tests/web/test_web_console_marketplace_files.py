@@ -13,8 +13,8 @@ import pytest
 from playwright.async_api import Browser, Page
 from test_web_console_marketplace import apply, cooperative
 from test_web_console_marketplace_registry import no_horizontal_overflow
-from test_web_console_registration import WINDOWS, finished_job, job_rows, signed_in
-from web_support import screenshot, serve, text_of
+from test_web_console_registration import finished_job, job_rows
+from web_support import WINDOWS, screenshot, serve, signed_in, text_of
 
 from marketplace.app import create_app
 from marketplace.domain import market_day

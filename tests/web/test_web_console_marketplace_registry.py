@@ -11,8 +11,7 @@ import re
 import httpx
 import pytest
 from playwright.async_api import Browser, Page
-from test_web_console_registration import WINDOWS, signed_in
-from web_support import screenshot, serve, text_of
+from web_support import WINDOWS, screenshot, serve, signed_in, text_of
 
 from marketplace.app import create_app
 from marketplace.settings import Settings

@@ -5,8 +5,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser
 from recommendations_console_support import AMINA, WALKS, check_screen
-from test_web_console_registration import signed_in
-from web_support import serve, text_of
+from web_support import serve, signed_in, text_of
 
 from recommendations.app import create_app
 from recommendations.settings import Settings

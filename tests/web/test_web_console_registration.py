@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page
-from web_support import screenshot, serve, text_of
+from playwright.async_api import Browser, Page
+from web_support import CSRF, WINDOWS, screenshot, serve, signed_in, text_of
 
 from registration.app import create_app
 from registration.settings import Settings
@@ -21,17 +21,6 @@ from tests.registration.registration_factories import conference_body, participa
 
 pytestmark = pytest.mark.browser
 ARABIC = re.compile(r"[\u0600-\u06FF]")
-WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-CSRF = "csrf-of-this-session"
-
-
-async def signed_in(browser: Browser, base: str, token: str, *, lang: str, window: str) -> BrowserContext:
-    """A browser holding what the accounts service sets at sign-in: the access and csrf cookies."""
-    context = await browser.new_context(locale=lang, viewport=WINDOWS[window])  # type: ignore[arg-type]
-    await context.add_cookies([
-        {"name": "tadamon_access", "value": token, "url": base, "httpOnly": True, "sameSite": "Lax"},
-        {"name": "tadamon_csrf", "value": CSRF, "url": base, "sameSite": "Lax"}])
-    return context
 
 
 async def register(http: httpx.AsyncClient, cid: str, **fields: Any) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser, Page
-from test_web_console_registration_screens import WINDOWS, looks_right, register, signed_in
-from web_support import serve, text_of
+from test_web_console_registration_screens import looks_right, register
+from web_support import WINDOWS, serve, signed_in, text_of
 
 from registration.app import create_app
 from registration.settings import Settings

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page
-from web_support import screenshot, serve, text_of
+from playwright.async_api import Browser, Page
+from web_support import WINDOWS, screenshot, serve, signed_in, text_of
 
 from registration.app import create_app
 from registration.settings import Settings
@@ -20,16 +20,6 @@ from tests.registration.registration_factories import conference_body, decode_qr
 
 pytestmark = pytest.mark.browser
 ARABIC = re.compile(r"[\u0600-\u06FF]")
-WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-CSRF = "csrf-of-this-session"
-
-
-async def signed_in(browser: Browser, base: str, token: str, *, lang: str, window: str) -> BrowserContext:
-    context = await browser.new_context(locale=lang, viewport=WINDOWS[window])  # type: ignore[arg-type]
-    await context.add_cookies([
-        {"name": "tadamon_access", "value": token, "url": base, "httpOnly": True, "sameSite": "Lax"},
-        {"name": "tadamon_csrf", "value": CSRF, "url": base, "sameSite": "Lax"}])
-    return context
 
 
 async def looks_right(page: Page, screen: str, lang: str, window: str) -> None:

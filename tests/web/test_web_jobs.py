@@ -6,8 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser
-from test_web_console_registration import signed_in
-from web_support import screenshot, serve, text_of
+from web_support import screenshot, serve, signed_in, text_of
 
 from shared.formats import number_text
 from shared.i18n import translate

@@ -10,7 +10,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 from PIL import Image
-from playwright.async_api import Browser, Page, Playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 from infra import probes
 
@@ -21,6 +21,9 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
 ]
+WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+# The csrf cookie a console browser holds, as the accounts service sets it at sign-in.
+CSRF = "csrf-of-this-session"
 
 
 @asynccontextmanager
@@ -72,3 +75,12 @@ def y4m_of(png: bytes, path: Path, *, size: int = 480, frames: int = 10) -> Path
 async def text_of(page: Page, selector: str) -> str:
     value: Any = await page.text_content(selector)
     return str(value or "").strip()
+
+
+async def signed_in(browser: Browser, base: str, token: str, *, lang: str, window: str) -> BrowserContext:
+    """A browser holding what the accounts service sets at sign-in: the access and csrf cookies."""
+    context = await browser.new_context(locale=lang, viewport=WINDOWS[window])  # type: ignore[arg-type]
+    await context.add_cookies([
+        {"name": "tadamon_access", "value": token, "url": base, "httpOnly": True, "sameSite": "Lax"},
+        {"name": "tadamon_csrf", "value": CSRF, "url": base, "sameSite": "Lax"}])
+    return context
