@@ -108,7 +108,7 @@ class Applier:
         self.handler_calls = metrics.own("tadamon_consumer_handler_calls", _handler_calls_counter).labels(group)
 
     async def apply_records(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        """Apply one partition's fetched records in order; returns once each had its effect or went to the DLQ."""
+        """Apply fetched records in order; returns once each had its effect or went to the DLQ."""
         ready = [item for record in records if (item := await self.prepare(record)) is not None]
         while ready:
             if len(ready) == 1:

@@ -70,11 +70,14 @@ class ConsumerRunner:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500)
-            for partition, records in batches.items():
-                await self.applier.apply_records(records)
+            if batches:
+                # The partitions of a fetch applied together (one transaction for all of them,
+                # within the batch limits): each partition's records stay in their order, and a
+                # subject lives in one partition, so each subject's messages keep theirs.
+                await self.applier.apply_records([record for records in batches.values() for record in records])
                 # Committed only once every record of the fetch has had its effect (or gone
                 # to the DLQ): a crash before this line means redelivery, not loss.
-                await consumer.commit({partition: records[-1].offset + 1})
+                await consumer.commit({partition: records[-1].offset + 1 for partition, records in batches.items()})
             await self._measure_lag(consumer)
 
     async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
