@@ -49,6 +49,11 @@ class AccountsService:
             await service.add_team_member(ctx=self.ctx, team_id=team.id, account_id=account.id)
         return account
 
+    async def unprotected(self, local_part: str, name: str) -> Account:
+        """An account with no password yet, as an administrator creates one (quick: nothing to hash)."""
+        return await service.create_account(ctx=self.ctx, data=AccountCreate(
+            email=f"{local_part}@example.ma", name=name, language="fr"))  # type: ignore[arg-type]
+
     async def bearer(self, account: Account) -> dict[str, str]:
         """An access token of a fresh session of ``account``, as a bearer header (as scripts send it)."""
         session, _ = await signin.open_session(ctx=self.ctx, account=account, user_agent="tests")

@@ -2,7 +2,8 @@
 sessions, disable and enable), teams (create, edit the scopes, members), invitations (send in a chosen
 language, resend, withdraw) and the audit log; in Arabic and French, on a laptop and a phone. Then an
 invitation mailed, accepted in the browser, and the new member's scope working in the registration
-console; and a person who is no administrator refused in their language."""
+console; a person who is no administrator refused in their language; and the list of people paged forward
+and back in Arabic on a phone."""
 
 import html
 import re
@@ -16,6 +17,7 @@ import pyotp
 import pytest
 from accounts import signin
 from accounts.app import create_app
+from accounts.console import PAGE_SIZE
 from accounts.context import Accounts
 from accounts.domain import AccountCreate
 from accounts.models import Account
@@ -271,4 +273,26 @@ async def test_the_console_sends_a_stranger_to_sign_in_and_refuses_a_form_withou
                                          form={"csrf_token": "not-the-cookie"})
         assert forged.status == 403 and translate("csrf_failed", "fr") in await forged.text()
         assert (await run.ctx.store.account(target.id)).disabled is False  # type: ignore[union-attr]
+        await context.close()
+
+
+async def test_the_people_list_pages_forward_and_back_in_arabic_on_a_phone(
+        infra: Infra, keys: Keys, browser: Browser) -> None:
+    async with accounts_console(infra, keys) as run:
+        admin = await person(run.ctx, "Nadia Admin", admin=True, lang="ar")
+        for n in range(PAGE_SIZE):
+            await create_account(ctx=run.ctx, data=AccountCreate(
+                email=f"membre{n:03d}@example.ma", name=f"عضو {n}", language="ar"))  # type: ignore[arg-type]
+        context, page = await signed_in(browser, run.base, admin, lang="ar", window="phone")
+        await page.goto(f"{run.base}/console?lang=ar")
+        assert await page.locator("#people tbody tr").count() == PAGE_SIZE
+        assert await text_of(page, "#page-of") == translate("console_pager", "ar", page=1, pages=2)
+        await page.click("#next-page")
+        await page.wait_for_url(re.compile(r"[?&]page=2"))
+        assert await page.locator("#people tbody tr").count() == 1  # the last address by e-mail: Nadia's
+        assert await page.locator("#next-page").count() == 0
+        await shot(page, "people-page-2", "ar", "phone")
+        await page.click("#previous-page")
+        await page.wait_for_url(re.compile(r"[?&]page=1"))
+        assert await page.locator("#people tbody tr").count() == PAGE_SIZE
         await context.close()

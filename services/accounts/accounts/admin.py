@@ -7,6 +7,7 @@ from accounts.invitations import Invitation, list_invitations
 from accounts.models import Account, SignInSession, Team
 from accounts.service import account_scopes, get_account, get_team
 from accounts.signin import sessions_of
+from shared.pagination import PageRequest
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,24 @@ async def team_overview(*, ctx: Accounts, team_id: str) -> TeamOverview:
     return TeamOverview(team=team, members=await ctx.store.accounts_with_ids(team.members))
 
 
+# Teams offered in the invitation form's list, by name (a list of more is no use to choose from).
+TEAM_CHOICES_MAX = 500
+
+
 @dataclass(frozen=True)
 class InvitationBoard:
-    """The invitations sent (newest first, each with its state) and the teams one may invite into."""
+    """One page of the invitations sent (newest first, each with its state) and how many there are, the
+    teams these invitations lead into (by id), and the teams one may invite into."""
 
     invitations: list[Invitation]
+    total: int
+    invited_into: dict[str, Team]
     teams: list[Team]
 
 
-async def invitation_board(*, ctx: Accounts) -> InvitationBoard:
-    return InvitationBoard(invitations=await list_invitations(ctx=ctx), teams=await ctx.store.teams_by_name())
+async def invitation_board(*, ctx: Accounts, page: PageRequest) -> InvitationBoard:
+    found, total = await list_invitations(ctx=ctx, page=page)
+    team_ids = sorted({i.team_id for i in found if i.team_id})
+    invited_into = {t.id: t for t in await ctx.store.teams_with_ids(team_ids)}
+    teams = await ctx.store.teams_page(skip=0, limit=TEAM_CHOICES_MAX)
+    return InvitationBoard(invitations=found, total=total, invited_into=invited_into, teams=teams)

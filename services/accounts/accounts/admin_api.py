@@ -31,6 +31,7 @@ from accounts.invitations import Invitation
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import problems
+from shared.pagination import Paged, page_headers
 
 admin = APIRouter(tags=["administration"])
 Id = Annotated[str, Path(max_length=80)]
@@ -62,9 +63,12 @@ async def create_account(body: AccountCreate, request: Request, caller: Admin, c
 
 
 @admin.get("/accounts", response_model=list[AccountPublic])
-async def list_accounts(caller: Admin, ctx: Ctx, q: Search = "") -> list[AccountPublic]:
-    """Every account, by e-mail; ``q`` keeps those whose e-mail or name holds it."""
-    return [account_public(a) for a in await service.list_accounts(ctx=ctx, search=q)]
+async def list_accounts(caller: Admin, ctx: Ctx, page: Paged, request: Request, response: Response,
+                        q: Search = "") -> list[AccountPublic]:
+    """The accounts by e-mail; ``q`` keeps those whose e-mail or name holds it (paginated)."""
+    found, total = await service.list_accounts(ctx=ctx, page=page, search=q)
+    page_headers(total, page, request, response)
+    return [account_public(a) for a in found]
 
 
 @admin.get("/accounts/{account_id}", response_model=AccountDetail, responses=problems(404))
@@ -97,9 +101,11 @@ async def create_team(body: TeamCreate, request: Request, caller: Admin, ctx: Ct
 
 
 @admin.get("/teams", response_model=list[TeamPublic])
-async def list_teams(caller: Admin, ctx: Ctx) -> list[TeamPublic]:
-    """Every team, by name."""
-    return [team_public(t) for t in await service.list_teams(ctx=ctx)]
+async def list_teams(caller: Admin, ctx: Ctx, page: Paged, request: Request, response: Response) -> list[TeamPublic]:
+    """The teams by name (paginated)."""
+    found, total = await service.list_teams(ctx=ctx, page=page)
+    page_headers(total, page, request, response)
+    return [team_public(t) for t in found]
 
 
 @admin.get("/teams/{team_id}", response_model=TeamPublic, responses=problems(404))
@@ -142,9 +148,12 @@ async def invite(body: InvitationCreate, request: Request, caller: Admin, ctx: C
 
 
 @admin.get("/invitations", response_model=list[InvitationPublic])
-async def list_invitations(caller: Admin, ctx: Ctx) -> list[InvitationPublic]:
-    """The invitations sent, newest first: pending, used, expired or withdrawn."""
-    return [invitation_public(found) for found in await invitations.list_invitations(ctx=ctx)]
+async def list_invitations(caller: Admin, ctx: Ctx, page: Paged, request: Request,
+                           response: Response) -> list[InvitationPublic]:
+    """The invitations sent, newest first: pending, used, expired or withdrawn (paginated)."""
+    found, total = await invitations.list_invitations(ctx=ctx, page=page)
+    page_headers(total, page, request, response)
+    return [invitation_public(i) for i in found]
 
 
 @admin.post("/invitations/{invitation_id}/resend", status_code=201, response_model=InvitationSent,

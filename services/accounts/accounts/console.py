@@ -8,7 +8,7 @@ the same use case as the API and lands in the audit log.
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,6 +22,7 @@ from accounts.domain import AccountChange
 from shared.audit import Act
 from shared.auth import CSRF_FIELD, Principal
 from shared.errors import DomainError, Forbidden
+from shared.pagination import MAX_PAGE, PageRequest
 from shared.web import Pages
 from shared.web.console import Console
 
@@ -30,6 +31,8 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 FORM_MAX = 6000
 Search = Annotated[str, Query(max_length=100)]
 Done = Annotated[str, Query(max_length=30)]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+PAGE_SIZE = 50
 register_console_texts()
 
 
@@ -79,12 +82,19 @@ def after(path: str, what: str, request: Request) -> Response:
     return RedirectResponse(f"{path}?{query}", status_code=303)
 
 
+def listing(page: int, total: int, **filters: str) -> dict[str, Any]:
+    """What the shared pager (``console_pager.html``) needs to lead through a list of ``total`` items."""
+    return {"page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
+            "pager_query": urlencode({k: v for k, v in filters.items() if v})}
+
+
 @router.get("", response_class=HTMLResponse)
-async def people(request: Request, ctx: Ctx, who: Who, q: Search = "") -> Response:
+async def people(request: Request, ctx: Ctx, who: Who, q: Search = "", page: PageNumber = 1) -> Response:
     if not isinstance(who, ConsoleAdmin):
         return who
-    found = await service.list_accounts(ctx=ctx, search=q)
-    return console.render(request, who.principal, "console_people.html", {"people": found, "q": q})
+    found, total = await service.list_accounts(ctx=ctx, page=PageRequest(page=page, page_size=PAGE_SIZE), search=q)
+    return console.render(request, who.principal, "console_people.html", {
+        "people": found, "q": q, **listing(page, total, q=q)})
 
 
 @router.get("/people/{account_id}", response_class=HTMLResponse)

@@ -8,11 +8,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from accounts import admin, invitations, service
-from accounts.console import ConsoleAdmin, Done, Who, after, console, notice, posted
+from accounts.console import PAGE_SIZE, ConsoleAdmin, Done, PageNumber, Who, after, console, listing, notice, posted
 from accounts.context import Ctx
 from accounts.domain import SCOPE_FORMS, InvitationCreate, MemberAdd, TeamCreate, scopes_in
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES
+from shared.pagination import PageRequest
 from shared.web import LANGUAGE_NAMES, form_errors, page_language
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -24,17 +25,19 @@ def team_form(fields: dict[str, str]) -> TeamCreate:
 
 
 @router.get("/teams", response_class=HTMLResponse)
-async def teams(request: Request, ctx: Ctx, who: Who, done: Done = "") -> Response:
+async def teams(request: Request, ctx: Ctx, who: Who, done: Done = "", page: PageNumber = 1) -> Response:
     if not isinstance(who, ConsoleAdmin):
         return who
-    return await _teams_page(request, ctx, who, done=done)
+    return await _teams_page(request, ctx, who, done=done, page=page)
 
 
 async def _teams_page(request: Request, ctx: Ctx, who: ConsoleAdmin, *, values: dict[str, str] | None = None,
-                      errors: dict[str, str] | None = None, done: str = "", status_code: int = 200) -> Response:
+                      errors: dict[str, str] | None = None, done: str = "", page: int = 1,
+                      status_code: int = 200) -> Response:
+    found, total = await service.list_teams(ctx=ctx, page=PageRequest(page=page, page_size=PAGE_SIZE))
     return console.render(request, who.principal, "console_teams.html", {
-        "teams": await service.list_teams(ctx=ctx), "values": values or {}, "errors": errors or {},
-        "done": notice(done), "scope_patterns": SCOPE_FORMS}, status_code=status_code)
+        "teams": found, "values": values or {}, "errors": errors or {}, "done": notice(done),
+        "scope_patterns": SCOPE_FORMS, **listing(page, total)}, status_code=status_code)
 
 
 @router.post("/teams", response_class=HTMLResponse)
@@ -120,20 +123,21 @@ async def remove_member(team_id: str, account_id: str, request: Request, ctx: Ct
 
 
 @router.get("/invitations", response_class=HTMLResponse)
-async def invitations_page(request: Request, ctx: Ctx, who: Who, done: Done = "") -> Response:
+async def invitations_page(request: Request, ctx: Ctx, who: Who, done: Done = "", page: PageNumber = 1) -> Response:
     if not isinstance(who, ConsoleAdmin):
         return who
-    return await _invitations_page(request, ctx, who, done=done)
+    return await _invitations_page(request, ctx, who, done=done, page=page)
 
 
 async def _invitations_page(request: Request, ctx: Ctx, who: ConsoleAdmin, *, values: dict[str, Any] | None = None,
-                            errors: dict[str, str] | None = None, done: str = "",
+                            errors: dict[str, str] | None = None, done: str = "", page: int = 1,
                             status_code: int = 200) -> Response:
-    board = await admin.invitation_board(ctx=ctx)
+    board = await admin.invitation_board(ctx=ctx, page=PageRequest(page=page, page_size=PAGE_SIZE))
     return console.render(request, who.principal, "console_invitations.html", {
-        "board": board, "teams": {t.id: t for t in board.teams}, "errors": errors or {}, "done": notice(done),
+        "board": board, "errors": errors or {}, "done": notice(done),
         "invite_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-        "values": values or {"language": page_language(request)}}, status_code=status_code)
+        "values": values or {"language": page_language(request)}, **listing(page, board.total)},
+        status_code=status_code)
 
 
 @router.post("/invitations", response_class=HTMLResponse)

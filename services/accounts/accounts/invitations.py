@@ -14,6 +14,7 @@ from accounts.signin import SignInStep, after_password
 from shared.audit import Act
 from shared.documents import utcnow
 from shared.errors import Conflict, DomainError, NotFound
+from shared.pagination import PageRequest
 
 INVITATION_SECONDS = 7 * 24 * 3600
 RESET_SECONDS = 3600
@@ -76,15 +77,19 @@ def state_of(link: Link, now: datetime) -> InvitationState:
     return "pending" if link.expires_at > now else "expired"
 
 
-async def list_invitations(*, ctx: Accounts) -> list[Invitation]:
-    """The invitations sent, newest first, each with its state."""
-    links, now = await ctx.store.links_newest_first("invitation"), utcnow()
+def _invitation(link: Link, account: Account | None, now: datetime) -> Invitation:
+    language = link.language or (account.language if account else "fr")
+    return Invitation(id=link.id, account=account, team_id=link.team_id, language=language,
+                      created_at=link.created_at, expires_at=link.expires_at, state=state_of(link, now))
+
+
+async def list_invitations(*, ctx: Accounts, page: PageRequest) -> tuple[list[Invitation], int]:
+    """One page of the invitations sent, newest first, each with its state; and how many there are in all."""
+    links = await ctx.store.links_page("invitation", skip=page.skip, limit=page.page_size)
     people = {a.id: a for a in await ctx.store.accounts_with_ids(sorted({link.account_id for link in links}))}
-    return [Invitation(id=link.id, account=people.get(link.account_id), team_id=link.team_id,
-                       language=link.language or (people[link.account_id].language
-                                                  if link.account_id in people else "fr"),
-                       created_at=link.created_at, expires_at=link.expires_at, state=state_of(link, now))
-            for link in links]
+    now = utcnow()
+    found = [_invitation(link, people.get(link.account_id), now) for link in links]
+    return found, await ctx.store.count_links("invitation")
 
 
 async def resend_invitation(*, ctx: Accounts, invitation_id: str, act: Act | None = None) -> tuple[Account, Link]:

@@ -20,6 +20,7 @@ from accounts.models import Account, Team
 from shared.audit import Act
 from shared.documents import utcnow
 from shared.errors import Conflict, DomainError, NotFound
+from shared.pagination import PageRequest
 
 # argon2id with the library's defaults (64 MiB, 3 passes, 4 lanes), above OWASP's minimum.
 _hasher = PasswordHasher()
@@ -76,9 +77,12 @@ async def get_account(*, ctx: Accounts, account_id: str) -> Account:
     return account
 
 
-async def list_accounts(*, ctx: Accounts, search: str = "") -> list[Account]:
-    """Every account by e-mail, or those whose e-mail or name holds ``search``."""
-    return await ctx.store.accounts_by_email(search=search.strip())
+async def list_accounts(*, ctx: Accounts, page: PageRequest, search: str = "") -> tuple[list[Account], int]:
+    """One page of the accounts by e-mail (or of those whose e-mail or name holds ``search``), and how many
+    there are in all."""
+    text = search.strip()
+    found = await ctx.store.accounts_page(search=text, skip=page.skip, limit=page.page_size)
+    return found, await ctx.store.count_accounts(search=text)
 
 
 async def account_scopes(*, ctx: Accounts, account: Account) -> list[str]:
@@ -162,8 +166,10 @@ async def create_team(*, ctx: Accounts, data: TeamCreate, act: Act | None = None
     return team
 
 
-async def list_teams(*, ctx: Accounts) -> list[Team]:
-    return await ctx.store.teams_by_name()
+async def list_teams(*, ctx: Accounts, page: PageRequest) -> tuple[list[Team], int]:
+    """One page of the teams by name, and how many there are in all."""
+    found = await ctx.store.teams_page(skip=page.skip, limit=page.page_size)
+    return found, await ctx.store.count_teams()
 
 
 async def get_team(*, ctx: Accounts, team_id: str) -> Team:

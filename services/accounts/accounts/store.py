@@ -20,26 +20,38 @@ SESSIONS = "sessions"
 CHALLENGES = "challenges"
 DEVICE_CODES = "device_codes"
 LINKS = "links"
-LIST_MAX = 500
+BY_EMAIL = [("email_normalized", ASCENDING), ("_id", ASCENDING)]
+BY_NAME = [("name", ASCENDING), ("_id", ASCENDING)]
+NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
 
 
 def indexes() -> Indexes:
     found = Indexes()
     found.add(ACCOUNTS, IndexModel([("email_normalized", ASCENDING)], unique=True, name="one_account_per_email"),
-              IndexModel([("oidc_subject", ASCENDING)], name="by_oidc_subject"))
-    found.add(TEAMS, IndexModel([("members", ASCENDING)], name="by_member"))
+              IndexModel([("oidc_subject", ASCENDING)], name="by_oidc_subject"),
+              IndexModel(BY_EMAIL, name="listed_by_email"))
+    found.add(TEAMS, IndexModel([("members", ASCENDING)], name="by_member"),
+              IndexModel(BY_NAME, name="listed_by_name"))
     found.add(SESSIONS, IndexModel([("refresh_hash", ASCENDING)], unique=True, name="by_refresh"),
               IndexModel([("account_id", ASCENDING), ("created_at", DESCENDING)], name="by_account"),
               IndexModel([("created_by", ASCENDING), ("created_at", DESCENDING)], name="by_creator"))
     found.add(CHALLENGES, IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"))
     found.add(DEVICE_CODES, IndexModel([("expires_at", ASCENDING)], name="by_expiry"))
     found.add(LINKS, IndexModel([("account_id", ASCENDING), ("kind", ASCENDING)], name="by_account"),
-              IndexModel([("kind", ASCENDING), ("created_at", DESCENDING)], name="by_kind"))
+              IndexModel([("kind", ASCENDING), *NEWEST_FIRST], name="by_kind_newest_first"))
     return found
 
 
 def _accounts(docs: list[Document]) -> list[Account]:
     return [Account.model_validate(doc) for doc in docs]
+
+
+def _account_search(search: str) -> Document:
+    """Accounts whose e-mail or name holds ``search`` (any case); every account when it is empty."""
+    if not search:
+        return {}
+    pattern = {"$regex": re.escape(search), "$options": "i"}
+    return {"$or": [{"email_normalized": pattern}, {"name": pattern}]}
 
 
 class AccountsStore:
@@ -71,14 +83,14 @@ class AccountsStore:
     async def account_by_oidc(self, subject: str) -> Account | None:
         return Account.from_document(await self.db[ACCOUNTS].find_one({"oidc_subject": subject}))
 
-    async def accounts_by_email(self, *, search: str = "", limit: int = LIST_MAX) -> list[Account]:
-        """Accounts by e-mail; ``search`` keeps those whose e-mail or name holds it (any case)."""
-        query: Document = {}
-        if search:
-            pattern = {"$regex": re.escape(search), "$options": "i"}
-            query = {"$or": [{"email_normalized": pattern}, {"name": pattern}]}
-        cursor = self.db[ACCOUNTS].find(query).sort("email_normalized", ASCENDING).limit(limit)
+    async def accounts_page(self, *, search: str = "", skip: int, limit: int) -> list[Account]:
+        """One page of the accounts by e-mail (then id: a total order, so pages neither overlap nor skip);
+        ``search`` keeps those whose e-mail or name holds it (any case)."""
+        cursor = self.db[ACCOUNTS].find(_account_search(search)).sort(BY_EMAIL).skip(skip).limit(limit)
         return _accounts(await cursor.to_list())
+
+    async def count_accounts(self, *, search: str = "") -> int:
+        return await self.db[ACCOUNTS].count_documents(_account_search(search))
 
     async def accounts_with_ids(self, account_ids: list[str]) -> list[Account]:
         cursor = self.db[ACCOUNTS].find({"_id": {"$in": account_ids}}).sort("email_normalized", ASCENDING)
@@ -134,8 +146,16 @@ class AccountsStore:
     async def team(self, team_id: str) -> Team | None:
         return Team.from_document(await self.db[TEAMS].find_one({"_id": team_id}))
 
-    async def teams_by_name(self, limit: int = LIST_MAX) -> list[Team]:
-        docs = await self.db[TEAMS].find().sort("name", ASCENDING).limit(limit).to_list()
+    async def teams_page(self, *, skip: int, limit: int) -> list[Team]:
+        """One page of the teams by name (then id: two teams may share a name)."""
+        docs = await self.db[TEAMS].find().sort(BY_NAME).skip(skip).limit(limit).to_list()
+        return [Team.model_validate(doc) for doc in docs]
+
+    async def count_teams(self) -> int:
+        return await self.db[TEAMS].count_documents({})
+
+    async def teams_with_ids(self, team_ids: list[str]) -> list[Team]:
+        docs = await self.db[TEAMS].find({"_id": {"$in": team_ids}}).sort(BY_NAME).to_list()
         return [Team.model_validate(doc) for doc in docs]
 
     async def teams_of(self, account_id: str) -> list[Team]:
@@ -251,9 +271,13 @@ class AccountsStore:
             {"_id": link_id, "kind": kind, "used_at": None, "withdrawn_at": None}, {"$set": {"withdrawn_at": now}},
             return_document=ReturnDocument.AFTER))
 
-    async def links_newest_first(self, kind: str, limit: int = LIST_MAX) -> list[Link]:
-        docs = await self.db[LINKS].find({"kind": kind}).sort("created_at", DESCENDING).limit(limit).to_list()
+    async def links_page(self, kind: str, *, skip: int, limit: int) -> list[Link]:
+        """One page of the links of a kind, newest first (then by id: links sent in the same instant)."""
+        docs = await self.db[LINKS].find({"kind": kind}).sort(NEWEST_FIRST).skip(skip).limit(limit).to_list()
         return [Link.model_validate(doc) for doc in docs]
+
+    async def count_links(self, kind: str) -> int:
+        return await self.db[LINKS].count_documents({"kind": kind})
 
     # The audit log of administrators' acts
 

@@ -143,6 +143,11 @@ register_texts({
     "console_audit_total": {"ar": "{count} عملية", "fr": "{count} action(s)", "en": "{count} act(s)"},
     "console_team": {"ar": "الفريق والصلاحيات", "fr": "Équipe et droits", "en": "Team and rights"},
     "console_signout": {"ar": "تسجيل الخروج", "fr": "Se déconnecter", "en": "Sign out"},
+    # console_pager.html: the pages of a list.
+    "console_pager": {"ar": "الصفحة {page} من {pages}", "fr": "Page {page} sur {pages}",
+                      "en": "Page {page} of {pages}"},
+    "console_pager_previous": {"ar": "الصفحة السابقة", "fr": "Page précédente", "en": "Previous page"},
+    "console_pager_next": {"ar": "الصفحة التالية", "fr": "Page suivante", "en": "Next page"},
 })
 
 
