@@ -1,6 +1,7 @@
 """Evidence uploaded from the recommendations console in Chromium: a file of the wrong kind and one over
 the cap are refused next to the field in the page's language, a PDF is accepted, listed with its name,
-size and date in that language, and downloaded as sent; the public page offers it under a neutral name."""
+size and date in that language, and downloaded as kept (without the metadata that named its author); the
+public page offers it under a neutral name."""
 
 import httpx
 import pytest
@@ -13,11 +14,11 @@ from recommendations.app import create_app
 from recommendations.settings import Settings
 from shared.formats import size_text
 from support import Infra, Keys, settings_for
-from tests.recommendations.recommendations_factories import new_recommendation
+from tests.recommendations.recommendations_factories import PERSON, new_recommendation, pdf_with_metadata
 
 pytestmark = pytest.mark.browser
 CAP = 64 * 1024
-PDF = b"%PDF-1.4\n" + b"1 0 obj << >> endobj\n" * 1000 + b"%%EOF\n"
+PDF = pdf_with_metadata()
 MONTH = {"ar": "أكتوبر", "fr": "octobre"}
 
 
@@ -64,8 +65,9 @@ async def test_an_upload_of_the_wrong_kind_or_too_big_is_refused_and_a_pdf_is_ke
         await context.close()
         anyone = await http.get(f"/recommendations/{rid}/evidence/{file_id}")
     assert ("PDF" in wrong_kind and "JPEG" in wrong_kind) and ("0.1" in too_big or "0,1" in too_big)
-    assert "arrêté 2026-17.pdf" in listed and size_text(len(PDF), lang) in listed and MONTH[lang] in listed
-    assert kept == PDF and download.suggested_filename == "arrêté 2026-17.pdf"
+    assert "arrêté 2026-17.pdf" in listed and size_text(len(kept), lang) in listed and MONTH[lang] in listed
+    assert kept.startswith(b"%PDF-") and PERSON.encode() not in kept
+    assert download.suggested_filename == "arrêté 2026-17.pdf"
     assert public_name == f"/recommendations/{rid}/evidence/{file_id}"
-    assert anyone.status_code == 200 and anyone.content == PDF
+    assert anyone.status_code == 200 and anyone.content == kept
     assert "arr" not in anyone.headers["content-disposition"]
