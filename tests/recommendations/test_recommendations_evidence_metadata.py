@@ -103,7 +103,7 @@ async def test_a_damaged_pdf_or_a_truncated_jpeg_is_refused_in_the_callers_langu
     assert kept == []
 
 
-def test_a_palette_png_keeps_its_transparency_and_a_picture_of_too_many_pixels_is_refused() -> None:
+def test_a_palette_png_keeps_its_transparency_as_plain_colours_with_alpha() -> None:
     palette = Image.new("P", (4, 2), 0)
     palette.putpalette([255, 255, 255, 200, 0, 0])
     palette.putpixel((1, 0), 1)
@@ -112,8 +112,19 @@ def test_a_palette_png_keeps_its_transparency_and_a_picture_of_too_many_pixels_i
     cleaned = Image.open(io.BytesIO(without_metadata("image/png", sent.getvalue())))
     assert cleaned.mode == "RGBA"
     assert cleaned.getpixel((0, 0))[3] == 0 and cleaned.getpixel((1, 0)) == (200, 0, 0, 255)  # type: ignore[index]
+
+
+def test_a_picture_of_too_many_pixels_is_refused_with_the_limit() -> None:
     huge = io.BytesIO()
     Image.new("1", (MAX_PIXELS // 1000 + 1, 1000)).save(huge, "PNG")
     with pytest.raises(DomainError) as refused:
         without_metadata("image/png", huge.getvalue())
     assert refused.value.code == "evidence_file_too_many_pixels" and refused.value.params == {"max_mp": 50}
+
+
+def test_a_pdf_cut_short_is_refused_though_what_is_left_could_be_rebuilt() -> None:
+    pdf = pdf_with_metadata()
+    assert without_metadata("application/pdf", pdf + b"\n" * 200).startswith(b"%PDF-")  # trailing bytes are fine
+    with pytest.raises(DomainError) as refused:
+        without_metadata("application/pdf", pdf[:len(pdf) * 8 // 10])
+    assert refused.value.code == "evidence_file_unreadable" and refused.value.params == {"kind": "PDF"}
