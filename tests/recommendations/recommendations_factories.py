@@ -1,6 +1,10 @@
-"""Builders for the recommendations tests: the app, organizers, evidence, other services' messages."""
+"""Builders for the recommendations tests: the app, organizers, evidence (links, and files that carry
+metadata about a person), other services' messages."""
 
+import io
+import random
 import uuid
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -8,6 +12,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import pikepdf
+from PIL import ExifTags, Image
+from PIL.PngImagePlugin import PngInfo
 
 from agenda.events import SessionOutcomesRecorded
 from marketplace.events import ExhibitorCheckedIn, SalesDeclared
@@ -49,6 +56,85 @@ async def service(infra: Infra, keys: Keys, **overrides: Any) -> AsyncIterator[S
 def evidence(**overrides: Any) -> dict[str, Any]:
     return {"url": "https://www.mtaess.gov.ma/decision-2026-17.pdf", "description": "Arrêté publié au BO",
             "date": "2026-10-01", **overrides}
+
+
+# Whom an uploaded file's metadata names: it must never reach a public download.
+PERSON = "Amina Benali"
+XMP = ('<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+       '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+       'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
+       f'<dc:creator><rdf:Seq><rdf:li>{PERSON}</rdf:li></rdf:Seq></dc:creator>'
+       '<xmp:CreatorTool>Scanner 3000</xmp:CreatorTool></rdf:Description></rdf:RDF></x:xmpmeta>'
+       '<?xpacket end="w"?>').encode()
+
+
+def picture(size: tuple[int, int]) -> Image.Image:
+    """Four quarters of different colours: which way up the picture stands can be seen."""
+    width, height = size
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((30, 160, 40), (width // 2, 0, width, height // 2))
+    image.paste((30, 40, 200), (0, height // 2, width // 2, height))
+    image.paste((230, 220, 40), (width // 2, height // 2, width, height))
+    return image
+
+
+def jpeg_with_exif(size: tuple[int, int] = (80, 60)) -> bytes:
+    """A phone's photograph: taken sideways (orientation 6), with its author, device, date and position."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Artist] = PERSON
+    exif[ExifTags.Base.Make] = "Phone"
+    exif[ExifTags.Base.DateTime] = "2026:10:01 09:30:00"
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (33.0, 58.0, 12.5),
+                                  ExifTags.GPS.GPSLongitudeRef: "W", ExifTags.GPS.GPSLongitude: (6.0, 50.0, 30.0)}
+    out = io.BytesIO()
+    picture(size).save(out, "JPEG", exif=exif, quality=95)
+    return out.getvalue()
+
+
+def png_with_text(size: tuple[int, int] = (40, 30)) -> bytes:
+    info = PngInfo()
+    info.add_text("Author", PERSON)
+    info.add_itxt("Description", f"Photo prise par {PERSON}")
+    out = io.BytesIO()
+    picture(size).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def padded_png(total: int) -> bytes:
+    """A readable PNG of exactly ``total`` bytes: a private chunk after the header fills it up."""
+    plain = png_with_text()
+    filler = b"0" * (total - len(plain) - 12)
+    chunk = len(filler).to_bytes(4, "big") + b"prVt" + filler + zlib.crc32(b"prVt" + filler).to_bytes(4, "big")
+    return plain[:33] + chunk + plain[33:]
+
+
+def pdf_with_metadata(pages: int = 2, photo_side: int = 0) -> bytes:
+    """A PDF naming its author in its document information and in XMP (the catalog's and a page's).
+
+    ``photo_side`` adds a square photograph of noise (which no compression shrinks) to the first page."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    for n in range(1, pages + 1):
+        page = pdf.add_blank_page(page_size=(595, 842))
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page.obj.Contents = pdf.make_stream(f"BT /F1 18 Tf 72 760 Td (Arrete 2026-17, page {n}) Tj ET".encode())
+    if photo_side:
+        noise = random.Random(17).randbytes(photo_side * photo_side * 3)
+        photo = pdf.make_stream(noise, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=photo_side,
+                                Height=photo_side, ColorSpace=pikepdf.Name.DeviceRGB, BitsPerComponent=8)
+        first = pdf.pages[0].obj
+        first.Resources.XObject = pikepdf.Dictionary(Im1=photo)
+        first.Contents = pdf.make_stream(first.Contents.read_bytes() + b"\nq 200 0 0 200 72 500 cm /Im1 Do Q")
+    pdf.docinfo[pikepdf.Name.Author] = PERSON
+    pdf.docinfo[pikepdf.Name.Creator] = f"Scanner de {PERSON}"
+    pdf.docinfo[pikepdf.Name.Title] = "Arrete 2026-17"
+    pdf.Root.Metadata = pdf.make_stream(XMP, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+    pdf.pages[0].obj.Metadata = pdf.make_stream(XMP, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    return out.getvalue()
 
 
 def new_recommendation(**overrides: Any) -> dict[str, Any]:

@@ -4,12 +4,21 @@ download what (the public only accepted evidence, under a neutral name), and the
 from typing import Any
 
 import httpx
-from recommendations_factories import YOUSSEF, Service, new_recommendation, service
+from recommendations_factories import (
+    YOUSSEF,
+    Service,
+    new_recommendation,
+    padded_png,
+    pdf_with_metadata,
+    png_with_text,
+    service,
+)
 
+from recommendations.store import CHUNK_BYTES
 from support import Infra, Keys
 
-PDF = b"%PDF-1.4\n" + bytes(range(256)) * 2000 + b"\n%%EOF\n"  # about 500 KiB: several chunks
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = pdf_with_metadata(photo_side=440)  # about 570 KiB, and as much once its metadata is gone: several chunks
+PNG = png_with_text()
 
 
 def form(status: str = "limited", **fields: str) -> dict[str, str]:
@@ -45,12 +54,12 @@ async def test_a_pdf_is_kept_with_the_change_and_the_public_downloads_it_under_a
                                         headers=svc.organizer())
         log = await svc.client.get("/admin/audit", params={"object_id": file["id"]}, headers=svc.organizer())
     assert answer.json()["status"] == "limited" and file["content_type"] == "application/pdf"
-    assert file["size"] == len(PDF) and "name" not in file
-    assert public.status_code == 200 and public.content == PDF
+    assert file["size"] == len(public.content) > 2 * CHUNK_BYTES and "name" not in file
+    assert public.status_code == 200 and public.content.startswith(b"%PDF-") and b"Benali" not in public.content
     assert public.headers["content-type"] == "application/pdf"
     assert public.headers["content-disposition"].startswith(f'attachment; filename="evidence-{file["id"]}.pdf"')
     assert "Benali" not in public.headers["content-disposition"]
-    assert original.status_code == 200 and original.content == PDF
+    assert original.status_code == 200 and original.content == public.content
     assert "Amina%20Benali.pdf" in original.headers["content-disposition"]
     assert [e["action"] for e in log.json()["items"]] == ["evidence.upload"]
 
@@ -79,13 +88,14 @@ async def test_a_file_over_the_cap_is_refused_and_other_routes_keep_their_own_ca
         too_big = await upload(svc, rid, "scan.pdf", b"%PDF-" + b"0" * (cap - 4),
                                headers=svc.organizer() | {"Accept-Language": "ar"})
         far_too_big = await upload(svc, rid, "scan.pdf", b"%PDF-" + b"0" * (cap + 512 * 1024))
-        at_cap = await upload(svc, rid, "scan.pdf", b"%PDF-" + b"0" * (cap - 5))
+        at_cap = await upload(svc, rid, "scan.png", padded_png(cap))
         big_json = await svc.client.post(f"/recommendations/{rid}/status", headers=svc.organizer(),
                                          json={"status": "limited", "reason": "x" * (600 * 1024)})
     assert too_big.status_code == 413 and too_big.json()["code"] == "evidence_file_too_large"
     assert "ميغابايت" in too_big.json()["detail"]
     assert far_too_big.status_code == 413 and far_too_big.json()["code"] == "request_too_large"
     assert at_cap.status_code == 200, at_cap.text
+    assert file_of(at_cap.json())["size"] < cap  # the filling chunk is not kept
     assert big_json.status_code == 413 and big_json.json()["code"] == "request_too_large"
 
 
@@ -105,7 +115,7 @@ async def test_a_proposed_files_is_for_organizers_until_a_second_organizer_appro
     assert proposed.status_code == 200 and proposed.json()["status"] == "not_started"
     assert before.status_code == 404 and organizer.status_code == 200
     assert approved.json()["status"] == "complete" and file_of(approved.json())["id"] == file["id"]
-    assert after.status_code == 200 and after.content == PDF
+    assert after.status_code == 200 and after.content == organizer.content and b"Benali" not in after.content
     assert elsewhere.status_code == 404
 
 

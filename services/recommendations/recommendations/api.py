@@ -112,13 +112,14 @@ async def change_status(
              responses=problems(404, 409, 413))
 async def change_status_with_file(
     recommendation_id: str, request: Request, ctx: Ctx, who: Organizer,
-    file: Annotated[UploadFile, File(description="The proof: PDF, PNG or JPEG, checked by its content")],
+    file: Annotated[UploadFile, File(description="The proof: PDF, PNG or JPEG, checked by its content, kept "
+                                                 "without its metadata (EXIF, XMP, document information)")],
     status: Annotated[Status, Form()], reason: Annotated[str, Form(max_length=2000)],
     description: Annotated[str, Form(max_length=2000, description="What the file shows")],
     date: Annotated[date, Form(description="The date of the proof")],
     progress: Annotated[int | None, Form(ge=0, le=100)] = None,
 ) -> RecommendationDetail:
-    """Change status as `/status` does, with an uploaded file as evidence (multipart form)."""
+    """Change status as `/status` does, with an uploaded file as evidence (multipart form), kept without metadata."""
     try:
         data = StatusChange(status=status, progress=progress, reason=reason)
         fields = evidence.EvidenceFileFields(description=description, date=date)

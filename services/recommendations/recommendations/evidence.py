@@ -1,9 +1,12 @@
 """Uploaded proofs: what is accepted, how they are kept, and who may download them.
 
 A file is accepted only if its name ends as a PDF, PNG or JPEG and its first bytes say it
-is one (a renamed executable is refused whatever its name), within the size cap. It is
-kept in this service's database (metadata plus numbered chunks) in the transaction of the
-change that cites it, and audited with that change.
+is one (a renamed executable is refused whatever its name), within the size cap. It is then
+rewritten without its metadata (``cleaning``: EXIF, text chunks, a PDF's author and XMP),
+and only that rewritten file is kept, in this service's database (metadata plus numbered
+chunks) in the transaction of the change that cites it, and audited with that change; its
+size is the rewritten file's. Files kept before that rewrite existed are served as they
+were stored.
 
 Who may download: the evidence of a recommendation is public once it stands in its
 accepted evidence (a status change, or a completion a second organizer approved), like
@@ -12,6 +15,7 @@ proposal stays with the organizers. The public never sees the uploaded file name
 may name a person); it gets ``evidence-<id>.<ext>``.
 """
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from recommendations.cleaning import without_metadata
 from recommendations.context import Recommendations
 from recommendations.documents import EvidenceFile, StoredEvidence
 from recommendations.store import CHUNK_BYTES
@@ -55,6 +60,16 @@ class EvidenceUpload:
     fields: EvidenceFileFields
 
 
+@dataclass(frozen=True)
+class CleanFile:
+    """An upload that passed the checks, rewritten without its metadata: what is kept and served."""
+
+    name: str
+    content_type: str
+    data: bytes
+    fields: EvidenceFileFields
+
+
 def content_type_of(name: str, data: bytes) -> str:
     """The checked type of a file, or a refusal: by its content, and its name must agree."""
     lowered = name.lower()
@@ -82,12 +97,20 @@ def clean_name(name: str) -> str:
     return "".join(c for c in base if c.isprintable()).strip()[:NAME_MAX]
 
 
+async def clean_upload(upload: EvidenceUpload, max_bytes: int) -> CleanFile:
+    """Checked, then rewritten without metadata (in a thread: it decodes the whole file).
+
+    Done before the transaction that keeps it, which may run more than once."""
+    content_type = check_upload(upload, max_bytes)
+    data = await asyncio.to_thread(without_metadata, content_type, upload.data)
+    return CleanFile(name=clean_name(upload.name), content_type=content_type, data=data, fields=upload.fields)
+
+
 async def store_upload(*, ctx: Recommendations, session: AsyncClientSession, recommendation_id: str,
-                       upload: EvidenceUpload, by: str, act: Act | None) -> dict[str, Any]:
+                       upload: CleanFile, by: str, act: Act | None) -> dict[str, Any]:
     """Keep the file in the caller's transaction (audited); returns the evidence entry that cites it."""
-    content_type = check_upload(upload, ctx.evidence_max_bytes)
     file = EvidenceFile(id=f"ef-{uuid.uuid4().hex[:16]}", recommendation_id=recommendation_id,
-                        name=clean_name(upload.name), content_type=content_type, size=len(upload.data),
+                        name=upload.name, content_type=upload.content_type, size=len(upload.data),
                         chunks=-(-len(upload.data) // CHUNK_BYTES), uploaded_at=utcnow(), uploaded_by=by)
     await ctx.store.save_evidence_file(file, upload.data, session)
     await ctx.store.audit(act, action="evidence.upload", object_type="evidence_file", object_id=file.id,

@@ -25,7 +25,7 @@ from recommendations.domain import (
     next_time,
     resolve_progress,
 )
-from recommendations.evidence import EvidenceUpload, store_upload
+from recommendations.evidence import EvidenceUpload, clean_upload, store_upload
 from shared.audit import Act
 from shared.auth import Principal
 from shared.envelope import message_envelope
@@ -130,16 +130,18 @@ async def change_status(
 ) -> Recommendation:
     """Any status but ``complete`` applies at once; ``complete`` is only proposed (two-person rule).
 
-    An uploaded file, if any, is kept in the same transaction and joins the change's evidence."""
+    An uploaded file, if any, is checked and rewritten without its metadata first, then kept in the
+    same transaction and joins the change's evidence."""
+    file = await clean_upload(upload, ctx.evidence_max_bytes) if upload is not None else None
 
     async def work(session: AsyncClientSession) -> Recommendation:
         state = await load(ctx, recommendation_id, session)
         if state.pending:
             raise Conflict("completion_pending")
         evidence = evidence_entries(data.evidence)
-        if upload is not None:
+        if file is not None:
             evidence.append(await store_upload(ctx=ctx, session=session, recommendation_id=recommendation_id,
-                                               upload=upload, by=actor.sub, act=actor.act))
+                                               upload=file, by=actor.sub, act=actor.act))
         if data.status == "complete":
             return await _propose_completion(ctx, session, state, data, actor, evidence)
         progress = resolve_progress(data.status, data.progress, state.progress)

@@ -137,6 +137,18 @@ register_messages(
             "fr": "Nom de fichier non valide (200 caractères au plus).",
             "en": "Invalid file name (at most 200 characters).",
         },
+        "evidence_file_unreadable": {
+            "ar": "تعذرت قراءة الملف بصيغة {kind}: قد يكون تالفا أو ناقصا أو محميا بكلمة مرور. أرسل نسخة سليمة منه.",
+            "fr": "Le fichier ne se lit pas comme un {kind} : il est peut-être endommagé, incomplet ou protégé "
+                  "par un mot de passe. Envoyez-en une copie intacte.",
+            "en": "The file cannot be read as a {kind}: it may be damaged, incomplete or protected by a password. "
+                  "Send an intact copy.",
+        },
+        "evidence_file_too_many_pixels": {
+            "ar": "الصورة كبيرة جدا ({max_mp} ميغابكسل على الأكثر).",
+            "fr": "L'image est trop grande ({max_mp} mégapixels au plus).",
+            "en": "The picture is too large (at most {max_mp} megapixels).",
+        },
         "evidence_file_unknown": {
             "ar": "هذا الدليل غير متاح.", "fr": "Cette preuve n'est pas disponible.",
             "en": "This evidence is not available.",
