@@ -16,6 +16,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 
 from infra import probes
 from shared.auth import generate_keypair, load_private_key, mint_token
@@ -157,3 +159,42 @@ async def mail_catcher() -> AsyncIterator[MailCatcher]:
         yield catcher
     finally:
         await asyncio.to_thread(controller.stop)
+
+
+Work = Callable[[AsyncClientSession], Awaitable[None]]
+
+
+@dataclass
+class ConflictingPair:
+    """Two transactions, ``a`` and ``b``, that read then write the same document, so that one of
+    them conflicts and runs again. Each attempt makes an id, calls ``then(session, id)`` after
+    its write, and is remembered in ``made[name]`` (the last of each is the committed one)."""
+
+    hot: AsyncCollection[Any]
+    then: Callable[[AsyncClientSession, str, str], Awaitable[None]]
+    made: dict[str, list[str]] = field(default_factory=lambda: {"a": [], "b": []})
+
+    def __post_init__(self) -> None:
+        self._both_read = asyncio.Barrier(2)
+
+    async def start(self) -> None:
+        await self.hot.insert_one({"_id": "hot", "n": 0})
+
+    def work(self, name: str) -> Work:
+        async def attempt(session: AsyncClientSession) -> None:
+            made = uuid.uuid4().hex
+            self.made[name].append(made)
+            await self.hot.find_one({"_id": "hot"}, session=session)
+            if self.attempts <= 2:  # the first two attempts both read before either writes
+                await self._both_read.wait()
+            await self.hot.update_one({"_id": "hot"}, {"$inc": {"n": 1}}, session=session)
+            await self.then(session, name, made)
+
+        return attempt
+
+    @property
+    def attempts(self) -> int:
+        return len(self.made["a"]) + len(self.made["b"])
+
+    def committed(self) -> list[str]:
+        return sorted([self.made["a"][-1], self.made["b"][-1]])
