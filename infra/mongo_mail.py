@@ -23,8 +23,11 @@ def local_mongo_url(port: int) -> str:
 
 
 def start_mongo(state_dir: Path, port: int, *, pidfile: Path | None = None, log: Path | None = None,
-                timeout: float = 60.0) -> int:
-    """Start SecantusDB (a MongoDB-protocol server, single-node replica set) and return its PID once it answers ping."""
+                timeout: float = 60.0, sync_on_commit: bool = False) -> int:
+    """Start SecantusDB (a MongoDB-protocol server, single-node replica set) and return its PID once it answers ping.
+
+    ``sync_on_commit``: every commit on disk before it is answered, as a journaled MongoDB does (slower);
+    without it, a server killed hard may lose its last commits."""
     state_dir = state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     pidfile = pidfile or state_dir / "mongo.pid"
@@ -34,7 +37,8 @@ def start_mongo(state_dir: Path, port: int, *, pidfile: Path | None = None, log:
     probes.ensure_port_free(port, "SecantusDB")
     # Started through its Python API (infra/secantus_server.py), for the settings its command ignores.
     argv = [processes.project_python(), "-m", "infra.secantus_server", "--host", "127.0.0.1", "--port", str(port),
-            "--storage-path", str(state_dir / "data"), "--cache-size", "256M"]
+            "--storage-path", str(state_dir / "data"), "--cache-size", "256M",
+            *(["--sync-on-commit"] if sync_on_commit else [])]
     proc = processes.spawn(argv, log=log, pidfile=pidfile, cwd=state_dir, env=_with_project_path())
     processes.wait_ready(proc, "SecantusDB", log=log, pidfile=pidfile, ready=lambda: probes.mongo_ready(port),
                          timeout=timeout)

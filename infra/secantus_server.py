@@ -10,7 +10,7 @@ platform's TTLs are days long (sent outbox entries and markers 400 days, finishe
 and no code counts on a document being gone (a sign-in challenge checks its own expiry), so
 the local server sweeps once a day. MongoDB deletes through the TTL index itself (deploy/).
 
-    python -m infra.secantus_server --port 27017 --storage-path DIR [--cache-size 256M]
+    python -m infra.secantus_server --port 27017 --storage-path DIR [--cache-size 256M] [--sync-on-commit]
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storage-path", required=True)
     parser.add_argument("--cache-size", default="256M")
     parser.add_argument("--ttl-sweep-seconds", type=float, default=TTL_SWEEP_SECONDS)
+    # Each commit's journal record written to disk before the answer: what a journaled MongoDB
+    # guarantees. Without it the server may lose its last commits when killed (SIGKILL).
+    parser.add_argument("--sync-on-commit", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # As the server's own command starts it: a single-node replica set (change streams
@@ -40,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     server = SecantusDBServer(
         host=args.host, port=args.port, storage_path=args.storage_path, replica_set_name="secantus",
         enable_test_commands=False, cache_size=args.cache_size, ttl_sweep_seconds=args.ttl_sweep_seconds,
+        sync_on_commit=args.sync_on_commit,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -103,7 +103,9 @@ class FaultStack:
     def start_mongo(self) -> float:
         began = time.monotonic()
         _wait_port_closed(self.mongo_port)
-        mongo_mail.start_mongo(self.state / "mongo", self.mongo_port, timeout=120)
+        # Killed hard by a drill, the server must keep what it acknowledged, as a journaled MongoDB
+        # does: each commit is on disk before its answer.
+        mongo_mail.start_mongo(self.state / "mongo", self.mongo_port, timeout=120, sync_on_commit=True)
         return time.monotonic() - began
 
     def kill_kafka(self) -> int:
