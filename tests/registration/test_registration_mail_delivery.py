@@ -4,6 +4,8 @@ import asyncio
 import datetime as dt
 import ipaddress
 import ssl
+import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ from cryptography.x509.oid import NameOID
 from registration_factories import registration_service
 
 from infra import probes
+from registration.context import context_of
+from registration.mailer import BUSY_BATCH, BUSY_BATCH_SECONDS
 from support import Infra, Keys, eventually
 
 
@@ -203,6 +207,7 @@ class CountingRelay:
     refused: str
     connections: list[int] = field(default_factory=list)
     received: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address == self.refused:
@@ -213,6 +218,7 @@ class CountingRelay:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.connections.append(id(session))
         self.received.extend(envelope.rcpt_tos)
+        self.times.append(time.monotonic())
         return "250 OK"
 
 
@@ -234,3 +240,39 @@ async def test_a_rush_of_mails_goes_out_in_batches_over_few_connections_each_mai
         assert await mails.count_documents({"state": "sent", "attempts": 1}) == 19
         await asyncio.sleep(0.5)
         assert len(relay.received) == 19
+
+
+async def test_while_registrations_are_being_written_mails_go_out_a_few_at_a_time_and_the_rest_after(
+        infra: Infra, keys: Keys) -> None:
+    """An opening: the mailer takes small batches, one a second, and whatever is left once it is over."""
+    emails = [f"opening{n}@example.ma" for n in range(60)]
+    relay = CountingRelay(refused="nobody@example.ma")
+    async with smtp_server(relay) as port, registration_service(infra, keys, mail_senders=2) as svc:
+        svc.settings.smtp_port = port
+        ctx = context_of(svc.platform)
+        conference = await svc.conference()
+        # Registrations being written for as long as the test holds this batch: the process is busy.
+        release = asyncio.Event()
+
+        async def held(items: Any) -> list[None]:
+            await release.wait()
+            return [None for _ in items]
+
+        writing = asyncio.create_task(ctx.arrivals.submit("held", None, held))
+        await asyncio.gather(*(svc.register(conference["id"], email=email) for email in emails))
+        await asyncio.sleep(1.5)
+        during = len(relay.received)
+        released_at = time.monotonic()
+        release.set()
+        await writing
+        await eventually(lambda: _true(len(relay.received) == len(emails)))
+
+        per_connection = Counter(relay.connections)
+        while_busy = Counter(relay.connections[:during])
+        assert 0 < during < len(emails)
+        # Each batch of the rush is small, and they come at most one a second.
+        assert all(per_connection[c] <= BUSY_BATCH for c in while_busy)
+        assert len(while_busy) <= (released_at - relay.times[0]) / BUSY_BATCH_SECONDS + 1
+        # Once the registrations are written, the rest goes in large batches.
+        assert max(per_connection.values()) > BUSY_BATCH
+        assert sorted(relay.received) == sorted(emails)
