@@ -39,6 +39,7 @@ def indexes() -> Indexes:
     found.add(DEVICE_CODES, IndexModel([("expires_at", ASCENDING)], name="by_expiry"))
     found.add(LINKS, IndexModel([("account_id", ASCENDING), ("kind", ASCENDING)], name="by_account"),
               IndexModel([("kind", ASCENDING), *NEWEST_FIRST], name="by_kind_newest_first"))
+    found.retire(LINKS, "by_kind")  # replaced by by_kind_newest_first
     return found
 
 

@@ -172,7 +172,7 @@ async def load_demo(*, ctx: Agenda) -> None:
 
 
 async def main(settings: Settings) -> None:
-    indexes = Indexes(dict(store.indexes().by_collection))
+    indexes = Indexes(dict(store.indexes().by_collection), dict(store.indexes().retired))
     outbox_indexes(indexes, settings.outbox_sent_retention_days)
     spec = ServiceSpec(title="agenda demo", description="", routers=[], indexes=indexes, topics=TOPICS)
     platform = Platform(settings, spec)
