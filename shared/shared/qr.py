@@ -35,11 +35,6 @@ def qr_png(data: str, *, mask: int | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def qr_pngs(datas: list[str], *, mask: int | None = None) -> list[bytes]:
-    """PNGs of several codes in one call (one round trip to a worker process)."""
-    return [qr_png(data, mask=mask) for data in datas]
-
-
 def qr_svg(data: str) -> bytes:
     buffer = io.BytesIO()
     _code(data).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)

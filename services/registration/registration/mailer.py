@@ -12,9 +12,8 @@ left by a crash.
 Registrations come first: while the process is writing them (a rush, an opening), the
 mailer sends a small batch (``BUSY_BATCH``) every ``BUSY_BATCH_SECONDS``, and the rest once
 the rush is over. Small and often rather than large and rare: composing and sending a mail
-took about 7 ms of the event loop the registrations are answered from, so fifty at once held
-up the answers of half a second of arrivals. Most of it was the badge picture, now drawn in
-a worker process (``registration.pictures``).
+takes about 7 ms of the event loop the registrations are answered from, so fifty at once
+held up the answers of half a second of arrivals.
 """
 
 import asyncio
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import aiosmtplib
 
-from registration.models import QueuedMail, Registration
+from registration.models import QueuedMail
 from registration.notifications import (
     EXPIRED,
     REFUSED,
@@ -40,10 +39,7 @@ from registration.notifications import (
     MailMetrics,
     compose,
     refused_for_good,
-    wants_badge,
 )
-from registration.pictures import BadgePictures
-from registration.service import badge_token
 from registration.settings import Settings
 from shared.documents import utcnow
 
@@ -85,7 +81,6 @@ class Mailer:
         self._hints = ctx.mail_hints.ids
         self._wake = ctx.mail_hints.wake
         self._last_batch = 0.0
-        self.pictures = BadgePictures(self.settings.mail_picture_processes)
 
     def start(self) -> None:
         self._stopping = asyncio.Event()
@@ -106,7 +101,6 @@ class Mailer:
                 await task
             except asyncio.CancelledError:
                 pass
-        self.pictures.close()
 
     async def sample(self) -> None:
         self.metrics.queue_depth.set(await self.store.count_queued_mails())
@@ -160,7 +154,6 @@ class Mailer:
         registrations = await self.store.registrations_by_id([m.registration_id for m in mails], None)
         conferences = await self.store.conferences_by_id({r.conference_id for r in registrations.values()})
         composed: list[tuple[QueuedMail, EmailMessage]] = []
-        pictures = await self._pictures(mails, registrations)
         for mail in mails:
             registration = registrations.get(mail.registration_id)
             conference = registration and conferences.get(registration.conference_id)
@@ -169,7 +162,7 @@ class Mailer:
                 outcomes.skipped.append(mail.id)
                 continue
             try:
-                composed.append((mail, compose(self.ctx, mail, registration, conference, pictures.get(mail.id))))
+                composed.append((mail, compose(self.ctx, mail, registration, conference)))
             except Exception as exc:  # noqa: BLE001 - the same data fails the same way on every try
                 self._fail(outcomes, mail, UNCOMPOSABLE, exc)
             # Composing (a QR code) takes a few milliseconds of the event loop: requests go between.
@@ -177,14 +170,6 @@ class Mailer:
         if composed:
             await self._send_all(composed, outcomes)
         return outcomes
-
-    async def _pictures(self, mails: list[QueuedMail], registrations: dict[str, Registration]) -> dict[str, bytes]:
-        """The badge pictures of the batch's mails that carry one, drawn in the worker process, by mail id."""
-        tokens = {mail.id: badge_token(self.ctx, registration) for mail in mails
-                  if (registration := registrations.get(mail.registration_id)) and registration.email
-                  and wants_badge(mail, registration)}
-        drawn = await self.pictures.draw(list(tokens.values()))
-        return {} if drawn is None else dict(zip(tokens, drawn, strict=True))
 
     async def _send_all(self, composed: list[tuple[QueuedMail, EmailMessage]], outcomes: Outcomes) -> None:
         """Send over one connection; a connection lost puts back the mails not sent yet."""

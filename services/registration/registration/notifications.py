@@ -62,7 +62,6 @@ MAIL_KINDS = {
 }
 # A refused or failed send is tried again after 5 s, 30 s, 2 min, 10 min, then every 30 min.
 RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 1800.0)
-# A given mask pattern: a mail per registration, shown on a phone's screen (see ``qr_png``).
 MAIL_QR_MASK = 2
 # Reasons a mail ends failed (the label of tadamon_mail_failed_total).
 REFUSED, UNCOMPOSABLE, EXPIRED = "refused", "uncomposable", "expired"
@@ -91,14 +90,8 @@ async def queue_mail(*, ctx: "RegistrationContext", session: Any, message_id: st
     ctx.mail_hints.add(session, [message_id])
 
 
-def wants_badge(mail: QueuedMail, registration: Registration) -> bool:
-    """Whether the mail carries the participant's badge (a QR picture of its signed token)."""
-    return mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed"
-
-
-def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registration, conference: Conference,
-            badge_png: bytes | None = None) -> EmailMessage:
-    """The mail, its badge picture drawn here unless ``badge_png`` brings it (see ``BadgePictures``)."""
+def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registration, conference: Conference
+            ) -> EmailMessage:
     settings = cast(Settings, ctx.platform.settings)
     lang = registration.language
     if mail.kind == "message":
@@ -121,10 +114,10 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
     if mail.kind in ("approved", "rejected") and registration.decision_reason:
         body += "\n" + translate("mail_decision_reason", lang, reason=registration.decision_reason)
     message.set_content(body)
-    if wants_badge(mail, registration):
-        if badge_png is None:
-            badge_png = qr_png(badge_token(ctx, registration), mask=MAIL_QR_MASK)
-        message.add_attachment(badge_png, maintype="image", subtype="png",
+    if mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed":
+        # A given mask pattern: a mail per registration, shown on a phone's screen (see ``qr_png``).
+        message.add_attachment(qr_png(badge_token(ctx, registration), mask=MAIL_QR_MASK), maintype="image",
+                               subtype="png",
                                filename=f"badge-{registration.number}.png")
     # Last: set_content and add_attachment move or drop the Content-* headers already there.
     message["Content-Language"] = lang

@@ -24,9 +24,6 @@ class Settings(ServiceSettings):
     # Mails sent at once by one process: after a rush, one sender at a time would take
     # hours over ten thousand confirmations; each sender claims its own mail.
     mail_senders: int = Field(default=4, ge=1, le=32)
-    # Processes drawing the badge pictures of mails (about 5 ms of CPU each), so that the
-    # event loop answering registrations does not; 0 draws them in the event loop.
-    mail_picture_processes: int = Field(default=1, ge=0, le=8)
     smtp_timeout_seconds: float = 15.0
     # How the connection to the mail relay is protected: "starttls" upgrades the plain
     # connection (port 587), "tls" speaks TLS from the start (port 465), "none" only for
