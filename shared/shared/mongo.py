@@ -97,6 +97,11 @@ class Indexes:
     def retire(self, collection: str, *names: str) -> None:
         self.retired.setdefault(collection, []).extend(names)
 
+    def copy(self) -> "Indexes":
+        """A copy to add to (the platform's own collections) without changing this one."""
+        return Indexes({name: list(models) for name, models in self.by_collection.items()},
+                       {name: list(names) for name, names in self.retired.items()})
+
     async def create(self, db: AsyncDatabase[Document]) -> None:
         for name, models in self.by_collection.items():
             if models:

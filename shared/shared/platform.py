@@ -123,7 +123,7 @@ class Platform:
         return [*produced, *consumed, *(dlq_topic(t) for t in [*produced, *consumed])]
 
     async def start(self) -> None:
-        indexes = Indexes(dict(self.spec.indexes.by_collection), dict(self.spec.indexes.retired))
+        indexes = self.spec.indexes.copy()
         outbox_indexes(indexes, self.settings.outbox_sent_retention_days)
         if self.consumers:
             processed_indexes(indexes, self.settings.processed_marker_retention_days)

@@ -17,7 +17,6 @@ from agenda.domain import Conference, RoomCreate, SessionCreate, SpeakerCreate
 from agenda.events import TOPICS
 from agenda.settings import Settings
 from shared.i18n import LocalizedText
-from shared.mongo import Indexes
 from shared.outbox import outbox_indexes
 from shared.platform import Platform, ServiceSpec
 
@@ -172,7 +171,7 @@ async def load_demo(*, ctx: Agenda) -> None:
 
 
 async def main(settings: Settings) -> None:
-    indexes = Indexes(dict(store.indexes().by_collection), dict(store.indexes().retired))
+    indexes = store.indexes()
     outbox_indexes(indexes, settings.outbox_sent_retention_days)
     spec = ServiceSpec(title="agenda demo", description="", routers=[], indexes=indexes, topics=TOPICS)
     platform = Platform(settings, spec)
