@@ -27,6 +27,7 @@ from bench.scenarios import registration_rush
 from bench.scenarios.common import Context, ScenarioResult, seconds_of
 from bench.stats import latency, ratio
 from bench.tokens import bearer
+from shared.outbox import written
 
 KEY = "checkin_burst"
 BADGE_SAMPLE = 5  # badges fetched as PNG and decoded, to prove the QR content signed here is the real one
@@ -222,9 +223,9 @@ async def verify(ctx: Context, result: ScenarioResult, conference_id: str, expec
     stored = await db["registrations"].count_documents({"conference_id": conference_id,
                                                         "checked_in_at": {"$ne": None}})
     result.check("DB registrations with a check-in time", expected, stored)
-    messages = Counter(e["subject"] for e in await db["outbox"].find(
-        {"type": "registration.participant-checked-in.v1", "envelope.data.conference_id": conference_id},
-        {"subject": 1}).to_list(None))
+    messages = Counter(e["subject"] for e in await written(
+        db, {"type": "registration.participant-checked-in.v1", "envelope.data.conference_id": conference_id},
+        ["subject"]))
     result.check("DB participants with a checked-in message", expected, len(messages))
     result.check("DB participants with more than one checked-in message", 0,
                  sum(1 for n in messages.values() if n > 1))

@@ -9,6 +9,7 @@ from typing import Any
 from bench import observe
 from bench.config import service_db
 from bench.scenarios.common import Context, ScenarioResult
+from shared.outbox import written
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ async def check_database(ctx: Context, result: ScenarioResult, conference_id: st
                  sum(1 for a in answers if stored.get(a["id"]) != a["status"]))
     conference = await db["conferences"].find_one({"_id": conference_id}) or {}
     result.check("DB seats taken counter", expected.confirmed, conference.get("taken"))
-    entries = [e for e in await db["outbox"].find({"envelope.data.conference_id": conference_id},
-                                                  {"type": 1, "envelope.data.status": 1}).to_list(None)
+    entries = [e for e in await written(db, {"envelope.data.conference_id": conference_id},
+                                        ["type", "envelope.data.status"])
                if e["type"].startswith("registration.participant-")]
     kinds = Counter(e["type"].split(".")[1] for e in entries)
     result.check("DB outbox messages: one registered per registration, nothing else",

@@ -77,6 +77,18 @@ async def update_in(
     return changed
 
 
+async def delete_in(
+    collection: AsyncCollection[Document], ids: Sequence[Any], query: Document,
+    session: AsyncClientSession | None = None,
+) -> int:
+    """Delete the documents of these ``_id``s matching ``query``, a piece at a time; how many went."""
+    deleted = 0
+    for piece in in_pieces(ids):
+        result = await collection.delete_many({**query, "_id": {"$in": piece}}, session=session)
+        deleted += result.deleted_count
+    return deleted
+
+
 def make_client(url: str, **options: Any) -> AsyncMongoClient[Document]:
     options = {"maxIdleTimeMS": MAX_IDLE_SECONDS * 1000, **options}
     return AsyncMongoClient(url, tz_aware=True, uuidRepresentation="standard", **options)

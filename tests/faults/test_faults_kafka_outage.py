@@ -31,6 +31,7 @@ from faults_support import (
 )
 
 from recommendations.catalogue import PARTICIPANTS_BY_REGION
+from shared.outbox import written
 from support import envelope_of, eventually
 
 RUSH = 400
@@ -125,13 +126,11 @@ async def _check(mongo: Mongo, fault_stack: FaultStack, services: Services, regi
     assert conference["taken"] == CAPACITY and conference["next_number"] == len(stored)
 
     # 2. The relay publishes everything once Kafka is back; the topic holds every message.
-    outbox = mongo[services.db_name(registration)].outbox
-
     async def drained() -> bool:
-        return await outbox.count_documents({"status": "pending"}) == 0
+        return await reg_db.outbox.count_documents({"status": "pending"}) == 0
 
     await eventually(drained, timeout=120, interval=0.5)
-    entries = await outbox.find({"topic": f"{prefix}registration.participants"}).to_list()
+    entries = await written(reg_db, {"topic": f"{prefix}registration.participants"})
     expected_ids = {e["_id"] for e in entries}
     assert len(expected_ids) == len(stored)  # one registered message each, with its status
     assert Counter(e["envelope"]["subject"] for e in entries) == dict.fromkeys(stored, 1)

@@ -37,6 +37,7 @@ from faults_support import (
 
 from registration.events import PARTICIPANTS, ParticipantConfirmed
 from shared.envelope import Envelope
+from shared.outbox import written
 from support import eventually, unique
 
 BEFORE = 10
@@ -121,7 +122,7 @@ async def _settled_state(fault_stack: FaultStack, services: Services, processes:
             return await db.outbox.count_documents({"status": "pending"}) == 0
 
         await eventually(published, timeout=30, interval=0.2)
-        outbox = await db.outbox.find({}).to_list()
+        outbox = await written(db)
         for name in ("agenda", "recommendations"):
             consumer_db = mongo[services.db_name(processes[name])]
             await eventually(lambda d=consumer_db, g=f"{services.prefix}{CONSUMERS[name]}":
@@ -179,7 +180,7 @@ async def _check_kept(fault_stack: FaultStack, services: Services, registration:
     try:
         assert await db.conferences.find_one({"_id": conference_id}) == before["conference"]
         assert await db.registrations.find({"conference_id": conference_id}).to_list() == before["registrations"]
-        assert await db.outbox.find({}).to_list() == before["outbox"]
+        assert await written(db) == before["outbox"]
         assert await db.registrations.count_documents({"email": refused_email}) == 0
     finally:
         await mongo.close()
@@ -195,7 +196,7 @@ async def _check_flow(fault_stack: FaultStack, services: Services, processes: di
             return await dbs["registration"].outbox.count_documents({"status": "pending"}) == 0
 
         await eventually(published, timeout=30, interval=0.2)
-        new_messages = [e["_id"] for e in await dbs["registration"].outbox.find({"subject": new_id}).to_list()]
+        new_messages = [e["_id"] for e in await written(dbs["registration"], {"subject": new_id})]
         assert len(new_messages) == 1  # one participant-registered, carrying its status
         for name, group in CONSUMERS.items():
             wanted = [waiting.id] + (new_messages if name != "registration" else [])

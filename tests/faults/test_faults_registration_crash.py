@@ -32,6 +32,7 @@ from faults_support import (
     seconds_since,
 )
 
+from shared.outbox import written
 from support import envelope_of, eventually
 
 RUSH = 400
@@ -106,7 +107,7 @@ async def test_registration_killed_mid_rush_keeps_every_acknowledged_registratio
         assert conference["next_number"] == RUSH
         assert Counter(d["status"] for d in stored) == {"confirmed": CAPACITY, "waitlisted": RUSH - CAPACITY}
 
-        entries = await db.outbox.find({"topic": f"{services.prefix}registration.participants"}).to_list()
+        entries = await written(db, {"topic": f"{services.prefix}registration.participants"})
         per_registration: dict[str, list[tuple[str, str]]] = {}
         for entry in entries:
             per_registration.setdefault(entry["subject"], []).append(

@@ -17,7 +17,7 @@ async def _written(svc: Any, mid: str) -> dict[str, int]:
     return {"checkins": await db.checkins.count_documents({"market_id": mid}),
             "scans": await db.offline_scans.count_documents({"market_id": mid}),
             "conflicts": await db.checkin_conflicts.count_documents({"market_id": mid}),
-            "outbox": await svc.ctx.platform.outbox.collection.count_documents({})}
+            "outbox": len(await svc.ctx.platform.outbox.written())}
 
 
 async def test_a_batch_of_25_pass_scans_is_one_transaction_with_each_scan_answered_and_a_retry_writes_nothing(

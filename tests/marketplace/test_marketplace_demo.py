@@ -8,8 +8,9 @@ from support import Infra, Keys
 
 async def _counts(svc) -> dict[str, int]:  # type: ignore[no-untyped-def]
     db = svc.store.db
-    return {name: await db[name].count_documents({}) for name in
-            ("cooperatives", "markets", "applications", "stand_assignments", "outbox")}
+    counts = {name: await db[name].count_documents({}) for name in
+              ("cooperatives", "markets", "applications", "stand_assignments")}
+    return counts | {"outbox": len(await svc.ctx.platform.outbox.written())}
 
 
 async def test_demo_loads_a_circuit_and_a_fair_and_is_idempotent(infra: Infra, keys: Keys) -> None:

@@ -26,7 +26,7 @@ async def test_five_megabyte_title_is_refused_and_registrations_after_it_are_sti
         async def all_published() -> bool:
             return await svc.platform.outbox.pending_count() == 0
         await eventually(all_published)
-        entries = await svc.platform.outbox.collection.find({}).to_list()
+        entries = await svc.platform.outbox.written()
         assert {e["status"] for e in entries} == {"sent"}
         assert {e["type"] for e in entries} >= {"registration.conference-created.v1",
                                                 "registration.participant-registered.v1"}

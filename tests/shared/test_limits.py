@@ -143,6 +143,6 @@ async def test_request_body_over_the_cap_gets_413_problem_in_the_callers_languag
         assert streamed.status_code == 413 and streamed.json()["lang"] == "en"
         platform = client._transport.app.state.platform  # type: ignore[attr-defined]
         assert await platform.db.notes.count_documents({}) == 0
-        assert await platform.outbox.collection.count_documents({}) == 0
+        assert await platform.outbox.written() == []
         accepted = await client.post("/notes", json={"text": {"fr": "court"}, "copies": 1}, headers=organizer)
         assert accepted.status_code == 201

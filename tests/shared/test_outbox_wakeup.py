@@ -24,7 +24,7 @@ async def write(platform: Any, note_id: str) -> None:
 
 
 async def sent(platform: Any, note_id: str) -> Any:
-    return await platform.outbox.collection.find_one({"subject": note_id, "status": "sent"})
+    return await platform.outbox.sent.find_one({"subject": note_id})
 
 
 async def test_entry_committed_by_another_process_is_published_without_waiting_for_the_poll(

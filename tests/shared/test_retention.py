@@ -10,7 +10,7 @@ from sample_service import SampleSettings, create_app
 
 from shared.consumer import PROCESSED
 from shared.kafka import retention_ms
-from shared.outbox import OUTBOX
+from shared.outbox import OUTBOX, SENT
 from shared.settings import ServiceSettings
 from support import Infra, Keys, eventually, running, settings_for, unique
 
@@ -25,8 +25,11 @@ async def test_sent_entries_and_markers_get_ttl_indexes_longer_than_topic_retent
     async with running(create_app(settings)) as client:
         platform = client._transport.app.state.platform  # type: ignore[attr-defined]
         outbox = {i["name"]: i async for i in await platform.db[OUTBOX].list_indexes()}
+        sent = {i["name"]: i async for i in await platform.db[SENT].list_indexes()}
         markers = {i["name"]: i async for i in await platform.db[PROCESSED].list_indexes()}
-        assert outbox["sent_expire"]["expireAfterSeconds"] == settings.outbox_sent_retention_days * DAY
+        # Entries sent by older versions stay in the outbox until they expire there.
+        for collection in (sent, outbox):
+            assert collection["sent_expire"]["expireAfterSeconds"] == settings.outbox_sent_retention_days * DAY
         assert markers["marker_expire"]["expireAfterSeconds"] == settings.processed_marker_retention_days * DAY
         assert settings.outbox_sent_retention_days > settings.kafka_topic_retention_days
         assert settings.processed_marker_retention_days > settings.kafka_topic_retention_days
@@ -34,7 +37,8 @@ async def test_sent_entries_and_markers_get_ttl_indexes_longer_than_topic_retent
         created = await client.post("/notes", json={"text": {"fr": "note"}, "copies": 1},
                                     headers=keys.headers("admin"))
         note_id = created.json()["id"]
-        entry = await eventually(lambda: platform.db[OUTBOX].find_one({"subject": note_id, "status": "sent"}))
+        entry = await eventually(lambda: platform.db[SENT].find_one({"subject": note_id, "status": "sent"}))
+        assert await platform.db[OUTBOX].find_one({"subject": note_id}) is None
         # The TTL index reads these dates: the entry expires once sent, a marker once written.
         assert isinstance(entry["sent_at"], datetime)
         marker = await eventually(lambda: platform.db[PROCESSED].find_one({"type": "sample.note-written.v1"}),
