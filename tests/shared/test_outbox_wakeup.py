@@ -24,7 +24,8 @@ async def write(platform: Any, note_id: str) -> None:
 
 
 async def sent(platform: Any, note_id: str) -> Any:
-    return await platform.outbox.sent.find_one({"subject": note_id})
+    found = await platform.outbox.written({"subject": note_id, "status": "sent"})
+    return found[0] if found else None
 
 
 async def test_entry_committed_by_another_process_is_published_without_waiting_for_the_poll(
