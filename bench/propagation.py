@@ -1,10 +1,11 @@
 """When a projection first holds each registration: read it back by id, oldest answer first.
 
-A projection that lags by thousands of messages must not cost thousands of reads a round:
-a round walks the registrations not seen yet in the order they were answered and stops after
-``window`` misses in a row (messages are applied roughly in that order, so the newer ones are
-not there either). Each registration's time lies between the last read that missed it (or its
-answer) and the read that found it: the middle is the estimate, the half-width the resolution.
+The reads load the database being measured, so they are few: a round walks the registrations
+not seen yet in the order they were answered, ``piece`` of them to a query, and stops after a
+query whose last ``window`` registrations were all missing (messages are applied roughly in
+that order, so the newer ones are not there either). Each registration's time lies between
+the last read that missed it (or its answer) and the read that found it: the middle is the
+estimate, the half-width the resolution.
 """
 
 import asyncio
@@ -15,7 +16,8 @@ from typing import Any
 
 from bench.stats import latency
 
-Lookup = Callable[[str], Awaitable[str | None]]  # registration id -> the status the projection holds, or None
+# Registration ids -> the status the projection holds for each of them it holds.
+Lookup = Callable[[list[str]], Awaitable[dict[str, str]]]
 
 
 @dataclass
@@ -41,8 +43,8 @@ class Followed:
 class Follower:
     """Follows answered registrations into one projection; ``run`` polls until told to finish."""
 
-    def __init__(self, lookup: Lookup, interval: float = 0.2, window: int = 10) -> None:
-        self.lookup, self.interval, self.window = lookup, interval, window
+    def __init__(self, lookup: Lookup, interval: float = 0.2, window: int = 10, piece: int = 50) -> None:
+        self.lookup, self.interval, self.window, self.piece = lookup, interval, window, piece
         self.pending: dict[str, Followed] = {}  # in the order they were answered
         self.done: list[Followed] = []
         self.reads = 0
@@ -51,18 +53,21 @@ class Follower:
         self.pending[registration_id] = Followed(registration_id, status, answered, answered)
 
     async def poll_once(self) -> None:
-        misses = 0
-        for entry in list(self.pending.values()):
-            held = await self.lookup(entry.registration_id)
+        waiting = list(self.pending.values())
+        for start in range(0, len(waiting), self.piece):
+            piece = waiting[start:start + self.piece]
+            held = await self.lookup([entry.registration_id for entry in piece])
             self.reads += 1
             now = time.time()
-            if held == entry.status:
-                entry.found = now
-                self.done.append(self.pending.pop(entry.registration_id))
-                misses = 0
-                continue
-            entry.last_missed = now
-            misses += 1
+            misses = 0
+            for entry in piece:
+                if held.get(entry.registration_id) == entry.status:
+                    entry.found = now
+                    self.done.append(self.pending.pop(entry.registration_id))
+                    misses = 0
+                else:
+                    entry.last_missed = now
+                    misses += 1
             if misses >= self.window:
                 return
 

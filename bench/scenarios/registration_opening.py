@@ -92,9 +92,9 @@ async def offer(ctx: Context, result: ScenarioResult, workload: Registrations, r
 
 
 def _status_of(collection: AsyncCollection[Document]) -> Lookup:
-    async def lookup(registration_id: str) -> str | None:
-        doc = await collection.find_one({"_id": registration_id}, {"status": 1})
-        return None if doc is None else str(doc.get("status"))
+    async def lookup(registration_ids: list[str]) -> dict[str, str]:
+        found = await collection.find({"_id": {"$in": registration_ids}}, {"status": 1}).to_list(None)
+        return {doc["_id"]: str(doc.get("status")) for doc in found}
 
     return lookup
 

@@ -54,22 +54,25 @@ def test_latency_counts_from_the_due_time_even_when_the_request_left_late() -> N
 
 def test_follower_estimates_the_middle_of_the_interval_and_stops_after_a_window_of_misses() -> None:
     held: dict[str, str] = {}
+    asked: list[list[str]] = []
 
-    async def lookup(registration_id: str) -> str | None:
-        return held.get(registration_id)
+    async def lookup(registration_ids: list[str]) -> dict[str, str]:
+        asked.append(registration_ids)
+        return {rid: held[rid] for rid in registration_ids if rid in held}
 
     async def scenario() -> Follower:
-        follower = Follower(lookup, interval=0.01, window=3)
+        follower = Follower(lookup, interval=0.01, window=3, piece=4)
         answered = time.time()
         for i in range(10):
             follower.add(f"r{i}", "confirmed", answered)
-        await follower.poll_once()  # nothing held: three reads, then the window stops the round
-        assert follower.reads == 3
+        await follower.poll_once()  # nothing held: one query of four, whose misses stop the round
+        assert asked == [["r0", "r1", "r2", "r3"]] and follower.reads == 1
         held.update({"r0": "confirmed", "r1": "waitlisted"})  # r1 held with another status: not yet
         await follower.poll_once()
-        assert [e.registration_id for e in follower.done] == ["r0"] and follower.reads == 3 + 4
+        assert [e.registration_id for e in follower.done] == ["r0"] and follower.reads == 2
         held.update({f"r{i}": "confirmed" for i in range(1, 10)})
-        await follower.poll_once()
+        await follower.poll_once()  # all held: the nine left in three queries
+        assert asked[2:] == [["r1", "r2", "r3", "r4"], ["r5", "r6", "r7", "r8"], ["r9"]]
         return follower
 
     follower = asyncio.run(scenario())
