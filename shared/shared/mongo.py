@@ -12,7 +12,13 @@ from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError, ServerSelectionTimeoutError
+from pymongo.errors import (
+    BulkWriteError,
+    ConnectionFailure,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -45,6 +51,14 @@ MAX_IDLE_SECONDS = 120
 IN_LIST_MAX = 50
 # listIndexes on a collection that does not exist.
 NAMESPACE_NOT_FOUND = 26
+DUPLICATE_KEY = 11000
+
+
+def only_duplicates(exc: BulkWriteError) -> bool:
+    """Every write of the bulk that failed, failed on a key already there (and was written nowhere)."""
+    errors = exc.details.get("writeErrors", [])
+    return bool(errors) and not exc.details.get("writeConcernErrors") and all(
+        error.get("code") == DUPLICATE_KEY for error in errors)
 
 
 def in_pieces(values: Iterable[T], size: int = IN_LIST_MAX) -> list[list[T]]:

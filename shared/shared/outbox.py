@@ -58,7 +58,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, 
 
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder
-from shared.mongo import Document, Indexes, delete_in, update_in
+from shared.mongo import Document, Indexes, delete_in, only_duplicates, update_in
 from shared.observability import Metrics
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
@@ -92,7 +92,6 @@ WATCH_PIPELINE: list[dict[str, Any]] = [{"$match": {"operationType": "insert"}},
 
 # Errors that no retry can cure: the entry is set aside instead of blocking the relay.
 NEVER_PUBLISHABLE: tuple[type[BaseException], ...] = (MessageSizeTooLargeError,)
-DUPLICATE_KEY = 11000
 
 _last_sequence = 0
 
@@ -185,8 +184,7 @@ class Outbox:
             await self.sent.insert_many([{**entry, "status": "sent", "sent_at": now} for entry in entries],
                                         ordered=False)
         except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if exc.details.get("writeConcernErrors") or any(e.get("code") != DUPLICATE_KEY for e in errors):
+            if not only_duplicates(exc):
                 raise
         await delete_in(self.collection, [entry["_id"] for entry in entries], {"status": "pending"})
 

@@ -1,6 +1,10 @@
-"""Queries on a list of values (``$in``) sent a piece at a time: every match found, each once."""
+"""Queries and writes on a list of ids (``$in``) sent a piece at a time: every match found, each once; and
+bulk inserts refused only for keys already there."""
 
-from shared.mongo import IN_LIST_MAX, find_in, in_pieces, make_client, update_in
+import pytest
+from pymongo.errors import BulkWriteError
+
+from shared.mongo import IN_LIST_MAX, delete_in, find_in, in_pieces, make_client, only_duplicates, update_in
 from support import Infra, unique
 
 
@@ -29,5 +33,26 @@ async def test_find_and_update_over_many_pieces_reach_every_match_once(infra: In
         assert changed == count // 2
         assert await items.count_documents({"seen": True}) == count // 2
         assert await items.count_documents({"seen": True, "kind": "even"}) == 0
+
+        deleted = await delete_in(items, wanted, {"seen": True})
+        assert deleted == count // 2
+        assert await items.count_documents({}) == count - count // 2
+        assert await items.count_documents({"seen": True}) == 0
     finally:
         await client.close()
+
+
+async def test_a_bulk_insert_refused_only_for_keys_already_there_is_told_from_other_failures(infra: Infra) -> None:
+    client = make_client(infra.mongo_url)
+    try:
+        items = client[unique("dups").replace("-", "_")].items
+        await items.insert_many([{"_id": "a"}, {"_id": "b"}])
+        with pytest.raises(BulkWriteError) as repeated:
+            await items.insert_many([{"_id": "a"}, {"_id": "c"}, {"_id": "b"}], ordered=False)
+        assert only_duplicates(repeated.value)
+        assert await items.count_documents({}) == 3
+    finally:
+        await client.close()
+    # A failure that names no duplicate (here only a write concern error) is not one.
+    assert not only_duplicates(BulkWriteError({"writeErrors": [], "writeConcernErrors": [{"code": 64}]}))
+    assert not only_duplicates(BulkWriteError({"writeErrors": [{"code": 11000}, {"code": 2}]}))

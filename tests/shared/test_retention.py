@@ -28,7 +28,7 @@ async def test_sent_entries_and_markers_get_ttl_indexes_longer_than_topic_retent
         outbox = {i["name"]: i async for i in await platform.db[OUTBOX].list_indexes()}
         sent = {i["name"]: i async for i in await platform.db[SENT].list_indexes()}
         markers = {i["name"]: i async for i in await platform.db[PROCESSED].list_indexes()}
-        # Entries sent by older versions stay in the outbox until they expire there.
+        # Entries sent in a batch of their own, or by older versions, expire in the outbox.
         for collection in (sent, outbox):
             assert collection["sent_expire"]["expireAfterSeconds"] == settings.outbox_sent_retention_days * DAY
         assert markers["marker_expire"]["expireAfterSeconds"] == settings.processed_marker_retention_days * DAY

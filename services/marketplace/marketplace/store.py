@@ -27,7 +27,7 @@ from marketplace.records import (
 )
 from shared import audit
 from shared.audit import Act
-from shared.mongo import Document, Indexes, find_in
+from shared.mongo import DUPLICATE_KEY, Document, Indexes, find_in, only_duplicates
 from shared.platform import Platform
 from shared.textsearch import folded_pattern
 
@@ -286,8 +286,8 @@ class MarketplaceStore:
         try:
             await self.db.offline_scans.insert_many([r.to_document() for r in records], session=session)
         except BulkWriteError as exc:
-            if all(error.get("code") == 11000 for error in exc.details.get("writeErrors", [])):
-                raise DuplicateKeyError("offline scan recorded concurrently", 11000) from exc
+            if only_duplicates(exc):
+                raise DuplicateKeyError("offline scan recorded concurrently", DUPLICATE_KEY) from exc
             raise
 
     # ---- conflicts of offline gate decisions: one document per (pass, day, kind) -------

@@ -18,7 +18,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from registration.models import CheckinConflict, Conference, QueuedMail, Registration, ScanRecord
 from shared import audit
 from shared.audit import Act
-from shared.mongo import Document, Indexes, find_in
+from shared.mongo import DUPLICATE_KEY, Document, Indexes, find_in, only_duplicates
 from shared.platform import Platform
 from shared.textsearch import folded_pattern
 
@@ -30,7 +30,6 @@ REGISTRATIONS = "registrations"
 SCANS = "scans"
 CONFLICTS = "checkin_conflicts"
 MAILS = "mails"
-DUPLICATE_KEY = 11000
 
 
 def indexes() -> Indexes:
@@ -232,8 +231,8 @@ class RegistrationStore:
         try:
             await self.scans.insert_many([scan.to_document() for scan in scans], session=session)
         except BulkWriteError as exc:
-            if all(error.get("code") == 11000 for error in exc.details.get("writeErrors", [])):
-                raise DuplicateKeyError("scan recorded concurrently", 11000) from exc
+            if only_duplicates(exc):
+                raise DuplicateKeyError("scan recorded concurrently", DUPLICATE_KEY) from exc
             raise
 
     async def last_scans(self, conference_id: str, limit: int) -> list[ScanRecord]:
