@@ -26,6 +26,7 @@ from shared import jobs_store as store
 from shared.documents import Stored, utcnow
 from shared.errors import DomainError
 from shared.i18n import register_messages
+from shared.mongo import after_commit
 from shared.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
@@ -143,8 +144,12 @@ async def start_job(platform: "Platform", *, kind: str, owner: str, scope: str, 
     job = Job(id=job_id, kind=kind, owner=owner, scope=scope, params=params, created_at=now, back=back,
               back_text=back_text)
     await store.insert_job(platform.db, job.to_document(), lease_until=now, session=session)
-    # Committed at once without a session; with one, Platform.transaction wakes the worker after commit.
-    platform.jobs_wake.set()
+    # Committed at once without a session; with one, once its transaction commits (not before: the
+    # worker would not see the job yet). Only then: a wake-up costs the worker a claim query.
+    if session is None:
+        platform.jobs_wake.set()
+    else:
+        after_commit(session, platform.jobs_wake.set)
     return job_id
 
 

@@ -111,7 +111,6 @@ class Platform:
             async with self.locks(queue_on):
                 result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
         self.outbox.notify()
-        self.jobs_wake.set()
         return result
 
     async def sample(self) -> None:

@@ -1,6 +1,7 @@
 """Background jobs on the real MongoDB: progress while running, restarts, failures, access, large files,
 an outcome recorded once."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -27,7 +28,7 @@ def session(keys: Keys, *scopes: str, sub: str = AMINA) -> dict[str, str]:
 
 
 def job_settings(infra: Infra, keys: Keys, **overrides: Any) -> JobsSettings:
-    return settings_for(JobsSettings, infra, keys, jobs_poll_seconds=0.1, **overrides)
+    return settings_for(JobsSettings, infra, keys, **{"jobs_poll_seconds": 0.1, **overrides})
 
 
 async def begin(client: httpx.AsyncClient, keys: Keys, kind: str, **fields: Any) -> str:
@@ -279,3 +280,40 @@ async def test_a_jobs_outcome_is_recorded_once_and_read_back_by_a_run_taken_agai
     page = await http.get(f"/console/jobs/{job_id}?lang=ar", headers=session(keys))
     assert '<a href="/console/samples?lang=ar" id="job-back">' in page.text
     assert translate("job_back", "ar") in page.text
+
+
+async def test_the_worker_looks_for_jobs_after_a_commit_that_queued_one_not_after_every_transaction(
+        infra: Infra, keys: Keys) -> None:
+    # The worker's own poll is a minute away: only a wake-up makes it look.
+    settings = job_settings(infra, keys, jobs_poll_seconds=60.0)
+    async with running(create_app(settings)) as http:
+        platform = http._transport.app.state.platform  # type: ignore[attr-defined]
+        jobs = f"{settings.database_name}.jobs"
+
+        async def looked() -> int:
+            totals = (await platform.client.admin.command("top"))["totals"]
+            return int(totals.get(jobs, {}).get("total", {}).get("count", 0))
+
+        async def settled() -> int | None:
+            first = await looked()
+            await asyncio.sleep(0.3)
+            return first if await looked() == first else None
+
+        before = await eventually(settled)
+
+        async def unrelated(session: Any) -> None:
+            await platform.db.unrelated.insert_one({"at": utcnow()}, session=session)
+
+        for _ in range(10):
+            await platform.transaction(unrelated)
+        await asyncio.sleep(0.3)
+        assert await looked() == before
+
+        async def queue(session: Any) -> str:
+            return await start_job(platform, kind="unknown-to-this-service", owner=AMINA, scope=SCOPE, params={},
+                                   session=session)
+
+        job_id = await platform.transaction(queue)
+        # Taken at once after its commit, long before the poll: the worker fails a kind it has no handler for.
+        assert (await finished(http, keys, job_id))["state"] == "failed"
+        assert await looked() > before
