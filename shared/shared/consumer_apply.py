@@ -18,7 +18,6 @@ and every other message is applied once.
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,7 +89,6 @@ class Applier:
         self, *, group: str, subscriptions: dict[str, Subscription[Any]], context: object,
         client: AsyncMongoClient[Document], processed: AsyncCollection[Document], producers: ProducerHolder,
         metrics: Metrics, retry_schedule: tuple[float, ...], limits: BatchLimits,
-        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.group = group
         self.subscriptions = subscriptions
@@ -101,8 +99,6 @@ class Applier:
         self.metrics = metrics
         self.retry_schedule = retry_schedule
         self.limits = limits
-        # Called after each transaction that committed effects (the outbox relay's wake-up).
-        self.on_commit = on_commit or (lambda: None)
         self.batches = metrics.own("tadamon_consumer_batches", _batches_counter).labels(group)
         self.batch_size = metrics.own("tadamon_consumer_batch_size", _batch_size_histogram).labels(group)
         self.handler_calls = metrics.own("tadamon_consumer_handler_calls", _handler_calls_counter).labels(group)
@@ -188,7 +184,6 @@ class Applier:
         if applied:
             self.batches.inc()
             self.batch_size.observe(len(applied))
-            self.on_commit()
 
     async def _call_handler(self, run: list[Ready], session: AsyncClientSession) -> None:
         """Call the handler of a run: its batch handler with every payload, else the handler of its one message."""
@@ -215,7 +210,6 @@ class Applier:
                 self.metrics.messages_consumed.labels(item.record.topic, "handled").inc()
                 self.batches.inc()
                 self.batch_size.observe(1)
-                self.on_commit()
                 return
             except _AlreadyProcessed:
                 self.metrics.messages_consumed.labels(item.record.topic, "duplicate").inc()

@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -25,7 +24,7 @@ class ConsumerRunner:
     def __init__(
         self, *, settings: ServiceSettings, spec: ConsumerSpec[Any], context: object,
         client: AsyncMongoClient[Document], db: AsyncDatabase[Document], producers: ProducerHolder, metrics: Metrics,
-        retry_schedule: tuple[float, ...] = RETRY_SCHEDULE_SECONDS, on_commit: Callable[[], None] | None = None,
+        retry_schedule: tuple[float, ...] = RETRY_SCHEDULE_SECONDS,
     ) -> None:
         self.settings = settings
         self.spec = spec
@@ -36,7 +35,6 @@ class ConsumerRunner:
             group=self.group, subscriptions=spec.subscriptions, context=context, client=client,
             processed=db[PROCESSED], producers=producers, metrics=metrics, retry_schedule=retry_schedule,
             limits=BatchLimits(settings.consumer_batch_messages, settings.consumer_batch_seconds),
-            on_commit=on_commit,
         )
         self._task: asyncio.Task[None] | None = None
         self._consumer: AIOKafkaConsumer | None = None

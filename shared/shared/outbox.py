@@ -58,7 +58,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, 
 
 from shared.envelope import Envelope
 from shared.kafka import ProducerHolder
-from shared.mongo import Document, Indexes, delete_in, only_duplicates, update_in
+from shared.mongo import Document, Indexes, after_commit, delete_in, only_duplicates, update_in
 from shared.observability import Metrics
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
@@ -146,11 +146,13 @@ class Outbox:
 
     async def add(self, session: AsyncClientSession, topic: str, envelope: Envelope) -> None:
         await self.collection.insert_one(self._entry(topic, envelope), session=session)
+        after_commit(session, self.notify)
 
     async def add_many(self, session: AsyncClientSession, topic: str, envelopes: Sequence[Envelope]) -> None:
         """Several entries in one round trip, published in the order given."""
         await self.collection.insert_many([self._entry(topic, envelope) for envelope in envelopes],
                                           session=session)
+        after_commit(session, self.notify)
 
     def _entry(self, topic: str, envelope: Envelope) -> Document:
         return {
@@ -189,7 +191,11 @@ class Outbox:
         await delete_in(self.collection, [entry["_id"] for entry in entries], {"status": "pending"})
 
     def notify(self) -> None:
-        """Tell the relay new entries committed, so it does not wait for its next poll."""
+        """Tell the relay new entries committed, so it does not wait for its next poll.
+
+        Called once a transaction that added entries committed (``add`` arranges it), and by
+        the change stream: each wake-up costs the relay a read of the outbox, so a transaction
+        that wrote none does not call it."""
         self._wake.set()
 
     async def wait(self, timeout: float) -> None:

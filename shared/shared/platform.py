@@ -91,7 +91,7 @@ class Platform:
         self.consumers = [
             ConsumerRunner(settings=settings, spec=c, context=self.context, client=self.client, db=self.db,
                            producers=self.producers, metrics=self.metrics,
-                           retry_schedule=tuple(settings.consumer_retry_seconds), on_commit=self.outbox.notify)
+                           retry_schedule=tuple(settings.consumer_retry_seconds))
             for c in spec.consumers
         ]
 
@@ -106,12 +106,9 @@ class Platform:
         """
         self.metrics.transactions.inc()
         if queue_on is None:
-            result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
-        else:
-            async with self.locks(queue_on):
-                result = await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
-        self.outbox.notify()
-        return result
+            return await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
+        async with self.locks(queue_on):
+            return await run_in_transaction(self.client, work, on_retry=self.metrics.transaction_retries.inc)
 
     async def sample(self) -> None:
         await self.outbox.sample(self.metrics)

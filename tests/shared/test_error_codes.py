@@ -11,6 +11,7 @@ import agenda.app
 import marketplace.app
 import recommendations.app
 import registration.app
+import shared.web.jobs
 from shared.i18n import _CATALOGUE, LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,8 +22,10 @@ CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 # (the problem handler turns it into the field's message).
 ERROR_CALLS = re.compile(r"^([A-Z]\w*Error|NotFound|Conflict|Forbidden|\w*Conflict)$")
 NOT_CODES = {"RuntimeError", "TypeError", "KeyError", "AssertionError", "NotImplementedError", "OSError"}
-# Each app registers its texts.
+# Each app registers its texts; the job pages' own are registered once an app is built (they are
+# imported then), so they are imported here for a run of this module alone.
 assert accounts.app and agenda.app and marketplace.app and recommendations.app and registration.app
+assert shared.web.jobs
 
 
 def _called_name(node: ast.Call) -> str:

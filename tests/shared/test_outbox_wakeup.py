@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from sample_service import TOPIC, NoteWritten, SampleSettings, create_app
 
 from shared.envelope import Envelope, message_envelope
-from support import Infra, Keys, eventually, read_topic, running, settings_for
+from support import Infra, Keys, eventually, produce_raw, read_topic, running, settings_for
 
 
 def note(note_id: str) -> Envelope:
@@ -101,3 +101,41 @@ async def test_without_the_change_stream_own_commits_wake_the_relay_and_the_poll
             await write(replica._transport.app.state.platform, "other")  # type: ignore[attr-defined]
             await eventually(lambda: sent(platform, "other"), timeout=10, interval=0.05)
         assert platform.relay._watcher is None
+
+
+async def test_only_a_commit_that_added_entries_wakes_the_relay(infra: Infra, keys: Keys) -> None:
+    # A wake-up costs the relay a read of the outbox: transactions and consumed messages that
+    # wrote no entry must not cause one. The poll is twenty seconds away.
+    settings = settings_for(SampleSettings, infra, keys, outbox_watch=False, outbox_poll_seconds=20.0)
+    async with running(create_app(settings)) as client:
+        platform = client._transport.app.state.platform  # type: ignore[attr-defined]
+        await eventually(lambda: _lease_held(platform))
+        outbox = f"{settings.database_name}.outbox"
+
+        async def reads() -> int:
+            totals = (await platform.client.admin.command("top"))["totals"]
+            return int(totals.get(outbox, {}).get("queries", {}).get("count", 0))
+
+        async def settled() -> int | None:
+            first = await reads()
+            await asyncio.sleep(0.3)
+            return first if await reads() == first else None
+
+        before = await eventually(settled)
+
+        async def unrelated(session: AsyncClientSession) -> None:
+            await platform.db.unrelated.insert_one({"at": datetime.now(UTC)}, session=session)
+
+        for _ in range(10):
+            await platform.transaction(unrelated)
+        # A message consumed (its effect committed) that adds no entry.
+        await produce_raw(infra.kafka_bootstrap, settings.topic(TOPIC), note("consumed").to_bytes())
+        await eventually(lambda: platform.db.effects.find_one({"_id": "consumed"}))
+        await asyncio.sleep(0.3)
+        assert await reads() == before
+
+        written = time.monotonic()
+        await write(platform, "own")
+        await eventually(lambda: sent(platform, "own"), interval=0.02)
+        assert time.monotonic() - written < 5.0
+        assert await reads() > before
