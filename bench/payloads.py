@@ -2,8 +2,10 @@
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from registration.domain import CATEGORIES
+from registration.offline import DEFAULT_TIMEZONE
 from shared.regions import REGIONS
 
 REGION_CODES = tuple(REGIONS)
@@ -14,8 +16,10 @@ SECTORS = ("agrifood", "argan_oils", "cosmetics", "textiles_carpets", "crafts", 
 
 
 def conference(conference_id: str, capacity: int, title: str) -> dict[str, Any]:
-    """A regional consultation held today (its badges scan now), open for registration, with no category quota."""
-    starts = date.today()
+    """A regional consultation held today where it takes place (its badges scan now), open for registration,
+    with no category quota. Today in Morocco: an hour before midnight UTC it is already tomorrow there, and
+    a conference of the day before is closed."""
+    starts = datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
     return {
         "id": conference_id, "kind": "regional_consultation",
         "title": {"fr": f"Banc d'essai {title}", "en": f"Benchmark {title}"},
