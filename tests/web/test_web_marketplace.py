@@ -37,7 +37,9 @@ async def _accepted_exhibitor(http: httpx.AsyncClient, keys: Keys) -> tuple[str,
     market = await http.post("/markets", headers=org, json={
         "kind": "mobile_market", "name": {"ar": "السوق المتنقل للمنتجات التعاونية", "fr": "Marché mobile de Rabat"},
         "city": "Rabat", "region": "rabat-sale-kenitra", "venue": "Bab El Had",
-        "days": [market_day(now).isoformat()], "application_opens_at": (now - timedelta(days=1)).isoformat(),
+        # Yesterday and today in Morocco: the sales form offers today's first.
+        "days": [market_day(now - timedelta(days=1)).isoformat(), market_day(now).isoformat()],
+        "application_opens_at": (now - timedelta(days=1)).isoformat(),
         "application_closes_at": (now + timedelta(days=1)).isoformat(),
         "stands": [{"number": 7, "zone": "A", "size": "3x3"}]})
     assert market.status_code == 201, market.text
@@ -85,6 +87,8 @@ async def test_exhibitor_sees_its_stand_and_pass_qr_and_declares_the_day_sales(
         await page.fill(f"{card} input[name=amount_honey]", "300")
         await page.click(f"{card} .sales-form button[type=submit]")
         await page.wait_for_selector("#sales-saved")
+        offered = await page.eval_on_selector(f"#day-{application['id']}", "e => e.value")
+        assert offered == market_day(datetime.now(UTC)).isoformat()
         # The amount as Moroccan Arabic writes it: 1.550,50 and the dirham's sign.
         amount = await text_of(page, f"{card} .declared .amount")
         assert amount == amount_text(1550.5, "ar") and "1.550,50" in amount and "د.م." in amount
@@ -117,6 +121,8 @@ async def test_a_cooperative_signed_in_to_the_platform_uses_its_space_without_a_
         await page.fill(f"{card} input[name=amount_argan_oils]", "400")
         await page.click(f"{card} .sales-form button[type=submit]")
         await page.wait_for_selector("#sales-saved")
+        offered = await page.eval_on_selector(f"#day-{application['id']}", "e => e.value")
+        assert offered == market_day(datetime.now(UTC)).isoformat()
 
         # A form whose csrf field does not match the session's cookie (as one posted from another site) changes nothing.
         await context.add_cookies([{"name": "tadamon_csrf", "value": "changed-since", "url": base, "sameSite": "Lax"}])

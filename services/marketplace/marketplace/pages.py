@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from marketplace import checkin, overview, sales, service
 from marketplace.context import Ctx, Marketplace
-from marketplace.domain import MarketPublic, PassPublic, SalesDeclare
+from marketplace.domain import MarketPublic, PassPublic, SalesDeclare, market_day
 from shared.auth import (
     ACCESS_COOKIE,
     CSRF_COOKIE,
@@ -26,6 +26,7 @@ from shared.auth import (
     session_principal,
     session_refresh_url,
 )
+from shared.documents import utcnow
 from shared.errors import DomainError, Forbidden
 from shared.formats import day_text, list_text
 from shared.i18n import translate
@@ -73,7 +74,9 @@ async def _space(request: Request, ctx: Marketplace, who: Principal, *, errors: 
     space = await overview.exhibitor_space(ctx=ctx, principal=who, lang=lang)
     return pages.render(request, "marketplace_space.html", {
         "cards": space.cards, "cooperative": space.cooperative, "errors": errors or {}, "saved": saved,
-        "sectors": [(s, translate(f"ui_sector_{s}", lang)) for s in SECTORS], "today": date.today().isoformat(),
+        # The day the sales form offers first: today in Morocco, where the markets are held.
+        "sectors": [(s, translate(f"ui_sector_{s}", lang)) for s in SECTORS],
+        "today": market_day(utcnow()).isoformat(),
         "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
     }, status_code=status_code)
 
