@@ -103,6 +103,24 @@ async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0
     raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
 
 
+async def requests_counted(client: Any, namespace: str, kind: str = "total") -> int:
+    """How many requests of one ``kind`` the database server has counted on ``namespace``
+    (``db.collection``), from its ``top`` command: ``total``, ``queries``, ``commands``..."""
+    totals = (await client.admin.command("top"))["totals"]
+    return int(totals.get(namespace, {}).get(kind, {}).get("count", 0))
+
+
+async def steady(read: Callable[[], Awaitable[int]], *, quiet: float = 0.3) -> int:
+    """What ``read`` gives once it gives the same twice, ``quiet`` seconds apart (start-up work done)."""
+
+    async def check() -> tuple[int] | None:
+        first = await read()
+        await asyncio.sleep(quiet)
+        return (first,) if await read() == first else None
+
+    return (await eventually(check))[0]
+
+
 async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0) -> list[Any]:
     """Read ``expect`` records from the beginning of ``topic`` (a fresh, group-less reader)."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",

@@ -17,7 +17,7 @@ from shared.jobs import MAX_ATTEMPTS, Job, job_outcome, record_job_outcome, star
 from shared.jobs_store import CHUNK_BYTES, write_file
 from shared.mongo import make_client
 from shared.web.console import SERVICES
-from support import Infra, Keys, eventually, running, settings_for
+from support import Infra, Keys, eventually, requests_counted, running, settings_for, steady
 
 AMINA = "amina.organizer@tadamon.ma"
 
@@ -291,15 +291,9 @@ async def test_the_worker_looks_for_jobs_after_a_commit_that_queued_one_not_afte
         jobs = f"{settings.database_name}.jobs"
 
         async def looked() -> int:
-            totals = (await platform.client.admin.command("top"))["totals"]
-            return int(totals.get(jobs, {}).get("total", {}).get("count", 0))
+            return await requests_counted(platform.client, jobs)
 
-        async def settled() -> int | None:
-            first = await looked()
-            await asyncio.sleep(0.3)
-            return first if await looked() == first else None
-
-        before = await eventually(settled)
+        before = await steady(looked)
 
         async def unrelated(session: Any) -> None:
             await platform.db.unrelated.insert_one({"at": utcnow()}, session=session)

@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from sample_service import TOPIC, NoteWritten, SampleSettings, create_app
 
 from shared.envelope import Envelope, message_envelope
-from support import Infra, Keys, eventually, produce_raw, read_topic, running, settings_for
+from support import Infra, Keys, eventually, produce_raw, read_topic, requests_counted, running, settings_for, steady
 
 
 def note(note_id: str) -> Envelope:
@@ -113,15 +113,9 @@ async def test_only_a_commit_that_added_entries_wakes_the_relay(infra: Infra, ke
         outbox = f"{settings.database_name}.outbox"
 
         async def reads() -> int:
-            totals = (await platform.client.admin.command("top"))["totals"]
-            return int(totals.get(outbox, {}).get("queries", {}).get("count", 0))
+            return await requests_counted(platform.client, outbox, "queries")
 
-        async def settled() -> int | None:
-            first = await reads()
-            await asyncio.sleep(0.3)
-            return first if await reads() == first else None
-
-        before = await eventually(settled)
+        before = await steady(reads)
 
         async def unrelated(session: AsyncClientSession) -> None:
             await platform.db.unrelated.insert_one({"at": datetime.now(UTC)}, session=session)
