@@ -145,6 +145,8 @@ class Outbox:
         self._wake = asyncio.Event()
 
     async def add(self, session: AsyncClientSession, topic: str, envelope: Envelope) -> None:
+        """An entry written in the transaction ``run_in_transaction`` runs on ``session`` (a use case's,
+        a consumer's batch); the relay is woken once it commits."""
         await self.collection.insert_one(self._entry(topic, envelope), session=session)
         after_commit(session, self.notify)
 
