@@ -54,6 +54,7 @@ from schemathesis.python import asgi
 from agenda.app import create_app as agenda_app
 from agenda.settings import Settings as AgendaSettings
 from marketplace.app import create_app as marketplace_app
+from marketplace.domain import market_day
 from marketplace.settings import Settings as MarketplaceSettings
 from recommendations.app import create_app as recommendations_app
 from recommendations.settings import Settings as RecommendationsSettings
@@ -161,6 +162,8 @@ def seed_recommendations(target: Target) -> None:
 def seed_marketplace(target: Target, keys: Keys) -> None:
     org = target.identities["organizer"]
     now = datetime.now(UTC)
+    # Today where the market is held: from 23:00 UTC it is already tomorrow in Morocco.
+    today = market_day(now).isoformat()
     cooperative = target.send("POST", "/cooperatives", org, json={
         "name": {"fr": "Coopérative Al Amal"}, "register_number": "AGA-1001", "region": "souss-massa",
         "province": "Agadir Ida-Outanane", "sector": "argan_oils", "members": 12, "women_led": True,
@@ -168,7 +171,7 @@ def seed_marketplace(target: Target, keys: Keys) -> None:
                                           "unit_price_mad": 180.0}]})
     market = target.send("POST", "/markets", org, json={
         "kind": "mobile_market", "name": {"fr": "Marché mobile"}, "city": "Rabat", "region": "rabat-sale-kenitra",
-        "venue": "Bab El Had", "days": [now.date().isoformat()],
+        "venue": "Bab El Had", "days": [today],
         "application_opens_at": (now - timedelta(days=1)).isoformat(),
         "application_closes_at": (now + timedelta(days=1)).isoformat(),
         "stands": [{"number": n, "zone": "A", "size": "3x3"} for n in (1, 2, 3)]})
@@ -179,7 +182,7 @@ def seed_marketplace(target: Target, keys: Keys) -> None:
     target.identities["exhibitor"] = exhibitor
     target.known.update(cooperative_id=[cooperative["id"]], product_id=[cooperative["products"][0]["product_id"]],
                         market_id=[market["id"]], application_id=[application["id"]], token=[invitation["token"]],
-                        day=[now.date().isoformat()], market_ids=[[market["id"]]], region=["souss-massa"],
+                        day=[today], market_ids=[[market["id"]]], region=["souss-massa"],
                         sector=["argan_oils"], by_category=[{"argan_oils": 1200.0}], name=[TEXT])
 
 
