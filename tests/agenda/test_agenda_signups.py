@@ -179,9 +179,33 @@ async def test_participant_not_yet_confirmed_cannot_sign_up(agenda: Agenda) -> N
     assert "waitlisted" in response.json()["detail"]
 
 
-async def test_checked_in_participant_can_sign_up(agenda: Agenda) -> None:
-    person = await agenda.participant(ParticipantCheckedIn)
-    assert (await sign_up(agenda, person, "later"))["status"] == "confirmed"
+async def test_a_check_in_is_not_read_and_the_checked_in_participant_can_sign_up(agenda: Agenda) -> None:
+    """Only a confirmed registration checks in, and its status stays: the agenda skips the
+    message, and the next change (a higher version still) is followed as before."""
+    person = await agenda.participant()
+    agenda.versions[person] += 1
+    check_in = participant_message(person, agenda.conference_id, ParticipantCheckedIn,
+                                   version=agenda.versions[person])
+    await agenda.publish("registration.participants", check_in)
+    # The same registration's next fact is on the same partition, after the check-in.
+    await agenda.participant(ParticipantCancelled, registration_id=person)
+    metrics = (await agenda.client.get("/metrics")).text
+    ignored = [line for line in metrics.splitlines() if line.startswith("messages_consumed_total{")
+               and 'outcome="ignored"' in line and "registration.participants" in line]
+    assert ignored and float(ignored[0].split()[-1]) == 1.0, ignored
+    db = AsyncMongoClient[dict[str, object]](agenda.infra.mongo_url)[agenda.settings.database_name]
+    group = agenda.settings.group("agenda")
+    assert await db.processed_messages.count_documents({"_id": f"{group}:{check_in.id}"}) == 0
+    # the two facts it read are marked, under the same kind of id
+    assert await db.processed_messages.count_documents({"_id": {"$regex": f"^{group}:"}}) >= 2
+    known = await db.participants.find_one({"_id": person})
+    assert known is not None and (known["status"], known["version"]) == ("cancelled", 3)
+
+    other = await agenda.participant()
+    agenda.versions[other] += 1
+    await agenda.publish("registration.participants", participant_message(
+        other, agenda.conference_id, ParticipantCheckedIn, version=agenda.versions[other]))
+    assert (await sign_up(agenda, other, "later"))["status"] == "confirmed"
 
 
 async def test_missing_forged_or_foreign_tokens_are_refused(agenda: Agenda) -> None:
