@@ -8,11 +8,14 @@ import unicodedata
 from pathlib import Path
 
 import openpyxl
+from pymongo import ASCENDING
 from registration_factories import registration_service
 
 from registration import demo
 from registration.service import context_of
-from support import Infra, Keys
+from registration.store import REGISTRATIONS, indexes
+from shared.mongo import make_client
+from support import Infra, Keys, unique
 
 
 async def test_csv_export_opens_with_arabic_names_intact(infra: Infra, keys: Keys) -> None:
@@ -52,6 +55,20 @@ async def test_search_filters_and_paginates_registrations(infra: Infra, keys: Ke
         assert not_in["total"] == 5
         bad = await svc.client.get(url, params={"status": "lost"}, headers=svc.organizer)
         assert bad.status_code == 422
+
+
+async def test_the_check_in_index_of_earlier_versions_is_dropped_and_the_search_indexes_kept(infra: Infra) -> None:
+    client = make_client(infra.mongo_url)
+    try:
+        db = client[unique("db").replace("-", "_")]
+        await db[REGISTRATIONS].create_index([("conference_id", ASCENDING), ("checked_in_at", ASCENDING)],
+                                             name="by_checkin")
+        await indexes().create(db)
+        names = {index["name"] async for index in await db[REGISTRATIONS].list_indexes()}
+        assert names == {"_id_", "one_registration_per_email", "by_number", "waiting_list_order", "by_category",
+                         "by_region"}
+    finally:
+        await client.close()
 
 
 async def test_statistics_count_by_status_category_region_gender_age_and_checkin_hour(

@@ -43,8 +43,12 @@ def indexes() -> Indexes:
               IndexModel([("conference_id", ASCENDING), ("category", ASCENDING), ("number", ASCENDING)],
                          name="by_category"),
               IndexModel([("conference_id", ASCENDING), ("region", ASCENDING), ("number", ASCENDING)],
-                         name="by_region"),
-              IndexModel([("conference_id", ASCENDING), ("checked_in_at", ASCENDING)], name="by_checkin"))
+                         name="by_region"))
+    # The search's "checked in or not" filter is a range over nulls whose matches are sorted by
+    # number anyway: through this index it was hardly faster than through ``by_number`` (306
+    # against 356 ms at 12,000 registrations, local server), while every registration and every
+    # check-in wrote it, the check-in changing its key.
+    found.retire(REGISTRATIONS, "by_checkin")
     found.add(CONFERENCES, IndexModel([("starts_on", DESCENDING)], name="by_start"))
     found.add(CONFLICTS, IndexModel([("conference_id", ASCENDING), ("first_seen_at", ASCENDING)],
                                     name="conflicts_by_conference"))
