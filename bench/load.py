@@ -25,6 +25,10 @@ import httpx
 from bench.stats import Latency, latency
 
 REQUEST_TIMEOUT_SECONDS = 120.0
+# The services close a keep-alive connection idle for 5 s (uvicorn's default). A client that
+# reuses one at that very moment sends into a closing socket and gets no answer (``ReadError``);
+# the client lets its connection go a second earlier and opens a new one instead.
+KEEPALIVE_EXPIRY_SECONDS = 4.0
 CHILD_START_TIMEOUT_SECONDS = 60.0
 
 
@@ -147,7 +151,7 @@ def client() -> httpx.AsyncClient:
     caller (measured on the bare endpoint): a shared pool would make the client the
     bottleneck of every figure.
     """
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
     return httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_SECONDS, verify=_tls())
 
 

@@ -94,10 +94,13 @@ class _Posts:
         return None
 
 
-async def _slow_server(delay: float) -> asyncio.Server:
-    """Answers every request 201 after ``delay`` seconds, each connection one request at a time."""
+async def _slow_server(delay: float, connections: list[int] | None = None) -> asyncio.Server:
+    """Answers every request 201 after ``delay`` seconds, each connection one request at a time;
+    ``connections`` gets a 1 for each connection opened."""
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if connections is not None:
+            connections.append(1)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -128,3 +131,21 @@ def test_requests_leave_on_schedule_while_the_server_is_slow() -> None:
     assert max(s.sent - s.due for s in shots) < 0.25 and max(s.started - s.due for s in shots) < 0.25
     assert min(s.seconds for s in shots) >= 0.5
     assert max(s.answered for s in shots) - min(s.due for s in shots) < 2.5
+
+
+def test_a_quick_server_is_sent_requests_over_few_warm_connections() -> None:
+    """Connections are reused last returned, first taken: taken in turn, each of a thousand would sit
+    idle as long as the service keeps an idle one open (5 s at 200/s), and some requests would leave
+    on a connection the service is closing."""
+    async def scenario() -> tuple[list[Shot], int]:
+        opened: list[int] = []
+        server = await _slow_server(delay=0.0, connections=opened)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            result = await run_open_loop(_Posts(f"http://127.0.0.1:{port}/"), rate=50, seconds=1.0, max_in_flight=100)
+        return result.shots, len(opened)
+
+    shots, opened = asyncio.run(scenario())
+    assert len(shots) == 50 and all(s.ok for s in shots)
+    # Each answer comes back long before the next request is due: one connection would do.
+    assert opened <= 5, f"{opened} connections for 50 requests 20 ms apart"
