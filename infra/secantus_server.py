@@ -16,6 +16,10 @@ collections took 50 ms at first, then longer and longer up to 680 ms, a few time
 every request waiting; the survivors of each are now frozen (``infra.heap``): about 50 ms
 each under the same load.
 
+It also kept the transaction state of every session it had seen, and the reply of every
+retryable write for 30 minutes, walking them all on each statement: its bookkeeping of
+sessions is kept as short as MongoDB keeps it (``infra.sessions``).
+
     python -m infra.secantus_server --port 27017 --storage-path DIR [--cache-size 256M] [--sync-on-commit]
 """
 
@@ -30,6 +34,7 @@ from types import FrameType
 from secantus.server import SecantusDBServer
 
 from infra.heap import freeze_survivors_of_full_collections
+from infra.sessions import keep_session_bookkeeping_short
 
 TTL_SWEEP_SECONDS = 86_400.0
 
@@ -61,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     freeze_survivors_of_full_collections()
+    keep_session_bookkeeping_short()
     server.start()
     server.wait()
     return 0

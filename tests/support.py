@@ -2,6 +2,9 @@
 
 import asyncio
 import json
+import subprocess
+import sys
+import textwrap
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -59,6 +62,17 @@ class Keys:
 
     def headers(self, *scopes: str, **claims: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(*scopes, **claims)}"}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_python(source: str) -> list[str]:
+    """Run ``source`` in a Python process of its own (from the project's root); what it printed, by word."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
 
 
 def unique(name: str) -> str:

@@ -3,19 +3,7 @@
 Each check runs in a Python process of its own: freezing objects is for the life of a process.
 """
 
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_python(source: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.split()
+from support import run_python
 
 
 def test_the_local_database_freezes_what_survives_a_full_collection_and_still_frees_newer_cycles() -> None:
