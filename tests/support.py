@@ -75,6 +75,26 @@ def run_python(source: str) -> list[str]:
     return done.stdout.split()
 
 
+# Source for ``run_python``: the local database's launcher run through, with a stand-in for its
+# server that starts nothing.
+LAUNCH_LOCAL_DATABASE = """
+    import infra.secantus_server as launcher
+
+    class StandIn:
+        def __init__(self, **options):
+            pass
+
+        def start(self):
+            pass
+
+        def wait(self):
+            pass
+
+    launcher.SecantusDBServer = StandIn
+    launcher.main(["--port", "1", "--storage-path", "unused"])
+"""
+
+
 def unique(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:10]}"
 

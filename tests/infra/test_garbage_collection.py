@@ -3,7 +3,7 @@
 Each check runs in a Python process of its own: freezing objects is for the life of a process.
 """
 
-from support import run_python
+from support import LAUNCH_LOCAL_DATABASE, run_python
 
 
 def test_the_local_database_freezes_what_survives_a_full_collection_and_still_frees_newer_cycles() -> None:
@@ -35,38 +35,25 @@ def test_the_local_database_freezes_what_survives_a_full_collection_and_still_fr
 
 def test_the_local_database_server_and_the_benchmark_client_turn_it_on() -> None:
     server, client = run_python("""
-        import gc
-        import infra.secantus_server as launcher
-        import bench.run
+    import gc
+    import bench.run
 
-        class Server:
-            def __init__(self, **options):
-                pass
+    def frozen_after_a_full_collection():
+        kept = [[n] for n in range(5_000)]
+        gc.unfreeze()
+        gc.collect()
+        count = gc.get_freeze_count()
+        gc.callbacks.clear()
+        return count
+    """ + LAUNCH_LOCAL_DATABASE + """
+    print(frozen_after_a_full_collection())
 
-            def start(self):
-                pass
+    async def nothing(args):
+        return 0
 
-            def wait(self):
-                pass
-
-        def frozen_after_a_full_collection():
-            kept = [[n] for n in range(5_000)]
-            gc.unfreeze()
-            gc.collect()
-            count = gc.get_freeze_count()
-            gc.callbacks.clear()
-            return count
-
-        launcher.SecantusDBServer = Server
-        launcher.main(["--port", "1", "--storage-path", "unused"])
-        print(frozen_after_a_full_collection())
-
-        async def nothing(args):
-            return 0
-
-        bench.run.main_async = nothing
-        bench.run.main(["--quick"])
-        print(frozen_after_a_full_collection())
+    bench.run.main_async = nothing
+    bench.run.main(["--quick"])
+    print(frozen_after_a_full_collection())
     """)
     assert int(server) >= 5_000
     assert int(client) >= 5_000

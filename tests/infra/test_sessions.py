@@ -4,7 +4,7 @@ Each check drives the server's own transaction registry through its public metho
 clock of its own, in a Python process of its own (the change is for the life of a process).
 """
 
-from support import run_python
+from support import LAUNCH_LOCAL_DATABASE, run_python
 
 SETUP = """
     from secantus.transactions import TransactionRegistry
@@ -72,22 +72,9 @@ def test_retryable_write_records_are_found_and_expire_after_half_an_hour() -> No
 
 
 def test_the_local_database_launcher_turns_it_on() -> None:
-    [kept_short] = run_python("""
-    import infra.secantus_server as launcher
+    [kept_short] = run_python(LAUNCH_LOCAL_DATABASE + """
     from secantus.transactions import TransactionRegistry
 
-    class Server:
-        def __init__(self, **options):
-            pass
-
-        def start(self):
-            pass
-
-        def wait(self):
-            pass
-
-    launcher.SecantusDBServer = Server
-    launcher.main(["--port", "1", "--storage-path", "unused"])
     print(getattr(TransactionRegistry, "_kept_short", False))
     """)
     assert kept_short == "True"
