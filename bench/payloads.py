@@ -5,8 +5,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from registration.domain import CATEGORIES
-from registration.offline import DEFAULT_TIMEZONE
 from shared.regions import REGIONS
+from shared.timezones import MOROCCO_TIMEZONE
 
 REGION_CODES = tuple(REGIONS)
 GENDERS = ("female", "male")
@@ -19,7 +19,7 @@ def conference(conference_id: str, capacity: int, title: str) -> dict[str, Any]:
     """A regional consultation held today where it takes place (its badges scan now), open for registration,
     with no category quota. Today in Morocco: an hour before midnight UTC it is already tomorrow there, and
     a conference of the day before is closed."""
-    starts = datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
+    starts = datetime.now(ZoneInfo(MOROCCO_TIMEZONE)).date()
     return {
         "id": conference_id, "kind": "regional_consultation",
         "title": {"fr": f"Banc d'essai {title}", "en": f"Benchmark {title}"},

@@ -19,6 +19,10 @@ def _known_zone(value: str) -> str:
 
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_zone)]
 
+# Where the platform's conferences and markets are held unless one says otherwise (and what
+# conferences stored before the time zone was a field were held in).
+MOROCCO_TIMEZONE = "Africa/Casablanca"
+
 register_messages(
     {
         "invalid_timezone": {

@@ -12,9 +12,9 @@ from shared.errors import Conflict, refuse_null
 from shared.formats import TimeSpan
 from shared.i18n import Language, LocalizedName, LocalizedText, LocalizedTitle, StoredText, translate
 from shared.limits import Ref, ShortText
-from shared.timezones import Moment, TimeZoneName
+from shared.timezones import MOROCCO_TIMEZONE, Moment, TimeZoneName
 
-DEFAULT_TIMEZONE = "Africa/Casablanca"
+DEFAULT_TIMEZONE = MOROCCO_TIMEZONE
 SessionKind = Literal["plenary", "panel", "workshop", "round_table", "side_event"]
 ChangeKind = Literal["added", "moved", "cancelled", "room_changed", "retitled"]
 SignupStatus = Literal["confirmed", "waitlisted", "cancelled"]

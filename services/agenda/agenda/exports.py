@@ -11,6 +11,7 @@ from icalendar import Calendar, Event
 from agenda.domain import Conference
 from shared.formats import TimeSpan
 from shared.i18n import StoredText
+from shared.timezones import MOROCCO_TIMEZONE
 
 Entry = dict[str, Any]
 PRODID = "-//Tadamon//Agenda//FR"
@@ -55,7 +56,7 @@ def ical(entries: list[Entry], *, name: str, lang: str, stamp: datetime, sequenc
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", conference.timezone if conference else "Africa/Casablanca")
+    calendar.add("x-wr-timezone", conference.timezone if conference else MOROCCO_TIMEZONE)
     for entry in entries:
         event = Event()
         event.add("uid", f"{entry['id']}@agenda.tadamon.ma")

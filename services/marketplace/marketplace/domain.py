@@ -12,11 +12,11 @@ from shared.errors import refuse_null
 from shared.i18n import Language, LocalizedName, LocalizedText, LocalizedTitle, StoredText
 from shared.limits import Ref, ShortText, single_line
 from shared.regions import RegionCode
-from shared.timezones import Day, Moment
+from shared.timezones import MOROCCO_TIMEZONE, Day, Moment
 
 # Opening days are calendar days in Morocco: a scan at 23:30 UTC in summer is already
 # the next day in Casablanca.
-MARKET_TZ = ZoneInfo("Africa/Casablanca")
+MARKET_TZ = ZoneInfo(MOROCCO_TIMEZONE)
 
 Sector = Literal[
     "agrifood", "argan_oils", "cosmetics", "textiles_carpets", "crafts", "honey", "dates",

@@ -23,10 +23,10 @@ from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import LocalizedName, StoredText
 from shared.limits import Ref, ShortText
-from shared.timezones import Day
+from shared.timezones import MOROCCO_TIMEZONE, Day
 
 # Where the register is kept: "today" for dating a value is Morocco's day.
-MOROCCO = ZoneInfo("Africa/Casablanca")
+MOROCCO = ZoneInfo(MOROCCO_TIMEZONE)
 
 class IndicatorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 from registration.context import RegistrationContext
 from registration.gate import GateContext, Operator, Outcome, Scan, ScanResult
-from registration.offline import DEFAULT_TIMEZONE, apply_live_scan, apply_scans
+from registration.offline import apply_live_scan, apply_scans
 from shared.audit import Act
 from shared.auth import Principal
 from shared.documents import utcnow
 from shared.errors import NotFound
 from shared.scanwindow import CheckinConflicts, ScanSnapshot, checkin_conflicts, scan_snapshot
+from shared.timezones import MOROCCO_TIMEZONE
 
 __all__ = ["GateContext", "Operator", "Outcome", "Scan", "ScanResult", "check_in", "check_in_batch",
            "list_checkin_conflicts", "offline_snapshot"]
@@ -51,7 +52,7 @@ async def offline_snapshot(*, ctx: RegistrationContext, conference_id: str) -> S
         raise NotFound("conference_not_found")
     days = (date.fromisoformat(conference.starts_on), date.fromisoformat(conference.ends_on))
     return scan_snapshot(event_id=conference_id, kind="badge", keys=ctx.signer.jwks()["keys"],
-                         periods=[days], tz=ZoneInfo(conference.timezone or DEFAULT_TIMEZONE),
+                         periods=[days], tz=ZoneInfo(conference.timezone or MOROCCO_TIMEZONE),
                          revoked=await ctx.store.revoked_registration_ids(conference_id), now=utcnow())
 
 

@@ -15,6 +15,7 @@ from registration.service import badge_token, get_conference
 from shared.audit import Act
 from shared.auth import Principal
 from shared.errors import NotFound
+from shared.timezones import MOROCCO_TIMEZONE
 
 # The device a manual check-in is recorded under (an organizer at a desk, no scanner).
 MANUAL = "manual"
@@ -89,7 +90,7 @@ async def _devices(ctx: RegistrationContext, conference_id: str) -> list[Device]
 async def checkin_day(*, ctx: RegistrationContext, conference_id: str) -> CheckinDay:
     """Arrivals against the confirmed registrations, by category and by local hour; scans and devices."""
     conference = await get_conference(ctx=ctx, conference_id=conference_id)
-    zone = conference.timezone or "Africa/Casablanca"
+    zone = conference.timezone or MOROCCO_TIMEZONE
     expected: Counter[str] = Counter()
     arrived: Counter[str] = Counter()
     hours: Counter[datetime] = Counter()

@@ -23,6 +23,7 @@ from shared.auth import ADMIN, Principal
 from shared.errors import DomainError
 from shared.i18n import translate
 from shared.regions import REGIONS, region_name
+from shared.timezones import MOROCCO_TIMEZONE
 from shared.web import form_errors, page_language, register_texts
 from shared.web.console import checked_post, holds_or_refuse
 
@@ -32,7 +33,6 @@ EDITABLE = ("venue", "city", "capacity", "starts_on", "ends_on")
 WINDOW = ("registration_opens_at", "registration_closes_at")
 CREATED_ONLY = ("id", "kind", "region", "title_ar", "title_fr", "title_en")
 LANGS = ("ar", "fr", "en")
-DEFAULT_ZONE = "Africa/Casablanca"
 FORM_FIELD_MAX = 300
 
 
@@ -71,7 +71,7 @@ def _body(values: dict[str, str], *, creating: bool, zone: str) -> dict[str, Any
 
 
 def _values_of(conference: ConferencePublic) -> dict[str, str]:
-    zone = ZoneInfo(conference.timezone or DEFAULT_ZONE)
+    zone = ZoneInfo(conference.timezone or MOROCCO_TIMEZONE)
     values = {name: str(getattr(conference, name)) for name in EDITABLE}
     values["requires_approval"] = "yes" if conference.requires_approval else ""
     for name in WINDOW:
@@ -117,7 +117,7 @@ async def create(request: Request, ctx: Ctx, who: Session) -> Response:
     values = _typed(await request.form())
     try:
         await checked_post(request, who, ADMIN)
-        data = ConferenceCreate.model_validate(_body(values, creating=True, zone=DEFAULT_ZONE))
+        data = ConferenceCreate.model_validate(_body(values, creating=True, zone=MOROCCO_TIMEZONE))
         created = await service.create_conference(ctx=ctx, data=data, act=Act.of(request, who))
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status == 403:
@@ -133,7 +133,7 @@ async def preview_new(request: Request, ctx: Ctx, who: Session) -> Response:
     values = _typed(await request.form())
     try:
         await checked_post(request, who, ADMIN)
-        data = ConferenceCreate.model_validate(_body(values, creating=True, zone=DEFAULT_ZONE))
+        data = ConferenceCreate.model_validate(_body(values, creating=True, zone=MOROCCO_TIMEZONE))
         shown = await conferences.preview_new_conference(ctx=ctx, data=data)
     except (ValidationError, DomainError) as exc:
         return _preview_refused(request, exc)

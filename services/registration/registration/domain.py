@@ -15,7 +15,7 @@ from shared.errors import refuse_null
 from shared.i18n import Language, LocalizedTitle, StoredText
 from shared.limits import ShortText, plain_text
 from shared.regions import RegionCode
-from shared.timezones import Day, Moment, TimeZoneName
+from shared.timezones import MOROCCO_TIMEZONE, Day, Moment, TimeZoneName
 
 if TYPE_CHECKING:
     from registration.models import Registration
@@ -91,7 +91,7 @@ class ConferenceFields(BaseModel):
     region: RegionCode
     starts_on: Day
     ends_on: Day
-    timezone: TimeZoneName = "Africa/Casablanca"
+    timezone: TimeZoneName = MOROCCO_TIMEZONE
     capacity: int = Field(ge=1, le=SEATS_MAX)
     quotas: dict[Category, Seats] = Field(default_factory=dict)
     registration_opens_at: Moment | None = None
@@ -319,7 +319,7 @@ def seats_left(conference: dict[str, Any]) -> int:
 def conference_end(conference: dict[str, Any]) -> datetime:
     """The moment the conference is over: midnight after its last day, in its own time zone."""
     last_day = date.fromisoformat(str(conference["ends_on"]))
-    zone = ZoneInfo(conference.get("timezone") or "Africa/Casablanca")
+    zone = ZoneInfo(conference.get("timezone") or MOROCCO_TIMEZONE)
     return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
 
 

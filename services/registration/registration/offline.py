@@ -30,9 +30,7 @@ from shared.envelope import message_envelope
 from shared.mongo import Document
 from shared.scanwindow import scan_time_refusal
 from shared.signing import InvalidSignedToken
-
-# Conferences stored before the time zone was a field were all held in Morocco.
-DEFAULT_TIMEZONE = "Africa/Casablanca"
+from shared.timezones import MOROCCO_TIMEZONE
 
 
 @dataclass
@@ -76,7 +74,7 @@ def _screen(ctx: RegistrationContext, conference: Conference | None, conference_
         return result_of("invalid", "invalid_qr"), None
     reason = scan_time_refusal(
         scanned_at, now=now, first_day=date.fromisoformat(conference.starts_on),
-        last_day=date.fromisoformat(conference.ends_on), tz=ZoneInfo(conference.timezone or DEFAULT_TIMEZONE))
+        last_day=date.fromisoformat(conference.ends_on), tz=ZoneInfo(conference.timezone or MOROCCO_TIMEZONE))
     if reason is not None:
         code = "scan_outside_conference_days" if reason == "scan_outside_event_days" else reason
         return result_of("invalid" if code == "scan_in_future" else "refused", code), None

@@ -50,6 +50,7 @@ from shared.envelope import message_envelope
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
 from shared.observability import current_correlation_id
 from shared.signing import InvalidSignedToken
+from shared.timezones import MOROCCO_TIMEZONE
 
 __all__ = ["Ctx", "RegistrationContext", "context_of"]
 Document = dict[str, Any]
@@ -164,7 +165,7 @@ async def list_conferences(*, ctx: RegistrationContext) -> list[Conference]:
 async def conference_timezone(*, ctx: RegistrationContext, conference_id: str) -> str:
     """The conference's time zone (conferences stored before it was a field were held in Morocco)."""
     conference = await ctx.store.conference(conference_id)
-    return (conference.timezone if conference else None) or "Africa/Casablanca"
+    return (conference.timezone if conference else None) or MOROCCO_TIMEZONE
 
 
 # Registering
