@@ -14,7 +14,7 @@ MYPY_TARGETS := $(wildcard shared/shared $(foreach s,$(SERVICE_NAMES),services/$
 # bench/ is listed file by file: pyproject's mypy exclude skips it when given as a folder.
 MYPY_TARGETS += $(wildcard bench/*.py bench/scenarios/*.py)
 
-.PHONY: venv kafka-libs keys token run status stop test test-faults lint bench
+.PHONY: venv kafka-libs keys token run status stop reset test test-faults lint bench
 
 venv: $(STAMP)
 
@@ -52,6 +52,11 @@ status:
 
 stop:
 	$(PYTHON) infra/stack.py down
+
+# Stop, and remove the stack's stored data, messages and mails (keys, tools and logs stay):
+# the next `make run` starts as on a fresh clone, with its demo data.
+reset:
+	$(PYTHON) infra/stack.py reset
 
 # The tests start their own Kafka and MongoDB on free ports (tests/conftest.py).
 # pytest exits with 5 when it collected nothing: that is a failure too.

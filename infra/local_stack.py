@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from infra import ROOT, keys, probes, processes
+from infra import ROOT, keys, mongo_mail, probes, processes
 from infra.kafka_broker import ensure_kafka_libs, start_kafka
 from infra.mongo_mail import local_mongo_url, start_mongo, start_smtp
 
@@ -63,6 +64,8 @@ def up(root: Path = ROOT) -> None:
         if (pid := processes.running_pid(pid_path)) is not None:
             print(f"{name}: already running (PID {pid})")
             continue
+        if name == "mongo" and (size := mongo_mail.stored_bytes(local / "mongo" / "data")) >= 2**30:
+            print(f"mongo: opening {size / 2**30:.1f} GiB of stored data (`make reset` starts afresh)")
         began = time.monotonic()
         pid = start(pid_path, logfile(name, root))
         print(f"{name}: started (PID {pid}) in {time.monotonic() - began:.1f} s")
@@ -156,6 +159,28 @@ def down(root: Path = ROOT) -> None:
     for pid_path in sorted((local_dir(root) / "pids").glob("*.pid")):  # anything recorded under another name
         if processes.stop_pid(pid_path):
             print(f"{pid_path.stem}: stopped")
+
+
+# What ``reset`` removes under .local/: the stored data, the messages and the mails. The keys (and
+# so the demo administrator's password and the tokens already given), the downloaded tools and the
+# logs stay.
+RESET_REMOVES = ("mongo/data", "kafka/data", "mail")
+
+
+def reset(root: Path = ROOT) -> None:
+    """Stop the stack and remove what it stored, so that the next ``make run`` starts as on a fresh
+    clone; also the folders of test runs that were cut short (their process is gone)."""
+    down(root)
+    local = local_dir(root)
+    removed = [local / relative for relative in RESET_REMOVES]
+    for folder in local.glob("test-*"):  # tests/conftest.py's, named after the pytest process
+        pid = folder.name.removeprefix("test-")
+        if pid.isdigit() and not processes.alive(int(pid)):
+            removed.append(folder)
+    for folder in removed:
+        if folder.exists():
+            shutil.rmtree(folder)
+            print(f"removed {folder.relative_to(root)}")
 
 
 def status(root: Path = ROOT) -> None:

@@ -44,7 +44,8 @@ def _cmdline(pid: int) -> list[str] | None:
     return raw.decode(errors="replace").split("\0")[:-1]
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not)."""
     if pid in _children:
         return _children[pid].poll() is None
     if Path("/proc").is_dir():
@@ -82,7 +83,7 @@ def _is_ours(pid: int, record: dict[str, object]) -> bool:
     A PID is reused once its process is gone; without this check a stale PID file
     could make us signal an unrelated process.
     """
-    if not _alive(pid):
+    if not alive(pid):
         return False
     argv = record.get("argv")
     if not isinstance(argv, list) or not argv:
@@ -122,7 +123,7 @@ def _signal_group(pid: int, signum: int) -> None:
 def _wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not alive(pid):
             _children.pop(pid, None)
             return True
         time.sleep(0.1)

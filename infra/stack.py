@@ -1,5 +1,5 @@
 """The command line of the local stack: ``python infra/stack.py CMD``, as ``make run``,
-``make stop``, ``make status``, ``make token``, ``make keys`` and ``make kafka-libs`` call it.
+``make stop``, ``make reset``, ``make status``, ``make token``, ``make keys`` and ``make kafka-libs`` call it.
 
 Argument parsing and dispatch only; the work is in the other modules of ``infra``. Runs
 with the standard library alone (``make kafka-libs`` comes before the virtualenv).
@@ -34,6 +34,7 @@ def _commands() -> dict[str, Callable[[], object]]:
         "token": lambda: print(keys.organizer_token(scopes=os.environ.get("SCOPES", "").split())),
         "summary": local_stack.summary,
         "down": local_stack.down,
+        "reset": local_stack.reset,
         "status": local_stack.status,
     }
 

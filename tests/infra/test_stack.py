@@ -17,7 +17,7 @@ import pymongo
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from infra import kafka_broker, mongo_mail, probes, processes
+from infra import kafka_broker, local_stack, mongo_mail, probes, processes
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -113,3 +113,41 @@ def test_stop_pid_leaves_alone_a_process_that_is_not_the_one_recorded(tmp_path: 
     finally:
         other.kill()
         other.wait()
+
+
+def test_the_wait_for_the_database_grows_with_what_it_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "mongo" / "data"
+    data.mkdir(parents=True)
+    assert mongo_mail.open_timeout(data) == mongo_mail.OPEN_SECONDS == 60
+    with (data / "padding").open("wb") as padding:  # sparse: its size without the disk
+        padding.truncate(4 * 2**30)
+    # A store of 4.6 GB took 55 s to open on a 2-core machine: 4 GiB is given three minutes.
+    assert mongo_mail.open_timeout(data) == 60 + 4 * 30
+    # With no time of its own, the launcher waits for a real server only as long as its store allows.
+    monkeypatch.setattr(mongo_mail, "OPEN_SECONDS", 0.0)
+    with (data / "padding").open("wb") as padding:
+        padding.truncate(2**30 // 2)
+    pid = mongo_mail.start_mongo(tmp_path / "mongo", probes.free_port())
+    try:
+        assert not gone(pid)
+    finally:
+        assert processes.stop_pid(tmp_path / "mongo" / "mongo.pid")
+    with pytest.raises(TimeoutError, match="not ready after 0 s"):  # an empty store: no time at all
+        mongo_mail.start_mongo(tmp_path / "empty", probes.free_port())
+    assert not (tmp_path / "empty" / "mongo.pid").exists()
+
+
+def test_reset_removes_the_stored_data_and_keeps_keys_tools_and_logs(tmp_path: Path) -> None:
+    local = tmp_path / ".local"
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    kept = ["keys/jwt_private.pem", "bin/kustomize", "kafka/libs/kafka.jar", "kafka/server.properties",
+            "logs/mongo.log", f"test-{os.getpid()}/mongo/data/table.wt"]
+    removed = ["mongo/data/table.wt", "kafka/data/meta.properties", "mail/index.jsonl", f"test-{ended.pid}/x.log"]
+    for relative in kept + removed:
+        (local / relative).parent.mkdir(parents=True, exist_ok=True)
+        (local / relative).write_text("x")
+    local_stack.reset(tmp_path)
+    assert [relative for relative in kept if not (local / relative).exists()] == []
+    assert [relative for relative in removed if (local / relative).exists()] == []
+    assert not (local / "mongo" / "data").exists() and (local / "mongo").is_dir()
