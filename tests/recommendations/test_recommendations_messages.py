@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import AsyncMongoClient
 from recommendations_factories import checkin, conference, new_recommendation, outcomes, participant, sales, service
 
 from recommendations.intake import outcome_recommendation_id
@@ -119,6 +120,38 @@ async def test_participants_per_region_follow_confirmations_check_ins_and_cancel
     updates = [json.loads(r.value) for r in published]
     assert {u["type"] for u in updates} == {"recommendations.indicator-updated.v1"}
     assert updates[-1]["subject"] in {"ind-r21-participants-by-region", "ind-r21-regions-represented"}
+
+
+async def test_a_check_in_is_not_read_and_the_next_fact_is_followed(infra: Infra, keys: Keys) -> None:
+    """Only a confirmed registration checks in, and it stays confirmed (counted already): the
+    message is skipped, and the registration's next fact (a higher version) is followed."""
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    registration_id = unique("reg")
+    async with service(infra, keys) as svc:
+        await svc.publish("registration.participants", participant("registered", registration_id, "confirmed",
+                                                                   "souss-massa", start))
+        counted = await eventually(lambda: _indicator_at(svc, "ind-r21-participants-by-region", {"souss-massa": 1}))
+        check_in = participant("checked-in", registration_id, "confirmed", "souss-massa",
+                               start + timedelta(seconds=1), version=2)
+        await svc.publish("registration.participants", check_in)
+        # The same registration's next fact is on the same partition, after the check-in.
+        await svc.publish("registration.participants", participant("cancelled", registration_id, "cancelled",
+                                                                   "souss-massa", start + timedelta(seconds=2),
+                                                                   version=3))
+        ended = await eventually(lambda: _indicator_at(svc, "ind-r21-participants-by-region", {}))
+        metrics = (await svc.client.get("/metrics")).text
+        db = AsyncMongoClient[dict[str, object]](infra.mongo_url)[svc.settings.database_name]
+        group = svc.settings.group("recommendations")
+        marked = await db.processed_messages.count_documents({"_id": f"{group}:{check_in.id}"})
+        markers = await db.processed_messages.count_documents({"_id": {"$regex": f"^{group}:"}})
+        fact = await db.feed_registrations.find_one({"_id": registration_id})
+    ignored = [line for line in metrics.splitlines() if line.startswith("messages_consumed_total{")
+               and 'outcome="ignored"' in line and "registration.participants" in line]
+    assert ignored and float(ignored[0].split()[-1]) == 1.0, ignored
+    assert marked == 0 and markers == 2  # the two facts it read are marked
+    assert fact is not None and (fact["status"], fact["version"], fact["counted"]) == ("cancelled", 3, False)
+    assert counted["current"]["value"] == 1 and ended["current"]["value"] == 0
+    assert len(ended["values"]) == 2  # counted once, then taken out: the check-in moved nothing
 
 
 async def test_exhibiting_cooperatives_are_counted_once_whatever_the_market_or_day(infra: Infra, keys: Keys) -> None:

@@ -10,19 +10,19 @@ CONSUMED_TOPICS: list[str] = [
 ]
 
 
-CHECKED_IN = "registration.participant-checked-in.v1"
-
-
 class ParticipantChange(feeds.ParticipantFacts):
-    """Registration's participant facts that change who attends, and the first scan of a badge
-    (``checked-in``, counted as attendance). An erasure keeps the anonymous fields the counts rest
-    on and changes no status, so it is not read here. A new registration comes as ``registered``
-    with its status; ``confirmed`` and ``waitlisted`` on arrival come only from earlier versions of
-    registration (still in the topic). One reader for all of them, so that a rush of them is
-    applied in one call whatever their order."""
+    """Registration's participant facts that change a registration's status. A new registration
+    comes as ``registered`` with its status; ``confirmed`` and ``waitlisted`` on arrival come only
+    from earlier versions of registration (still in the topic). One reader for all of them, so that
+    a rush of them is applied in one call whatever their order.
 
-    reads = (*(f"registration.participant-{verb}.v1" for verb in (
-        "registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled")), CHECKED_IN)
+    Two facts change no status and are not read: an erasure (it keeps the anonymous fields the
+    counts rest on) and a check-in (only a confirmed registration checks in, and stays confirmed:
+    it is counted already). Every later fact has a higher version, so skipping them keeps the
+    facts in order."""
+
+    reads = tuple(f"registration.participant-{verb}.v1" for verb in (
+        "registered", "confirmed", "waitlisted", "promoted", "approved", "rejected", "cancelled"))
 
 
 def consumer_specs() -> list[ConsumerSpec[Recommendations]]:
@@ -38,9 +38,7 @@ def consumer_specs() -> list[ConsumerSpec[Recommendations]]:
 
     @spec.on_batch(ParticipantChange)
     async def on_participants(data: list[ParticipantChange], batch: Batch[Recommendations]) -> None:
-        # The type says what happened: a check-in is the only fact that marks attendance.
-        changes = [(fact, envelope.type == CHECKED_IN) for fact, envelope in zip(data, batch.envelopes, strict=True)]
-        await feeds.apply_participant_changes(ctx=batch.service, session=batch.session, changes=changes)
+        await feeds.apply_participant_changes(ctx=batch.service, session=batch.session, changes=data)
 
     @spec.on(feeds.ExhibitorCheckedIn)
     async def on_checkin(data: feeds.ExhibitorCheckedIn, delivery: Delivery[Recommendations]) -> None:

@@ -199,7 +199,6 @@ class ParticipantFact(TypedDict):
     region: str
     at: datetime
     version: int | None
-    checked_in: bool
     counted: bool
 
 

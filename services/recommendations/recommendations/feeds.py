@@ -19,10 +19,9 @@ from recommendations.indicators import push_value
 from shared.consumer import Reader
 from shared.regions import REGIONS
 
-# A participant counts for territorial equity once confirmed or checked in; a later
-# cancellation or rejection takes them out again.
+# A participant counts for territorial equity once confirmed; a later cancellation or rejection
+# takes them out again. The other two are statuses of earlier versions, still in the topic.
 COUNTED_STATUSES = frozenset({"confirmed", "checked_in", "checked-in"})
-NOT_ATTENDING = frozenset({"cancelled", "rejected", "waitlisted", "pending"})
 # The sales indicator's history is public: a value is published only once the changes
 # since the last published one come from at least this many cooperatives, or a step
 # of the history would be one cooperative's day total (marketplace's threshold too).
@@ -67,21 +66,21 @@ class SalesDeclared(Reader):
 
 
 async def apply_participant_changes(
-    *, ctx: Recommendations, session: AsyncClientSession, changes: Sequence[tuple[ParticipantFacts, bool]]
+    *, ctx: Recommendations, session: AsyncClientSession, changes: Sequence[ParticipantFacts]
 ) -> None:
-    """Registrations' facts in message order, each with whether it is a check-in: one read and one
-    write of their latest facts, and the indicator moved once for all of them (one value in its
-    history, one message)."""
-    known = await ctx.store.participant_facts(sorted({data.registration_id for data, _ in changes}), session)
+    """Registrations' facts in message order: one read and one write of their latest facts, and the
+    indicator moved once for all of them (one value in its history, one message)."""
+    known = await ctx.store.participant_facts(sorted({data.registration_id for data in changes}), session)
     stored = set(known)
     kept: dict[str, ParticipantFact] = {}
     moves: dict[str, int] = {}
     moved_at: datetime | None = None
-    for data, checked_in in changes:
+    for data in changes:
         previous = known.get(data.registration_id)
         if previous is not None and _older(data, previous):
             continue  # an older fact arriving late changes nothing
-        fact = _followed(data, previous, checked_in)
+        fact = ParticipantFact(conference_id=data.conference_id, status=data.status, region=data.region or "unknown",
+                               at=data.at, version=data.version, counted=data.status in COUNTED_STATUSES)
         known[data.registration_id] = kept[data.registration_id] = fact
         if _move(moves, previous, fact):
             moved_at = max(moved_at, data.at) if moved_at else data.at
@@ -96,13 +95,6 @@ async def apply_participant_changes(
     await push_value(ctx=ctx, session=session, indicator=indicator, value=sum(breakdown.values()), as_of=moved_at,
                      source="registration.participants", reason=None, by_role="system", breakdown=breakdown)
     await _update_regions_represented(ctx, session, breakdown, moved_at)
-
-
-def _followed(data: ParticipantFacts, previous: ParticipantFact | None, checked_in: bool) -> ParticipantFact:
-    attended = checked_in or bool(previous and previous.get("checked_in"))
-    counted = data.status in COUNTED_STATUSES or (attended and data.status not in NOT_ATTENDING)
-    return ParticipantFact(conference_id=data.conference_id, status=data.status, region=data.region or "unknown",
-                           at=data.at, version=data.version, checked_in=attended, counted=counted)
 
 
 def _move(moves: dict[str, int], previous: ParticipantFact | None, fact: ParticipantFact) -> bool:
