@@ -147,7 +147,7 @@ def summary(root: Path = ROOT) -> None:
     print(f"  password         {keys.demo_admin_password(root)}")
     print("  (the first sign-in asks to set up an authenticator app: administrators see personal data)")
     print("Scripts: `make token` prints a bearer token (12 h).\n")
-    print("Stop everything with `make stop`.")
+    print("Stop everything with `make stop`; `make reset` also removes the stored data, to start afresh.")
 
 
 def down(root: Path = ROOT) -> None:
