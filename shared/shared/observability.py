@@ -115,6 +115,10 @@ class Metrics:
             "tadamon_consumer_dlq_messages", "Messages consumers moved to a dead-letter topic",
             ["topic", "group", "error_type"], registry=self.registry,
         )
+        self.consumer_commits_refused = Counter(
+            "tadamon_consumer_commits_refused", "Offset commits refused because the group rebalanced meanwhile",
+            ["group"], registry=self.registry,
+        )
         self.consumer_lag = Gauge(
             "tadamon_consumer_lag_messages", "Records of a partition not yet consumed by the service's group",
             ["group", "topic", "partition"], registry=self.registry,
