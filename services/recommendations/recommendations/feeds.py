@@ -20,8 +20,8 @@ from shared.consumer import Reader
 from shared.regions import REGIONS
 
 # A participant counts for territorial equity once confirmed; a later cancellation or rejection
-# takes them out again. The other two are statuses of earlier versions, still in the topic.
-COUNTED_STATUSES = frozenset({"confirmed", "checked_in", "checked-in"})
+# takes them out again (registration's statuses: pending, confirmed, waitlisted, cancelled, rejected).
+COUNTED_STATUS = "confirmed"
 # The sales indicator's history is public: a value is published only once the changes
 # since the last published one come from at least this many cooperatives, or a step
 # of the history would be one cooperative's day total (marketplace's threshold too).
@@ -80,7 +80,7 @@ async def apply_participant_changes(
         if previous is not None and _older(data, previous):
             continue  # an older fact arriving late changes nothing
         fact = ParticipantFact(conference_id=data.conference_id, status=data.status, region=data.region or "unknown",
-                               at=data.at, version=data.version, counted=data.status in COUNTED_STATUSES)
+                               at=data.at, version=data.version, counted=data.status == COUNTED_STATUS)
         known[data.registration_id] = kept[data.registration_id] = fact
         if _move(moves, previous, fact):
             moved_at = max(moved_at, data.at) if moved_at else data.at
