@@ -137,6 +137,11 @@ async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0
     raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
 
 
+async def at_once(value: T) -> T:
+    """A value already known, as the check ``eventually`` awaits: ``eventually(lambda: at_once(n() > 3))``."""
+    return value
+
+
 async def requests_counted(client: Any, namespace: str, kind: str = "total") -> int:
     """How many requests of one ``kind`` the database server has counted on ``namespace``
     (``db.collection``), from its ``top`` command: ``total``, ``queries``, ``commands``..."""

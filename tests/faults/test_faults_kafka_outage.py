@@ -32,7 +32,7 @@ from faults_support import (
 
 from recommendations.catalogue import PARTICIPANTS_BY_REGION
 from shared.outbox import written
-from support import envelope_of, eventually
+from support import at_once, envelope_of, eventually
 
 RUSH = 400
 CAPACITY = 150
@@ -62,12 +62,12 @@ async def test_kafka_killed_mid_rush_loses_nothing_and_every_effect_happens_once
         return sum(1 for a in progress if a.answered_at is not None)
 
     async def break_kafka() -> None:
-        await eventually(lambda: _true(answered() >= RUSH // 4), timeout=120, interval=0.02)
+        await eventually(lambda: at_once(answered() >= RUSH // 4), timeout=120, interval=0.02)
         chaos["killed_at"] = time.monotonic()
         chaos["killed_after"] = answered()
         await asyncio.to_thread(fault_stack.kill_kafka)
         readiness.update(await _readiness_once_kafka_seen_down([registration, agenda, recommendations]))
-        await eventually(lambda: _true(answered() >= 3 * RUSH // 4), timeout=180, interval=0.05)
+        await eventually(lambda: at_once(answered() >= 3 * RUSH // 4), timeout=180, interval=0.05)
         chaos["restart_from"] = time.monotonic()
         chaos["restart_after"] = answered()
         chaos["restart_took"] = await asyncio.to_thread(fault_stack.start_kafka)
@@ -184,10 +184,6 @@ async def _check(mongo: Mongo, fault_stack: FaultStack, services: Services, regi
           f"with their registrations, "
           f"{len(projection)} agenda projections, indicator {indicator['current']['value']} with "
           f"{indicator['version']} values")
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def _readiness_once_kafka_seen_down(processes: list[Any]) -> dict[str, int]:

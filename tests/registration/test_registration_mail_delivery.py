@@ -23,7 +23,7 @@ from registration_factories import registration_service
 from infra import probes
 from registration.context import context_of
 from registration.mailer import BUSY_BATCH, BUSY_BATCH_SECONDS
-from support import Infra, Keys, eventually
+from support import Infra, Keys, at_once, eventually
 
 
 @dataclass
@@ -173,7 +173,7 @@ async def test_mail_goes_out_over_starttls_with_sign_in_at_the_relay(infra: Infr
         svc.settings.smtp_port = port
         conference = await svc.conference()
         await svc.register(conference["id"], email="secure@example.ma")
-        await eventually(lambda: _true(len(relay.received) == 1))
+        await eventually(lambda: at_once(len(relay.received) == 1))
         assert relay.signed_in == ["tadamon"]
         assert b"secure@example.ma" in relay.received[0]
         assert (await svc.platform.db.mails.find_one({}))["state"] == "sent"
@@ -191,13 +191,9 @@ async def test_mail_goes_out_over_implicit_tls_with_sign_in_at_the_relay(infra: 
         svc.settings.smtp_port = port
         conference = await svc.conference()
         await svc.register(conference["id"], email="implicit@example.ma")
-        await eventually(lambda: _true(len(relay.received) == 1))
+        await eventually(lambda: at_once(len(relay.received) == 1))
         assert relay.signed_in == ["tadamon"]
         assert (await svc.platform.db.mails.find_one({}))["state"] == "sent"
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 @dataclass
@@ -232,7 +228,7 @@ async def test_a_rush_of_mails_goes_out_in_batches_over_few_connections_each_mai
         conference = await svc.conference()
         await asyncio.gather(*(svc.register(conference["id"], email=email) for email in emails))
         mails = svc.platform.db.mails
-        await eventually(lambda: _true(len(relay.received) == 19))
+        await eventually(lambda: at_once(len(relay.received) == 19))
         await eventually(lambda: mails.find_one({"state": "failed"}))
         assert sorted(relay.received) == sorted(e for e in emails if e != relay.refused)
         assert len(set(relay.connections)) < len(relay.connections)
@@ -265,7 +261,7 @@ async def test_while_registrations_are_being_written_mails_go_out_a_few_at_a_tim
         released_at = time.monotonic()
         release.set()
         await writing
-        await eventually(lambda: _true(len(relay.received) == len(emails)))
+        await eventually(lambda: at_once(len(relay.received) == len(emails)))
 
         per_connection = Counter(relay.connections)
         while_busy = Counter(relay.connections[:during])

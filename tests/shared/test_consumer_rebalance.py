@@ -19,7 +19,7 @@ from shared.envelope import message_envelope
 from shared.kafka import ProducerHolder, ensure_topics
 from shared.mongo import make_client
 from shared.observability import Metrics
-from support import Infra, Keys, eventually, settings_for
+from support import Infra, Keys, at_once, eventually, settings_for
 
 NOTES = [f"note-{n}" for n in range(5)]
 
@@ -74,12 +74,12 @@ async def test_a_commit_refused_after_a_rebalance_leaves_the_consumer_running_an
 
         await eventually(holds_the_partition, timeout=60)
         released.set()
-        refused = await eventually(lambda: _positive(sample("tadamon_consumer_commits_refused_total",
+        refused = await eventually(lambda: at_once(sample("tadamon_consumer_commits_refused_total",
                                                             {"group": group})), timeout=30)
         await other.stop()  # the partition comes back to the runner, from the last committed offset
 
         async def dropped() -> float:
-            return await _positive(sample("messages_consumed_total", {"topic": topic, "outcome": "duplicate"}))
+            return await at_once(sample("messages_consumed_total", {"topic": topic, "outcome": "duplicate"}))
 
         duplicates = await eventually(dropped, timeout=60)
         applied = {doc["_id"]: doc["applied"] async for doc in db.effects.find({})}
@@ -94,7 +94,3 @@ async def test_a_commit_refused_after_a_rebalance_leaves_the_consumer_running_an
     messages = [record.getMessage() for record in caplog.records if record.name == "shared.consumer_runner"]
     assert not [m for m in messages if "restarting" in m], messages
     assert any("not committed after a rebalance" in m for m in messages), messages
-
-
-async def _positive(value: float) -> float:
-    return value
