@@ -34,6 +34,8 @@ from types import FrameType
 from secantus.server import SecantusDBServer
 
 from infra.heap import freeze_survivors_of_full_collections
+from infra.index_catalog import read_index_lists_once_per_write
+from infra.index_updates import update_only_changed_index_entries
 from infra.sessions import keep_session_bookkeeping_short
 
 TTL_SWEEP_SECONDS = 86_400.0
@@ -67,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     freeze_survivors_of_full_collections()
     keep_session_bookkeeping_short()
+    read_index_lists_once_per_write()
+    update_only_changed_index_entries()
     server.start()
     server.wait()
     return 0
