@@ -20,6 +20,13 @@ It also kept the transaction state of every session it had seen, and the reply o
 retryable write for 30 minutes, walking them all on each statement: its bookkeeping of
 sessions is kept as short as MongoDB keeps it (``infra.sessions``).
 
+Its writes read the list of a collection's indexes at every step and its updates rewrote
+every index entry of the document, changed or not: a write now reads the list once
+(``infra.index_catalog``) and an update rewrites only the indexes whose keys changed
+(``infra.index_updates``). It trimmed its oplog inside whichever client's write appended the
+thousandth entry, which could fail another client's commit: it now trims from its periodic
+no-op, written every second (``infra.oplog``).
+
     python -m infra.secantus_server --port 27017 --storage-path DIR [--cache-size 256M] [--sync-on-commit]
 """
 
@@ -36,6 +43,7 @@ from secantus.server import SecantusDBServer
 from infra.heap import freeze_survivors_of_full_collections
 from infra.index_catalog import read_index_lists_once_per_write
 from infra.index_updates import update_only_changed_index_entries
+from infra.oplog import HEARTBEAT_SECONDS, trim_oplog_apart
 from infra.sessions import keep_session_bookkeeping_short
 
 TTL_SWEEP_SECONDS = 86_400.0
@@ -58,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     server = SecantusDBServer(
         host=args.host, port=args.port, storage_path=args.storage_path, replica_set_name="secantus",
         enable_test_commands=False, cache_size=args.cache_size, ttl_sweep_seconds=args.ttl_sweep_seconds,
-        sync_on_commit=args.sync_on_commit,
+        sync_on_commit=args.sync_on_commit, noop_heartbeat_seconds=HEARTBEAT_SECONDS,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -71,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     keep_session_bookkeeping_short()
     read_index_lists_once_per_write()
     update_only_changed_index_entries()
+    trim_oplog_apart()
     server.start()
     server.wait()
     return 0

@@ -82,7 +82,7 @@ LAUNCH_LOCAL_DATABASE = """
 
     class StandIn:
         def __init__(self, **options):
-            pass
+            StandIn.options = options
 
         def start(self):
             pass
