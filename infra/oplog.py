@@ -3,9 +3,9 @@
 SecantusDB (0.7) trims the oldest oplog entries (past its entry cap or its retention) every
 1,000 entries, from whichever write appended the thousandth: inside that write's own
 transaction, a client's commit included. The rows it removes stay uncommitted until that
-transaction commits. When a second write reaches the next thousand first, it tries to remove
-the same rows, WiredTiger refuses (a conflict between concurrent operations), the refusal is
-swallowed, and the second write's commit then fails as an internal error. Seen once in a full
+transaction commits. When a second write reaches the next thousand before that, it tries to
+remove the same rows, WiredTiger refuses (a conflict between concurrent operations), the
+refusal is swallowed, and the second write's commit then fails as an internal error. Seen once in a full
 benchmark run: one offline batch of 25 scans answered 500 while fifty scanners synced at once.
 
 MongoDB trims its oplog from a background thread. Here the same: a write that reaches the
