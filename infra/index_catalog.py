@@ -37,6 +37,12 @@ Kept = dict[tuple[Any, str, str], tuple[int, list[Entry]]]  # (storage, db, coll
 
 _kept = threading.local()  # .lists: what this thread's write has read, while it runs; else None
 _changes = [0]  # changes of any list begun or ended, in this process
+_counting = threading.Lock()  # two threads' counts never overwrite each other: the count only grows
+
+
+def _count_change() -> None:
+    with _counting:
+        _changes[0] += 1
 
 
 def _lists() -> Kept | None:
@@ -48,11 +54,11 @@ def _changing(method: Callable[..., Any]) -> Callable[..., Any]:
     # A write that retries after a conflict has let go of the collection's lock in between.
     @functools.wraps(method)
     def run(*args: Any, **kwargs: Any) -> Any:
-        _changes[0] += 1
+        _count_change()
         try:
             return method(*args, **kwargs)
         finally:
-            _changes[0] += 1
+            _count_change()
     return run
 
 
