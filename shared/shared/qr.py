@@ -1,6 +1,12 @@
 """QR images (PNG and SVG) of signed tokens, for badges and exhibitor passes."""
 
+import asyncio
 import io
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import qrcode
 import qrcode.image.svg
@@ -8,6 +14,10 @@ from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 
 BOX_SIZE = 8
+# Codes drawn by one call to the worker when there are hundreds (badges, passes): the job reports its
+# progress between calls, and a mail's codes take their turn in the worker.
+CODES_AT_ONCE = 50
+log = logging.getLogger(__name__)
 
 
 def _code(data: str, mask: int | None = None) -> qrcode.QRCode:
@@ -39,3 +49,42 @@ def qr_svg(data: str) -> bytes:
     buffer = io.BytesIO()
     _code(data).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
     return buffer.getvalue()
+
+
+def qr_pngs(texts: Sequence[str], mask: int | None = None) -> list[bytes]:
+    """A PNG of each of ``texts`` (see ``qr_png``)."""
+    return [qr_png(text, mask=mask) for text in texts]
+
+
+class QrWorker:
+    """PNGs drawn in a process of their own, so that the event loop answering requests does not stop for them.
+
+    A code is pure Python work: about 7 ms with a given mask, during which a service's event loop
+    serves nothing. A mailer drawing ten codes in a row held every answer and every database reply
+    waiting behind them. The worker process is started at the first use and stopped by ``close``;
+    should it die, the codes are drawn here and the next use starts another.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def pngs(self, texts: Sequence[str], *, mask: int | None = None) -> list[bytes]:
+        if not texts:
+            return []
+        try:
+            if self._pool is None:
+                # Spawned, not forked: a fork copies the parent's threads' locks in whatever state they are.
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            return await asyncio.get_running_loop().run_in_executor(self._pool, qr_pngs, list(texts), mask)
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("QR worker unavailable (%r); drawing %d code(s) here", exc, len(texts))
+            await self.close()
+            return qr_pngs(texts, mask)
+
+    async def png(self, text: str, *, mask: int | None = None) -> bytes:
+        return (await self.pngs([text], mask=mask))[0]
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)

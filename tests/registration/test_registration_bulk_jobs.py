@@ -7,8 +7,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import zxingcpp
+from PIL import Image
 from registration_factories import Running, registration_service
 
+from registration.service import context_of
 from support import Infra, Keys, eventually
 
 TEXTS = {"ar": {"subject": "تذكير بالموعد", "body": "نذكركم بموعد المناظرة غدا."},
@@ -32,9 +35,10 @@ async def test_a_badge_job_draws_a_category_on_a4_sheets_for_download(infra: Inf
                                                                      tmp_path: Path) -> None:
     async with registration_service(infra, keys, jobs_poll_seconds=0.1) as svc:
         cid = (await svc.conference())["id"]
-        for name in ("أمينة العلوي", "Hélène Dupré"):
-            await svc.register(cid, full_name=name, organization_type="cooperative")
+        cooperatives = {(await svc.register(cid, full_name=name, organization_type="cooperative"))["registration"]["id"]
+                        for name in ("أمينة العلوي", "Hélène Dupré")}
         await svc.register(cid, full_name="Media Person", organization_type="media")
+        assert svc.platform.qr._pool is None
         organizer = svc.keys.headers(f"organizer:conference:{cid}", sub="nadia@example.ma")
         started = await svc.client.post(f"/admin/conferences/{cid}/badge-jobs", headers=organizer,
                                         json={"layout": "a4", "category": "cooperative"})
@@ -47,6 +51,16 @@ async def test_a_badge_job_draws_a_category_on_a4_sheets_for_download(infra: Inf
         text = unicodedata.normalize("NFKC", subprocess.run(["pdftotext", str(tmp_path / "badges.pdf"), "-"],
                                                             capture_output=True, text=True).stdout)
         assert "أمينة العلوي" in text and "Hélène Dupré" in text and "Media Person" not in text
+        # The codes were drawn by the platform's QR process (the service's event loop kept answering
+        # meanwhile), and each is its participant's badge.
+        assert svc.platform.qr._pool is not None
+        subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "badges.pdf"), str(tmp_path / "page")],
+                       check=True)
+        verifier = context_of(svc.platform).signer.verifier()
+        badges = {verifier.verify(str(found.text), kind="badge")["r"]
+                  for page in sorted(tmp_path.glob("page*.png"))
+                  for found in zxingcpp.read_barcodes(Image.open(page), formats=zxingcpp.BarcodeFormat.QRCode)}
+        assert badges == cooperatives
 
 
 async def test_a_message_job_reaches_each_recipient_in_their_language_once_and_is_audited(

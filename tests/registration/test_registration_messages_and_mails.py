@@ -3,7 +3,7 @@
 import asyncio
 from datetime import UTC, datetime
 
-from registration_factories import registration_service
+from registration_factories import decode_qr, registration_service
 
 from registration.mailer import MAIL_BATCH
 from registration.service import context_of
@@ -97,6 +97,9 @@ async def test_mails_go_out_in_the_participants_language_with_the_badge_attached
         assert "أمل الفاسي" in body and seated["registration"]["id"] in body
         attachments = list(confirmation.iter_attachments())
         assert [a.get_content_type() for a in attachments] == ["image/png"]
+        # Drawn in the platform's QR process: the participant's own badge, readable.
+        badge = context_of(svc.platform).signer.verifier().verify(decode_qr(attachments[0].get_content()), kind="badge")
+        assert badge["r"] == seated["registration"]["id"]
         waitlisted = svc.mails.to("jean@example.ma")[0]
         assert waitlisted["Subject"].startswith("Vous êtes sur liste d'attente")
         assert waitlisted["Content-Language"] == "fr"
