@@ -86,7 +86,7 @@ class Platform:
         self.outbox = Outbox(settings, self.db)
         self.relay = OutboxRelay(settings, self.db, self.outbox, self.producers, self.metrics)
         self.locks = KeyedLocks()
-        # QR codes drawn in a process of their own: mails, badges and passes by the hundred.
+        # QR codes drawn in a process of their own when a job draws them by the hundred (badges, passes).
         self.qr = QrWorker()
         self.jobs_wake = asyncio.Event()
         self.job_worker: JobWorker | None = None

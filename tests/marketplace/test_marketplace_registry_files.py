@@ -5,8 +5,10 @@ import csv
 import io
 import random
 import re
+import subprocess
+from pathlib import Path
 
-from marketplace_factories import marketplace_service, today
+from marketplace_factories import decode_qr, marketplace_service, today
 from openpyxl import Workbook
 
 from support import Infra, Keys
@@ -113,17 +115,27 @@ async def test_invitations_are_listed_pending_then_used(infra: Infra, keys: Keys
         assert [i["state"] for i in listed] == ["used"] and "token" not in listed[0]
 
 
-async def test_the_passes_of_a_market_print_in_one_pdf_a_page_per_stand(infra: Infra, keys: Keys) -> None:
+async def test_the_passes_of_a_market_print_in_one_pdf_a_page_per_stand(infra: Infra, keys: Keys,
+                                                                       tmp_path: Path) -> None:
     async with marketplace_service(infra, keys) as svc:
         market = await svc.market(stands=3)
         url = f"/markets/{market['id']}/passes.pdf"
         none = await svc.client.get(url, headers=svc.organizer)
         assert none.status_code == 409 and none.json()["code"] == "market_no_passes"
-        await svc.exhibitor_at(market["id"], name={"ar": "تعاونية الأمل", "fr": "Coopérative Al Amal"})
-        await svc.exhibitor_at(market["id"])
+        _, first = await svc.exhibitor_at(market["id"], name={"ar": "تعاونية الأمل", "fr": "Coopérative Al Amal"})
+        _, second = await svc.exhibitor_at(market["id"])
+        assert svc.app.state.platform.qr._pool is None
         printed = await svc.client.get(url, headers=svc.organizer | {"Accept-Language": "ar"})
         assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
         assert printed.content.startswith(b"%PDF") and len(PAGE.findall(printed.content)) == 2
+        # The codes were drawn by the platform's QR process, and each page holds its stand's pass.
+        assert svc.app.state.platform.qr._pool is not None
+        (tmp_path / "passes.pdf").write_bytes(printed.content)
+        subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "passes.pdf"), str(tmp_path / "page")],
+                       check=True)
+        pages = sorted(tmp_path.glob("page*.png"))
+        assert {decode_qr(page.read_bytes()) for page in pages} == {await svc.pass_token(first),
+                                                                    await svc.pass_token(second)}
         other = await svc.client.get(url, headers=svc.keys.headers("organizer:market:another"))
         assert other.status_code == 403
 

@@ -97,7 +97,7 @@ async def test_mails_go_out_in_the_participants_language_with_the_badge_attached
         assert "أمل الفاسي" in body and seated["registration"]["id"] in body
         attachments = list(confirmation.iter_attachments())
         assert [a.get_content_type() for a in attachments] == ["image/png"]
-        # Drawn in the platform's QR process: the participant's own badge, readable.
+        # The participant's own badge, readable.
         badge = context_of(svc.platform).signer.verifier().verify(decode_qr(attachments[0].get_content()), kind="badge")
         assert badge["r"] == seated["registration"]["id"]
         waitlisted = svc.mails.to("jean@example.ma")[0]

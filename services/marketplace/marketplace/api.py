@@ -41,7 +41,7 @@ from shared.i18n import request_language
 from shared.limits import REF_MAX
 from shared.pagination import Paged, page_headers, page_of
 from shared.platform import request_context
-from shared.qr import qr_svg
+from shared.qr import qr_png, qr_svg
 from shared.scanwindow import CheckinConflicts, ScanSnapshot
 from shared.timezones import Day
 
@@ -262,7 +262,7 @@ async def read_pass(application_id: str, ctx: Ctx, who: ApplicationParty) -> Pas
 async def pass_png(application_id: str, ctx: Ctx, who: ApplicationParty) -> Response:
     """The pass as a QR code (PNG)."""
     found = await checkin.get_pass(ctx=ctx, principal=who, application_id=application_id)
-    return Response(await ctx.platform.qr.png(found.token), media_type="image/png")
+    return Response(qr_png(found.token), media_type="image/png")
 
 
 @router.get("/applications/{application_id}/pass.svg", tags=["passes"],

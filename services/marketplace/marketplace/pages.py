@@ -31,6 +31,7 @@ from shared.errors import DomainError, Forbidden
 from shared.formats import day_text, list_text
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
+from shared.qr import qr_png
 from shared.timezones import plausible_day
 from shared.web import Pages, form_errors, gate_texts, page_language, register_texts
 
@@ -171,7 +172,7 @@ async def pass_png(application_id: str, request: Request, ctx: Ctx) -> Response:
         return _error(request, exc)
     if found is None:
         return Response(status_code=401)
-    return Response(await ctx.platform.qr.png(found[0].token), media_type="image/png")
+    return Response(qr_png(found[0].token), media_type="image/png")
 
 
 @router.get("/exhibitor/passes/{application_id}.pdf")
@@ -191,7 +192,7 @@ async def pass_pdf(application_id: str, request: Request, ctx: Ctx) -> Response:
                Line(translate("ui_exhibitor_stand", lang, n=issued.stand_number), 14),
                Line(f"{market.venue} · {market.city}", 10),
                Line(list_text([day_text(d, lang) for d in market.days[:6]], lang), 9)],
-        qr_png=await ctx.platform.qr.png(issued.token), footer=issued.pass_id, rtl=lang == "ar")
+        qr_png=qr_png(issued.token), footer=issued.pass_id, rtl=lang == "ar")
     return Response(body, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="pass-{application_id}.pdf"'})
 

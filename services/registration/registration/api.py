@@ -29,7 +29,7 @@ from shared.documents import utcnow
 from shared.errors import Conflict, NotFound, problems
 from shared.i18n import request_language, translate
 from shared.pagination import Paged, page_of
-from shared.qr import qr_svg
+from shared.qr import qr_png, qr_svg
 from shared.scanwindow import ScanSnapshot
 
 Token = Annotated[str, Query(min_length=1, max_length=2000, description="the manage token")]
@@ -104,7 +104,7 @@ async def badge(registration_id: str, fmt: str, token: Token, ctx: Ctx) -> Respo
         raise Conflict("badge_not_available")
     content = service.badge_token(ctx, doc)
     if fmt == "png":
-        return Response(await ctx.platform.qr.png(content), media_type="image/png")
+        return Response(qr_png(content), media_type="image/png")
     return Response(qr_svg(content), media_type="image/svg+xml")
 
 

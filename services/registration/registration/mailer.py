@@ -12,9 +12,8 @@ left by a crash.
 Registrations come first: while the process is writing them (a rush, an opening), the
 mailer sends a small batch (``BUSY_BATCH``) every ``BUSY_BATCH_SECONDS``, and the rest once
 the rush is over. Small and often rather than large and rare: composing and sending a mail
-took about 7 ms of the event loop the registrations are answered from, so fifty at once
-held up the answers of half a second of arrivals. Most of it was drawing the badge's QR
-code, which the platform's QR process now does for the whole batch.
+takes about 7 ms of the event loop the registrations are answered from, so fifty at once
+held up the answers of half a second of arrivals.
 """
 
 import asyncio
@@ -31,19 +30,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 import aiosmtplib
 
-from registration.models import Conference, QueuedMail, Registration
+from registration.models import QueuedMail
 from registration.notifications import (
     EXPIRED,
-    MAIL_QR_MASK,
     REFUSED,
     RETRY_SECONDS,
     UNCOMPOSABLE,
     MailMetrics,
-    carries_badge,
     compose,
     refused_for_good,
 )
-from registration.service import badge_token
 from registration.settings import Settings
 from shared.documents import utcnow
 
@@ -158,7 +154,6 @@ class Mailer:
         registrations = await self.store.registrations_by_id([m.registration_id for m in mails], None)
         conferences = await self.store.conferences_by_id({r.conference_id for r in registrations.values()})
         composed: list[tuple[QueuedMail, EmailMessage]] = []
-        addressed: list[tuple[QueuedMail, Registration, Conference]] = []
         for mail in mails:
             registration = registrations.get(mail.registration_id)
             conference = registration and conferences.get(registration.conference_id)
@@ -166,30 +161,15 @@ class Mailer:
                 # Erased (law 09-08) or gone: nobody to write to any more.
                 outcomes.skipped.append(mail.id)
                 continue
-            addressed.append((mail, registration, conference))
-        badges = await self._badges([(mail, registration) for mail, registration, _ in addressed])
-        for mail, registration, conference in addressed:
             try:
-                composed.append((mail, compose(self.ctx, mail, registration, conference,
-                                               badge_png=badges.get(mail.id))))
+                composed.append((mail, compose(self.ctx, mail, registration, conference)))
             except Exception as exc:  # noqa: BLE001 - the same data fails the same way on every try
                 self._fail(outcomes, mail, UNCOMPOSABLE, exc)
-            # A mail's text takes a fraction of a millisecond to put together: requests go between.
+            # Composing (a QR code) takes a few milliseconds of the event loop: requests go between.
             await asyncio.sleep(0)
         if composed:
             await self._send_all(composed, outcomes)
         return outcomes
-
-    async def _badges(self, mails: list[tuple[QueuedMail, Registration]]) -> dict[str, bytes]:
-        """The badges' QR codes of the mails that carry one, by mail id, drawn in the worker process:
-        a batch of ten held the event loop for 70 ms when drawn here, every answer waiting."""
-        badged = [(mail, registration) for mail, registration in mails if carries_badge(mail, registration)]
-        try:
-            pictures = await self.platform.qr.pngs([badge_token(self.ctx, registration) for _, registration in badged],
-                                                   mask=MAIL_QR_MASK)
-        except Exception:  # noqa: BLE001 - each is then drawn in compose, where a failure is its own mail's
-            return {}
-        return {mail.id: picture for (mail, _), picture in zip(badged, pictures, strict=True)}
 
     async def _send_all(self, composed: list[tuple[QueuedMail, EmailMessage]], outcomes: Outcomes) -> None:
         """Send over one connection; a connection lost puts back the mails not sent yet."""

@@ -90,14 +90,8 @@ async def queue_mail(*, ctx: "RegistrationContext", session: Any, message_id: st
     ctx.mail_hints.add(session, [message_id])
 
 
-def carries_badge(mail: QueuedMail, registration: Registration) -> bool:
-    """Whether the mail brings the participant's badge (a QR code): the mails that confirm a seat."""
-    return mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed"
-
-
-def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registration, conference: Conference,
-            *, badge_png: bytes | None = None) -> EmailMessage:
-    """The mail to send; ``badge_png``: the badge's code, drawn beforehand (else drawn here)."""
+def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registration, conference: Conference
+            ) -> EmailMessage:
     settings = cast(Settings, ctx.platform.settings)
     lang = registration.language
     if mail.kind == "message":
@@ -120,11 +114,10 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
     if mail.kind in ("approved", "rejected") and registration.decision_reason:
         body += "\n" + translate("mail_decision_reason", lang, reason=registration.decision_reason)
     message.set_content(body)
-    if carries_badge(mail, registration):
-        if badge_png is None:
-            # A given mask pattern: a mail per registration, shown on a phone's screen (see ``qr_png``).
-            badge_png = qr_png(badge_token(ctx, registration), mask=MAIL_QR_MASK)
-        message.add_attachment(badge_png, maintype="image", subtype="png",
+    if mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed":
+        # A given mask pattern: a mail per registration, shown on a phone's screen (see ``qr_png``).
+        message.add_attachment(qr_png(badge_token(ctx, registration), mask=MAIL_QR_MASK), maintype="image",
+                               subtype="png",
                                filename=f"badge-{registration.number}.png")
     # Last: set_content and add_attachment move or drop the Content-* headers already there.
     message["Content-Language"] = lang

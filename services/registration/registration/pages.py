@@ -22,6 +22,7 @@ from shared.errors import Conflict, DomainError
 from shared.formats import day_range_text
 from shared.i18n import translate
 from shared.pdf import Line, card_pdf
+from shared.qr import qr_png
 from shared.regions import REGIONS, region_name
 from shared.web import Pages, form_errors, gate_texts, page_language, register_texts
 
@@ -185,7 +186,7 @@ async def my_badge_pdf(registration_id: str, token: Token, request: Request, ctx
         lines=[Line(reg.full_name or "", 18), Line(reg.organization_name or "", 12),
                Line(translate(f"ui_cat_{reg.organization_type}", lang), 11),
                Line(f"{conference.venue} · {conference.city}", 10), Line(dates, 10)],
-        qr_png=await ctx.platform.qr.png(service.badge_token(ctx, doc)),
+        qr_png=qr_png(service.badge_token(ctx, doc)),
         footer=f"{translate('ui_badge_number', lang)} {reg.number} · {reg.id}", rtl=lang == "ar")
     return Response(body, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="badge-{registration_id}.pdf"'})
