@@ -82,9 +82,6 @@ class QrWorker:
             await self.close()
             return qr_pngs(texts, mask)
 
-    async def png(self, text: str, *, mask: int | None = None) -> bytes:
-        return (await self.pngs([text], mask=mask))[0]
-
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:

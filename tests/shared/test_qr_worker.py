@@ -21,7 +21,6 @@ async def test_the_worker_draws_the_same_pictures_in_another_process() -> None:
         assert await worker.pngs([]) == [] and worker._pool is None  # nothing to draw starts nothing
         assert await worker.pngs(TEXTS) == [qr_png(text) for text in TEXTS]
         assert await worker.pngs(TEXTS, mask=2) == [qr_png(text, mask=2) for text in TEXTS]
-        assert await worker.png(TEXTS[0], mask=2) == qr_png(TEXTS[0], mask=2)
         pids = worker_pids(worker)
         assert len(pids) == 1 and os.getpid() not in pids
     finally:
@@ -39,13 +38,13 @@ async def test_the_worker_draws_the_same_pictures_in_another_process() -> None:
 async def test_a_dead_worker_costs_no_code_and_the_next_call_starts_another() -> None:
     worker = QrWorker()
     try:
-        await worker.png(TEXTS[0])
+        await worker.pngs(TEXTS[:1])
         (first,) = worker_pids(worker)
         os.kill(first, signal.SIGKILL)
         await asyncio.sleep(0.5)
         # The pool is broken: these are drawn here, and are what they should be.
         assert await worker.pngs(TEXTS[:2], mask=2) == [qr_png(text, mask=2) for text in TEXTS[:2]]
-        assert await worker.png(TEXTS[2]) == qr_png(TEXTS[2])
+        assert await worker.pngs(TEXTS[2:3]) == [qr_png(TEXTS[2])]
         (second,) = worker_pids(worker)
         assert second != first
     finally:
@@ -55,7 +54,7 @@ async def test_a_dead_worker_costs_no_code_and_the_next_call_starts_another() ->
 async def test_many_callers_at_once_each_get_their_own_pictures() -> None:
     worker = QrWorker()
     try:
-        got = await asyncio.gather(*(worker.png(text) for text in TEXTS))
-        assert list(got) == [qr_png(text) for text in TEXTS]
+        got = await asyncio.gather(*(worker.pngs([text]) for text in TEXTS))
+        assert got == [[qr_png(text)] for text in TEXTS]
     finally:
         await worker.close()
