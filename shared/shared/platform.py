@@ -36,7 +36,6 @@ from shared.locks import KeyedLocks
 from shared.mongo import Document, Indexes, make_client, ping, run_in_transaction
 from shared.observability import Metrics, install_observability
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
-from shared.qr import QrWorker
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
 from shared.web.console import audit_console_router
@@ -86,8 +85,6 @@ class Platform:
         self.outbox = Outbox(settings, self.db)
         self.relay = OutboxRelay(settings, self.db, self.outbox, self.producers, self.metrics)
         self.locks = KeyedLocks()
-        # QR codes drawn in a process of their own when a job draws them by the hundred (badges, passes).
-        self.qr = QrWorker()
         self.jobs_wake = asyncio.Event()
         self.job_worker: JobWorker | None = None
         self.context: object = spec.context(self) if spec.context else self
@@ -153,7 +150,6 @@ class Platform:
         if self.job_worker is not None:
             await self.job_worker.stop()
         await asyncio.gather(*(c.stop() for c in self.consumers))
-        await self.qr.close()
         await self.relay.stop()
         await self.producers.stop()
         await self.client.close()

@@ -124,12 +124,10 @@ async def test_the_passes_of_a_market_print_in_one_pdf_a_page_per_stand(infra: I
         assert none.status_code == 409 and none.json()["code"] == "market_no_passes"
         _, first = await svc.exhibitor_at(market["id"], name={"ar": "تعاونية الأمل", "fr": "Coopérative Al Amal"})
         _, second = await svc.exhibitor_at(market["id"])
-        assert svc.app.state.platform.qr._pool is None
         printed = await svc.client.get(url, headers=svc.organizer | {"Accept-Language": "ar"})
         assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
         assert printed.content.startswith(b"%PDF") and len(PAGE.findall(printed.content)) == 2
-        # The codes were drawn by the platform's QR process, and each page holds its stand's pass.
-        assert svc.app.state.platform.qr._pool is not None
+        # Each page holds its stand's pass.
         (tmp_path / "passes.pdf").write_bytes(printed.content)
         subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "passes.pdf"), str(tmp_path / "page")],
                        check=True)

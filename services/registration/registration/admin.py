@@ -19,7 +19,7 @@ from shared.documents import utcnow
 from shared.errors import Conflict, NotFound
 from shared.i18n import translate
 from shared.pdf import Card, Line, cards_pdf, sheets_pdf
-from shared.qr import CODES_AT_ONCE
+from shared.qr import CODES_AT_ONCE, qr_pngs
 
 Document = dict[str, Any]
 # Told how far a bulk task is: done, out of total.
@@ -182,8 +182,7 @@ async def badges_pdf(*, ctx: RegistrationContext, conference_id: str, lang: str 
     cards: list[Card] = []
 
     async def draw(regs: list[Registration]) -> None:
-        # About 20 ms a code: drawn in the platform's QR process, so the service keeps answering.
-        codes = await ctx.platform.qr.pngs([badge_token(ctx, reg) for reg in regs])
+        codes = await qr_pngs([badge_token(ctx, reg) for reg in regs])
         cards.extend(badge_card(conference, reg, lang or reg.language or "fr", code)
                      for reg, code in zip(regs, codes, strict=True))
         if progress is not None:

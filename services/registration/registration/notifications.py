@@ -62,7 +62,6 @@ MAIL_KINDS = {
 }
 # A refused or failed send is tried again after 5 s, 30 s, 2 min, 10 min, then every 30 min.
 RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 1800.0)
-MAIL_QR_MASK = 2
 # Reasons a mail ends failed (the label of tadamon_mail_failed_total).
 REFUSED, UNCOMPOSABLE, EXPIRED = "refused", "uncomposable", "expired"
 
@@ -115,9 +114,7 @@ def compose(ctx: "RegistrationContext", mail: QueuedMail, registration: Registra
         body += "\n" + translate("mail_decision_reason", lang, reason=registration.decision_reason)
     message.set_content(body)
     if mail.kind in ("confirmed", "approved", "promoted") and registration.status == "confirmed":
-        # A given mask pattern: a mail per registration, shown on a phone's screen (see ``qr_png``).
-        message.add_attachment(qr_png(badge_token(ctx, registration), mask=MAIL_QR_MASK), maintype="image",
-                               subtype="png",
+        message.add_attachment(qr_png(badge_token(ctx, registration)), maintype="image", subtype="png",
                                filename=f"badge-{registration.number}.png")
     # Last: set_content and add_attachment move or drop the Content-* headers already there.
     message["Content-Language"] = lang
