@@ -29,6 +29,9 @@ Writer = Callable[[Sequence[I]], Awaitable[Sequence[R | BaseException]]]
 # most of the gain, and a batch must stay far below the server's transaction limits.
 MAX_BATCH = 100
 BUSY_AFTER_SECONDS = 0.5
+# A batch at least this large: requests arrive faster than a transaction at a time would take them
+# (a few a second make batches of one or two).
+CROWDED_BATCH = 4
 
 
 class GroupCommit(Generic[I, R]):
@@ -40,12 +43,18 @@ class GroupCommit(Generic[I, R]):
         self._waiting: dict[str, list[tuple[I, asyncio.Future[R]]]] = {}
         self._writers: dict[str, tuple[asyncio.Task[None], Writer[I, R]]] = {}
         self._last_written = -math.inf
+        self._last_crowded = -math.inf
 
     def busy(self, within: float = BUSY_AFTER_SECONDS) -> bool:
         """A batch is being written, requests wait for one, or one ended ``within`` seconds ago:
         background work can wait its turn (between two batches of a rush the line is empty
         for a moment)."""
         return bool(self._writers) or time.monotonic() - self._last_written < within
+
+    def crowded(self, within: float = BUSY_AFTER_SECONDS) -> bool:
+        """A batch of at least ``CROWDED_BATCH`` was taken ``within`` seconds ago: an opening
+        rather than a few requests a second."""
+        return time.monotonic() - self._last_crowded < within
 
     async def submit(self, key: str, item: I, write: Writer[I, R]) -> R:
         """Write ``item`` with the others waiting for ``key``; its own outcome (or refusal).
@@ -67,6 +76,8 @@ class GroupCommit(Generic[I, R]):
                 batch, self._waiting[key] = line[:self.max_size], line[self.max_size:]
                 # A caller that left (its request was cancelled) before its turn is not written.
                 batch = [(item, future) for item, future in batch if not future.done()]
+                if len(batch) >= CROWDED_BATCH:
+                    self._last_crowded = time.monotonic()
                 if batch:
                     await self._write(batch, self._writers[key][1])
         finally:

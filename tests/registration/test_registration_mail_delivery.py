@@ -272,3 +272,44 @@ async def test_while_registrations_are_being_written_mails_go_out_a_few_at_a_tim
         # Once the registrations are written, the rest goes in large batches.
         assert max(per_connection.values()) > BUSY_BATCH
         assert sorted(relay.received) == sorted(emails)
+
+
+async def test_during_an_opening_a_mail_waits_its_hold_then_mails_go_out_a_few_at_a_time(
+        infra: Infra, keys: Keys) -> None:
+    """Registrations arriving many at a time: no mail before the oldest has waited ``mail_hold_seconds``,
+    then small batches while the crowd lasts, and the rest once it is over."""
+    emails = [f"crowd{n}@example.ma" for n in range(30)]
+    relay = CountingRelay(refused="nobody@example.ma")
+    hold = 1.5
+    async with smtp_server(relay) as port, registration_service(infra, keys, mail_senders=2,
+                                                                mail_hold_seconds=hold) as svc:
+        svc.settings.smtp_port = port
+        ctx = context_of(svc.platform)
+        conference = await svc.conference()
+        crowd = asyncio.Event()
+
+        async def slow(items: Any) -> list[None]:
+            await asyncio.sleep(0.05)
+            return [None for _ in items]
+
+        async def opening() -> None:
+            # Waves of requests that pile up behind one another: the group commit takes several at once.
+            while not crowd.is_set():
+                await asyncio.gather(*(ctx.arrivals.submit("crowd", None, slow) for _ in range(6)))
+
+        crowding = asyncio.create_task(opening())
+        await asyncio.sleep(0.2)
+        assert ctx.arrivals.crowded()
+        queued_at = time.monotonic()
+        await asyncio.gather(*(svc.register(conference["id"], email=email) for email in emails))
+        await asyncio.sleep(hold + 1.5)
+        during = len(relay.received)
+        crowd.set()
+        await crowding
+        await eventually(lambda: at_once(len(relay.received) == len(emails)))
+
+        # Nothing before the hold, then at most a small batch a second while the crowd lasted.
+        assert relay.times[0] >= queued_at + hold
+        assert 0 < during <= 2 * BUSY_BATCH
+        assert all(n <= BUSY_BATCH for n in Counter(relay.connections[:during]).values())
+        assert sorted(relay.received) == sorted(emails)

@@ -98,3 +98,19 @@ async def test_busy_while_a_batch_is_written_and_for_a_moment_after_so_backgroun
     # Between two batches of a rush the line is empty for a moment: still busy.
     assert commit.busy(within=0.5)
     assert not commit.busy(within=0.0)
+
+
+async def test_crowded_once_a_batch_of_several_was_taken_not_by_requests_one_after_another() -> None:
+    ledger = Ledger(pause=0.02)
+    commit: GroupCommit[str, str] = GroupCommit()
+    # A few requests a second: each written alone, busy but never crowded.
+    for item in ("a", "b", "c", "d", "e"):
+        assert await commit.submit("k", item, ledger.write) == item.upper()
+        assert commit.busy() and not commit.crowded()
+    # An opening: requests pile up behind the batch being written and go together into the next.
+    first = asyncio.create_task(commit.submit("k", "f", ledger.write))
+    await asyncio.sleep(0.005)
+    await asyncio.gather(first, *(commit.submit("k", item, ledger.write) for item in ("g", "h", "i", "j")))
+    assert ledger.batches[-2:] == [["f"], ["g", "h", "i", "j"]]
+    assert commit.crowded(within=0.5)
+    assert not commit.crowded(within=0.0)

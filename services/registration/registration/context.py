@@ -1,6 +1,7 @@
 """The registration service's typed context: what its use cases, routes and handlers reach."""
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,8 +32,9 @@ class MailHints:
     """
 
     def __init__(self) -> None:
-        # A dict for its order: mails are claimed in the order they were queued.
-        self.ids: dict[str, None] = {}
+        # A dict for its order: mails are claimed in the order they were queued. Each id with the
+        # time (monotonic) it was given.
+        self.ids: dict[str, float] = {}
         self.wake = asyncio.Event()
 
     def add(self, session: AsyncClientSession, mail_ids: list[str]) -> None:
@@ -40,7 +42,7 @@ class MailHints:
         after_commit(session, lambda: self._give(mail_ids))
 
     def _give(self, mail_ids: list[str]) -> None:
-        self.ids.update(dict.fromkeys(mail_ids))
+        self.ids.update(dict.fromkeys(mail_ids, time.monotonic()))
         self.wake.set()
 
 

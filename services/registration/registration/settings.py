@@ -21,6 +21,10 @@ class Settings(ServiceSettings):
     # mail stays with one sender before another process may take it over.
     mail_poll_seconds: float = 1.0
     mail_lease_seconds: float = 60.0
+    # While registrations are being written (an opening), a queued mail waits up to this long
+    # before the mailer takes its turn from them (the registration's page already shows the
+    # badge); after that, mails go out a few at a time until the registrations calm down.
+    mail_hold_seconds: float = Field(default=60.0, ge=0, le=3600)
     # Mails sent at once by one process: after a rush, one sender at a time would take
     # hours over ten thousand confirmations; each sender claims its own mail.
     mail_senders: int = Field(default=4, ge=1, le=32)
