@@ -7,9 +7,7 @@ service drawing it: a conference's badges stopped the registration service for t
 hundred, and a confirmation mail's code was most of what a mail cost during an opening.
 """
 
-import asyncio
 import io
-from collections.abc import Sequence
 
 import zxingcpp
 from PIL import Image
@@ -20,8 +18,6 @@ ERROR_CORRECTION = "M"
 QUIET_ZONE = 4  # modules of light margin on each side, as the standard asks
 BOX_SIZE = 8  # pixels per module in a PNG
 MODULE_MM = 0.8  # millimetres per module in an SVG
-# Codes drawn between two progress reports when there are hundreds (badges, passes).
-CODES_AT_ONCE = 50
 
 
 def qr_modules(data: str) -> Image.Image:
@@ -66,11 +62,3 @@ def qr_svg(data: str) -> bytes:
             f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(runs)}"/></svg>'
             ).encode()
 
-
-async def qr_pngs(texts: Sequence[str]) -> list[bytes]:
-    """A PNG of each of ``texts``, the event loop free for others between two codes."""
-    pngs = []
-    for text in texts:
-        pngs.append(qr_png(text))
-        await asyncio.sleep(0)
-    return pngs
